@@ -1,0 +1,1 @@
+"""Job states, value types and errors. No Qt, no SQL."""

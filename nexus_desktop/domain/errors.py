@@ -1,0 +1,50 @@
+"""One error hierarchy, split by who can do something about it.
+
+- ``RetryableError``: the environment's fault for now (network, rate limit, busy
+  database). Trying again later may work.
+- ``UserFixableError``: the creator can fix it (bad key, bad feed URL, full disk).
+  The message says what happened and what to do.
+- Anything else that escapes a stage is a bug: it is logged with its traceback and
+  shown with the log file's path.
+"""
+
+from __future__ import annotations
+
+
+class NexusError(Exception):
+    """Base of the errors the app expects and explains."""
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} — {self.hint}" if self.hint else self.message
+
+
+class RetryableError(NexusError):
+    """Transient: a timeout, a 429 or 5xx, a locked database."""
+
+    def __init__(self, message: str, *, hint: str = "", retry_after: float | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
+
+
+class UserFixableError(NexusError):
+    """Needs the creator: a setting, a key, a file, disk space."""
+
+
+class Cancelled(NexusError):
+    """The creator (or shutdown) cancelled the work."""
+
+    def __init__(self, message: str = "cancelled") -> None:
+        super().__init__(message)
+
+
+class IllegalTransition(Exception):
+    """A bug: code asked for a state change the state machine forbids."""
+
+
+class StoreError(UserFixableError):
+    """The database cannot be opened or used as configured."""

@@ -1,0 +1,1 @@
+"""One module per stage; flow.py orders them. No Qt here."""

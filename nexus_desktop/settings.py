@@ -1,0 +1,198 @@
+"""Typed settings with their defaults, in one place.
+
+Stored as JSON in the config folder. Unknown keys are kept out, bad values are
+refused with the name of the setting. Secrets (keys, tokens) are never settings:
+``secrets.py`` keeps them in the OS keyring.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .domain.errors import UserFixableError
+
+SETTINGS_VERSION = 1
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="ignore", validate_assignment=True)
+
+
+class StoreSettings(_Section):
+    # Empty means the SQLite file in the data folder.
+    database_url: str = ""
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("sqlite://", "sqlite+pysqlite://", "postgresql+psycopg://", "postgresql://")):
+            raise ValueError("use a sqlite:/// path or a postgresql+psycopg://user@host/db URL")
+        return value
+
+
+class HarvestSettings(_Section):
+    timeout_seconds: float = Field(20.0, gt=0, le=300)
+    max_feed_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    concurrency: int = Field(8, ge=1, le=64)
+    user_agent: str = "NexusDesktop/0.1 (+feed reader)"
+
+
+class AnalyzeSettings(_Section):
+    provider: Literal["extractive", "openai"] = "extractive"
+    base_url: str = "https://api.openai.com/v1"
+    model: str = "gpt-4o-mini"
+    narration_words: int = Field(145, ge=40, le=600)
+    scenes_min: int = Field(4, ge=1, le=12)
+    scenes_max: int = Field(8, ge=1, le=12)
+    timeout_seconds: float = Field(60.0, gt=0)
+
+
+class VoiceSettings(_Section):
+    provider: Literal["piper", "espeak", "elevenlabs"] = "piper"
+    # Piper: a voice name or a path to an .onnx model; empty means the bundled voice.
+    piper_voice: str = ""
+    espeak_voice: str = "en-us"
+    elevenlabs_voice_id: str = "21m00Tcm4TlvDq8Ikachm"
+    elevenlabs_model: str = "eleven_multilingual_v2"
+    elevenlabs_base_url: str = "https://api.elevenlabs.io"
+    speed: float = Field(1.0, ge=0.5, le=2.0)
+    loudness_lufs: float = Field(-14.0, ge=-30, le=-5)
+    true_peak_db: float = Field(-1.0, ge=-9, le=0)
+
+
+class ImageSettings(_Section):
+    provider: Literal["pillow", "openai"] = "pillow"
+    base_url: str = "https://api.openai.com/v1"
+    model: str = "dall-e-3"
+    use_article_image: bool = True
+    max_image_bytes: int = Field(20 * 1024 * 1024, ge=1024)
+    max_image_pixels: int = Field(60_000_000, ge=1_000_000)
+
+
+class BrandingSettings(_Section):
+    logo_path: str = ""
+    primary_color: str = "#1E6BFF"
+    accent_color: str = "#FFB020"
+    background_color: str = "#0E1420"
+    text_color: str = "#F5F7FA"
+    font_path: str = ""  # empty: the bundled font
+    channel_name: str = ""
+
+    @field_validator("primary_color", "accent_color", "background_color", "text_color")
+    @classmethod
+    def _hex_color(cls, value: str) -> str:
+        value = value.strip()
+        if len(value) != 7 or not value.startswith("#") or any(c not in "0123456789abcdefABCDEF" for c in value[1:]):
+            raise ValueError("use a colour like #1E6BFF")
+        return value.upper()
+
+
+class CustomSize(_Section):
+    name: str
+    width: int = Field(ge=160, le=4096)
+    height: int = Field(ge=160, le=4096)
+
+
+class RenderSettings(_Section):
+    formats: list[str] = Field(default_factory=lambda: ["16x9", "9x16", "1x1"])
+    custom_sizes: list[CustomSize] = Field(default_factory=list)
+    fps: int = Field(30, ge=12, le=60)
+    crf: int = Field(21, ge=14, le=35)
+    preset: str = "veryfast"
+    captions: bool = True
+    music_path: str = ""
+    music_volume_db: float = Field(-18.0, le=0)
+    concurrent_renders: int = Field(1, ge=1, le=8)
+
+
+class ScheduleSettings(_Section):
+    missed_posts: Literal["publish", "hold"] = "hold"
+    default_targets: list[str] = Field(default_factory=lambda: ["export"])
+    timezone: str = ""  # empty: the computer's own
+
+
+class PublishSettings(_Section):
+    export_folder: str = ""  # empty: "exports" in the data folder
+    youtube_base_url: str = "https://www.googleapis.com"
+    youtube_privacy: Literal["private", "unlisted", "public"] = "private"
+    youtube_made_for_kids: bool = False
+    youtube_synthetic_media: bool = True
+    youtube_category_id: str = "28"
+    instagram_base_url: str = "https://graph.facebook.com"
+    instagram_api_version: str = "v21.0"
+    x_base_url: str = "https://api.x.com"
+    linkedin_base_url: str = "https://api.linkedin.com"
+    linkedin_version: str = "202510"
+
+
+class SyncSettings(_Section):
+    enabled: bool = False
+    auto_upload: bool = False
+    endpoint_url: str = ""
+    region: str = "us-east-1"
+    bucket: str = ""
+    prefix: str = "nexus/"
+    path_style: bool = True
+
+
+class UiSettings(_Section):
+    theme: Literal["light", "dark", "system"] = "system"
+    welcome_done: bool = False
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="ignore", validate_assignment=True)
+
+    version: int = SETTINGS_VERSION
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    harvest: HarvestSettings = Field(default_factory=HarvestSettings)
+    analyze: AnalyzeSettings = Field(default_factory=AnalyzeSettings)
+    voice: VoiceSettings = Field(default_factory=VoiceSettings)
+    images: ImageSettings = Field(default_factory=ImageSettings)
+    branding: BrandingSettings = Field(default_factory=BrandingSettings)
+    render: RenderSettings = Field(default_factory=RenderSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    publish: PublishSettings = Field(default_factory=PublishSettings)
+    sync: SyncSettings = Field(default_factory=SyncSettings)
+    ui: UiSettings = Field(default_factory=UiSettings)
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"])
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def load(path: Path) -> Settings:
+    """Read settings; a missing file gives the defaults, a broken one says what to fix."""
+    if not path.exists():
+        return Settings()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise UserFixableError(f"cannot read settings file {path}: {exc}", hint="fix or delete the file") from exc
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise UserFixableError(
+            f"invalid setting in {path}: {describe_validation_error(exc)}", hint="fix the setting named"
+        ) from exc
+
+
+def save(settings: Settings, path: Path) -> None:
+    """Write atomically, so a crash never leaves half a settings file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = settings.model_dump_json(indent=2)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
