@@ -1,0 +1,46 @@
+"""Opening the app's world: folders, settings, logging, store. Shared by CLI and GUI."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+
+from .paths import AppPaths
+from .pipeline.flow import Workspace
+from .settings import load as load_settings
+from .store import Store
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def setup_logging(paths: AppPaths, *, verbose: bool = False, console: bool = True) -> None:
+    root = logging.getLogger()
+    if any(getattr(h, "_nexus", False) for h in root.handlers):
+        return
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    file_handler = logging.handlers.RotatingFileHandler(paths.log_file, maxBytes=5_000_000, backupCount=3, encoding="utf-8")
+    file_handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    file_handler._nexus = True  # type: ignore[attr-defined]
+    handlers: list[logging.Handler] = [file_handler]
+    if console:
+        stream = logging.StreamHandler(sys.stderr)
+        stream.setLevel(logging.DEBUG if verbose else logging.WARNING)
+        stream.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        stream._nexus = True  # type: ignore[attr-defined]
+        handlers.append(stream)
+    for handler in handlers:
+        from .log_redaction import RedactSecrets
+
+        handler.addFilter(RedactSecrets())
+        root.addHandler(handler)
+    for noisy in ("httpx", "httpcore", "urllib3", "alembic.runtime.migration", "botocore", "s3transfer"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def open_workspace(data_dir: str | None = None, *, verbose: bool = False, console: bool = True) -> Workspace:
+    paths = AppPaths.resolve(data_dir)
+    setup_logging(paths, verbose=verbose, console=console)
+    settings = load_settings(paths.settings_file)
+    store = Store.for_settings(settings, paths)
+    return Workspace(store=store, settings=settings, paths=paths)

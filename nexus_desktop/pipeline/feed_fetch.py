@@ -1,0 +1,128 @@
+"""Fetching a feed's bytes: HTTP(S) with conditional GET, or a local file.
+
+httpx does redirects and gzip; we add a size cap that stops reading early, and
+turn every failure into a sentence a person can act on.
+"""
+
+from __future__ import annotations
+
+import email.utils
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import httpx
+
+from ..domain.errors import RetryableError, UserFixableError
+from ..settings import HarvestSettings
+
+
+@dataclass(frozen=True)
+class Fetched:
+    not_modified: bool
+    body: bytes
+    content_type: str
+    etag: str | None
+    last_modified: str | None
+    final_url: str
+
+
+def local_path(url: str) -> Path | None:
+    """The file a feed 'URL' names, if it is a path or a file:// URL."""
+    if url.startswith("file://"):
+        return Path(unquote(urlparse(url).path))
+    if "://" not in url:
+        return Path(url).expanduser()
+    return None
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1024 * 1024):.0f} MB" if n >= 1024 * 1024 else f"{n // 1024} KB"
+
+
+def _fetch_file(path: Path, last_modified: str | None, max_bytes: int) -> Fetched:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise UserFixableError(f"file not found: {path}", hint="check the path or remove the feed") from None
+    except OSError as exc:
+        raise UserFixableError(f"cannot read {path}: {exc.strerror}") from exc
+    if stat.st_size > max_bytes:
+        raise UserFixableError(f"feed file is larger than {_mib(max_bytes)}")
+    stamp = email.utils.format_datetime(datetime.fromtimestamp(stat.st_mtime, timezone.utc), usegmt=True)
+    if last_modified == stamp:
+        return Fetched(True, b"", "", None, stamp, str(path))
+    return Fetched(False, path.read_bytes(), "", None, stamp, str(path))
+
+
+def make_client(settings: HarvestSettings) -> httpx.Client:
+    return httpx.Client(
+        follow_redirects=True,
+        max_redirects=10,
+        timeout=httpx.Timeout(settings.timeout_seconds, connect=min(10.0, settings.timeout_seconds)),
+        headers={
+            "User-Agent": settings.user_agent,
+            "Accept": "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5",
+        },
+        limits=httpx.Limits(max_connections=settings.concurrency * 2, max_keepalive_connections=settings.concurrency),
+    )
+
+
+def fetch(client: httpx.Client, url: str, *, etag: str | None, last_modified: str | None, max_bytes: int) -> Fetched:
+    path = local_path(url)
+    if path is not None:
+        return _fetch_file(path, last_modified, max_bytes)
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    try:
+        with client.stream("GET", url, headers=headers) as response:
+            if response.status_code == 304:
+                return Fetched(True, b"", "", etag, last_modified, str(response.url))
+            _raise_for_status(response)
+            declared = response.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                raise UserFixableError(f"feed is larger than {_mib(max_bytes)} ({_mib(int(declared))} declared)")
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise UserFixableError(f"feed is larger than {_mib(max_bytes)}; stopped reading")
+                chunks.append(chunk)
+            return Fetched(
+                False,
+                b"".join(chunks),
+                response.headers.get("content-type", ""),
+                response.headers.get("etag"),
+                response.headers.get("last-modified"),
+                str(response.url),
+            )
+    except httpx.TimeoutException:
+        raise RetryableError("feed timed out", hint="the server did not answer in time; the next harvest tries again") from None
+    except httpx.TooManyRedirects:
+        raise UserFixableError("feed redirects in a loop") from None
+    except httpx.UnsupportedProtocol:
+        raise UserFixableError(f"not a web address: {url}") from None
+    except httpx.ConnectError as exc:
+        raise RetryableError(f"cannot connect to {urlparse(url).netloc}: {_reason(exc)}") from None
+    except httpx.HTTPError as exc:
+        raise RetryableError(f"download failed: {_reason(exc)}") from None
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    return text.split("] ")[-1]
+
+
+def _raise_for_status(response: httpx.Response) -> None:
+    code = response.status_code
+    if code < 400:
+        return
+    message = f"feed returned HTTP {code}"
+    if code == 429 or code >= 500:
+        raise RetryableError(message)
+    hints = {404: "the address may have moved; check it", 401: "the feed needs a login", 403: "the server refused access"}
+    raise UserFixableError(message, hint=hints.get(code, ""))

@@ -1,0 +1,157 @@
+"""Opening the database: engine, SQLite pragmas, migrations, backups.
+
+SQLite runs in WAL mode with a busy timeout and foreign keys on. Write sessions
+start with ``BEGIN IMMEDIATE`` so two writers queue for the lock instead of one
+failing with "database is locked" halfway through. PostgreSQL is used as is.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..domain.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+BUSY_TIMEOUT_MS = 30_000
+SETTING = "store.database_url"
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is deferred).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(conn) -> None:
+    immediate = conn.get_execution_options().get("nexus_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(f"the database URL is not valid: {exc}", hint=f"fix the setting {SETTING}") from exc
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
+            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
+        elif parsed.get_backend_name() == "postgresql":
+            engine = create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args={"connect_timeout": 10})
+        else:
+            raise StoreError(
+                f"unsupported database '{parsed.get_backend_name()}'",
+                hint=f"set {SETTING} to a postgresql+psycopg:// URL or leave it empty for SQLite",
+            )
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise StoreError(f"the database URL is not valid: {exc}", hint=f"fix the setting {SETTING}") from exc
+    return engine
+
+
+class Database:
+    """An engine plus two session factories: one for reads, one for writes."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._read = sessionmaker(engine, expire_on_commit=False)
+        self._write = sessionmaker(engine.execution_options(nexus_write=True), expire_on_commit=False)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._read() as session:
+            yield session
+            session.rollback()
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A short transaction that commits on success and rolls back on error."""
+        with self._write() as session, session.begin():
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _alembic_config(connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _backup_sqlite(path: Path, revision: str) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    backup = path.with_name(f"{path.name}.before-{revision}-{stamp}.bak")
+    # sqlite3's backup API copies a consistent snapshot even with a WAL file beside it.
+    with sqlite3.connect(path) as source, sqlite3.connect(backup) as target:
+        source.backup(target)
+    return backup
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision; refuse a database from a newer app."""
+    scripts = ScriptDirectory.from_config(_alembic_config(None))
+    head = scripts.get_current_head()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    if current == head:
+        return
+    if current is not None and current not in {rev.revision for rev in scripts.walk_revisions()}:
+        raise StoreError(
+            f"this database was written by a newer version of Nexus Desktop (schema {current})",
+            hint="update the app, or choose another data folder; the database was left untouched",
+        )
+    if current is not None and engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        backup = _backup_sqlite(Path(engine.url.database), current)
+        log.info("copied the database to %s before migrating", backup)
+    with engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), "head")
+
+
+def open_store(url: str) -> Database:
+    """Connect, migrate and return the database, or raise StoreError saying what to fix."""
+    engine = make_engine(url)
+    try:
+        migrate(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise StoreError(f"cannot open the database: {reason}", hint=f"check the setting {SETTING}") from exc
+    return Database(engine)
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite+pysqlite:///{path}"
+
+
+def copy_database_file(source: Path, target: Path) -> None:
+    shutil.copy2(source, target)

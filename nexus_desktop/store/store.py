@@ -1,0 +1,31 @@
+"""The store: one database and its repositories."""
+
+from __future__ import annotations
+
+from ..paths import AppPaths
+from ..settings import Settings
+from .assets import AssetRepo
+from .database import Database, open_store, sqlite_url
+from .items import ItemRepo
+from .jobs import JobRepo
+from .sources import SourceRepo
+
+
+class Store:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.sources = SourceRepo(db)
+        self.items = ItemRepo(db)
+        self.jobs = JobRepo(db)
+        self.assets = AssetRepo(db)
+
+    @classmethod
+    def open(cls, url: str) -> "Store":
+        return cls(open_store(url))
+
+    @classmethod
+    def for_settings(cls, settings: Settings, paths: AppPaths) -> "Store":
+        return cls.open(settings.store.database_url or sqlite_url(paths.database))
+
+    def close(self) -> None:
+        self.db.close()
