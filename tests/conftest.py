@@ -81,3 +81,45 @@ def make_context(app_paths: AppPaths, settings: Settings):
         return ctx
 
     return build
+
+
+# -- databases -------------------------------------------------------------------------------
+
+import itertools  # noqa: E402
+
+from tests.pg_cluster import PgCluster  # noqa: E402
+
+_db_names = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    cluster = PgCluster()
+    if not cluster.available:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL binaries are missing in CI; the README's test command installs them")
+        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) are not installed")
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster) -> str:
+    return pg_cluster.create_database(f"nexus_test_{os.getpid()}_{next(_db_names)}")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+pysqlite:///{tmp_path / 'nexus.sqlite3'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def store(database_url):
+    from nexus_desktop.store import Store
+
+    opened = Store.open(database_url)
+    yield opened
+    opened.close()

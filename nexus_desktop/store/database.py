@@ -142,8 +142,10 @@ def open_store(url: str) -> Database:
     engine = make_engine(url)
     try:
         migrate(engine)
-    except OperationalError as exc:
+    except BaseException as exc:
         engine.dispose()
+        if not isinstance(exc, OperationalError):
+            raise
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise StoreError(f"cannot open the database: {reason}", hint=f"check the setting {SETTING}") from exc
     return Database(engine)
