@@ -1,0 +1,95 @@
+"""From a harvested Article to ArticleText: clean sentences, a title, a language."""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import urlparse
+
+from ...domain.content import Article
+from ...domain.errors import UserFixableError
+from .base import ArticleText, Sentence
+from .keywords import key_phrases
+from .language import detect_language
+from .sentences import is_terminated, split_sentences, word_count
+from .textclean import URL_RE, html_to_paragraphs, normalize_space, strip_urls
+
+# Long articles: narration needs a few hundred sentences at most, and ranking
+# more would cost time for nothing (news puts what matters first).
+MAX_SENTENCES = 400
+_TRUNCATED = re.compile(r"(?:\.\.\.|…|\[…\]|\[\.\.\.\])[\"'”’)]*$")
+
+
+def prepare(article: Article) -> ArticleText:
+    """The article's narratable text. Raises UserFixableError when there is none."""
+    paragraphs = _paragraphs(article)
+    language = detect_language(" ".join(paragraphs) or article.title, article.language)
+    sentences = _sentences(paragraphs)
+    if not sentences:
+        raise UserFixableError(
+            "the article has no readable text to narrate: its feed entry holds only markup, scripts or images",
+            hint="open the article in a browser; if its text is there, the feed only sends teasers — skip this item",
+        )
+    source = source_name(article)
+    title = _clean_title(article.title, source)
+    made_up = not title
+    if made_up:
+        title = make_title(sentences, language)
+    return ArticleText(article, title, made_up, tuple(sentences), language, source)
+
+
+def _paragraphs(article: Article) -> list[str]:
+    content = html_to_paragraphs(article.content_html)
+    summary = html_to_paragraphs(article.summary_html)
+    # Some feeds put a teaser in content and the text in summary, or the reverse.
+    return content if word_count(" ".join(content)) >= word_count(" ".join(summary)) else summary
+
+
+def _sentences(paragraphs: list[str]) -> list[Sentence]:
+    sentences: list[Sentence] = []
+    loose: list[Sentence] = []  # unpunctuated lines, for text that has nothing else
+    for index, paragraph in enumerate(paragraphs):
+        for text in split_sentences(paragraph):
+            text = strip_urls(text) if URL_RE.search(text) else text
+            if _narratable(text):
+                sentences.append(Sentence(text, index, word_count(text)))
+            elif word_count(text) >= 5 and not is_terminated(text) and not _TRUNCATED.search(text):
+                loose.append(Sentence(text + ".", index, word_count(text)))
+            if len(sentences) >= MAX_SENTENCES:
+                return sentences
+    return sentences or loose[:MAX_SENTENCES]
+
+
+def _narratable(text: str) -> bool:
+    """Whole sentences only: no headings, list stubs or teasers cut off with '…'."""
+    return word_count(text) >= 3 and is_terminated(text) and not _TRUNCATED.search(text)
+
+
+def _clean_title(title: str, source: str) -> str:
+    """Plain text, without tags, links or a trailing " | Site name"."""
+    text = normalize_space(strip_urls(html.unescape(re.sub(r"<[^>]*>", " ", title or ""))))
+    if source:
+        suffix = re.match(rf"^(.*\S)\s+[|\-–—·]\s+{re.escape(source)}$", text, re.IGNORECASE)
+        text = suffix.group(1) if suffix else text
+    return text
+
+
+def make_title(sentences: list[Sentence], language: str) -> str:
+    """A title for an untitled item: the lead's first clause, or its key phrase."""
+    lead = sentences[0].text
+    clause = re.split(r"[,;:—–(]| - ", lead, maxsplit=1)[0].strip().rstrip(".!?。！？…")
+    if 3 <= word_count(clause) <= 12:
+        return clause
+    phrases = key_phrases(" ".join(s.text for s in sentences[:20]), language, top=1)
+    if phrases:
+        return phrases[0][:1].upper() + phrases[0][1:]
+    return " ".join(lead.split()[:8]).rstrip(",;:")
+
+
+def source_name(article: Article) -> str:
+    """'Tech Digest Weekly', or the site's name from the link when the feed has no title."""
+    if article.source_title and article.source_title.strip():
+        return normalize_space(article.source_title)
+    host = urlparse(article.link or "").hostname or ""
+    parts = [p for p in host.split(".") if p not in ("www", "m", "amp")]
+    return parts[-2].capitalize() if len(parts) >= 2 else ""

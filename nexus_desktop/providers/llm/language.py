@@ -1,0 +1,111 @@
+"""Which language an article is in, from its script and its commonest words.
+
+Narrate picks a voice by this code and falls back to espeak-ng for languages the
+bundled voice cannot speak, so a non-Latin script must never come out as "en".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Script of a letter (from its Unicode name) -> the language code to assume.
+_SCRIPT_LANGUAGE = {
+    "CYRILLIC": "ru", "GREEK": "el", "HIRAGANA": "ja", "KATAKANA": "ja", "CJK": "zh", "HANGUL": "ko",
+    "ARABIC": "ar", "HEBREW": "he", "DEVANAGARI": "hi", "BENGALI": "bn", "THAI": "th", "GEORGIAN": "ka",
+    "ARMENIAN": "hy", "TAMIL": "ta", "TELUGU": "te", "GUJARATI": "gu", "GURMUKHI": "pa", "KANNADA": "kn",
+    "MALAYALAM": "ml", "SINHALA": "si", "KHMER": "km", "LAO": "lo", "MYANMAR": "my", "ETHIOPIC": "am",
+}
+# Letters that single out a language among those sharing its script.
+_SCRIPT_HINTS = {
+    "ru": (("uk", "іїєґ"), ("bg", "ъ"), ("sr", "ђћџљњ")),
+    "ar": (("fa", "پچژگ"), ("ur", "ٹڈڑے")),
+}
+# The dozen commonest words of Latin-script languages.
+_COMMON_WORDS = {
+    "en": "the and of to in is that it for was on with as are this by be from have",
+    "de": "der die und das ist nicht ein eine zu den mit sich des auf für im dem",
+    "fr": "le la les et des est une pour que qui dans du pas sur au avec ce",
+    "es": "el la los las que de y en un una por para es del se con su",
+    "it": "il la che di e le un una per non sono del della con gli si",
+    "pt": "o a os as que de e do da em um uma para com não no na",
+    "nl": "de het een en van is dat op te zijn niet met voor die er ook",
+    "sv": "och att det som en på är av för med till den inte har jag ett",
+    "da": "og at det som en på er af for med til den ikke har jeg et",
+    "no": "og at det som en på er av for med til den ikke har jeg ei",
+    "pl": "i w na z że się nie do to jest jak o po ale co dla",
+    "cs": "a v na se je že to s z do o jako ale by pro jsou",
+    "tr": "ve bir bu da de için ile çok olarak daha gibi ama ne",
+    "ro": "și în de la cu a pe că nu un o este din care pentru",
+    "fi": "ja on ei että se oli hän ovat mutta myös kuin tai",
+    "hu": "a az és hogy nem is egy van meg ez de csak már",
+    "id": "yang dan di itu dengan untuk dari ini dalam tidak akan ke",
+}
+_COMMON_SETS = {code: frozenset(words.split()) for code, words in _COMMON_WORDS.items()}
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def normalize_code(code: str | None) -> str:
+    """'en-US' -> 'en', 'pt_BR' -> 'pt'; empty for nothing usable."""
+    code = (code or "").strip().lower().replace("_", "-")
+    return code.split("-")[0] if re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]+)*", code) else ""
+
+
+def detect_language(text: str, declared: str | None = None) -> str:
+    """The article's language code. A declared code wins unless the text's script contradicts it."""
+    declared_code = normalize_code(declared)
+    script = _dominant_script(text)
+    if script is not None:
+        if declared_code and _script_of(declared_code) == script:
+            return declared_code
+        return _refine_script(script, text)
+    return declared_code or _latin_language(text)
+
+
+def _script_of(code: str) -> str | None:
+    if code in ("ja",):
+        return "ja"
+    if code in ("uk", "bg", "sr", "mk", "be", "kk", "ky", "mn", "tg"):
+        return "ru"
+    if code in ("fa", "ur", "ps"):
+        return "ar"
+    return code if code in _SCRIPT_LANGUAGE.values() else None
+
+
+def _dominant_script(text: str) -> str | None:
+    """The language of the main non-Latin script, or None when Latin letters dominate."""
+    counts: dict[str, int] = {}
+    latin = 0
+    for char in text[:20000]:
+        if not char.isalpha():
+            continue
+        if char < "\u0250":
+            latin += 1
+            continue
+        name = unicodedata.name(char, "").split(" ")[0]
+        language = _SCRIPT_LANGUAGE.get(name)
+        if language:
+            counts[language] = counts.get(language, 0) + 1
+    if not counts:
+        return None
+    best = max(counts, key=counts.__getitem__)
+    if counts.get("ja") and best == "zh":
+        best = "ja"  # Japanese mixes kanji with kana; Chinese has no kana
+    total = sum(counts.values()) + latin
+    return best if counts[best] + counts.get("zh", 0) * (best == "ja") >= 0.3 * total else None
+
+
+def _refine_script(language: str, text: str) -> str:
+    for code, letters in _SCRIPT_HINTS.get(language, ()):
+        if any(letter in text for letter in letters):
+            return code
+    return language
+
+
+def _latin_language(text: str) -> str:
+    words = [w.lower() for w in _WORD.findall(text[:20000])]
+    if not words:
+        return "en"
+    scores = {code: sum(w in common for w in words) for code, common in _COMMON_SETS.items()}
+    best = max(scores, key=scores.__getitem__)
+    return best if scores[best] >= max(2, 0.05 * len(words)) else "en"
