@@ -1,0 +1,91 @@
+"""A small threaded HTTP server on 127.0.0.1 that serves feeds the way real servers do:
+ETag / Last-Modified with 304s, gzip when asked, redirects, slow answers."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Route:
+    body: bytes = b""
+    status: int = 200
+    content_type: str = "application/rss+xml; charset=utf-8"
+    etag: str | None = None
+    last_modified: str | None = None
+    delay: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FeedServer:
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.hits: dict[str, int] = {}
+        self.not_modified = 0
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                route = server.routes.get(self.path)
+                server.hits[self.path] = server.hits.get(self.path, 0) + 1
+                if route is None:
+                    self._send(404, b"not found", "text/plain")
+                    return
+                if route.delay:
+                    time.sleep(route.delay)
+                if (route.etag and self.headers.get("If-None-Match") == route.etag) or (
+                    route.last_modified and self.headers.get("If-Modified-Since") == route.last_modified
+                ):
+                    server.not_modified += 1
+                    self._send(304, b"", None, route)
+                    return
+                body = route.body
+                extra = {}
+                if "gzip" in (self.headers.get("Accept-Encoding") or "") and route.status == 200:
+                    body = gzip.compress(body)
+                    extra["Content-Encoding"] = "gzip"
+                self._send(route.status, body, route.content_type, route, extra)
+
+            def _send(self, status, body, content_type, route=None, extra=None) -> None:
+                try:
+                    self.send_response(status)
+                    if content_type:
+                        self.send_header("Content-Type", content_type)
+                    if route is not None:
+                        if route.etag:
+                            self.send_header("ETag", route.etag)
+                        if route.last_modified:
+                            self.send_header("Last-Modified", route.last_modified)
+                        for k, v in route.headers.items():
+                            self.send_header(k, v)
+                    for k, v in (extra or {}).items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
+
+    def __enter__(self) -> "FeedServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
