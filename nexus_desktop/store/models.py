@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -177,6 +178,12 @@ class Post(Base):
     text: Mapped[dict[str, Any]] = mapped_column(default=dict)  # title, description, body, hashtags
     attempt_id: Mapped[str | None] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Who is publishing it now (host:pid) and until when, so a second app instance
+    # tells a live upload from one whose process died.
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claim_expires_at: Mapped[datetime | None]
+    # An attempt ended without knowing whether the platform got it: ask before uploading again.
+    uncertain: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     next_attempt_at: Mapped[datetime | None]
     upload_state: Mapped[dict[str, Any]] = mapped_column(default=dict)  # resumable session URI, offsets
     remote_id: Mapped[str | None] = mapped_column(String(500))
