@@ -102,17 +102,23 @@ def harvest(
 ) -> HarvestReport:
     wanted = set(source_ids) if source_ids is not None else None
     sources = [s for s in store.sources.list(active_only=wanted is None) if wanted is None or s.id in wanted]
-    outcomes: list[FeedOutcome] = []
     if not sources:
         return HarvestReport(())
     with make_client(settings.harvest) as client, ThreadPoolExecutor(settings.harvest.concurrency) as pool:
         futures = [pool.submit(_fetch_and_parse, client, s, settings) for s in sources]
-        for done, future in enumerate(as_completed(futures), start=1):
-            if cancel is not None and cancel.is_set():
-                for f in futures:
-                    f.cancel()
-                break
-            outcome = _store(store, future.result(), datetime.now(timezone.utc))
-            outcomes.append(outcome)
-            progress(int(100 * done / len(sources)), f"Checked {outcome.name}")
+        outcomes = _collect(store, futures, len(sources), progress, cancel)
     return HarvestReport(tuple(sorted(outcomes, key=lambda o: o.source_id)))
+
+
+def _collect(store: Store, futures, total: int, progress, cancel) -> list[FeedOutcome]:
+    """Store each feed's result as it arrives, in this thread: writes stay serial."""
+    outcomes: list[FeedOutcome] = []
+    for done, future in enumerate(as_completed(futures), start=1):
+        if cancel is not None and cancel.is_set():
+            for pending in futures:
+                pending.cancel()
+            break
+        outcome = _store(store, future.result(), datetime.now(timezone.utc))
+        outcomes.append(outcome)
+        progress(int(100 * done / total), f"Checked {outcome.name}")
+    return outcomes
