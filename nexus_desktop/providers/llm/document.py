@@ -76,14 +76,19 @@ def _clean_title(title: str, source: str) -> str:
 
 def make_title(sentences: list[Sentence], language: str) -> str:
     """A title for an untitled item: the lead's first clause, or its key phrase."""
-    lead = sentences[0].text
-    clause = re.split(r"[,;:—–(]| - ", lead, maxsplit=1)[0].strip().rstrip(".!?。！？…")
-    if 3 <= word_count(clause) <= 12:
+    clause = lead_clause(sentences[0].text)
+    if clause:
         return clause
     phrases = key_phrases(" ".join(s.text for s in sentences[:20]), language, top=1)
     if phrases:
         return phrases[0][:1].upper() + phrases[0][1:]
-    return " ".join(lead.split()[:8]).rstrip(",;:")
+    return " ".join(sentences[0].text.split()[:8]).rstrip(",;:.")
+
+
+def lead_clause(sentence: str) -> str:
+    """The first clause of a sentence when it is title-sized (3-12 words), else ''."""
+    clause = re.split(r"[,;:—–(]| - ", sentence, maxsplit=1)[0].strip().rstrip(".!?。！？…")
+    return clause if 3 <= word_count(clause) <= 12 else ""
 
 
 def source_name(article: Article) -> str:

@@ -30,22 +30,49 @@ def stopwords(language: str) -> frozenset[str]:
     return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
 
 
-def key_phrases(text: str, language: str, *, top: int = 10, max_words: int = 3) -> list[str]:
+def key_phrases(text: str, language: str, *, top: int = 10, max_words: int = 2) -> list[str]:
     """The text's key phrases, best first, as they are written in the text."""
     if not text.strip():
         return []
     if language in ("ja", "zh", "ko", "th"):
         return _cjk_phrases(text, top)
     extractor = yake.KeywordExtractor(
-        lan=_YAKE_CODES.get(language, language), n=max_words, top=top * 2, dedup_lim=0.7,
+        lan=_YAKE_CODES.get(language, language), n=max_words, top=top * 3, dedup_lim=0.7,
         stopwords=stopwords(language) or {""},
     )
     phrases: list[str] = []
     for phrase, _score in extractor.extract_keywords(text):
         phrase = phrase.strip(" -'\"")
         if len(phrase) > 2 and not phrase.isdigit() and not _overlaps(phrase, phrases):
-            phrases.append(phrase)
+            if language != "en" or _looks_like_a_topic(phrase):
+                phrases.append(phrase)
     return phrases[:top]
+
+
+def _looks_like_a_topic(phrase: str) -> bool:
+    """Weed out yake's subject+verb pairs ("trees cool", "fan spins") and lone verbs,
+    without a tagger: the first word of an English compound is singular, and
+    topics rarely end in -ed or -ly."""
+    words = phrase.lower().split()
+    if any(w.endswith(("ly", "ed")) and len(w) > 4 for w in words):
+        return False
+    if len(words) > 1 and words[0].endswith("ing"):
+        return False  # "giving buses": a verb's object, not a topic
+    if len(words) == 1:
+        return len(words[0]) > 3 and words[0] not in _COMMON_VERBS
+    first = words[0]
+    plural_first = first.endswith("s") and not first.endswith(("ss", "us", "is", "ics", "'s"))
+    return not plural_first and words[-1] not in _COMMON_VERBS
+
+
+# Verbs yake likes to return on their own; a topic list never needs them.
+_COMMON_VERBS = frozenset(
+    "makes make made falls fall stop stops catches catch give gives giving eat eats put puts take takes took "
+    "goes go went gets get got says say said uses use used shows show shown finds find found keeps keep kept "
+    "turns turn runs run ran comes come came helps help means mean tells tell told moves move wants want "
+    "looks look seems seem becomes become leaves leave brings bring starts start begins begin cut cuts "
+    "reach reaches need needs like likes try tries work works".split()
+)
 
 
 def _overlaps(phrase: str, chosen: list[str]) -> bool:
@@ -73,7 +100,8 @@ def hashtags(phrases: list[str], *, limit: int = 8) -> tuple[str, ...]:
     seen: set[str] = set()
     for phrase in phrases:
         tag = hashtag(phrase)
-        if tag and tag.lower() not in seen and len(tag) <= 30:
-            seen.add(tag.lower())
+        key = re.sub(r"ies$", "y", tag.lower()).removesuffix("s")  # #SolidStateBattery = #SolidStateBatteries
+        if tag and key not in seen and len(tag) <= 30:
+            seen.add(key)
             tags.append(tag)
     return tuple(tags[:limit])
