@@ -1,0 +1,81 @@
+"""Analyze stage: an article becomes a Script (narration, scenes, titles, posts).
+
+The provider named in settings.analyze writes it; this module prepares the
+article's text, checks the result against what later stages rely on, and stores
+script.json in the job folder.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from ..domain.content import Script
+from ..domain.errors import UserFixableError
+from ..providers.llm import ScriptRequest, get_provider
+from ..providers.llm.checks import script_problems
+from ..providers.llm.document import prepare
+from .context import StageContext, StageOutput
+
+SCRIPT_FILE = "script.json"
+
+
+def run(ctx: StageContext) -> StageOutput:
+    settings = ctx.settings.analyze
+    ctx.progress(0, "Reading the article")
+    text = prepare(ctx.article)
+    ctx.check_cancelled()
+    request = ScriptRequest(
+        text=text,
+        narration_words=settings.narration_words,
+        scenes_min=min(settings.scenes_min, settings.scenes_max),
+        scenes_max=settings.scenes_max,
+    )
+    provider = get_provider(settings)
+    ctx.progress(10, f"Writing the script ({provider.name})")
+    script = provider.write_script(request, progress=ctx.progress, check_cancelled=ctx.check_cancelled)
+    _check(script, request)
+    ctx.check_cancelled()
+    ctx.progress(90, "Saving the script")
+    data = json.loads(json.dumps(script.to_dict()))  # tuples become lists, as in the file
+    path = write_json_atomic(ctx.job_dir / SCRIPT_FILE, data)
+    ctx.progress(100, "Script ready")
+    return StageOutput(results={"script": data}, assets=(ctx.asset("script", path),))
+
+
+def _check(script: Script, request: ScriptRequest) -> None:
+    """A provider that breaks the contract is a bug, not the creator's problem."""
+    problems = script_problems(script, scenes_max=request.scenes_max)
+    if problems:
+        raise RuntimeError(f"{script.provider} wrote an invalid script: {'; '.join(problems)}")
+
+
+def write_json_atomic(path: Path, data: dict) -> Path:
+    """Write through a temporary file and rename, so a crash never leaves half a file."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
+    except OSError as exc:
+        raise _disk_error(path, exc) from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=False, indent=2)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _disk_error(path, exc) from exc
+        raise
+    return path
+
+
+def _disk_error(path: Path, exc: OSError) -> Exception:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return UserFixableError(f"the disk is full: cannot save {path.name} in {path.parent}", hint="free some space, then retry")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return UserFixableError(f"cannot write {path.name} in {path.parent}: {exc.strerror}", hint="check the data folder's permissions")
+    return exc
