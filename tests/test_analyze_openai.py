@@ -1,0 +1,291 @@
+"""Analyze through an OpenAI-compatible endpoint: a local fake that checks the
+documented request shape and answers with canned replies."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+import types
+import urllib.error
+import urllib.request
+
+import pytest
+
+import nexus_desktop
+from nexus_desktop.domain.content import X_POST_MAX, Script
+from nexus_desktop.domain.errors import Cancelled, RetryableError, UserFixableError
+from nexus_desktop.pipeline import analyze
+from nexus_desktop.providers.llm import registry
+from nexus_desktop.providers.llm.checks import script_problems
+from nexus_desktop.providers.llm.compose import x_length
+from tests.conftest import make_article
+from tests.fakes.openai_server import FakeOpenAI, Reply
+
+SENTENCES = [
+    "A second pilot line for solid-state battery cells opened this week.",
+    "It doubles the number of cells the maker can test each month.",
+    "Solid-state cells swap the liquid electrolyte for a ceramic layer.",
+    "That promises more energy and less fire risk in the same space.",
+    "The hard part has been the thin layer, which cracks during charging.",
+    "The new line keeps each stack under pressure through every cycle.",
+    "Early cells kept ninety-one percent of their capacity after eight hundred cycles.",
+    "That is close to what carmakers ask for before they sign a contract.",
+    "Volume production is still at least two years away, the team says.",
+    "The next test is a cell that survives a nail without a pressure frame.",
+    "Read the full story from Tech Digest Weekly.",
+]
+
+
+def good_script(scenes: int = 5) -> dict:
+    size = -(-len(SENTENCES) // scenes)
+    groups = [SENTENCES[i : i + size] for i in range(0, len(SENTENCES), size)]
+    scene_list = [
+        {"narration": " ".join(group), "headline": f"Headline {n}", "keywords": ["battery", "pilot line"]}
+        for n, group in enumerate(groups, 1)
+    ]
+    return {
+        "title": "Solid-state batteries reach a second pilot line",
+        "summary": "A second pilot line doubles testing of solid-state cells.",
+        "narration": " ".join(s["narration"] for s in scene_list),
+        "scenes": scene_list,
+        "titles": ["Solid-state batteries reach a second pilot line", "Batteries without liquid", "The pilot line"],
+        "description": "A new pilot line for solid-state batteries.",
+        "hashtags": ["#Batteries", "#SolidState", "#EV"],
+        "platforms": {
+            "youtube_title": "Solid-state batteries reach a second pilot line",
+            "youtube_description": "A new pilot line for solid-state batteries.",
+            "x_post": "Solid-state batteries reach a second pilot line https://techdigest.example.org/2026/11/solid-state-pilot",
+            "instagram_caption": "Solid-state batteries take a step. #Batteries",
+            "linkedin_post": "A second pilot line for solid-state cells has opened.",
+        },
+    }
+
+
+@pytest.fixture
+def openai_server():
+    with FakeOpenAI() as server:
+        yield server
+    assert server.rejected == [], "the adapter sent a request the real API would refuse"
+
+
+@pytest.fixture
+def llm_context(make_context, settings, openai_server, monkeypatch):
+    settings.analyze.provider = "openai"
+    settings.analyze.base_url = openai_server.base_url
+    settings.analyze.model = "test-model"
+    settings.analyze.timeout_seconds = 5
+    monkeypatch.setattr(registry, "_api_key", lambda: "sk-test")
+    return make_context
+
+
+def run(make_context, **article) -> Script:
+    ctx = make_context(article=make_article(**article)) if article else make_context()
+    return Script.from_dict(analyze.run(ctx).results["script"])
+
+
+def test_valid_reply_becomes_the_script(llm_context, openai_server, settings):
+    openai_server.queue(Reply.json(good_script(), usage=(900, 400)))
+    script = run(llm_context)
+
+    assert script.narration == " ".join(SENTENCES)
+    assert [s.headline for s in script.scenes][:2] == ["Headline 1", "Headline 2"]
+    assert (script.provider, script.tokens_used, script.language) == ("openai:test-model", 1300, "en")
+    assert script_problems(script, scenes_max=settings.analyze.scenes_max) == []
+
+
+def test_request_follows_the_chat_completions_contract(llm_context, openai_server, article):
+    openai_server.queue(Reply.json(good_script()))
+    run(llm_context)
+
+    (request,) = openai_server.requests
+    assert request.path == "/v1/chat/completions"
+    assert request.headers["authorization"] == "Bearer sk-test"
+    assert request.body["model"] == "test-model"
+    assert request.body["response_format"] == {"type": "json_object"}
+    assert [m["role"] for m in request.body["messages"]] == ["system", "user"]
+    system, user = (m["content"] for m in request.body["messages"])
+    assert "JSON" in system and "145 words" in system and "4 to 8" in system
+    assert article.title in user and "the thin solid layer cracks" in user and "<p>" not in user
+
+
+def test_repairable_reply_is_mended_without_asking_again(llm_context, openai_server, settings):
+    data = good_script(scenes=11)  # more scenes than allowed
+    data["narration"] = "Something else entirely."  # disagrees with the scenes
+    data["scenes"][1]["headline"] = "A headline that is far too long to show on a phone screen"
+    data["scenes"][2]["narration"] += " Details at https://example.org/more."
+    data["hashtags"] = ["solid state", "#EV", "ev"]
+    data["titles"] = ["Only one title"]
+    data["platforms"]["x_post"] = "x" * 400
+    data["platforms"]["linkedin_post"] = ""
+    openai_server.queue(Reply.json(data))
+    script = run(llm_context)
+
+    assert len(openai_server.requests) == 1
+    assert len(script.scenes) == settings.analyze.scenes_max
+    assert script.narration == " ".join(s.narration for s in script.scenes)
+    assert "https://" not in script.narration
+    assert all(len(s.headline.split()) <= 8 for s in script.scenes)
+    assert script.hashtags == ("#SolidState", "#EV")
+    assert len(script.titles) == 3
+    assert x_length(script.platforms.x_post) <= X_POST_MAX and script.platforms.linkedin_post
+
+
+def test_invalid_json_is_sent_back_once_with_the_problem(llm_context, openai_server):
+    openai_server.queue(Reply.text("Sure! Here is your script: {oops", usage=(100, 10)), Reply.json(good_script()))
+    script = run(llm_context)
+
+    assert script.tokens_used == 110 + 200
+    second = openai_server.requests[1].body["messages"]
+    assert [m["role"] for m in second] == ["system", "user", "assistant", "user"]
+    assert second[2]["content"] == "Sure! Here is your script: {oops"
+    assert "not valid JSON" in second[3]["content"]
+
+
+def test_invalid_json_twice_fails_with_a_reason(llm_context, openai_server):
+    openai_server.queue(Reply.text("not json"), Reply.json({"scenes": []}))
+    with pytest.raises(UserFixableError) as caught:
+        run(llm_context)
+
+    message = str(caught.value)
+    assert "twice returned a script that cannot be used" in message and "scenes" in message
+    assert "Settings" in caught.value.hint
+    assert len(openai_server.requests) == 2
+
+
+def test_a_far_too_short_narration_counts_as_invalid(llm_context, openai_server):
+    short = good_script(scenes=1)
+    short["scenes"] = [{"narration": "Batteries.", "headline": "Batteries"}]
+    openai_server.queue(Reply.json(short), Reply.json(good_script()))
+    run(llm_context, content_html="<p>" + " ".join(SENTENCES * 3) + "</p>")
+    assert "write about 145 words" in openai_server.requests[1].body["messages"][-1]["content"]
+
+
+def test_timeout_is_retryable_with_a_readable_reason(llm_context, openai_server, settings):
+    settings.analyze.timeout_seconds = 0.5
+    openai_server.queue(Reply.slow(3))
+    started = time.monotonic()
+    with pytest.raises(RetryableError) as caught:
+        run(llm_context)
+
+    assert time.monotonic() - started < 2
+    assert caught.value.message == "the analysis service did not answer within 0.5 s"
+    assert caught.value.hint
+
+
+def test_bad_key_asks_the_creator_to_fix_it(llm_context, openai_server):
+    openai_server.queue(Reply.unauthorized())
+    with pytest.raises(UserFixableError) as caught:
+        run(llm_context)
+    assert "refused the API key (401)" in str(caught.value)
+
+
+def test_rate_limit_is_retryable_after_the_servers_delay(llm_context, openai_server):
+    openai_server.queue(Reply.rate_limited(retry_after=7))
+    with pytest.raises(RetryableError) as caught:
+        run(llm_context)
+    assert "(429)" in str(caught.value) and caught.value.retry_after == 7
+
+
+def test_exhausted_quota_is_not_retried(llm_context, openai_server):
+    openai_server.queue(Reply.fail(429, "You exceeded your current quota.", type="insufficient_quota",
+                                   code="insufficient_quota"))
+    with pytest.raises(UserFixableError, match="run out of credit"):
+        run(llm_context)
+
+
+def test_server_error_is_retryable(llm_context, openai_server):
+    openai_server.queue(Reply.server_error())
+    with pytest.raises(RetryableError, match=r"\(500\)"):
+        run(llm_context)
+
+
+def test_endpoint_without_json_mode_gets_a_json_schema(llm_context, openai_server):
+    openai_server.queue(
+        Reply.fail(400, "'response_format.type' must be 'json_schema' or 'text'", type="invalid_request_error"),
+        Reply.json(good_script()),
+    )
+    run(llm_context)
+    response_format = openai_server.requests[1].body["response_format"]
+    assert response_format["type"] == "json_schema"
+    assert response_format["json_schema"]["name"] == "video_script"
+    assert "scenes" in response_format["json_schema"]["schema"]["properties"]
+
+
+def test_unreachable_endpoint_is_retryable(llm_context, settings):
+    settings.analyze.base_url = "http://127.0.0.1:9/v1"  # discard port: nothing listens
+    with pytest.raises(RetryableError, match="cannot reach"):
+        run(llm_context)
+
+
+def test_cancel_is_honoured_while_waiting_for_the_model(llm_context, openai_server):
+    openai_server.queue(Reply.slow(5))
+    ctx = llm_context()
+    threading.Timer(0.3, ctx.cancel_event.set).start()
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        analyze.run(ctx)
+    assert time.monotonic() - started < 1.5
+    assert not (ctx.job_dir / "script.json").exists()
+
+
+# The key comes from the keyring when secrets.py exists ------------------------------------
+
+
+def test_api_key_comes_from_the_keyring(monkeypatch):
+    fake = types.SimpleNamespace(get_secret=lambda name: "sk-keyring" if name == "openai_api_key" else None)
+    monkeypatch.setitem(sys.modules, "nexus_desktop.secrets", fake)
+    monkeypatch.setattr(nexus_desktop, "secrets", fake, raising=False)
+    assert registry._api_key() == "sk-keyring"
+
+
+def test_local_endpoints_need_no_key(monkeypatch):
+    monkeypatch.setitem(sys.modules, "nexus_desktop.secrets", None)
+    monkeypatch.delattr(nexus_desktop, "secrets", raising=False)
+    assert registry._api_key() == registry.NO_KEY
+
+
+# The fake itself refuses what the real API refuses ------------------------------------------
+
+
+def post(server: FakeOpenAI, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
+    request = urllib.request.Request(f"{server.base_url}/chat/completions", data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, json.loads(error.read())
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status", "fragment"),
+    [
+        (b'{"model": "m", "messages": []}', {}, 401, "API key"),
+        (b"{not json", {"Authorization": "Bearer k"}, 400, "could not parse the JSON body"),
+        (b'{"messages": [{"role": "user", "content": "hi"}]}', {"Authorization": "Bearer k"}, 400, "model"),
+        (b'{"model": "m", "messages": [{"role": "robot", "content": "hi"}]}', {"Authorization": "Bearer k"}, 400,
+         "role"),
+        (b'{"model": "m", "messages": [{"role": "user", "content": "hi"}], "response_format": {"type": "json_object"}}',
+         {"Authorization": "Bearer k"}, 400, "must contain the word 'json'"),
+        (b'{"model": "m", "messages": [{"role": "user", "content": "hi"}], "bogus": 1}',
+         {"Authorization": "Bearer k"}, 400, "Unrecognized request argument"),
+    ],
+)
+def test_fake_rejects_what_the_api_rejects(body, headers, status, fragment):
+    with FakeOpenAI() as server:
+        code, payload = post(server, body, {"Content-Type": "application/json", **headers})
+    assert code == status
+    assert set(payload["error"]) == {"message", "type", "param", "code"}
+    assert fragment in payload["error"]["message"]
+
+
+def test_fake_answers_with_the_documented_shape():
+    with FakeOpenAI() as server:
+        server.queue(Reply.text("hello", usage=(3, 2)))
+        body = json.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}]}).encode()
+        code, payload = post(server, body, {"Authorization": "Bearer k", "Content-Type": "application/json"})
+    assert code == 200 and payload["object"] == "chat.completion"
+    assert payload["choices"][0]["message"] == {"role": "assistant", "content": "hello", "refusal": None}
+    assert payload["usage"] == {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}
