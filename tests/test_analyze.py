@@ -111,6 +111,20 @@ def test_x_post_counts_a_link_as_23_characters(make_context):
     assert len(script.platforms.x_post) > X_POST_MAX  # only fits because the link counts as 23
 
 
+@pytest.mark.parametrize(
+    ("source_title", "link", "close"),
+    [
+        ("Ars Technica - All content", "https://arstechnica.example/a", "Read the full story from Ars Technica."),
+        ("", "https://www.bbc.co.uk/news/1", "Read the full story from BBC."),
+        ("", "", "The test failed, so engineers will try again next year."),  # nothing to point to: no close
+    ],
+)
+def test_the_close_names_the_source_as_a_listener_would_hear_it(make_context, source_title, link, close):
+    html = "<p>The bridge test ran on Monday. The test failed, so engineers will try again next year.</p>"
+    script = run_script(make_context, source_title=source_title, link=link, content_html=html)
+    assert script.narration.endswith(close)
+
+
 def test_progress_rises_to_100(make_context):
     seen = []
     analyze.run(make_context(progress=lambda percent, message: seen.append((percent, message))))

@@ -92,9 +92,16 @@ def lead_clause(sentence: str) -> str:
 
 
 def source_name(article: Article) -> str:
-    """'Tech Digest Weekly', or the site's name from the link when the feed has no title."""
-    if article.source_title and article.source_title.strip():
-        return normalize_space(article.source_title)
+    """Who published it, as a narrator would say it: 'Ars Technica' for a feed
+    called "Ars Technica - All content", the site's name when the feed has none."""
+    title = normalize_space(strip_urls(article.source_title or ""))
+    name = re.split(r"\s+[-|>»–—:]\s+", title, maxsplit=1)[0].strip()
+    if name:
+        return name
     host = urlparse(article.link or "").hostname or ""
     parts = [p for p in host.split(".") if p not in ("www", "m", "amp")]
-    return parts[-2].capitalize() if len(parts) >= 2 else ""
+    if len(parts) >= 3 and parts[-2] in ("co", "com", "org", "net", "ac", "gov", "edu"):
+        parts = parts[:-1]  # bbc.co.uk -> bbc
+    if len(parts) < 2:
+        return ""
+    return parts[-2].upper() if len(parts[-2]) <= 3 else parts[-2].capitalize()  # "BBC", "Theverge"

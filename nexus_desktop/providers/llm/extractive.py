@@ -109,7 +109,9 @@ def opening(text: ArticleText, phrases: Phrases) -> str:
 
 
 def closing(text: ArticleText, phrases: Phrases) -> str:
-    return phrases.close.format(source=text.source) if text.source else phrases.close_no_source
+    if text.source:
+        return phrases.close.format(source=text.source)
+    return phrases.close_no_source if text.article.link else ""
 
 
 def title_candidates(text: ArticleText, topics: list[str], phrases: Phrases) -> tuple[str, ...]:

@@ -24,6 +24,9 @@ _BLOCK_TAGS = frozenset(
 )
 _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
+# Far more than any article (20,000 words is ~130,000 characters); bounds the
+# parsing time of a feed that embeds a whole web page.
+MAX_MARKUP_CHARS = 2_000_000
 URL_RE = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"'）)]+|\b[\w.+-]+@[\w-]+\.[\w.-]+\b", re.IGNORECASE)
 
 # Boilerplate that CMSs and feed generators append; matched against a whole paragraph.
@@ -95,6 +98,7 @@ def html_to_paragraphs(markup: str) -> list[str]:
     """The prose paragraphs of a piece of feed HTML, entities unescaped, in order."""
     if not markup or not markup.strip():
         return []
+    markup = markup[:MAX_MARKUP_CHARS]
     if "<" not in markup:
         # Plain text (some feeds send it): keep its own paragraph breaks.
         chunks = re.split(r"\n\s*\n", html.unescape(markup))
