@@ -1,0 +1,163 @@
+"""Connected platform accounts: who they are, how healthy, what quota they used.
+
+Tokens are never here: they live in the OS keyring (``secrets.py``) under names
+derived from the account id. ``details`` holds what is safe to store: the OAuth
+client id and endpoints, the remote page/person ids, and the daily quota used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+
+from .database import Database
+from .models import Account, Target
+
+EXPIRY_WARNING = timedelta(days=3)
+
+
+class AccountStatus(StrEnum):
+    CONNECTED = "connected"
+    NEEDS_RECONNECT = "needs_reconnect"  # the refresh token stopped working: its posts are held
+
+    @property
+    def label(self) -> str:
+        return "Connected" if self is AccountStatus.CONNECTED else "Needs reconnecting"
+
+
+@dataclass(frozen=True)
+class AccountView:
+    id: int
+    platform: str
+    name: str
+    remote_user_id: str | None
+    status: AccountStatus
+    token_expires_at: datetime | None
+    details: dict[str, Any]
+    created_at: datetime
+
+    @property
+    def problem(self) -> str:
+        return str(self.details.get("problem", ""))
+
+    def health(self, now: datetime | None = None) -> str:
+        """What the Accounts view shows in its Health column."""
+        now = now or datetime.now(timezone.utc)
+        if self.status is AccountStatus.NEEDS_RECONNECT:
+            return f"Needs reconnecting: {self.problem}" if self.problem else "Needs reconnecting"
+        expires = self.token_expires_at
+        if expires is not None and expires <= now and not self.details.get("refreshable", True):
+            return "Token expired: reconnect"
+        if expires is not None and expires - now < EXPIRY_WARNING and not self.details.get("refreshable", True):
+            return f"Token expires in {max(0, (expires - now).days)} day(s): reconnect soon"
+        return "OK"
+
+
+def _view(a: Account) -> AccountView:
+    try:
+        status = AccountStatus(a.status)
+    except ValueError:
+        status = AccountStatus.NEEDS_RECONNECT
+    return AccountView(
+        id=a.id,
+        platform=a.platform,
+        name=a.name,
+        remote_user_id=a.remote_user_id,
+        status=status,
+        token_expires_at=a.token_expires_at,
+        details=dict(a.details or {}),
+        created_at=a.created_at,
+    )
+
+
+class AccountRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def upsert(
+        self,
+        platform: str,
+        name: str,
+        *,
+        remote_user_id: str | None,
+        token_expires_at: datetime | None,
+        details: dict[str, Any],
+    ) -> AccountView:
+        """Add an account, or bring a reconnected one back to health (same platform and remote id)."""
+        with self.db.write() as session:
+            account = None
+            if remote_user_id:
+                account = session.scalar(
+                    select(Account).where(Account.platform == platform, Account.remote_user_id == remote_user_id)
+                )
+            same_name = session.scalar(select(Account).where(Account.platform == platform, Account.name == name))
+            if account is None and same_name is not None:
+                if remote_user_id and same_name.remote_user_id not in (None, remote_user_id):
+                    name = f"{name} ({remote_user_id})"  # two channels may share a title
+                else:
+                    account = same_name
+            if account is None:
+                account = Account(platform=platform, name=name)
+                session.add(account)
+            account.name = name
+            account.remote_user_id = remote_user_id
+            account.status = AccountStatus.CONNECTED.value
+            account.token_expires_at = token_expires_at
+            merged = dict(account.details or {})
+            merged.update(details)
+            merged.pop("problem", None)
+            account.details = merged
+            session.flush()
+            return _view(account)
+
+    def get(self, account_id: int) -> AccountView | None:
+        with self.db.read() as session:
+            account = session.get(Account, account_id)
+            return _view(account) if account else None
+
+    def list(self, platform: str | None = None) -> list[AccountView]:
+        with self.db.read() as session:
+            query = select(Account).order_by(Account.platform, Account.name)
+            if platform:
+                query = query.where(Account.platform == platform)
+            return [_view(a) for a in session.scalars(query)]
+
+    def set_token_expiry(self, account_id: int, expires_at: datetime | None) -> None:
+        with self.db.write() as session:
+            account = session.get(Account, account_id)
+            if account is not None:
+                account.token_expires_at = expires_at
+                if account.status != AccountStatus.CONNECTED.value:
+                    account.status = AccountStatus.CONNECTED.value
+                    account.details = {k: v for k, v in (account.details or {}).items() if k != "problem"}
+
+    def mark_needs_reconnect(self, account_id: int, problem: str) -> None:
+        with self.db.write() as session:
+            account = session.get(Account, account_id)
+            if account is not None:
+                account.status = AccountStatus.NEEDS_RECONNECT.value
+                account.details = {**(account.details or {}), "problem": problem}
+
+    def update_details(self, account_id: int, **values: Any) -> AccountView | None:
+        with self.db.write() as session:
+            account = session.get(Account, account_id)
+            if account is None:
+                return None
+            account.details = {**(account.details or {}), **values}
+            session.flush()
+            return _view(account)
+
+    def remove(self, account_id: int) -> bool:
+        """Forget the account; its targets stay, pointing nowhere, so their posts are not lost."""
+        with self.db.write() as session:
+            account = session.get(Account, account_id)
+            if account is None:
+                return False
+            for target in session.scalars(select(Target).where(Target.account_id == account_id)):
+                target.account_id = None
+            session.delete(account)
+            return True
