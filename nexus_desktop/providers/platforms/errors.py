@@ -1,0 +1,214 @@
+"""Turning each platform's error answers into sentences a person can act on.
+
+The raw body goes to the log (the redaction filter keeps tokens out); what the
+creator reads is the platform's own message, plus what to do where we know it.
+Rate limits become ``TransientPublishError`` with ``retry_after`` from the
+``Retry-After`` header or the platform's own rate headers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .base import NeedsReconnect, PublishError, TransientPublishError
+
+log = logging.getLogger(__name__)
+
+NAMES = {"youtube": "YouTube", "instagram": "Instagram", "x": "X", "linkedin": "LinkedIn"}
+DEFAULT_RETRY = 60.0
+
+# What to do about the errors we know, keyed by the platform's own reason or code.
+HINTS: dict[str, dict[str, str]] = {
+    "youtube": {
+        "quotaExceeded": "the API project's daily YouTube quota is used up; uploads continue after midnight Pacific time",
+        "uploadLimitExceeded": "the channel reached YouTube's upload limit for now; try again tomorrow",
+        "forbidden": "the connected Google account cannot upload to this channel; reconnect it with the right channel",
+        "invalidTitle": "change the title: YouTube allows up to 100 characters and no < or >",
+        "invalidDescription": "shorten the description to 5000 characters and remove < and >",
+        "invalidCategoryId": "choose another YouTube category in Settings",
+        "youtubeSignupRequired": "the Google account has no YouTube channel yet; create one, then reconnect",
+        "mediaBodyRequired": "the video file was not sent; check that it still exists",
+    },
+    "instagram": {
+        "190": "the Instagram access token is no longer valid; reconnect the account",
+        "9004": "Instagram could not fetch the video from its URL; the URL must be public",
+        "2207026": "the video format is not supported for Reels: H.264 or HEVC, AAC audio, 3 s to 15 min",
+        "2207027": "the container is not ready yet; the upload will be published once Instagram finishes processing",
+        "2207042": "the account reached Instagram's limit of 50 API posts in 24 hours; it will be retried later",
+        "10": "the app lacks the instagram_content_publish permission; reconnect and grant it",
+        "200": "the app lacks a permission it needs; reconnect and grant every permission asked",
+    },
+    "x": {
+        "duplicate": "X refuses a post identical to a recent one; change the text",
+        "too long": "shorten the post to 280 characters",
+        "Forbidden": "the X app needs Read and Write permission; change it in the developer portal and reconnect",
+    },
+    "linkedin": {
+        "65600": "the LinkedIn token is no longer valid; reconnect the account",
+        "ACCESS_DENIED": "the LinkedIn app lacks w_member_social (or w_organization_social for a page); reconnect and grant it",
+        "DUPLICATE_POST": "LinkedIn refuses a post identical to a recent one; change the text",
+    },
+}
+
+# Instagram/Facebook Graph API: codes that mean "slow down", whatever the HTTP status.
+GRAPH_RATE_CODES = {4, 17, 32, 613, 80001, 80002}
+GRAPH_AUTH_CODES = {190, 102, 463, 467}
+
+
+def body_json(body: bytes | str | None) -> Any:
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    lowered = {k.lower(): v for k, v in headers.items()}
+    return lowered.get(name.lower())
+
+
+def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds to wait from Retry-After (seconds or HTTP date) or the platforms' rate headers."""
+    now = time.time() if now is None else now
+    value = _header(headers, "retry-after")
+    if value:
+        value = value.strip()
+        if value.isdigit():
+            return float(value)
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - now)
+        except (TypeError, ValueError):
+            pass
+    reset = _header(headers, "x-rate-limit-reset")  # X: epoch seconds when the window resets
+    if reset and reset.strip().isdigit():
+        return max(1.0, float(reset) - now)
+    for name in ("x-business-use-case-usage", "x-app-usage"):  # Graph API usage headers
+        usage = body_json(_header(headers, name))
+        minutes = _graph_regain_minutes(usage)
+        if minutes:
+            return minutes * 60.0
+    return None
+
+
+def _graph_regain_minutes(usage: Any) -> float | None:
+    if isinstance(usage, dict):
+        if "estimated_time_to_regain_access" in usage:
+            return float(usage["estimated_time_to_regain_access"] or 0) or None
+        for item in usage.values():
+            found = _graph_regain_minutes(item)
+            if found:
+                return found
+    if isinstance(usage, list):
+        for item in usage:
+            found = _graph_regain_minutes(item)
+            if found:
+                return found
+    return None
+
+
+def seconds_until_pacific_midnight(now: datetime | None = None) -> float:
+    """YouTube quotas reset at midnight Pacific time."""
+    pacific = ZoneInfo("America/Los_Angeles")
+    local = (now or datetime.now(timezone.utc)).astimezone(pacific)
+    midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(60.0, (midnight - local).total_seconds())
+
+
+def platform_message(platform: str, body: Any) -> tuple[str, str]:
+    """(the platform's message, its reason/code) from an error body."""
+    if not isinstance(body, dict):
+        return "", ""
+    if platform == "youtube":
+        error = body.get("error") or {}
+        if isinstance(error, str):  # OAuth token endpoint style
+            return str(body.get("error_description") or error), error
+        reasons = [e.get("reason", "") for e in error.get("errors", []) if isinstance(e, dict)]
+        return str(error.get("message", "")), reasons[0] if reasons else str(error.get("status", ""))
+    if platform == "instagram":
+        error = body.get("error") or {}
+        message = error.get("error_user_msg") or error.get("message") or ""
+        code = error.get("error_subcode") or error.get("code") or ""
+        return str(message), str(code)
+    if platform == "x":
+        if body.get("detail") or body.get("title"):
+            return str(body.get("detail") or body.get("title")), str(body.get("title", ""))
+        errors = body.get("errors") or []
+        if errors and isinstance(errors[0], dict):
+            return str(errors[0].get("message") or errors[0].get("detail") or ""), str(errors[0].get("title", ""))
+    if platform == "linkedin":
+        return str(body.get("message", "")), str(body.get("serviceErrorCode") or body.get("code") or "")
+    return str(body.get("message", "")), ""
+
+
+def hint_for(platform: str, message: str, reason: str) -> str:
+    table = HINTS.get(platform, {})
+    if reason in table:
+        return table[reason]
+    lowered = message.lower()
+    for key, hint in table.items():
+        if not key.isdigit() and key.lower() in lowered:
+            return hint
+    return ""
+
+
+def is_auth_failure(platform: str, status: int, body: Any) -> bool:
+    """The access token was refused: refresh and try once more."""
+    if status == 401:
+        return True
+    if platform == "instagram" and isinstance(body, dict):
+        code = (body.get("error") or {}).get("code")
+        return code in GRAPH_AUTH_CODES
+    return False
+
+
+def raise_for_response(
+    platform: str,
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes | str | None,
+    *,
+    action: str,
+) -> None:
+    """Return on success; otherwise raise the error the publish machinery understands."""
+    if 200 <= status < 400:
+        return
+    name = NAMES.get(platform, platform)
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else (body or "")
+    log.warning("%s answered HTTP %s to %s: %s", name, status, action, text[:4000])
+    parsed = body_json(text)
+    message, reason = platform_message(platform, parsed)
+    hint = hint_for(platform, message, reason)
+    said = f": {message}" if message else ""
+    wait = retry_after_seconds(headers)
+
+    if status == 429 or (platform == "instagram" and _graph_code(parsed) in GRAPH_RATE_CODES):
+        raise TransientPublishError(
+            f"{name} is rate limiting {action}{said}", hint="it will be retried later", retry_after=wait or DEFAULT_RETRY
+        )
+    if platform == "youtube" and reason in {"rateLimitExceeded", "userRateLimitExceeded"}:
+        raise TransientPublishError(f"{name} is rate limiting {action}{said}", retry_after=wait or DEFAULT_RETRY)
+    if platform == "youtube" and reason == "quotaExceeded":
+        raise TransientPublishError(f"{name} quota exceeded{said}", hint=hint, retry_after=seconds_until_pacific_midnight())
+    if status >= 500 or status == 408:
+        raise TransientPublishError(f"{name} had a server error ({status}) during {action}{said}", retry_after=wait)
+    if is_auth_failure(platform, status, parsed):
+        raise NeedsReconnect(
+            f"{name} no longer accepts this account's sign-in{said}", hint="reconnect the account in Accounts"
+        )
+    raise PublishError(f"{name} refused {action}{said}", hint=hint)
+
+
+def _graph_code(body: Any) -> int | None:
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        code = body["error"].get("code")
+        return int(code) if isinstance(code, int) or (isinstance(code, str) and code.isdigit()) else None
+    return None
