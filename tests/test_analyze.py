@@ -222,6 +222,33 @@ def test_scripts_embeds_and_tracking_pixels_are_not_narrated(make_context, setti
         assert junk not in script.narration
 
 
+def test_links_never_reach_the_narration(make_context, settings):
+    html = (
+        "<p>See https://city.example/plan for details. The mayor (https://city.example/mayor) spoke at noon. "
+        "Email press@city.example for more. Traffic resumes on Monday after the works.</p>"
+    )
+    script = run_script(make_context, content_html=html, summary_html="")
+
+    assert_contract(script, settings)
+    assert "The mayor spoke at noon." in script.narration  # a bracketed link goes quietly
+    assert "for details" not in script.narration and "for more" not in script.narration  # no orphaned "See ..."
+
+
+def test_text_without_any_punctuation_is_cut_to_a_speakable_length(make_context, settings):
+    blob = " ".join(f"word{n}" for n in range(20000))
+    script = run_script(make_context, content_html=f"<p>{blob}</p>", summary_html="")
+
+    assert_contract(script, settings)
+    assert word_count(script.narration) <= settings.analyze.narration_words
+
+
+def test_emoji_are_not_read_aloud(make_context):
+    html = "<p>🚀 Launch day is here! The rocket flew to orbit 🎉 and everyone cheered 👏 loudly.</p>"
+    narration = run_script(make_context, content_html=html, summary_html="").narration
+    assert "The rocket flew to orbit and everyone cheered loudly." in narration
+    assert not re.search("[\U0001F300-\U0001FAFF]", narration)
+
+
 def test_an_article_with_only_markup_fails_with_a_reason(make_context):
     html = '<script>track()</script><img src="https://px.example.com/p.gif" width="1" height="1"><iframe></iframe>'
     with pytest.raises(UserFixableError) as caught:
@@ -265,6 +292,15 @@ def test_non_latin_articles_are_detected_and_narrated(make_context, settings, la
     assert title in script.narration
 
 
+def test_hindi_sentences_end_with_a_danda(make_context, settings):
+    html = "<p>शहर ने आज एक नया पुल खोला। इंजीनियरों ने कहा कि काम जल्दी पूरा हुआ। यातायात सोमवार से शुरू होगा।</p>"
+    script = run_script(make_context, title="नया पुल खुला", content_html=html, summary_html="", language=None)
+
+    assert script.language == "hi"
+    assert_contract(script, settings)
+    assert script.narration.startswith("नया पुल खुला। शहर ने आज एक नया पुल खोला।")
+
+
 # Building blocks -----------------------------------------------------------------
 
 
@@ -298,6 +334,9 @@ def test_html_cleaner_keeps_paragraphs_and_unescapes_entities():
         ("The council voted.", "en-US", "en"),
         ("Городской совет проголосовал за бюджет.", "en-us", "ru"),
         ("市议会通过了新学校和公园的预算。", None, "zh"),
+        ("Der Stadtrat hat über den Haushalt für die neue Schule und den Park abgestimmt.", "en", "de"),
+        ("The council voted on the budget for the new school and the park.", "english", "en"),
+        ("The council voted on the budget for the new school and the park.", "zz", "en"),
     ],
 )
 def test_language_detection(text, declared, expected):

@@ -11,12 +11,14 @@ from ...domain.errors import UserFixableError
 from .base import ArticleText, Sentence
 from .keywords import key_phrases
 from .language import detect_language
+from .phrases import full_stop
 from .sentences import is_terminated, split_sentences, word_count
 from .textclean import URL_RE, html_to_paragraphs, normalize_space, strip_urls
 
 # Long articles: narration needs a few hundred sentences at most, and ranking
 # more would cost time for nothing (news puts what matters first).
 MAX_SENTENCES = 400
+MAX_SENTENCE_WORDS = 60
 _TRUNCATED = re.compile(r"(?:\.\.\.|…|\[…\]|\[\.\.\.\])[\"'”’)]*$")
 
 
@@ -24,7 +26,7 @@ def prepare(article: Article) -> ArticleText:
     """The article's narratable text. Raises UserFixableError when there is none."""
     paragraphs = _paragraphs(article)
     language = detect_language(" ".join(paragraphs) or article.title, article.language)
-    sentences = _sentences(paragraphs)
+    sentences = _sentences(paragraphs, language)
     if not sentences:
         raise UserFixableError(
             "the article has no readable text to narrate: its feed entry holds only markup, scripts or images",
@@ -45,19 +47,49 @@ def _paragraphs(article: Article) -> list[str]:
     return content if word_count(" ".join(content)) >= word_count(" ".join(summary)) else summary
 
 
-def _sentences(paragraphs: list[str]) -> list[Sentence]:
+def _sentences(paragraphs: list[str], language: str) -> list[Sentence]:
     sentences: list[Sentence] = []
     loose: list[Sentence] = []  # unpunctuated lines, for text that has nothing else
     for index, paragraph in enumerate(paragraphs):
-        for text in split_sentences(paragraph):
-            text = strip_urls(text) if URL_RE.search(text) else text
-            if _narratable(text):
-                sentences.append(Sentence(text, index, word_count(text)))
-            elif word_count(text) >= 5 and not is_terminated(text) and not _TRUNCATED.search(text):
-                loose.append(Sentence(text + ".", index, word_count(text)))
+        for found in split_sentences(normalize_space(_EMOJI.sub("", paragraph))):
+            for text in _speakable(found):
+                if _narratable(text):
+                    sentences.append(Sentence(text, index, word_count(text)))
+                elif word_count(text) >= 5 and not is_terminated(text) and not _TRUNCATED.search(text):
+                    loose.append(Sentence(text + full_stop(language), index, word_count(text)))
             if len(sentences) >= MAX_SENTENCES:
                 return sentences
     return sentences or loose[:MAX_SENTENCES]
+
+
+def _speakable(sentence: str) -> list[str]:
+    """The sentence as it can be read aloud: links only go when bracketed (else the
+    sentence would lose its object: "See ... for details."), and a run-on is cut."""
+    if URL_RE.search(sentence):
+        if URL_RE.search(_BRACKETED.sub("", sentence)):
+            return []
+        sentence = strip_urls(_BRACKETED.sub(lambda m: "" if URL_RE.search(m.group()) else m.group(), sentence))
+    return _tame(sentence)
+
+
+def _tame(sentence: str) -> list[str]:
+    """Split a sentence too long for one breath at its semicolons; failing that,
+    keep its first clauses (text with no punctuation at all ends up here)."""
+    if word_count(sentence) <= MAX_SENTENCE_WORDS or _CJK.search(sentence):
+        return [sentence]
+    parts = re.split(r"(?<=;)\s+", sentence)
+    if len(parts) > 1:
+        return [piece for part in parts for piece in _tame(re.sub(r";$", ".", part))]
+    head = " ".join(sentence.split()[:MAX_SENTENCE_WORDS])
+    comma = head.rfind(", ")
+    if comma > len(head) // 2:
+        head = head[:comma]
+    return [head.rstrip(",;:—–- ") + "."]
+
+
+_BRACKETED = re.compile(r"\s*[(\[][^()\[\]]*[)\]]")
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D\u2B50\u2B06\u2194-\u21AA]")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
 def _narratable(text: str) -> bool:

@@ -45,21 +45,39 @@ _COMMON_SETS = {code: frozenset(words.split()) for code, words in _COMMON_WORDS.
 _WORD = re.compile(r"[^\W\d_]+")
 
 
+# ISO 639-1: a feed's <language> is free text, and "zz" or "english" helps no voice.
+_ISO_639_1 = frozenset(
+    "aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de dv dz ee "
+    "el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig ii ik io is "
+    "it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms "
+    "mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk "
+    "sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi "
+    "yo za zh zu".split()
+)
+
+
 def normalize_code(code: str | None) -> str:
-    """'en-US' -> 'en', 'pt_BR' -> 'pt'; empty for nothing usable."""
-    code = (code or "").strip().lower().replace("_", "-")
-    return code.split("-")[0] if re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]+)*", code) else ""
+    """'en-US' -> 'en', 'pt_BR' -> 'pt'; empty for anything that is not a language code."""
+    code = (code or "").strip().lower().replace("_", "-").split("-")[0]
+    return code if code in _ISO_639_1 else ""
 
 
 def detect_language(text: str, declared: str | None = None) -> str:
-    """The article's language code. A declared code wins unless the text's script contradicts it."""
+    """The article's language code. A declared code wins unless the text plainly
+    says otherwise: another script, or another Latin-script language's commonest words."""
     declared_code = normalize_code(declared)
     script = _dominant_script(text)
     if script is not None:
         if declared_code and _script_of(declared_code) == script:
             return declared_code
         return _refine_script(script, text)
-    return declared_code or _latin_language(text)
+    if declared_code not in _COMMON_SETS:
+        return declared_code or _latin_language(text)
+    scores = _latin_scores(text)
+    best = max(scores, key=scores.__getitem__)
+    if scores[best] >= max(5, 3 * scores[declared_code]):
+        return best  # a channel-wide <language>en</language> on a German article
+    return declared_code
 
 
 def _script_of(code: str) -> str | None:
@@ -102,10 +120,13 @@ def _refine_script(language: str, text: str) -> str:
     return language
 
 
-def _latin_language(text: str) -> str:
+def _latin_scores(text: str) -> dict[str, int]:
     words = [w.lower() for w in _WORD.findall(text[:20000])]
-    if not words:
-        return "en"
-    scores = {code: sum(w in common for w in words) for code, common in _COMMON_SETS.items()}
+    return {code: sum(w in common for w in words) for code, common in _COMMON_SETS.items()}
+
+
+def _latin_language(text: str) -> str:
+    scores = _latin_scores(text)
     best = max(scores, key=scores.__getitem__)
-    return best if scores[best] >= max(2, 0.05 * len(words)) else "en"
+    words = len(_WORD.findall(text[:20000]))
+    return best if scores[best] >= max(2, 0.05 * words) else "en"

@@ -7,7 +7,7 @@ sentence at all (the title opens the narration) and label-free posts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -73,10 +73,23 @@ PHRASES: dict[str, Phrases] = {
         "詳しくは説明欄のリンクからご覧ください。", "{topic}：要点まとめ",
         "記事全文は「{source}」で", "要点", "記事全文はプロフィールのリンクから。",
     ),
+    "zh": Phrases(
+        "今日话题：{title}。", "今日新闻。", "完整报道请见{source}。",
+        "完整报道请见描述中的链接。", "{topic}：要点",
+        "完整报道：{source}", "要点", "完整报道见主页链接。",
+    ),
 }
-# No template sentence: the title alone opens the narration.
+# No template sentence: the title alone opens the narration, ended the way the
+# language ends a sentence (Thai marks none).
 NEUTRAL = Phrases("{title}.", "", "", "", "", "{source}", "", "")
+FULL_STOPS = {"hi": "।", "mr": "।", "ne": "।", "bn": "।", "ur": "۔", "hy": "։", "am": "።", "th": "", "lo": "", "km": "។", "my": "။"}
 
 
 def phrases_for(language: str) -> Phrases:
-    return PHRASES.get(language, NEUTRAL)
+    if language in PHRASES:
+        return PHRASES[language]
+    return replace(NEUTRAL, hook="{title}" + full_stop(language))
+
+
+def full_stop(language: str) -> str:
+    return FULL_STOPS.get(language, ".")

@@ -27,10 +27,13 @@ _STARTERS = frozenset(
 )
 
 # A candidate boundary: terminal punctuation, closing quotes/brackets, then space.
-_BOUNDARY = re.compile(r"(?:[.!?…]+|[;;](?=\s+[\u0370-\u03ff]))[\"'”’»)\]]*(?=\s+)")
+# Besides Latin marks: Devanagari danda, Arabic question mark and full stop,
+# Armenian, Ethiopic, Khmer and Burmese full stops; a Greek question mark looks like ';'.
+_BOUNDARY = re.compile(r"(?:[.!?…।॥؟۔։።។။]+|[;;](?=\s+[\u0370-\u03ff]))[\"'”’»)\]]*(?=\s+)")
 _NEXT_TOKEN = re.compile(r"\s+([\"'“‘«(\[]*)(\S+)")
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\u0e00-\u0e7f]")
-TERMINAL = ("." , "!", "?", "…", "。", "！", "？", '"', "”", "’", "'", "»", ")", "]", "」", "』", ";", ";")
+STOPS = ".!?…。！？;;।॥؟۔։።។။"
+TERMINAL = (*STOPS, '"', "”", "’", "'", "»", ")", "]", "」", "』")
 
 
 def split_sentences(paragraph: str) -> list[str]:
@@ -94,4 +97,4 @@ def word_count(text: str) -> float:
 
 
 def is_terminated(sentence: str) -> bool:
-    return sentence.rstrip().endswith(TERMINAL) and any(ch in sentence for ch in ".!?…。！？;;")
+    return sentence.rstrip().endswith(TERMINAL) and any(ch in sentence for ch in STOPS)
