@@ -134,3 +134,26 @@ def test_cancel_is_honoured_while_waiting_for_an_answer(fake, speaker):
     with pytest.raises(Cancelled):
         speaker.speak(["Slow."], cancelled=lambda: time.monotonic() - started > 0.2)
     assert time.monotonic() - started < 1.0
+
+
+def test_the_stand_in_refuses_requests_that_break_the_contract(fake, tmp_path):
+    import httpx
+
+    from nexus_desktop.pipeline import audio
+
+    url = f"{fake.url}/v1/text-to-speech/{VOICE_ID}"
+    key = {"xi-api-key": fake.api_key}
+    assert httpx.post(url, json={"text": "Hi."}).json() == {
+        "detail": {"status": "invalid_api_key", "message": "Invalid API key"}
+    }
+    assert httpx.post(url, headers=key, json={"model_id": "eleven_multilingual_v2"}).status_code == 422
+    assert httpx.post(url, headers=key, json={"text": "Hi.", "voice": "x"}).status_code == 422
+    assert httpx.post(url, headers=key, json={"text": "Hi.", "model_id": "GPT-4"}).status_code == 400
+    assert httpx.post(url, headers=key, params={"output_format": "flac_1"}, json={"text": "Hi."}).status_code == 422
+    assert len(fake.violations) == 4
+    fake.violations.clear()
+    # The plain endpoint answers MP3 by default, as documented.
+    answer = httpx.post(url, headers=key, json={"text": "Hello there."})
+    assert answer.headers["content-type"] == "audio/mpeg"
+    (tmp_path / "hello.mp3").write_bytes(answer.content)
+    assert audio.media_duration(tmp_path / "hello.mp3") == pytest.approx(10 * 0.065 + 0.05 + 0.15, abs=0.1)  # letters, space, stop
