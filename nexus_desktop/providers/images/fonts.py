@@ -14,6 +14,7 @@ import logging
 import shutil
 import subprocess
 import sys
+import threading
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +51,7 @@ class FontFace:
     index: int = 0
 
     def get(self, size: int) -> ImageFont.FreeTypeFont:
-        return _load(self.path, self.index, max(1, int(size)))
+        return _load(self.path, self.index, max(1, int(size)), threading.get_ident())
 
     @property
     def name(self) -> str:
@@ -61,14 +62,15 @@ class FontFace:
         return {ch for ch in set(text) if not ch.isspace() and not _has_glyph(self.path, self.index, ch)}
 
 
-@functools.lru_cache(maxsize=256)
-def _load(path: str, index: int, size: int) -> ImageFont.FreeTypeFont:
+# Keyed by thread too: a FreeType face must not be used by two threads at once.
+@functools.lru_cache(maxsize=512)
+def _load(path: str, index: int, size: int, thread: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size, index=index)
 
 
 @functools.lru_cache(maxsize=64)
 def _notdef(path: str, index: int) -> tuple[tuple[int, int], bytes]:
-    mask = _load(path, index, _PROBE_SIZE).getmask(_NOT_A_CHAR)
+    mask = _load(path, index, _PROBE_SIZE, threading.get_ident()).getmask(_NOT_A_CHAR)
     return mask.size, bytes(mask)
 
 
@@ -76,7 +78,7 @@ def _notdef(path: str, index: int) -> tuple[tuple[int, int], bytes]:
 def _has_glyph(path: str, index: int, ch: str) -> bool:
     if unicodedata.category(ch) in ("Mn", "Me", "Cf", "Cc"):
         return True  # marks and format controls draw with their base character
-    mask = _load(path, index, _PROBE_SIZE).getmask(ch)
+    mask = _load(path, index, _PROBE_SIZE, threading.get_ident()).getmask(ch)
     return (mask.size, bytes(mask)) != _notdef(path, index)
 
 

@@ -60,12 +60,28 @@ def _word_count(tokens: list[Token]) -> float:
     return sum(1.0 if not _breaks_anywhere(t.text[0]) else 0.34 for t in tokens)
 
 
-def _split_long(token: Token, font, max_width: float) -> list[Token]:
+class _Measure:
+    """Token widths, measured once per font size: wrapping adds them up instead of
+    re-measuring every candidate line (kerning across a space is negligible)."""
+
+    def __init__(self, font) -> None:
+        self.font = font
+        self._widths: dict[str, float] = {}
+        self.space = font.getlength(" ")
+
+    def __call__(self, text: str) -> float:
+        width = self._widths.get(text)
+        if width is None:
+            width = self._widths[text] = self.font.getlength(text)
+        return width
+
+
+def _split_long(token: Token, measure: _Measure, max_width: float) -> list[Token]:
     """Hard-break a word wider than the line, never before a combining mark."""
     pieces: list[Token] = []
     current = ""
     for ch in token.text:
-        if current and font.getlength(current + ch) > max_width and unicodedata.category(ch) not in ("Mn", "Mc"):
+        if current and measure.font.getlength(current + ch) > max_width and unicodedata.category(ch) not in ("Mn", "Mc"):
             pieces.append(Token(current, token.space_before if not pieces else False))
             current = ch
         else:
@@ -74,21 +90,24 @@ def _split_long(token: Token, font, max_width: float) -> list[Token]:
     return pieces
 
 
-def wrap(text: str, font, max_width: float, max_words: int | None = None) -> list[str]:
+def wrap(text: str, font, max_width: float, max_words: int | None = None, measure: _Measure | None = None) -> list[str]:
     """Greedy wrapping by measured width (and at most ``max_words`` per line)."""
+    measure = measure or _Measure(font)
     lines: list[list[Token]] = []
     line: list[Token] = []
+    line_width = 0.0
     for token in tokenize(text):
-        parts = [token] if font.getlength(token.text) <= max_width else _split_long(token, font, max_width)
+        parts = [token] if measure(token.text) <= max_width else _split_long(token, measure, max_width)
         for part in parts:
-            candidate = line + [part]
-            too_wide = font.getlength(join(candidate)) > max_width
-            too_many = max_words is not None and _word_count(candidate) > max_words + 0.01
+            added = measure(part.text) + (measure.space if part.space_before and line else 0.0)
+            too_wide = line_width + added > max_width
+            too_many = max_words is not None and _word_count(line + [part]) > max_words + 0.01
             if line and (too_wide or too_many):
                 lines.append(line)
-                line = [Token(part.text, False)]
+                line, line_width = [Token(part.text, False)], measure(part.text)
             else:
-                line = candidate
+                line.append(part)
+                line_width += added
     if line:
         lines.append(line)
     return [join(t) for t in lines]
@@ -120,10 +139,14 @@ class TextBlock:
         return box[3] - box[1]
 
 
-def _layout(text, face, size, max_width, max_words, spacing) -> TextBlock:
+def _layout(text, face, size, max_width, max_words, spacing, measures: dict | None = None) -> TextBlock:
     font = face.get(size)
-    lines = wrap(text, font, max_width, max_words)
-    width = max((int(font.getlength(line)) for line in lines), default=0)
+    measures = {} if measures is None else measures
+    if size not in measures:
+        measures[size] = _Measure(font)
+    measure = measures[size]
+    lines = wrap(text, font, max_width, max_words, measure)
+    width = max((int(measure(line)) + 1 for line in lines), default=0)
     return TextBlock(face, size, tuple(lines), int(size * spacing), width, False)
 
 
@@ -146,28 +169,30 @@ def fit_text(
     def fits(block: TextBlock) -> bool:
         return block.height <= max_height and (max_lines is None or len(block.lines) <= max_lines)
 
+    measures: dict[int, _Measure] = {}
     lo, hi = min_size, max(min_size, max_size)
     best = None
     while lo <= hi:
         mid = (lo + hi) // 2
-        block = _layout(text, face, mid, max_width, max_words, spacing)
+        block = _layout(text, face, mid, max_width, max_words, spacing, measures)
         if fits(block):
             best, lo = block, mid + 1
         else:
             hi = mid - 1
     if best is None:
-        return _truncate(_layout(text, face, min_size, max_width, max_words, spacing), max_width, max_height, max_lines)
-    return _balanced(best, text, max_words, spacing) if balance and len(best.lines) > 1 else best
+        block = _layout(text, face, min_size, max_width, max_words, spacing, measures)
+        return _truncate(block, max_width, max_height, max_lines)
+    return _balanced(best, text, max_words, spacing, measures) if balance and len(best.lines) > 1 else best
 
 
-def _balanced(block: TextBlock, text: str, max_words, spacing) -> TextBlock:
+def _balanced(block: TextBlock, text: str, max_words, spacing, measures) -> TextBlock:
     """Narrow the wrap width while the line count stays the same, so the last line
     is not a lone word."""
     lo, hi = block.width // 2, block.width
     best = block
     while hi - lo > 4:
         mid = (lo + hi) // 2
-        trial = _layout(text, block.face, block.size, mid, max_words, spacing)
+        trial = _layout(text, block.face, block.size, mid, max_words, spacing, measures)
         if len(trial.lines) == len(block.lines):
             best, hi = trial, mid
         else:
