@@ -1,0 +1,218 @@
+"""Fixtures shared by the runner and window tests (imported by them; no tests here).
+
+- ``ws``: a workspace on SQLite in the test's folder.
+- ``add_jobs`` / ``bulk_jobs``: queued jobs, a few through the store's own path
+  or many at once through one bulk insert.
+- ``fake_stages``: replaces the production stages with quick ones that report
+  progress, honour cancel and fail on request, so runner tests take milliseconds.
+- ``rendered_job``: a job waiting for review with a real 9:16 video, narration
+  and thumbnails, made with the bundled ffmpeg.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+import wave
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import imageio_ffmpeg
+import pytest
+from sqlalchemy import insert
+
+from nexus_desktop.domain.content import PlatformText, Scene, Script
+from nexus_desktop.domain.errors import UserFixableError
+from nexus_desktop.domain.jobs import JobStatus
+from nexus_desktop.domain.stages import PRODUCTION, Stage
+from nexus_desktop.paths import AppPaths
+from nexus_desktop.pipeline import flow
+from nexus_desktop.pipeline.context import AssetRecord, StageContext, StageOutput
+from nexus_desktop.pipeline.flow import Workspace
+from nexus_desktop.settings import Settings
+from nexus_desktop.store import Store
+from nexus_desktop.store.items import NewItem
+from nexus_desktop.store.models import Item, Job
+
+SOURCE_TITLE = "Tech Digest Weekly"
+
+
+@pytest.fixture
+def ws(tmp_path: Path):
+    paths = AppPaths.resolve(tmp_path / "data")
+    settings = Settings()
+    workspace = Workspace(store=Store.for_settings(settings, paths), settings=settings, paths=paths)
+    yield workspace
+    workspace.store.close()
+
+
+def new_item(n: int, title: str | None = None) -> NewItem:
+    return NewItem(
+        guid=f"guid-{n}", link=f"https://techdigest.example.org/{n}", title=title or f"Story number {n}",
+        author="Mara Lindqvist", published=None, summary="A summary.", content=f"<p>Body {n}.</p>",
+        image_url=None, language="en", content_hash=f"hash-{n}",
+    )
+
+
+@pytest.fixture
+def add_jobs(ws: Workspace):
+    """add_jobs(n, titles=None, source=SOURCE_TITLE) -> the new jobs' ids."""
+
+    def add(n: int, titles: list[str] | None = None, source: str = SOURCE_TITLE) -> list[int]:
+        view, _ = ws.store.sources.add(f"https://{source.lower().replace(' ', '-')}.example.org/feed", source)
+        before = {j.id for j in ws.store.jobs.list()}
+        start = len(before) + 1
+        items = [new_item(start + i, titles[i] if titles else None) for i in range(n)]
+        ws.store.items.add_new(view.id, items)
+        return [j.id for j in ws.store.jobs.list() if j.id not in before]
+
+    return add
+
+
+def bulk_insert_jobs(store: Store, n: int, *, sources: tuple[str, ...] = (SOURCE_TITLE, "City Science Notes")) -> None:
+    """``n`` queued jobs in two statements; fast enough for 100,000."""
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    items = [
+        {"id": i, "title": f"Story number {i}", "link": f"https://example.org/{i}", "content_hash": f"h{i}",
+         "summary": "", "content": "", "author": "", "created_at": start}
+        for i in range(1, n + 1)
+    ]
+    statuses = ["queued", "awaiting_review", "approved", "failed"]
+    jobs = [
+        {"id": i, "item_id": i, "title": f"Story number {i}", "source_title": sources[i % len(sources)],
+         "status": statuses[i % len(statuses)], "stage": "analyze" if i % 4 in (0, 3) else "review",
+         "done": ["harvest"], "results": {}, "errors": {}, "error": "feed returned 404" if i % 4 == 3 else None,
+         "progress": 0, "progress_message": "", "attempts": 0,
+         "created_at": start + timedelta(minutes=i), "updated_at": start + timedelta(minutes=i)}
+        for i in range(1, n + 1)
+    ]
+    with store.db.write() as session:
+        session.execute(insert(Item), items)
+        session.execute(insert(Job), jobs)
+
+
+@pytest.fixture
+def bulk_jobs(ws: Workspace):
+    return lambda n: bulk_insert_jobs(ws.store, n)
+
+
+# -- quick stand-ins for the production stages ---------------------------------------------------
+
+
+@dataclass
+class FakeStages:
+    """What the fake stages do: how long a stage takes, how often it reports, what fails."""
+
+    seconds: float = 0.0
+    reports: int = 3
+    fail_at: dict[int, Stage] = field(default_factory=dict)  # job id -> the stage that fails
+    started: threading.Event = field(default_factory=threading.Event)
+    calls: list[tuple[int, Stage]] = field(default_factory=list)
+
+    def function(self, stage: Stage):
+        def run(ctx: StageContext) -> StageOutput:
+            self.calls.append((ctx.job_id, stage))
+            self.started.set()
+            if self.fail_at.get(ctx.job_id) is stage:
+                raise UserFixableError("feed returned 404", hint="check the feed address")
+            deadline = time.monotonic() + self.seconds
+            for n in range(self.reports):
+                ctx.check_cancelled()
+                ctx.progress(100 * n / max(1, self.reports), f"{stage.value} step {n}")
+            while time.monotonic() < deadline:
+                ctx.check_cancelled()
+                time.sleep(0.01)
+            return StageOutput(results={"fake": stage.value})
+
+        return run
+
+
+@pytest.fixture
+def fake_stages(monkeypatch):
+    stages = FakeStages()
+    monkeypatch.setattr(flow, "stage_function", stages.function)
+    return stages
+
+
+# -- a job with real media ---------------------------------------------------------------------------------
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", *args], check=True)
+
+
+def sample_script() -> Script:
+    scenes = (
+        Scene("A second pilot line for solid-state cells opened this week.", "Second pilot line opens", ("battery",)),
+        Scene("Early cells kept most of their capacity after many cycles.", "Cells keep their charge", ("cycles",)),
+    )
+    return Script(
+        title="Solid-state batteries reach a second pilot line",
+        summary="A second pilot line doubles test output.",
+        narration=" ".join(s.narration for s in scenes),
+        scenes=scenes,
+        titles=("Solid-state cells get a second line", "Batteries: a second pilot line", "Why the new line matters"),
+        description="A second pilot line for solid-state battery cells opened this week.",
+        hashtags=("#Batteries", "#Energy"),
+        platforms=PlatformText(
+            youtube_title="Solid-state cells get a second pilot line",
+            youtube_description="What the new line changes.",
+            x_post="A second pilot line for solid-state cells opened this week. #Batteries",
+            instagram_caption="Solid-state cells, one step closer. #Batteries #Energy",
+            linkedin_post="A second pilot line for solid-state battery cells opened this week.",
+        ),
+    )
+
+
+SIZES = {"16x9": (192, 108), "9x16": (108, 192), "1x1": (144, 144)}
+VIDEO_SECONDS = 2.0
+
+
+def make_media(job_dir: Path, seconds: float = VIDEO_SECONDS) -> tuple[dict, dict, dict]:
+    """Narration, thumbnails and videos like the real stages make; returns their results."""
+    (job_dir / "videos").mkdir(parents=True, exist_ok=True)
+    (job_dir / "thumbnails").mkdir(exist_ok=True)
+    ffmpeg("-f", "lavfi", "-i", f"sine=frequency=330:duration={seconds}", "-ar", "22050", str(job_dir / "narration.wav"))
+    with wave.open(str(job_dir / "narration.wav")) as w:
+        duration = w.getnframes() / w.getframerate()
+    narration = {"audio_path": "narration.wav", "duration": duration, "words": [], "provider": "test", "voice": "sine",
+                 "sample_rate": 22050}
+    thumbs, videos = {}, {}
+    colours = {"16x9": "0x1E6BFF", "9x16": "0xFFB020", "1x1": "0x2BB673"}
+    for name, (w, h) in SIZES.items():
+        thumb = f"thumbnails/thumb-{name}.jpg"
+        ffmpeg("-f", "lavfi", "-i", f"color=c={colours[name]}:s={w * 4}x{h * 4}", "-frames:v", "1", str(job_dir / thumb))
+        thumbs[name] = thumb
+        video = f"videos/{name}.mp4"
+        ffmpeg("-f", "lavfi", "-i", f"testsrc2=s={w}x{h}:r=15:d={seconds}", "-i", str(job_dir / "narration.wav"),
+               "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
+               str(job_dir / video))
+        videos[name] = {"path": video, "duration": seconds, "width": w, "height": h, "srt": None, "vtt": None}
+    return {"narration": narration}, {"thumbnails": thumbs}, {"videos": videos}
+
+
+def finish_stages(ws: Workspace, job_id: int, results: dict[Stage, dict], assets: dict[Stage, tuple] | None = None) -> None:
+    """Walk a queued job through the production stages with the given results."""
+    for stage in PRODUCTION:
+        claimed = ws.store.jobs.claim(job_id, worker="tests")
+        assert claimed is not None and claimed.stage is stage
+        ws.store.jobs.record_success(job_id, stage, results[stage], (assets or {}).get(stage, ()), "tests")
+
+
+@pytest.fixture
+def rendered_job(ws: Workspace, add_jobs) -> int:
+    (job_id,) = add_jobs(1, ["Solid-state batteries reach a second pilot line"])
+    job_dir = ws.paths.job_dir(job_id)
+    narrate, visualize, render = make_media(job_dir)
+    rel = job_dir.relative_to(ws.paths.data).as_posix()
+    videos = tuple(
+        AssetRecord("video", f"{rel}/{v['path']}", format=name, duration=v["duration"])
+        for name, v in render["videos"].items()
+    )
+    results = {Stage.ANALYZE: {"script": sample_script().to_dict()}, Stage.NARRATE: narrate,
+               Stage.VISUALIZE: visualize, Stage.RENDER: render}
+    finish_stages(ws, job_id, results, {Stage.RENDER: videos})
+    assert ws.store.jobs.get(job_id).status is JobStatus.AWAITING_REVIEW
+    return job_id
