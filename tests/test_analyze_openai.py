@@ -213,6 +213,26 @@ def test_endpoint_without_json_mode_gets_a_json_schema(llm_context, openai_serve
     assert "scenes" in response_format["json_schema"]["schema"]["properties"]
 
 
+def test_options_an_endpoint_refuses_are_dropped_one_by_one(llm_context, openai_server):
+    refuse = "Unsupported value: 'temperature' does not support 0.4 with this model."
+    openai_server.queue(
+        Reply.fail(400, refuse, type="invalid_request_error"),
+        Reply.fail(400, "'response_format.type' must be 'json_schema' or 'text'", type="invalid_request_error"),
+        Reply.fail(400, "response_format is not supported", type="invalid_request_error"),
+        Reply.json(good_script()),
+    )
+    run(llm_context)
+    bodies = [r.body for r in openai_server.requests]
+    assert "temperature" in bodies[0] and "temperature" not in bodies[1]
+    assert [b.get("response_format", {}).get("type") for b in bodies] == ["json_object", "json_object", "json_schema", None]
+
+
+def test_other_bad_requests_say_what_the_server_said(llm_context, openai_server):
+    openai_server.queue(Reply.fail(400, "The model `nope` does not exist", type="invalid_request_error"))
+    with pytest.raises(UserFixableError, match="does not exist"):
+        run(llm_context)
+
+
 def test_unreachable_endpoint_is_retryable(llm_context, settings):
     settings.analyze.base_url = "http://127.0.0.1:9/v1"  # discard port: nothing listens
     with pytest.raises(RetryableError, match="cannot reach"):

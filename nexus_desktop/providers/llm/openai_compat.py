@@ -63,26 +63,24 @@ class OpenAICompatProvider:
 
     def _complete(self, messages: list[Message], check_cancelled: CheckCancelledFn) -> tuple[str | None, int]:
         """One chat completion: (the reply's text, tokens used)."""
-        try:
-            completion = self._request(messages, {"type": "json_object"}, check_cancelled)
-        except openai.BadRequestError as exc:
-            if "response_format" not in str(exc):
-                raise self._translate(exc) from exc
-            # LM Studio and some llama.cpp builds take json_schema but not json_object.
+        options: dict = {"response_format": {"type": "json_object"}, "temperature": 0.4}
+        while True:
             try:
-                completion = self._request(messages, _schema_format(), check_cancelled)
-            except openai.APIError as retry_exc:
-                raise self._translate(retry_exc) from retry_exc
-        except openai.APIError as exc:
-            raise self._translate(exc) from exc
-        return _reply_text(completion), _tokens(completion)
+                completion = self._request(messages, options, check_cancelled)
+            except openai.BadRequestError as exc:
+                adjusted = _without_refused_option(options, str(exc))
+                if adjusted is None:
+                    raise self._translate(exc) from exc
+                options = adjusted
+                continue
+            except openai.APIError as exc:
+                raise self._translate(exc) from exc
+            return _reply_text(completion), _tokens(completion)
 
-    def _request(self, messages: list[Message], response_format: dict, check_cancelled: CheckCancelledFn):
+    def _request(self, messages: list[Message], options: dict, check_cancelled: CheckCancelledFn):
         client = OpenAI(api_key=self._api_key, base_url=self.base_url, timeout=self.timeout, max_retries=0)
         return _wait(
-            lambda: client.chat.completions.create(
-                model=self.model, messages=messages, response_format=response_format, temperature=0.4
-            ),
+            lambda: client.chat.completions.create(model=self.model, messages=messages, **options),
             check_cancelled,
             on_done=client.close,
         )
@@ -175,6 +173,23 @@ def _reply_text(completion) -> str | None:
 def _tokens(completion) -> int:
     usage = getattr(completion, "usage", None)
     return int(getattr(usage, "total_tokens", 0) or 0)
+
+
+def _without_refused_option(options: dict, refusal: str) -> dict | None:
+    """The request options minus the one an endpoint refused, or None if it refused something else.
+
+    Compatible servers differ: LM Studio takes json_schema but not json_object,
+    reasoning models take no temperature, some llama.cpp builds take neither format
+    (the prompt still asks for JSON)."""
+    refusal = refusal.lower()
+    if "temperature" in refusal and "temperature" in options:
+        return {k: v for k, v in options.items() if k != "temperature"}
+    response_format = options.get("response_format")
+    if "response_format" in refusal and response_format is not None:
+        if response_format["type"] == "json_object":
+            return {**options, "response_format": _schema_format()}
+        return {k: v for k, v in options.items() if k != "response_format"}
+    return None
 
 
 def _schema_format() -> dict:
