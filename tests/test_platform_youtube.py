@@ -70,3 +70,96 @@ def test_uploads_with_thumbnail_captions_and_disclosures(tmp_path, accounts, acc
     assert log.progress[-1] == 100
     units, inserts = publisher(accounts, account_id, youtube).quota_used()
     assert (units, inserts) == (450, 1)
+
+
+def test_interrupted_at_40_percent_resumes_after_restart_without_resending(tmp_path, accounts, account_id, youtube, video):
+    package = make_package(tmp_path, "youtube", account_id=account_id, video=video, video_format="16x9")
+    crashed = StateLog(crash_at_percent=36)  # 4 of 10 chunks (40% of the bytes) acknowledged: the app dies
+    with pytest.raises(AppKilled):
+        publisher(accounts, account_id, youtube).publish(package, crashed.report, crashed.save)
+    sent_before = youtube.bytes_received
+    assert crashed.state["acknowledged"] == 4 * CHUNK and not youtube.videos
+
+    restarted = make_package(tmp_path, "youtube", account_id=account_id, video=video, video_format="16x9",
+                             upload_state=crashed.state)
+    log = StateLog()
+    result = publisher(accounts, account_id, youtube).publish(restarted, log.report, log.save)
+
+    size = video.stat().st_size
+    assert youtube.bytes_received == size  # the first 40% went over the wire exactly once
+    assert sent_before == 4 * CHUNK
+    assert youtube.videos[result.remote_id]["size"] == size
+    assert youtube.count("POST", r"/upload/youtube/v3/videos") == 1  # one session, one quota insert
+
+
+def test_token_expiring_mid_upload_is_refreshed_and_the_chunk_retried(tmp_path, accounts, account_id, youtube, oauth_fake, video):
+    package = make_package(tmp_path, "youtube", account_id=account_id, video=video, video_format="16x9")
+    log = StateLog()
+
+    def expire_at_half(percent, message):
+        log.report(percent, message)
+        if 45 <= percent < 55:
+            oauth_fake.expire_all()
+
+    result = publisher(accounts, account_id, youtube).publish(package, expire_at_half, log.save)
+    assert youtube.videos[result.remote_id]["size"] == video.stat().st_size
+    assert oauth_fake.grants_used.count("refresh_token") == 1
+    assert accounts.get(account_id).status is AccountStatus.CONNECTED
+
+
+def test_revoked_refresh_token_marks_the_account_needs_reconnecting(tmp_path, accounts, account_id, youtube, oauth_fake, video):
+    oauth_fake.expire_all()
+    oauth_fake.revoke_refresh_tokens()
+    package = make_package(tmp_path, "youtube", account_id=account_id, video=video, video_format="16x9")
+    with pytest.raises(NeedsReconnect):
+        publisher(accounts, account_id, youtube).publish(package, StateLog().report, StateLog().save)
+    account = accounts.get(account_id)
+    assert account.status is AccountStatus.NEEDS_RECONNECT
+    assert account.health().startswith("Needs reconnecting")
+
+
+def test_429_with_retry_after_is_transient_and_the_retry_continues(tmp_path, accounts, account_id, youtube, video):
+    youtube.script("PUT", r"/upload/youtube/v3/videos", 429, {"error": {"code": 429, "message": "Too many requests",
+                   "errors": [{"reason": "rateLimitExceeded"}]}}, headers={"Retry-After": "1"})
+    package = make_package(tmp_path, "youtube", account_id=account_id, video=video, video_format="16x9")
+    log = StateLog()
+    with pytest.raises(TransientPublishError) as caught:
+        publisher(accounts, account_id, youtube).publish(package, log.report, log.save)
+    assert caught.value.retry_after == 1
+    retry = make_package(tmp_path, "youtube", account_id=account_id, video=video, video_format="16x9", upload_state=log.state)
+    result = publisher(accounts, account_id, youtube).publish(retry, StateLog().report, StateLog().save)
+    assert youtube.videos[result.remote_id]["size"] == video.stat().st_size
+
+
+def test_permanent_400_is_shown_with_its_message(tmp_path, accounts, account_id, youtube, video):
+    youtube.script("POST", r"/upload/youtube/v3/videos", 400, {"error": {"code": 400, "message": "The request metadata specifies an invalid video title.",
+                   "errors": [{"reason": "invalidTitle"}]}})
+    package = make_package(tmp_path, "youtube", account_id=account_id, video=video, video_format="16x9")
+    with pytest.raises(PublishError) as caught:
+        publisher(accounts, account_id, youtube).publish(package, StateLog().report, StateLog().save)
+    text = str(caught.value)
+    assert "invalid video title" in text and "100 characters" in text
+
+
+def test_reconciliation_after_a_crash_finds_the_finished_upload(tmp_path, accounts, account_id, youtube, video):
+    package = make_package(tmp_path, "youtube", account_id=account_id, video=video, video_format="16x9")
+    log = StateLog()
+    result = publisher(accounts, account_id, youtube).publish(package, log.report, log.save)
+    # The crash came after the last chunk but before the video id was stored.
+    state = {k: v for k, v in log.state.items() if k not in ("video_id", "thumbnail_done", "captions_done")}
+    crashed = make_package(tmp_path, "youtube", account_id=account_id, video=video, video_format="16x9", upload_state=state)
+    found = publisher(accounts, account_id, youtube).find_existing(crashed)
+    assert found == result
+    # And with nothing saved at all, the uploads playlist is searched by title.
+    assert publisher(accounts, account_id, youtube).find_existing(
+        make_package(tmp_path, "youtube", account_id=account_id, video=video, video_format="16x9")) == result
+    assert len(youtube.videos) == 1
+
+
+def test_quota_stops_before_exceeding(tmp_path, accounts, account_id, youtube, video):
+    yt = publisher(accounts, account_id, youtube)
+    accounts.update_details(account_id, youtube_quota={**yt._quota(), "units": 9_999})
+    package = make_package(tmp_path, "youtube", account_id=account_id, video=video, video_format="16x9")
+    with pytest.raises(TransientPublishError, match="quota"):
+        yt.publish(package, StateLog().report, StateLog().save)
+    assert youtube.count("POST", r"/upload/youtube/v3/videos") == 0
