@@ -1,0 +1,208 @@
+"""Instagram Reels through the Graph API content publishing flow.
+
+Create a REELS media container (from a public ``video_url`` when the target has
+one, else a resumable upload of the local file to the rupload host), poll its
+``status_code`` until FINISHED, then ``media_publish``. The container id and the
+bytes the upload host acknowledged are saved after each step, so a restart
+continues where it stopped and a crash never publishes twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ...settings import PublishSettings
+from ...store.accounts import AccountRepo
+from . import preflight
+from .base import CannotKnow, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
+from .oauth import AccountTokens, ApiSession, Identity
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "instagram"
+CHUNK_SIZE = 4 * 1024 * 1024
+POLL_SECONDS = 5.0
+POLL_LIMIT = 60  # five minutes of processing, then retry later from the saved container
+
+
+def _graph(settings: PublishSettings) -> str:
+    return f"{settings.instagram_base_url.rstrip('/')}/{settings.instagram_api_version}"
+
+
+def identify(settings: PublishSettings, access_token: str) -> Identity:
+    """The Instagram professional account linked to the signed-in user's Page."""
+    import httpx
+
+    from .errors import raise_for_response
+
+    with httpx.Client(timeout=30) as http:
+        response = http.get(
+            f"{_graph(settings)}/me/accounts",
+            params={"fields": "id,name,instagram_business_account{id,username}"},
+            headers={"Authorization": f"Bearer {access_token}"},
+        )
+    raise_for_response(PLATFORM, response.status_code, response.headers, response.content, action="reading the account")
+    for page in response.json().get("data", []):
+        ig = page.get("instagram_business_account")
+        if ig:
+            return Identity(ig["id"], ig.get("username") or page.get("name", ig["id"]), {"page_id": page["id"]})
+    raise PublishError(
+        "no Instagram Business or Creator account is linked to your Facebook Pages",
+        hint="switch Instagram to a professional account and link it to a Page, then connect again",
+    )
+
+
+def caption_of(package: PostPackage) -> str:
+    """The caption with the hashtags not already in it appended."""
+    text = package.text.strip()
+    present = {t.lower() for t in preflight.HASHTAG.findall(text)}
+    extra = [f"#{t.lstrip('#')}" for t in package.hashtags if f"#{t.lstrip('#')}".lower() not in present]
+    return f"{text}\n\n{' '.join(extra)}" if extra else text
+
+
+class InstagramPublisher:
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        settings: PublishSettings,
+        tokens: AccountTokens,
+        *,
+        chunk_size: int = CHUNK_SIZE,
+        poll_seconds: float = POLL_SECONDS,
+        poll_limit: int = POLL_LIMIT,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.settings = settings
+        self.tokens = tokens
+        self.chunk_size = chunk_size
+        self.poll_seconds = poll_seconds
+        self.poll_limit = poll_limit
+        self.sleep = sleep
+
+    @property
+    def user_id(self) -> str:
+        return str(self.tokens.remote_user_id)
+
+    def preflight(self, package: PostPackage) -> list[str]:
+        return preflight.check(package)
+
+    def refresh_credentials(self) -> None:
+        self.tokens.access_token()
+
+    def publish(self, package: PostPackage, progress: ProgressCallback, save_state: SaveState) -> PublishResult:
+        problems = self.preflight(package)
+        if problems:
+            raise PublishError("Instagram would refuse this post: " + "; ".join(problems))
+        state = dict(package.upload_state)
+        api = ApiSession(PLATFORM, self.tokens)
+        try:
+            if not state.get("media_id"):
+                if not state.get("container_id"):
+                    self._create_container(api, package, state, save_state)
+                if state.get("upload_uri") and state.get("uploaded", 0) < package.video_path.stat().st_size:
+                    self._upload(api, package, state, progress, save_state)
+                self._wait_until_finished(api, state["container_id"], progress)
+                answer = api.request(
+                    "POST", f"{_graph(self.settings)}/{self.user_id}/media_publish",
+                    data={"creation_id": state["container_id"]}, action="publishing the reel",
+                ).json()
+                state["media_id"] = answer["id"]
+                save_state(dict(state))
+            result = self._result(api, state["media_id"])
+        finally:
+            api.close()
+        progress(100, "Published on Instagram")
+        return result
+
+    def _create_container(self, api: ApiSession, package: PostPackage, state: dict[str, Any], save_state: SaveState) -> None:
+        options = package.options
+        params: dict[str, Any] = {
+            "media_type": "REELS",
+            "caption": caption_of(package),
+            "share_to_feed": "true" if options.get("share_to_feed", True) else "false",
+        }
+        if options.get("cover_url"):
+            params["cover_url"] = options["cover_url"]
+        elif options.get("thumb_offset_ms") is not None:
+            params["thumb_offset"] = str(int(options["thumb_offset_ms"]))
+        if options.get("video_url"):
+            params["video_url"] = options["video_url"]  # e.g. a presigned URL from the S3 sync
+        else:
+            params["upload_type"] = "resumable"
+        answer = api.request("POST", f"{_graph(self.settings)}/{self.user_id}/media", data=params, action="creating the reel").json()
+        state.update(container_id=answer["id"], upload_uri=answer.get("uri"), uploaded=0)
+        save_state(dict(state))
+
+    def _upload(self, api: ApiSession, package: PostPackage, state: dict[str, Any], progress: ProgressCallback, save_state: SaveState) -> None:
+        total = package.video_path.stat().st_size
+        offset = int(state.get("uploaded", 0))
+        with package.video_path.open("rb") as handle:
+            while offset < total:
+                handle.seek(offset)
+                chunk = handle.read(self.chunk_size)
+                api.request(
+                    "POST", state["upload_uri"], content=chunk, auth_scheme="OAuth",
+                    headers={"offset": str(offset), "file_size": str(total), "Content-Type": "application/octet-stream"},
+                    action="uploading the video",
+                )
+                offset += len(chunk)
+                state["uploaded"] = offset
+                save_state(dict(state))
+                progress(min(90, offset * 90 // total), f"Uploading to Instagram: {offset * 100 // total}%")
+
+    def _status(self, api: ApiSession, container_id: str) -> str:
+        answer = api.request(
+            "GET", f"{_graph(self.settings)}/{container_id}", params={"fields": "status_code,status"}, action="checking the reel"
+        ).json()
+        return str(answer.get("status_code", ""))
+
+    def _wait_until_finished(self, api: ApiSession, container_id: str, progress: ProgressCallback) -> None:
+        for _ in range(self.poll_limit):
+            status = self._status(api, container_id)
+            if status == "FINISHED":
+                return
+            if status in ("ERROR", "EXPIRED"):
+                raise PublishError(
+                    f"Instagram could not process the video (container {status.lower()})",
+                    hint="check the video meets the Reels specs (H.264, AAC, 3 s to 15 min) and schedule it again",
+                )
+            progress(92, "Instagram is processing the video")
+            self.sleep(self.poll_seconds)
+        raise TransientPublishError("Instagram is still processing the video", retry_after=60)
+
+    def _result(self, api: ApiSession, media_id: str) -> PublishResult:
+        answer = api.request("GET", f"{_graph(self.settings)}/{media_id}", params={"fields": "permalink"}, action="reading the reel").json()
+        return PublishResult(media_id, answer.get("permalink") or f"https://www.instagram.com/{media_id}")
+
+    def find_existing(self, package: PostPackage) -> PublishResult | None:
+        state = package.upload_state
+        if not state.get("media_id") and not state.get("container_id"):
+            return None  # media_publish is only called with a saved container
+        api = ApiSession(PLATFORM, self.tokens)
+        try:
+            if state.get("media_id"):
+                return self._result(api, state["media_id"])
+            if self._status(api, state["container_id"]) != "PUBLISHED":
+                return None
+            listing = api.request(
+                "GET", f"{_graph(self.settings)}/{self.user_id}/media", params={"fields": "id,caption,permalink", "limit": 25},
+                action="listing recent posts",
+            ).json()
+            caption = caption_of(package)
+            for media in listing.get("data", []):
+                if media.get("caption") == caption:
+                    return PublishResult(media["id"], media.get("permalink", ""))
+            raise CannotKnow("Instagram says the reel was published but it is not among the recent posts")
+        except (TransientPublishError, PublishError) as exc:
+            raise CannotKnow(f"Instagram could not be asked about the earlier upload: {exc}") from None
+        finally:
+            api.close()
+
+
+def create(store, settings, account_id: int) -> InstagramPublisher:
+    accounts = AccountRepo(store.db)
+    return InstagramPublisher(settings.publish, AccountTokens(account_id, accounts, settings.publish))

@@ -1,0 +1,213 @@
+"""LinkedIn: Videos API upload (initialize → parts → finalize), then a Posts API post.
+
+Every /rest call sends ``LinkedIn-Version`` from settings (a version LinkedIn
+sunsets after about a year; a constant in code broke a popular scheduler) and
+``X-Restli-Protocol-Version: 2.0.0``. The video URN, the upload instructions and
+each part's ETag are saved as they come, so a restart uploads only the missing
+parts; reconciliation looks for a post by the author that carries the video.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ...settings import PublishSettings
+from ...store.accounts import AccountRepo
+from . import preflight
+from .base import CannotKnow, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
+from .errors import raise_for_response
+from .oauth import AccountTokens, ApiSession, Identity
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "linkedin"
+POLL_LIMIT = 30
+RESERVED = re.compile(r"([|{}@\[\]()<>\\*_~])")  # Little Text Format reserved characters
+HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
+
+
+def identify(settings: PublishSettings, access_token: str) -> Identity:
+    """The member a fresh token belongs to (OpenID Connect userinfo)."""
+    with httpx.Client(timeout=30) as http:
+        response = http.get(f"{settings.linkedin_base_url.rstrip('/')}/v2/userinfo", headers={"Authorization": f"Bearer {access_token}"})
+    raise_for_response(PLATFORM, response.status_code, response.headers, response.content, action="reading the profile")
+    info = response.json()
+    return Identity(info["sub"], info.get("name") or info["sub"], {"person_urn": f"urn:li:person:{info['sub']}"})
+
+
+def commentary(text: str) -> str:
+    """Post text in LinkedIn's Little Text Format: reserved characters escaped, hashtags as templates."""
+    escaped = RESERVED.sub(r"\\\1", text)
+    return HASHTAG.sub(lambda m: "{hashtag|\\#|" + m.group(1) + "}", escaped)
+
+
+class LinkedInPublisher:
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        settings: PublishSettings,
+        tokens: AccountTokens,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        poll_limit: int = POLL_LIMIT,
+    ) -> None:
+        self.settings = settings
+        self.tokens = tokens
+        self.sleep = sleep
+        self.poll_limit = poll_limit
+
+    def _url(self, path: str) -> str:
+        return f"{self.settings.linkedin_base_url.rstrip('/')}{path}"
+
+    def _session(self) -> ApiSession:
+        return ApiSession(
+            PLATFORM,
+            self.tokens,
+            headers={"LinkedIn-Version": self.settings.linkedin_version, "X-Restli-Protocol-Version": "2.0.0"},
+        )
+
+    def author(self, package: PostPackage) -> str:
+        """A person by default; a page when the target names ``author: urn:li:organization:…``."""
+        author = package.options.get("author") or self.tokens.details.get("person_urn")
+        if not author:
+            raise PublishError("the LinkedIn account has no member id", hint="reconnect it in Accounts")
+        return str(author)
+
+    def preflight(self, package: PostPackage) -> list[str]:
+        return preflight.check(package)
+
+    def refresh_credentials(self) -> None:
+        self.tokens.access_token()
+
+    def publish(self, package: PostPackage, progress: ProgressCallback, save_state: SaveState) -> PublishResult:
+        problems = self.preflight(package)
+        if problems:
+            raise PublishError("LinkedIn would refuse this post: " + "; ".join(problems))
+        state = dict(package.upload_state)
+        api = self._session()
+        try:
+            if not state.get("post_urn"):
+                if not state.get("finalized"):
+                    self._upload(api, package, state, progress, save_state)
+                self._wait_available(api, state["video"])
+                state["post_urn"] = self._create_post(api, package, state["video"])
+                save_state(dict(state))
+        finally:
+            api.close()
+        progress(100, "Published on LinkedIn")
+        return self._result(state["post_urn"])
+
+    @staticmethod
+    def _result(urn: str) -> PublishResult:
+        return PublishResult(urn, f"https://www.linkedin.com/feed/update/{urn}/")
+
+    def _upload(self, api: ApiSession, package: PostPackage, state: dict[str, Any], progress: ProgressCallback, save_state: SaveState) -> None:
+        total = package.video_path.stat().st_size
+        if not state.get("video"):
+            request = {
+                "initializeUploadRequest": {
+                    "owner": self.author(package),
+                    "fileSizeBytes": total,
+                    "uploadCaptions": False,
+                    "uploadThumbnail": bool(package.thumbnail_path),
+                }
+            }
+            value = api.request("POST", self._url("/rest/videos"), params={"action": "initializeUpload"}, json=request,
+                                action="starting the video upload").json()["value"]
+            state.update(video=value["video"], instructions=value["uploadInstructions"], token=value.get("uploadToken", ""),
+                         thumbnail_url=value.get("thumbnailUploadUrl"), etags={})
+            save_state(dict(state))
+        etags: dict[str, str] = dict(state.get("etags", {}))
+        instructions = state["instructions"]
+        with package.video_path.open("rb") as handle, httpx.Client(timeout=120) as uploads:
+            for index, part in enumerate(instructions):
+                if str(index) in etags:
+                    continue
+                handle.seek(part["firstByte"])
+                chunk = handle.read(part["lastByte"] - part["firstByte"] + 1)
+                etags[str(index)] = self._put(uploads, part["uploadUrl"], chunk)
+                state["etags"] = etags
+                save_state(dict(state))
+                progress(min(85, len(etags) * 85 // len(instructions)), f"Uploading to LinkedIn: {len(etags)}/{len(instructions)} parts")
+            if state.get("thumbnail_url") and package.thumbnail_path and not state.get("thumbnail_done"):
+                self._put(uploads, state["thumbnail_url"], package.thumbnail_path.read_bytes())
+                state["thumbnail_done"] = True
+        finalize = {
+            "finalizeUploadRequest": {
+                "video": state["video"],
+                "uploadToken": state.get("token", ""),
+                "uploadedPartIds": [etags[str(i)] for i in range(len(instructions))],
+            }
+        }
+        api.request("POST", self._url("/rest/videos"), params={"action": "finalizeUpload"}, json=finalize, action="finishing the upload")
+        state["finalized"] = True
+        save_state(dict(state))
+
+    def _put(self, http: httpx.Client, url: str, data: bytes) -> str:
+        """Upload URLs are pre-signed: no bearer token goes with the bytes."""
+        try:
+            response = http.put(url, content=data, headers={"Content-Type": "application/octet-stream"})
+        except httpx.TransportError as exc:
+            raise TransientPublishError(f"the LinkedIn upload was interrupted: {type(exc).__name__}") from None
+        raise_for_response(PLATFORM, response.status_code, response.headers, response.content, action="uploading a video part")
+        return response.headers.get("etag", "")
+
+    def _wait_available(self, api: ApiSession, video: str) -> None:
+        for _ in range(self.poll_limit):
+            status = api.request("GET", self._url(f"/rest/videos/{quote(video, safe='')}"), action="checking the video").json().get("status")
+            if status == "AVAILABLE":
+                return
+            if status == "PROCESSING_FAILED":
+                raise PublishError("LinkedIn could not process the video", hint="check it is an MP4 of 3 s to 30 min")
+            self.sleep(2.0)
+        raise TransientPublishError("LinkedIn is still processing the video", retry_after=60)
+
+    def _create_post(self, api: ApiSession, package: PostPackage, video: str) -> str:
+        body = {
+            "author": self.author(package),
+            "commentary": commentary(package.text),
+            "visibility": "PUBLIC",
+            "distribution": {"feedDistribution": "MAIN_FEED", "targetEntities": [], "thirdPartyDistributionChannels": []},
+            "content": {"media": {"title": package.title, "id": video}},
+            "lifecycleState": "PUBLISHED",
+            "isReshareDisabledByAuthor": False,
+        }
+        response = api.request("POST", self._url("/rest/posts"), json=body, action="creating the post")
+        urn = response.headers.get("x-restli-id")
+        if not urn:
+            raise PublishError("LinkedIn accepted the post but did not say its id")
+        return urn
+
+    def find_existing(self, package: PostPackage) -> PublishResult | None:
+        state = package.upload_state
+        if state.get("post_urn"):
+            return self._result(state["post_urn"])
+        if not state.get("finalized"):
+            return None  # a post is only created after the video is finalized and saved
+        api = self._session()
+        try:
+            answer = api.request(
+                "GET", self._url("/rest/posts"), params={"q": "author", "author": self.author(package), "count": 20},
+                action="listing recent posts",
+            ).json()
+        except (TransientPublishError, PublishError) as exc:
+            raise CannotKnow(f"LinkedIn could not be asked about the earlier post: {exc}") from None
+        finally:
+            api.close()
+        for post in answer.get("elements", []):
+            if ((post.get("content") or {}).get("media") or {}).get("id") == state["video"]:
+                return self._result(post["id"])
+        return None
+
+
+def create(store, settings, account_id: int) -> LinkedInPublisher:
+    accounts = AccountRepo(store.db)
+    return LinkedInPublisher(settings.publish, AccountTokens(account_id, accounts, settings.publish))
