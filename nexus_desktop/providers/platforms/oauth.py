@@ -234,7 +234,9 @@ class LoopbackReceiver:
             ) from None
         self._server.result = None  # type: ignore[attr-defined]
         self._server.done = threading.Event()  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="oauth-loopback", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="oauth-loopback", daemon=True
+        )
         self._thread.start()
 
     @property
