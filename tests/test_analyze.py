@@ -3,6 +3,7 @@ creator rely on, and the bad input it must survive."""
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 import time
@@ -158,6 +159,18 @@ def test_narration_length_follows_the_setting(make_context, settings):
     settings.analyze.narration_words = 60
     script = run_script(make_context, content_html=LONG_HTML)
     assert 45 <= word_count(script.narration) <= 63
+
+
+def test_a_full_disk_fails_with_a_reason_and_leaves_no_partial_file(make_context, monkeypatch):
+    ctx = make_context()
+
+    def no_space(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(analyze.os, "fsync", no_space)
+    with pytest.raises(UserFixableError, match="disk is full"):
+        analyze.run(ctx)
+    assert list(ctx.job_dir.iterdir()) == []
 
 
 # Bad input ---------------------------------------------------------------------

@@ -75,7 +75,11 @@ def write_json_atomic(path: Path, data: dict) -> Path:
 
 def _disk_error(path: Path, exc: OSError) -> Exception:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return UserFixableError(f"the disk is full: cannot save {path.name} in {path.parent}", hint="free some space, then retry")
+        return UserFixableError(
+            f"the disk is full: cannot save {path.name} in {path.parent}", hint="free some space, then retry"
+        )
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return UserFixableError(f"cannot write {path.name} in {path.parent}: {exc.strerror}", hint="check the data folder's permissions")
+        return UserFixableError(
+            f"cannot write {path.name} in {path.parent}: {exc.strerror}", hint="check the data folder's permissions"
+        )
     return exc

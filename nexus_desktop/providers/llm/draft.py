@@ -103,7 +103,8 @@ def _json_object(content: str | None) -> dict:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidDraft([f"the reply is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"]) from None
+        where = f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+        raise InvalidDraft([f"the reply is not valid JSON ({where})"]) from None
     if not isinstance(data, dict):
         raise InvalidDraft([f"the reply must be a JSON object, not a JSON {type(data).__name__}"])
     return data
@@ -203,7 +204,9 @@ def _platforms(draft: PlatformDraft, fallback: PlatformText, link: str) -> Platf
         caption = fallback.instagram_caption
     return PlatformText(
         youtube_title=_no_angles(shorten(draft.youtube_title.strip(), YOUTUBE_TITLE_MAX)) or fallback.youtube_title,
-        youtube_description=_no_angles(pick(draft.youtube_description, fallback.youtube_description, YOUTUBE_DESCRIPTION_MAX)),
+        youtube_description=_no_angles(
+            pick(draft.youtube_description, fallback.youtube_description, YOUTUBE_DESCRIPTION_MAX)
+        ),
         x_post=post,
         instagram_caption=caption,
         linkedin_post=pick(draft.linkedin_post, fallback.linkedin_post, LINKEDIN_POST_MAX),
