@@ -121,6 +121,7 @@ class TextBlock:
     line_height: int
     width: int  # widest line, px
     truncated: bool
+    broken_words: bool = False  # a word wider than the line had to be split
 
     @property
     def font(self):
@@ -147,7 +148,8 @@ def _layout(text, face, size, max_width, max_words, spacing, measures: dict | No
     measure = measures[size]
     lines = wrap(text, font, max_width, max_words, measure)
     width = max((int(measure(line)) + 1 for line in lines), default=0)
-    return TextBlock(face, size, tuple(lines), int(size * spacing), width, False)
+    broken = any(measure(t.text) > max_width for t in tokenize(text))
+    return TextBlock(face, size, tuple(lines), int(size * spacing), width, False, broken)
 
 
 def fit_text(
@@ -166,19 +168,24 @@ def fit_text(
     """The largest size in [min_size, max_size] at which ``text`` fits; below that,
     ``min_size`` with as many lines as fit and an ellipsis."""
 
-    def fits(block: TextBlock) -> bool:
-        return block.height <= max_height and (max_lines is None or len(block.lines) <= max_lines)
+    def fits(block: TextBlock, allow_broken: bool) -> bool:
+        return (block.height <= max_height and (max_lines is None or len(block.lines) <= max_lines)
+                and (allow_broken or not block.broken_words))
 
     measures: dict[int, _Measure] = {}
-    lo, hi = min_size, max(min_size, max_size)
     best = None
-    while lo <= hi:
-        mid = (lo + hi) // 2
-        block = _layout(text, face, mid, max_width, max_words, spacing, measures)
-        if fits(block):
-            best, lo = block, mid + 1
-        else:
-            hi = mid - 1
+    # Prefer a size at which no word has to be split; split words only when none fits.
+    for allow_broken in (False, True):
+        lo, hi = min_size, max(min_size, max_size)
+        while lo <= hi:
+            mid = (lo + hi) // 2
+            block = _layout(text, face, mid, max_width, max_words, spacing, measures)
+            if fits(block, allow_broken):
+                best, lo = block, mid + 1
+            else:
+                hi = mid - 1
+        if best is not None:
+            break
     if best is None:
         block = _layout(text, face, min_size, max_width, max_words, spacing, measures)
         return _truncate(block, max_width, max_height, max_lines)
@@ -193,7 +200,7 @@ def _balanced(block: TextBlock, text: str, max_words, spacing, measures) -> Text
     while hi - lo > 4:
         mid = (lo + hi) // 2
         trial = _layout(text, block.face, block.size, mid, max_words, spacing, measures)
-        if len(trial.lines) == len(block.lines):
+        if len(trial.lines) == len(block.lines) and trial.broken_words <= block.broken_words:
             best, hi = trial, mid
         else:
             lo = mid
@@ -214,7 +221,7 @@ def _truncate(block: TextBlock, max_width: float, max_height: float, max_lines: 
         last = last.rsplit(" ", 1)[0] if " " in last else last[:-1]
     lines[-1] = last.rstrip(" ,.;:–-") + ELLIPSIS
     width = max(int(font.getlength(line)) for line in lines)
-    return TextBlock(block.face, block.size, tuple(lines), block.line_height, width, True)
+    return TextBlock(block.face, block.size, tuple(lines), block.line_height, width, True, block.broken_words)
 
 
 def is_rtl(text: str) -> bool:
