@@ -221,7 +221,8 @@ def test_custom_size_is_drawn_at_its_own_resolution(run_stage, settings):
         assert image.size == (1280, 720)
 
 
-def test_progress_rises_to_100(run_stage):
+def test_progress_rises_to_100(run_stage, settings):
+    settings.render.formats = ["1x1"]
     seen = []
     run_stage(script_dict(HEADLINES[:3]), progress=lambda p, m: seen.append((p, m)))
     percents = [p for p, _ in seen]
@@ -245,7 +246,8 @@ def test_cancel_stops_the_stage(make_context):
     assert not (ctx.job_dir / "thumbnails").exists() or not list((ctx.job_dir / "thumbnails").iterdir())
 
 
-def test_rerun_with_fewer_scenes_leaves_no_stale_scene_files(run_stage):
+def test_rerun_with_fewer_scenes_leaves_no_stale_scene_files(run_stage, settings):
+    settings.render.formats = ["1x1"]
     ctx, _ = run_stage(script_dict(HEADLINES[:4]))
     ctx, out = run_stage(script_dict(HEADLINES[:2]))
     files = sorted(p.name for p in (ctx.job_dir / "visuals" / "1x1").iterdir())
@@ -293,6 +295,7 @@ def test_broken_font_is_an_error_naming_the_setting(run_stage, settings, tmp_pat
 
 
 def test_brand_font_and_colours_are_used(run_stage, settings):
+    settings.render.formats = ["1x1"]
     settings.branding.font_path = str(bundled_font("DejaVuSans.ttf"))
     settings.branding.background_color = "#FFFFFF"
     settings.branding.text_color = "#FFFFFF"  # unreadable on white: the card must switch to dark text
