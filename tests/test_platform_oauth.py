@@ -109,3 +109,17 @@ def test_tokens_never_reach_the_database_the_settings_or_the_log(tmp_path, accou
     for where, data in haystacks.items():
         for secret in known:
             assert secret.encode() not in data, f"a token leaked into the {where}"
+
+
+def test_the_registry_builds_each_adapter_for_a_target_account(tmp_path, accounts, oauth_fake, memory_keyring):
+    from nexus_desktop.providers.platforms import registry
+    from nexus_desktop.providers.platforms.base import Publisher
+    from tests.fakes.accounts_env import seed_account
+
+    settings = settings_for()
+    settings.store.database_url = str(accounts.db.engine.url)
+    for platform in ("youtube", "instagram", "x", "linkedin"):
+        account_id = seed_account(accounts, oauth_fake, platform, remote_user_id=f"r-{platform}", name=platform)
+        setup = registry.PublisherSetup(settings, AppPaths.resolve(tmp_path / "data"), account_id=account_id)
+        publisher = registry.create_publisher(platform, setup)
+        assert isinstance(publisher, Publisher) and publisher.platform == platform

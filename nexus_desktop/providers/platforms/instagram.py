@@ -15,10 +15,9 @@ from collections.abc import Callable
 from typing import Any
 
 from ...settings import PublishSettings
-from ...store.accounts import AccountRepo
 from . import preflight
 from .base import CannotKnow, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
-from .oauth import AccountTokens, ApiSession, Identity
+from .oauth import AccountTokens, ApiSession, Identity, tokens_for
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +202,7 @@ class InstagramPublisher:
             api.close()
 
 
-def create(store, settings, account_id: int) -> InstagramPublisher:
-    accounts = AccountRepo(store.db)
-    return InstagramPublisher(settings.publish, AccountTokens(account_id, accounts, settings.publish))
+def create(setup) -> InstagramPublisher:
+    """Registry factory: a ``PublisherSetup`` → this adapter for the target's account."""
+    tokens, accounts = tokens_for(setup)
+    return InstagramPublisher(setup.settings.publish, tokens)

@@ -19,11 +19,10 @@ from urllib.parse import quote
 import httpx
 
 from ...settings import PublishSettings
-from ...store.accounts import AccountRepo
 from . import preflight
 from .base import CannotKnow, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
 from .errors import raise_for_response
-from .oauth import AccountTokens, ApiSession, Identity
+from .oauth import AccountTokens, ApiSession, Identity, tokens_for
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +207,7 @@ class LinkedInPublisher:
         return None
 
 
-def create(store, settings, account_id: int) -> LinkedInPublisher:
-    accounts = AccountRepo(store.db)
-    return LinkedInPublisher(settings.publish, AccountTokens(account_id, accounts, settings.publish))
+def create(setup) -> LinkedInPublisher:
+    """Registry factory: a ``PublisherSetup`` → this adapter for the target's account."""
+    tokens, accounts = tokens_for(setup)
+    return LinkedInPublisher(setup.settings.publish, tokens)

@@ -35,7 +35,7 @@ from ... import log_redaction, secrets
 from ...domain.errors import Cancelled, UserFixableError
 from ...settings import PublishSettings
 from ...store.accounts import AccountRepo, AccountView
-from .base import NeedsReconnect, TransientPublishError
+from .base import NeedsReconnect, PublishError, TransientPublishError
 from .errors import NAMES, is_auth_failure, raise_for_response
 
 log = logging.getLogger(__name__)
@@ -406,6 +406,25 @@ def connect(
     return view
 
 
+def tokens_for(setup) -> tuple[AccountTokens, AccountRepo]:
+    """For the registry's factories: the target's account and its tokens."""
+    from ...store import Store
+
+    if setup.account_id is None:
+        raise PublishError(f"the target {setup.target_name or ''} has no connected account", hint="choose one in Targets")
+    url = setup.settings.store.database_url or f"sqlite+pysqlite:///{setup.paths.database}"
+    with _stores_guard:
+        store = _stores.get(url)
+        if store is None:
+            store = _stores[url] = Store.open(url)
+    accounts = AccountRepo(store.db)
+    return AccountTokens(setup.account_id, accounts, setup.settings.publish), accounts
+
+
+_stores: dict[str, Any] = {}
+_stores_guard = threading.Lock()
+
+
 def disconnect(account_id: int, accounts: AccountRepo) -> None:
     """Forget the account and remove its secrets from the keyring."""
     forget_tokens(account_id)
@@ -440,7 +459,11 @@ class AccountTokens:
         self.settings = settings
         self.margin = margin
         self._now = now
-        account = accounts.get(account_id)
+        self._reload()
+
+    def _reload(self) -> None:
+        """Read the account again: it may have been reconnected, or refreshed by another thread."""
+        account = self.accounts.get(self.account_id)
         if account is None:
             raise NeedsReconnect("the account for this post was disconnected", hint="connect it again in Accounts")
         self.platform = account.platform
@@ -467,6 +490,7 @@ class AccountTokens:
 
     def access_token(self) -> str:
         """The current token, refreshed first when it expires within the margin."""
+        self._reload()
         if self._account_status != "connected":
             problem = self.details.get("problem") or "it needs reconnecting"
             raise NeedsReconnect(f"{NAMES[self.platform]} account: {problem}", hint="reconnect it in Accounts")

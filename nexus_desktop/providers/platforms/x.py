@@ -20,11 +20,10 @@ import tweepy
 
 from ...domain.content import X_POST_MAX
 from ...settings import PublishSettings
-from ...store.accounts import AccountRepo
 from . import preflight
 from .base import CannotKnow, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
 from .errors import raise_for_response
-from .oauth import AccountTokens, ApiSession, Identity
+from .oauth import AccountTokens, ApiSession, Identity, tokens_for
 
 log = logging.getLogger(__name__)
 # tweepy logs request headers (the bearer token) at DEBUG; the redaction filter would blank it,
@@ -259,6 +258,7 @@ class XPublisher:
         return None
 
 
-def create(store, settings, account_id: int) -> XPublisher:
-    accounts = AccountRepo(store.db)
-    return XPublisher(settings.publish, AccountTokens(account_id, accounts, settings.publish))
+def create(setup) -> XPublisher:
+    """Registry factory: a ``PublisherSetup`` → this adapter for the target's account."""
+    tokens, accounts = tokens_for(setup)
+    return XPublisher(setup.settings.publish, tokens)

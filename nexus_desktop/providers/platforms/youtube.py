@@ -34,7 +34,7 @@ from ...store.accounts import AccountRepo
 from . import preflight
 from .base import CannotKnow, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
 from .errors import raise_for_response, seconds_until_pacific_midnight
-from .oauth import AccountTokens, Identity
+from .oauth import AccountTokens, Identity, tokens_for
 
 log = logging.getLogger(__name__)
 
@@ -357,8 +357,7 @@ class YouTubePublisher:
         return None
 
 
-def create(store, settings, account_id: int) -> YouTubePublisher:
-    """Publisher factory for the registry: (store, settings, account id) → adapter."""
-    accounts = AccountRepo(store.db)
-    return YouTubePublisher(settings.publish, AccountTokens(account_id, accounts, settings.publish), accounts)
-
+def create(setup) -> YouTubePublisher:
+    """Registry factory: a ``PublisherSetup`` → this adapter for the target's account."""
+    tokens, accounts = tokens_for(setup)
+    return YouTubePublisher(setup.settings.publish, tokens, accounts)
