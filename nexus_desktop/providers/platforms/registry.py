@@ -35,6 +35,10 @@ PublisherFactory = Callable[[PublisherSetup], Publisher]
 # platform → "module (in this package):factory"
 FACTORIES: dict[str, str] = {
     "export": "export_folder:create",
+    "youtube": "youtube:create",
+    "instagram": "instagram:create",
+    "x": "x:create",
+    "linkedin": "linkedin:create",
 }
 
 _registered: dict[str, PublisherFactory] = {}
