@@ -5,13 +5,15 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from ...domain.errors import Cancelled
-from .base import CancelCheck, Speech, VoiceMissing, VoiceUnavailable, call_cancellable
+from .base import CancelCheck, Speech, VoiceMissing, VoiceUnavailable
 from .timing import TimedUnit, spans_from_units
 
 log = logging.getLogger(__name__)
@@ -55,7 +57,44 @@ def _load(model: str):
     # Loading patches the model in memory for alignments (~1.5 s); keep it.
     from piper import PiperVoice
 
-    return PiperVoice.load(model, include_alignments=True)
+    voice = PiperVoice.load(model, include_alignments=True)
+    voice.session = _InterruptibleSession(voice.session)
+    return voice
+
+
+class _InterruptibleSession:
+    """Piper's ONNX session, run with per-thread RunOptions whose ``terminate``
+    flag stops inference midway: one long sentence takes Piper seconds, and a
+    cancel must be honoured within one."""
+
+    def __init__(self, session) -> None:
+        self._session = session
+        self._local = threading.local()
+
+    def run(self, output_names, input_feed):
+        return self._session.run(output_names, input_feed, getattr(self._local, "options", None))
+
+    @contextmanager
+    def interruptible(self, cancelled: CancelCheck) -> Iterator[None]:
+        import onnxruntime
+
+        options = self._local.options = onnxruntime.RunOptions()
+        done = threading.Event()
+
+        def watch() -> None:
+            while not done.wait(0.1):
+                if cancelled():
+                    options.terminate = True
+                    return
+
+        watcher = threading.Thread(target=watch, name="piper-cancel-watch", daemon=True)
+        watcher.start()
+        try:
+            yield
+        finally:
+            done.set()
+            watcher.join()
+            self._local.options = None
 
 
 class PiperSpeaker:
@@ -77,24 +116,22 @@ class PiperSpeaker:
         return cls(model, speed=speed)
 
     def speak(self, tokens: Sequence[str], *, before: str = "", after: str = "", cancelled: CancelCheck) -> Speech:
-        # One long sentence takes Piper seconds and cannot be interrupted, so it
-        # runs on a helper thread that a cancel stops waiting for.
-        return call_cancellable(lambda: self._speak(tokens, cancelled), cancelled, name="piper")
-
-    def _speak(self, tokens: Sequence[str], cancelled: CancelCheck) -> Speech:
         from piper import SynthesisConfig
 
         config = SynthesisConfig(length_scale=self._length_scale)
         audio: list[np.ndarray] = []
         timed: list[TimedUnit] = []
         offset = 0
-        # Piper yields one chunk per espeak sentence; check for a cancel between them.
-        for chunk in self._voice.synthesize(" ".join(tokens), config, include_alignments=True):
-            if cancelled():
-                raise Cancelled()
-            audio.append(chunk.audio_int16_array)
-            timed.extend(self._timed_phonemes(chunk, offset))
-            offset += len(chunk.audio_int16_array)
+        try:
+            with self._voice.session.interruptible(cancelled):
+                for chunk in self._voice.synthesize(" ".join(tokens), config, include_alignments=True):
+                    audio.append(chunk.audio_int16_array)
+                    timed.extend(self._timed_phonemes(chunk, offset))
+                    offset += len(chunk.audio_int16_array)
+        except Exception as exc:
+            if cancelled():  # onnxruntime stopped on our terminate flag
+                raise Cancelled() from exc
+            raise
         samples = np.concatenate(audio) if audio else np.zeros(0, dtype=np.int16)
         units = [self._phonemes(token) for token in tokens]
         return Speech(samples, self.sample_rate, tuple(spans_from_units(units, timed)))
