@@ -104,7 +104,7 @@ def test_other_languages_speak_with_the_espeak_voice_for_that_language(make_cont
 
 def test_a_language_espeak_does_not_know_fails_with_a_clear_reason(make_context):
     ctx = make_context(script_results("tlhIngan Hol Dajatlh'a'?", "tlh"))
-    with pytest.raises(UserFixableError, match="espeak-ng has no voice for the language 'tlh'"):
+    with pytest.raises(UserFixableError, match="speaks 'en', not 'tlh', and espeak-ng has no voice for the language 'tlh'"):
         narrate.run(ctx)
     assert not (ctx.job_dir / "narration.wav").exists()
 
@@ -165,6 +165,17 @@ def test_an_uninstalled_bundled_voice_falls_back_to_espeak(make_context, monkeyp
     text = "No bundled voice here."
     ctx = make_context(script_results(text))
     assert check_narration(ctx, narrate.run(ctx), text, loudness=False).provider == "espeak"
+
+
+def test_without_espeak_ng_the_fallback_says_what_to_install(make_context, settings, monkeypatch):
+    from nexus_desktop.providers.tts import espeak
+
+    monkeypatch.setattr(espeak, "_engine", espeak._Engine())  # as if never loaded
+    monkeypatch.setattr(espeak.ctypes.util, "find_library", lambda name: "libespeak-ng-absent.so.9")
+    settings.voice.piper_voice = "/nowhere/en_US-gone-medium.onnx"
+    with pytest.raises(UserFixableError, match="is not in /nowhere, and espeak-ng is not installed") as caught:
+        narrate.run(make_context(script_results("Hello.")))
+    assert "apt install espeak-ng" in caught.value.hint
 
 
 def test_speed_setting_makes_the_narration_shorter(make_context, settings):

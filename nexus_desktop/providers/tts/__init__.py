@@ -28,7 +28,10 @@ def _piper(voice: VoiceSettings, language: str, voices_dir: Path | None) -> Spea
     except VoiceUnavailable as reason:
         level = logging.WARNING if isinstance(reason, VoiceMissing) else logging.INFO
         log.log(level, "%s; speaking with espeak-ng instead", reason)
-        return _espeak(voice, language, voices_dir)
+        try:
+            return _espeak(voice, language, voices_dir)
+        except UserFixableError as fallback:
+            raise UserFixableError(f"{reason}, and {fallback.message}", hint=fallback.hint) from fallback
 
 
 def _espeak(voice: VoiceSettings, language: str, voices_dir: Path | None) -> Speaker:
