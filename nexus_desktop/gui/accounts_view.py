@@ -1,0 +1,261 @@
+"""The Accounts view: connect platform accounts, see their health, refresh, disconnect.
+
+Connecting runs the browser sign-in on a worker thread (the window never waits);
+its result comes back as a signal. Several accounts per platform are fine.
+
+Signals:
+    account_connected(int): an account was connected or reconnected (its id).
+    connect_failed(str): connecting failed; the reason a person reads.
+    accounts_changed(): the list changed (connect, refresh, disconnect).
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timezone
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import secrets
+from ..domain.errors import NexusError
+from ..providers.platforms import oauth
+from ..providers.platforms.errors import NAMES
+from ..settings import PublishSettings
+from ..store.accounts import AccountRepo, AccountView
+
+COLUMNS = ("Platform", "Account", "Health", "Token expires")
+PLATFORMS = ("youtube", "instagram", "x", "linkedin")
+
+
+def _expiry(view: AccountView) -> str:
+    if view.token_expires_at is None:
+        return "never"
+    local = view.token_expires_at.astimezone()
+    suffix = " (refreshed automatically)" if view.details.get("refreshable") else ""
+    return local.strftime("%Y-%m-%d %H:%M") + suffix
+
+
+class AccountsModel(QAbstractTableModel):
+    def __init__(self, accounts: AccountRepo, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.accounts = accounts
+        self.rows: list[AccountView] = []
+        self.reload()
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self.rows = self.accounts.list()
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802 (Qt API)
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        view = self.rows[index.row()]
+        if role == Qt.ItemDataRole.UserRole:
+            return view.id
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        return (
+            NAMES.get(view.platform, view.platform),
+            view.name,
+            view.health(datetime.now(timezone.utc)),
+            _expiry(view),
+        )[index.column()]
+
+
+class ConnectDialog(QDialog):
+    """Platform, the creator's own app credentials, and a short guide for getting them."""
+
+    def __init__(self, settings: PublishSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Connect an account")
+        self.settings = settings
+        self.platform = QComboBox()
+        for platform in PLATFORMS:
+            self.platform.addItem(NAMES[platform], platform)
+        self.guide = QLabel()
+        self.guide.setWordWrap(True)
+        self.client_id = QLineEdit()
+        self.client_secret = QLineEdit()
+        self.client_secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.authorize_url = QLineEdit()
+        self.token_url = QLineEdit()
+        self.port = QLineEdit(str(oauth.DEFAULT_PORT))
+        form = QFormLayout()
+        form.addRow("Platform", self.platform)
+        form.addRow(self.guide)
+        form.addRow("Client id", self.client_id)
+        form.addRow("Client secret", self.client_secret)
+        form.addRow("Sign-in page (advanced)", self.authorize_url)
+        form.addRow("Token endpoint (advanced)", self.token_url)
+        form.addRow("Redirect port", self.port)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Open the browser")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.platform.currentIndexChanged.connect(self._on_platform_changed)
+        self._on_platform_changed()
+
+    def _on_platform_changed(self) -> None:
+        prov = oauth.provider(self.platform.currentData(), self.settings)
+        self.guide.setText(prov.guide)
+        self.authorize_url.setText(prov.authorize_url)
+        self.token_url.setText(prov.token_url)
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "platform": self.platform.currentData(),
+            "client": oauth.ClientApp(self.client_id.text().strip(), self.client_secret.text().strip() or None),
+            "authorize_endpoint": self.authorize_url.text().strip() or None,
+            "token_endpoint": self.token_url.text().strip() or None,
+            "port": int(self.port.text() or 0),
+        }
+
+
+class AccountsView(QWidget):
+    account_connected = Signal(int)
+    connect_failed = Signal(str)
+    accounts_changed = Signal()
+
+    def __init__(self, accounts: AccountRepo, settings: PublishSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.accounts = accounts
+        self.settings = settings
+        self.model = AccountsModel(accounts, self)
+        proxy = QSortFilterProxyModel(self)
+        proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setModel(proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSortingEnabled(True)
+        self.store_status = QLabel()
+        self.store_status.setWordWrap(True)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        connect_button = QPushButton("Connect account…")
+        refresh_button = QPushButton("Refresh token")
+        disconnect_button = QPushButton("Disconnect")
+        connect_button.clicked.connect(self._on_connect_clicked)
+        refresh_button.clicked.connect(self._on_refresh_clicked)
+        disconnect_button.clicked.connect(self._on_disconnect_clicked)
+        buttons = QHBoxLayout()
+        for button in (connect_button, refresh_button, disconnect_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.store_status)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table)
+        layout.addWidget(self.message)
+        self.account_connected.connect(self._on_account_connected)
+        self.connect_failed.connect(self._on_connect_failed)
+        self._update_store_status()
+
+    def _update_store_status(self) -> None:
+        self.store_status.setText(secrets.status().message)
+
+    def selected_account_id(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].data(Qt.ItemDataRole.UserRole) if rows else None
+
+    # -- connect -----------------------------------------------------------------------------
+
+    def _on_connect_clicked(self) -> None:
+        dialog = ConnectDialog(self.settings, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.start_connect(**dialog.values())
+
+    def start_connect(self, platform: str, client: oauth.ClientApp, *, open_url=None, **options: Any) -> threading.Thread:
+        """Run the browser sign-in on a worker thread; the result arrives as a signal."""
+        self.message.setText(f"Waiting for {NAMES[platform]} in your browser…")
+        kwargs = dict(options)
+        if open_url is not None:
+            kwargs["open_url"] = open_url
+
+        def work() -> None:
+            try:
+                view = oauth.connect(platform, client, accounts=self.accounts, settings=self.settings, **kwargs)
+            except NexusError as exc:
+                self.connect_failed.emit(str(exc))
+            except Exception as exc:  # a bug: still tell the creator instead of waiting forever
+                self.connect_failed.emit(f"connecting failed unexpectedly: {type(exc).__name__}: {exc}")
+            else:
+                self.account_connected.emit(view.id)
+
+        worker = threading.Thread(target=work, name=f"connect-{platform}", daemon=True)
+        worker.start()
+        return worker
+
+    def _on_account_connected(self, account_id: int) -> None:
+        view = self.accounts.get(account_id)
+        self.message.setText(f"Connected {NAMES.get(view.platform, view.platform)} account {view.name}." if view else "")
+        self.model.reload()
+        self.accounts_changed.emit()
+
+    def _on_connect_failed(self, reason: str) -> None:
+        self.message.setText(f"Could not connect: {reason}")
+        self._update_store_status()
+
+    # -- refresh, disconnect -----------------------------------------------------------------
+
+    def refresh_account(self, account_id: int) -> None:
+        try:
+            oauth.AccountTokens(account_id, self.accounts, self.settings).refresh()
+            self.message.setText("Token refreshed.")
+        except NexusError as exc:
+            self.message.setText(f"Could not refresh: {exc}")
+        self.model.reload()
+        self.accounts_changed.emit()
+
+    def _on_refresh_clicked(self) -> None:
+        account_id = self.selected_account_id()
+        if account_id is not None:
+            self.refresh_account(account_id)
+
+    def disconnect_account(self, account_id: int) -> None:
+        try:
+            oauth.disconnect(account_id, self.accounts)
+            self.message.setText("Disconnected; its tokens were removed from the keyring.")
+        except NexusError as exc:
+            self.message.setText(f"Could not disconnect: {exc}")
+        self.model.reload()
+        self.accounts_changed.emit()
+
+    def _on_disconnect_clicked(self) -> None:
+        account_id = self.selected_account_id()
+        if account_id is None:
+            return
+        answer = QMessageBox.question(self, "Disconnect", "Disconnect this account and remove its tokens?")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.disconnect_account(account_id)
