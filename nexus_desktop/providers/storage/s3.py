@@ -137,7 +137,7 @@ def make_client(config: S3Config, *, max_connections: int = 10, max_attempts: in
         signature_version="s3v4",
         region_name=config.region,
         s3={"addressing_style": "path" if config.path_style else "virtual"},
-        retries={"mode": "standard", "max_attempts": max_attempts},
+        retries={"mode": "standard", "total_max_attempts": max_attempts},  # "max_attempts" would count retries only
         connect_timeout=10,
         read_timeout=120,
         max_pool_connections=max_connections,
@@ -330,22 +330,17 @@ class S3Storage:
         return state
 
     def _send_parts(self, path: Path, state: dict[str, Any], count: int, progress: BytesCallback) -> str:
-        """Read the file once, in order: hash it whole, and send the parts the bucket
-        lacks, at most ``workers + 1`` parts in memory at a time."""
+        """Read the file once, in order, hashing it whole; the pool hashes each part
+        and sends the ones the bucket lacks. At most ``workers + 1`` parts are in
+        memory at a time, whatever the file's size."""
         whole = hashlib.sha256()
         lock = threading.Lock()
-        part_size = state["part_size"]
         with open(path, "rb") as source, ThreadPoolExecutor(self.workers, thread_name_prefix="s3-part") as pool:
             pending: set[Future] = set()
             for number in range(1, count + 1):
-                data = source.read(part_size)
+                data = source.read(state["part_size"])
                 whole.update(data)
-                checksum = _b64_sha256(data)
-                known = state["parts"].get(str(number))
-                if known and known["checksum"] == checksum:
-                    progress(len(data))
-                    continue
-                pending.add(pool.submit(self._send_part, state, number, data, checksum, lock, progress))
+                pending.add(pool.submit(self._send_part, state, number, data, lock, progress))
                 del data
                 if len(pending) > self.workers:
                     finished, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -357,15 +352,18 @@ class S3Storage:
                 future.result()
         return whole.hexdigest()
 
-    def _send_part(self, state: dict[str, Any], number: int, data: bytes, checksum: str, lock: threading.Lock,
-                   progress: BytesCallback) -> None:
-        resp = self.client.upload_part(
-            Bucket=self.config.bucket, Key=state["key"], UploadId=state["upload_id"], PartNumber=number, Body=data,
-            ChecksumSHA256=checksum,
-        )
+    def _send_part(self, state: dict[str, Any], number: int, data: bytes, lock: threading.Lock, progress: BytesCallback) -> None:
+        checksum = _b64_sha256(data)  # hashlib lets go of the GIL: parts hash on other cores
         with lock:
-            state["parts"][str(number)] = {"etag": resp["ETag"], "checksum": checksum}
-            self._save_state(state)
+            known = state["parts"].get(str(number))
+        if not (known and known["checksum"] == checksum):
+            resp = self.client.upload_part(
+                Bucket=self.config.bucket, Key=state["key"], UploadId=state["upload_id"], PartNumber=number, Body=data,
+                ChecksumSHA256=checksum,
+            )
+            with lock:
+                state["parts"][str(number)] = {"etag": resp["ETag"], "checksum": checksum}
+                self._save_state(state)
         progress(len(data))
 
     def _after_failure(self, state: dict[str, Any], error: BaseException) -> None:
