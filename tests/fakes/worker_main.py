@@ -1,0 +1,59 @@
+"""A worker process for the shared-workspace tests: ``nexus worker`` with the real
+claims, leases, recovery and sync, and fake stages that are quick and countable.
+
+Each fake stage checks the file the stage before it wrote (fetched from the
+bucket when another machine made it), writes its own, logs "start" and "end"
+lines to NEXUS_TEST_STAGE_LOG, and sleeps NEXUS_TEST_RENDER_SECONDS in render,
+long enough for the test to kill the process in the middle of it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from nexus_desktop.domain.stages import PRODUCTION, Stage
+from nexus_desktop.pipeline import flow
+from nexus_desktop.pipeline.context import StageContext, StageOutput
+
+WHO = os.environ.get("NEXUS_TEST_WORKER", "worker")
+
+
+def log(event: str, ctx: StageContext, stage: Stage) -> None:
+    line = f"{event} {ctx.job_id} {stage.value} {WHO} {os.getpid()} {time.time():.3f}\n"
+    fd = os.open(os.environ["NEXUS_TEST_STAGE_LOG"], os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    try:
+        os.write(fd, line.encode())
+    finally:
+        os.close(fd)
+
+
+def content(job_id: int, stage: Stage) -> bytes:
+    return f"{stage.value} of job {job_id}\n".encode() * 5000
+
+
+def fake_stage(stage: Stage):
+    def run(ctx: StageContext) -> StageOutput:
+        log("start", ctx, stage)
+        index = PRODUCTION.index(stage)
+        if index:
+            before = PRODUCTION[index - 1]
+            made = ctx.job_dir / f"{before.value}.txt"
+            if made.read_bytes() != content(ctx.job_id, before):
+                raise RuntimeError(f"{made} is not what {before.value} wrote")
+        time.sleep(float(os.environ.get("NEXUS_TEST_RENDER_SECONDS", "2")) if stage is Stage.RENDER else 0.05)
+        out = ctx.job_dir / f"{stage.value}.txt"
+        out.write_bytes(content(ctx.job_id, stage))
+        log("end", ctx, stage)
+        return StageOutput({"by": WHO}, (ctx.asset(stage.value, out),))
+
+    return run
+
+
+if __name__ == "__main__":
+    from nexus_desktop.cli import main
+
+    flow.stage_function = fake_stage  # the test's stage registry; everything else is the real code
+
+    sys.exit(main(sys.argv[1:]))
