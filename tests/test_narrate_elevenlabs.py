@@ -63,7 +63,9 @@ def test_request_follows_the_documented_contract(fake, speaker):
 
 
 def test_speed_goes_in_voice_settings_within_the_allowed_range(fake):
-    fast = ElevenLabsSpeaker(fake.api_key, voice_id=VOICE_ID, model_id="eleven_turbo_v2_5", base_url=fake.url, speed=2.0)
+    fast = ElevenLabsSpeaker(
+        fake.api_key, voice_id=VOICE_ID, model_id="eleven_turbo_v2_5", base_url=fake.url, speed=2.0
+    )
     fast.speak(["Quick."], cancelled=never)
     assert fake.requests[0].body["voice_settings"] == {"speed": 1.2}
 
@@ -109,7 +111,9 @@ def test_rate_limits_and_server_errors_are_retryable(fake, speaker, failure, ret
 
 
 def test_an_unknown_voice_is_for_the_creator_to_fix(fake):
-    odd = ElevenLabsSpeaker(fake.api_key, voice_id="no-such-voice", model_id="eleven_multilingual_v2", base_url=fake.url)
+    odd = ElevenLabsSpeaker(
+        fake.api_key, voice_id="no-such-voice", model_id="eleven_multilingual_v2", base_url=fake.url
+    )
     with pytest.raises(UserFixableError, match="no voice with this voice id"):
         odd.speak(["Hi."], cancelled=never)
     fake.violations.clear()  # the request was wrong on purpose
@@ -156,4 +160,5 @@ def test_the_stand_in_refuses_requests_that_break_the_contract(fake, tmp_path):
     answer = httpx.post(url, headers=key, json={"text": "Hello there."})
     assert answer.headers["content-type"] == "audio/mpeg"
     (tmp_path / "hello.mp3").write_bytes(answer.content)
-    assert audio.media_duration(tmp_path / "hello.mp3") == pytest.approx(10 * 0.065 + 0.05 + 0.15, abs=0.1)  # letters, space, stop
+    letters, space, stop = 10 * 0.065, 0.05, 0.15
+    assert audio.media_duration(tmp_path / "hello.mp3") == pytest.approx(letters + space + stop, abs=0.1)

@@ -170,7 +170,8 @@ _SUMMARY_VALUE = {
 
 def measure_loudness(path: Path, *, cancelled: CancelCheck | None = None) -> Loudness:
     """EBU R128 integrated loudness, true peak and loudness range of a file."""
-    log = run_ffmpeg(["-i", str(path), "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"], cancelled=cancelled)
+    meter = ["-i", str(path), "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"]
+    log = run_ffmpeg(meter, cancelled=cancelled)
     summary = log[log.rindex("Summary:") :]
     values = {name: float(pattern.search(summary).group(1)) for name, pattern in _SUMMARY_VALUE.items()}
     return Loudness(**values)
@@ -241,7 +242,13 @@ _PLAIN_WAV = ("-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitex
 
 
 def _render_level(
-    source: Path, destination: Path, pre_gain: float, gain: float, limit: float, rate: int, cancelled: CancelCheck | None
+    source: Path,
+    destination: Path,
+    pre_gain: float,
+    gain: float,
+    limit: float,
+    rate: int,
+    cancelled: CancelCheck | None,
 ) -> None:
     chain = ",".join(
         [

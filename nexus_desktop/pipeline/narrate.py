@@ -42,7 +42,9 @@ def run(ctx: StageContext) -> StageOutput:
     script = _script(ctx)
     tokens = script.narration.split()
     if not tokens:
-        raise UserFixableError("the script has no narration to speak", hint="write a narration in the script, then retry")
+        raise UserFixableError(
+            "the script has no narration to speak", hint="write a narration in the script, then retry"
+        )
     ctx.progress(0, "Loading the voice")
     voice = ctx.settings.voice
     speaker = open_speaker(voice, script.language or "en", voices_dir=ctx.paths.data / "voices")
@@ -120,7 +122,8 @@ def _speak_all(ctx: StageContext, speaker: Speaker, tokens: list[str], raw: Path
                 written += len(pause)
         if written == 0:
             raise UserFixableError(
-                "the voice found nothing it could read in the narration", hint="write the narration in words, then retry"
+                "the voice found nothing it could read in the narration",
+                hint="write the narration in words, then retry",
             )
         out.writeframes(bytes(2 * max(0, int(MIN_SECONDS * speaker.sample_rate) - written)))
     ctx.check_cancelled()

@@ -40,7 +40,9 @@ import numpy as np
 PATH = re.compile(r"^/v1/text-to-speech/(?P<voice_id>[^/]+)(?P<timestamps>/with-timestamps)?$")
 VOICE_ID = re.compile(r"^[A-Za-z0-9]{20}$")
 MODEL_ID = re.compile(r"^eleven_[a-z0-9_]+$")
-OUTPUT_FORMAT = re.compile(r"^(?P<codec>mp3|pcm)_(?P<rate>8000|16000|22050|24000|32000|44100|48000)(?:_(?P<kbps>\d+))?$")
+OUTPUT_FORMAT = re.compile(
+    r"^(?P<codec>mp3|pcm)_(?P<rate>8000|16000|22050|24000|32000|44100|48000)(?:_(?P<kbps>\d+))?$"
+)
 BODY_FIELDS = {
     "text": str,
     "model_id": str,
@@ -143,8 +145,8 @@ class _Handler(BaseHTTPRequestHandler):
             return _scripted(fake.failures.pop(0), body)
         problem = _contract_problem(route["voice_id"], query, body, self.headers.get("Content-Type", ""))
         if problem:
-            fake.violations.append(problem[1] if isinstance(problem[1], str) else json.dumps(problem[1]))
-            return problem[0], problem[1] if not isinstance(problem[1], str) else _error("invalid_parameters", problem[1])
+            fake.violations.append(json.dumps(problem[1]))
+            return problem
         output = OUTPUT_FORMAT.match(query.get("output_format", "mp3_44100_128"))
         assert output is not None
         audio, alignment = _speech(body["text"], output["codec"], int(output["rate"]))
@@ -177,39 +179,48 @@ def _scripted(kind: str, body: Any) -> tuple[int, dict[str, Any]]:
         return 401, _error("invalid_api_key", "Invalid API key")
     if kind == "quota":
         # ElevenLabs answers an exhausted quota with 401, not 402 or 429.
-        message = f"This request exceeds your quota of 10000. You have 0 credits remaining, while {needed} credits are required for this request."
+        message = (
+            f"This request exceeds your quota of 10000. You have 0 credits remaining,"
+            f" while {needed} credits are required for this request."
+        )
         return 401, _error("quota_exceeded", message)
     if kind == "rate_limit":
         message = "Too many requests in a short time; slow down."
-        return 429, _error("rate_limit_exceeded", message, code="rate_limit_exceeded", type="rate_limit_error", request_id=request_id)
+        extra = {"code": "rate_limit_exceeded", "type": "rate_limit_error", "request_id": request_id}
+        return 429, _error("rate_limit_exceeded", message, **extra)
     if kind == "server_error":
         return 500, _error("internal_error", "Internal server error", request_id=request_id)
     raise ValueError(f"unknown scripted failure {kind!r}")
 
 
+def _invalid(kind: str, where: list[str], message: str) -> tuple[int, dict[str, Any]]:
+    """A request validation error, in the API's (FastAPI) shape."""
+    return 422, {"detail": [{"type": kind, "loc": where, "msg": message}]}
+
+
 def _contract_problem(voice_id: str, query: dict[str, str], body: Any, content_type: str) -> tuple[int, Any] | None:
     if not content_type.startswith("application/json"):
-        return 422, f"Content-Type must be application/json, not {content_type!r}"
+        return _invalid("content_type", ["header", "content-type"], f"expected application/json, not {content_type!r}")
     if not isinstance(body, dict):
-        return 422, {"detail": [{"type": "model_attributes_type", "loc": ["body"], "msg": "Input should be a valid dictionary or object to extract fields from"}]}
+        return _invalid("model_attributes_type", ["body"], "Input should be a valid dictionary")
     if "text" not in body:
-        return 422, {"detail": [{"type": "missing", "loc": ["body", "text"], "msg": "Field required", "input": body}]}
+        return _invalid("missing", ["body", "text"], "Field required")
     for name, value in body.items():
         if name not in BODY_FIELDS:
-            return 422, {"detail": [{"type": "extra_forbidden", "loc": ["body", name], "msg": "Extra inputs are not permitted"}]}
+            return _invalid("extra_forbidden", ["body", name], "Extra inputs are not permitted")
         if value is not None and not isinstance(value, BODY_FIELDS[name]):
-            return 422, {"detail": [{"type": "type_error", "loc": ["body", name], "msg": f"Input should be {BODY_FIELDS[name].__name__}"}]}
+            return _invalid("type_error", ["body", name], f"Input should be {BODY_FIELDS[name].__name__}")
     if not body["text"].strip():
-        return 400, "text must not be empty"
+        return 400, _error("invalid_parameters", "text must not be empty")
     if not VOICE_ID.match(voice_id):
         return 400, _error("voice_not_found", f"A voice with the voice_id {voice_id} was not found.")
     if "model_id" in body and not MODEL_ID.match(body["model_id"]):
         return 400, _error("model_not_found", f"A model with model ID {body['model_id']} does not exist.")
     settings = body.get("voice_settings") or {}
     if set(settings) - VOICE_SETTINGS or not 0.7 <= settings.get("speed", 1.0) <= 1.2:
-        return 422, f"invalid voice_settings {settings}"
+        return _invalid("value_error", ["body", "voice_settings"], f"invalid voice_settings {settings}")
     if not OUTPUT_FORMAT.match(query.get("output_format", "mp3_44100_128")):
-        return 422, f"unknown output_format {query.get('output_format')!r}"
+        return _invalid("enum", ["query", "output_format"], f"unknown output_format {query.get('output_format')!r}")
     return None
 
 

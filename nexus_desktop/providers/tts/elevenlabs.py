@@ -72,11 +72,10 @@ class ElevenLabsSpeaker:
             raise RetryableError("ElevenLabs sent audio that is not valid base64") from exc
         samples = np.frombuffer(audio[: len(audio) // 2 * 2], dtype="<i2").astype(np.int16)
         alignment = response.alignment
-        timed = (
-            list(zip(alignment.characters, alignment.character_start_times_seconds, alignment.character_end_times_seconds))
-            if alignment
-            else []
-        )
+        timed = []
+        if alignment:
+            starts, ends = alignment.character_start_times_seconds, alignment.character_end_times_seconds
+            timed = list(zip(alignment.characters, starts, ends))
         spans = spans_from_units([list(token) for token in tokens], timed)
         return Speech(samples, SAMPLE_RATE, tuple(spans))
 
@@ -144,7 +143,9 @@ def _api_error(status: int, body: Any, headers: dict[str, str]) -> Exception:
     if status >= 500:
         return RetryableError(f"ElevenLabs had a server error (HTTP {status})", hint="the job will be retried later")
     if code == "voice_not_found":
-        return UserFixableError("ElevenLabs has no voice with this voice id", hint="pick another voice in Settings › Voice")
+        return UserFixableError(
+            "ElevenLabs has no voice with this voice id", hint="pick another voice in Settings › Voice"
+        )
     return UserFixableError(
         f"ElevenLabs refused the request (HTTP {status}): {message or code or body}",
         hint="check the ElevenLabs voice and model in Settings › Voice",

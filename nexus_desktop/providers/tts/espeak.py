@@ -141,7 +141,9 @@ def _start(callback) -> tuple[ctypes.CDLL, int]:
     lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_Voice))
     rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, None, _INITIALIZE_DONT_EXIT)
     if rate <= 0:
-        raise UserFixableError("espeak-ng is installed but could not start (its voice data is missing)", hint=INSTALL_HINT)
+        raise UserFixableError(
+            "espeak-ng is installed but could not start (its voice data is missing)", hint=INSTALL_HINT
+        )
     lib.espeak_SetSynthCallback(callback)
     return lib, rate
 
@@ -220,7 +222,9 @@ class EspeakSpeaker:
     def _select(self) -> None:
         lib = _engine.lib()
         if lib.espeak_SetVoiceByName(self.voice.encode()) != _EE_OK:
-            raise UserFixableError(f"espeak-ng has no voice '{self.voice}'", hint="choose another espeak voice in Settings")
+            raise UserFixableError(
+                f"espeak-ng has no voice '{self.voice}'", hint="choose another espeak voice in Settings"
+            )
         lib.espeak_SetParameter(_PARAM_RATE, self._rate, 0)
 
     def speak(self, tokens: Sequence[str], *, before: str = "", after: str = "", cancelled: CancelCheck) -> Speech:
