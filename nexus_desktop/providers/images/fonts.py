@@ -13,7 +13,6 @@ import functools
 import logging
 import shutil
 import subprocess
-import sys
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from pathlib import Path
 from PIL import ImageFont
 
 from ...domain.errors import UserFixableError
+from ...resources import resource_dir
 
 log = logging.getLogger(__name__)
 
@@ -31,16 +31,8 @@ _PROBE_SIZE = 32
 _FC_TIMEOUT = 5.0
 
 
-def resources_dir() -> Path:
-    """resources/ in a checkout, or beside the executable in a PyInstaller build."""
-    frozen = getattr(sys, "_MEIPASS", None)
-    if frozen:
-        return Path(frozen) / "resources"
-    return Path(__file__).resolve().parents[3] / "resources"
-
-
 def bundled_font(name: str) -> Path:
-    return resources_dir() / "fonts" / name
+    return resource_dir() / "fonts" / name
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import os
 
 import openai
 from PIL import Image
@@ -45,8 +44,8 @@ class OpenAIImages:
     def __init__(self, *, base_url: str, model: str, api_key: str | None = None, timeout: float = 120.0,
                  max_bytes: int = 20 * 1024 * 1024, max_pixels: int = 60_000_000) -> None:
         # Local servers (LM Studio, llama.cpp, ...) need no key; the client insists on one.
-        key = api_key or os.environ.get("OPENAI_API_KEY") or "no-key"
-        self._client = openai.OpenAI(base_url=base_url, api_key=key, timeout=timeout, max_retries=1)
+        self._client = openai.OpenAI(base_url=base_url, api_key=api_key or "not-needed", timeout=timeout,
+                                     max_retries=1)
         self.model = model
         self._max_bytes = max_bytes
         self._max_pixels = max_pixels

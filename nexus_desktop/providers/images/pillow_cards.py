@@ -375,5 +375,6 @@ def _thumb_scrim(background: Image.Image, align: str) -> Image.Image:
         mask = mask.point(lambda v: 200 - v * 130 // 255)  # darkest behind the text
     else:
         mask = Image.new("L", (width, height), 120)
-    shaded = Image.composite(Image.new("RGB", (width, height), (0, 0, 0)), background, mask)
-    return Image.composite(Image.new("RGB", (width, height), (0, 0, 0)), shaded, caption_shade((width, height), 0.7, 90))
+    black = Image.new("RGB", (width, height), (0, 0, 0))
+    shaded = Image.composite(black, background, mask)
+    return Image.composite(black, shaded, caption_shade((width, height), 0.7, 90))

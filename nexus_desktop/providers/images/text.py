@@ -81,7 +81,8 @@ def _split_long(token: Token, measure: _Measure, max_width: float) -> list[Token
     pieces: list[Token] = []
     current = ""
     for ch in token.text:
-        if current and measure.font.getlength(current + ch) > max_width and unicodedata.category(ch) not in ("Mn", "Mc"):
+        mark = unicodedata.category(ch) in ("Mn", "Mc")
+        if current and not mark and measure.font.getlength(current + ch) > max_width:
             pieces.append(Token(current, token.space_before if not pieces else False))
             current = ch
         else:
