@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
 from nexus_desktop.domain.content import FORMATS, Script
 from nexus_desktop.domain.errors import Cancelled, UserFixableError
-from nexus_desktop.pipeline import visualize
 from nexus_desktop.paths import AppPaths
+from nexus_desktop.pipeline import visualize
 from nexus_desktop.pipeline.context import StageContext
 from nexus_desktop.providers.images.base import Palette
 from nexus_desktop.providers.images.fonts import FontBook, bundled_font
@@ -308,3 +309,23 @@ def test_brand_font_and_colours_are_used(run_stage, settings):
 def test_script_without_scenes_fails_clearly(make_context):
     with pytest.raises(UserFixableError, match="no scenes"):
         visualize.run(make_context(results_for(script_dict([]))))
+
+
+def test_full_disk_fails_with_what_to_do_and_leaves_no_partial_files(make_context, settings, monkeypatch):
+    import errno
+
+    settings.render.formats = ["1x1"]
+    real_save = Image.Image.save
+
+    def save(self, fp, *args, **kwargs):
+        if str(fp).endswith(".tmp") and "fg.png" in str(fp):
+            Path(fp).write_bytes(b"half")
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_save(self, fp, *args, **kwargs)
+
+    monkeypatch.setattr(Image.Image, "save", save)
+    ctx = make_context(results_for(script_dict(HEADLINES[:2])))
+    with pytest.raises(UserFixableError, match="disk is full") as err:
+        visualize.run(ctx)
+    assert "free some space" in err.value.hint
+    assert not list(ctx.job_dir.rglob("*.tmp"))

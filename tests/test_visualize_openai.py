@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 from werkzeug import Request, Response
 
+from nexus_desktop import secrets
 from nexus_desktop.pipeline import visualize
 from nexus_desktop.providers.images import ArtRequest, ImageRejected, Palette, provider_for
 from nexus_desktop.providers.images.openai_images import api_size
@@ -69,7 +70,7 @@ class ImagesStandIn:
 
 @pytest.fixture
 def images_settings(settings, httpserver, monkeypatch):
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setattr(secrets, "get_secret", lambda name: "sk-test" if name == "openai_api_key" else None)
     settings.images.provider = "openai"
     settings.images.base_url = httpserver.url_for("/v1")
     settings.render.formats = ["16x9", "9x16"]

@@ -16,6 +16,7 @@ the stage with what to do.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -210,7 +211,7 @@ def _provider_images(ctx: StageContext, script: Script, title: str, palette: Pal
     reasons = []
     for index, scene in enumerate(script.scenes):
         ctx.check_cancelled()
-        ctx.progress(3 + 20 * index / len(script.scenes), f"Asking {provider.name} for scene {index + 1}")
+        ctx.progress(4 + 16 * index / len(script.scenes), f"Asking {provider.name} for scene {index + 1}")
         prompt = f"{title}. {_headline_text(scene)}. {' '.join(scene.keywords)}"
         try:
             images.append(provider.background(ArtRequest(prompt, 1024, 1024, seed + index, palette)))
@@ -233,11 +234,11 @@ def _draw_scenes(ctx: StageContext, formats: list[VideoFormat], cards: list[Card
     for fmt in formats:
         folder = ctx.job_dir / "visuals" / fmt.name
         folder.mkdir(parents=True, exist_ok=True)
-        paths = [(folder / f"scene-{i + 1:02d}-bg.jpg", folder / f"scene-{i + 1:02d}-fg.png") for i in range(len(cards))]
+        paths = [(folder / f"scene-{n:02d}-bg.jpg", folder / f"scene-{n:02d}-fg.png") for n in range(1, len(cards) + 1)]
         _remove_stale(folder, {p.name for pair in paths for p in pair})
         out[fmt.name] = paths
         work += [(fmt, i, paths[i]) for i in range(len(cards))]
-    total = len(work) + len(formats)
+    total = len(work)
     with ThreadPoolExecutor(_WORKERS, thread_name_prefix="visualize") as pool:
         pending: set[Future] = {
             pool.submit(_scene_files, ctx, fmt, i, cards[i], brand, backdrops, bg, fg) for fmt, i, (bg, fg) in work
@@ -249,7 +250,7 @@ def _draw_scenes(ctx: StageContext, formats: list[VideoFormat], cards: list[Card
                 for future in finished:
                     fmt_name, index = future.result()
                     done += 1
-                    ctx.progress(5 + 85 * done / total, f"Drew {fmt_name} scene {index + 1} of {len(cards)}")
+                    ctx.progress(20 + 70 * done / total, f"Drew {fmt_name} scene {index + 1} of {len(cards)}")
                 ctx.check_cancelled()
         except BaseException:
             for future in pending:
@@ -295,9 +296,21 @@ def _save(image: Image.Image, path: Path, kind: str, **params) -> None:
     try:
         image.save(tmp, kind, **params)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _write_error(path, exc) from exc
         raise
+
+
+def _write_error(path: Path, exc: OSError) -> UserFixableError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return UserFixableError(
+            f"the disk is full: could not write {path.name}",
+            hint=f"free some space on the disk holding {path.parent}, then retry the visualize stage",
+        )
+    return UserFixableError(f"could not write {path}: {exc.strerror or exc}",
+                            hint="check that the data folder is writable, then retry the visualize stage")
 
 
 def _remove_stale(folder: Path, keep: set[str]) -> None:
