@@ -59,7 +59,7 @@ class VoiceSettings(_Section):
     # Piper: a voice name or a path to an .onnx model; empty means the bundled voice.
     piper_voice: str = ""
     espeak_voice: str = "en-us"
-    elevenlabs_voice_id: str = "21m00Tcm4TlvDq8Ikachm"
+    elevenlabs_voice_id: str = "21m00Tcm4TlvDq8ikWAM"  # "Rachel", the documented example voice
     elevenlabs_model: str = "eleven_multilingual_v2"
     elevenlabs_base_url: str = "https://api.elevenlabs.io"
     speed: float = Field(1.0, ge=0.5, le=2.0)
