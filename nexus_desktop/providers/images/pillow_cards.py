@@ -173,19 +173,17 @@ def _brand_row(draw: ImageDraw.ImageDraw, image: Image.Image, area: Box, brand: 
     x = area.left + pad
     logo = None
     if brand.logo is not None:
-        logo = _fit_logo(brand.logo, height - 2 * pad, area.width // 3)
+        logo = _fit_logo(brand.logo, height - pad, area.width // 3)
     name_block = None
     if brand.channel is not None:
         room = area.width - 3 * pad - (logo.width + pad if logo else 0)
         name_block = fit_text(brand.channel.text, brand.channel.face, max_width=room, max_height=height,
                               max_size=round(0.036 * s), min_size=round(0.026 * s), max_lines=1, balance=False)
     width = pad + (logo.width + pad if logo else 0) + (name_block.width + pad if name_block else 0)
-    if logo and not name_block:
-        width = logo.width + 2 * pad
     draw.rounded_rectangle((area.left, area.top, area.left + width, area.top + height),
                            radius=height // 2, fill=(*brand.palette.background, 190))
     if logo:
-        image.alpha_composite(logo, (x + (0 if name_block else 0), area.top + (height - logo.height) // 2))
+        image.alpha_composite(logo, (x, area.top + (height - logo.height) // 2))
         x += logo.width + pad
     if name_block:
         text = readable_on(brand.palette.background, brand.palette.text)
