@@ -33,6 +33,7 @@ class CatchUp:
     missed: tuple[PostView, ...]
     held: tuple[int, ...]
     policy: str  # "publish" | "hold"
+    why: str = "the app was closed"
 
     @property
     def publishing(self) -> tuple[int, ...]:
@@ -52,7 +53,7 @@ def catch_up(ws: Workspace, *, now: datetime | None = None, policy: str | None =
             held += posts(ws).hold([post.id], reason)
     if missed:
         log.info("%d missed post(s) while %s: %s", len(missed), why, "held for confirmation" if policy == "hold" else "publishing now")
-    return CatchUp(tuple(missed), tuple(held), policy)
+    return CatchUp(tuple(missed), tuple(held), policy, why)
 
 
 class ClockWatch:

@@ -220,6 +220,16 @@ def approve_jobs(ws: Workspace, job_ids: Iterable[int], *, now: datetime | None 
     return Report(tuple(done), refused, tuple(created), times)
 
 
+def ensure_posts(ws: Workspace) -> list[int]:
+    """Draft posts for approved jobs that have none (approved by a path that made no posts,
+    or before a target existed), so every approved job shows up to be scheduled."""
+    missing = posts(ws).approved_without_posts()
+    if not missing:
+        return []
+    chosen = default_targets(ws)
+    return [post_id for job_id in missing for post_id in posts(ws).add_drafts(job_id, drafts_for(ws, job_id, chosen))]
+
+
 def reject_jobs(ws: Workspace, job_ids: Iterable[int], reason: str) -> Report:
     done, refused = [], {}
     for job_id in job_ids:
@@ -276,11 +286,27 @@ def place_posts(ws: Workspace, post_ids: Iterable[int], *, now: datetime) -> dic
 
 def schedule_all_approved(ws: Workspace, *, now: datetime | None = None) -> dict[int, datetime]:
     """``schedule all approved``: every draft post of an approved job gets a free slot."""
+    ensure_posts(ws)
     return place_posts(ws, [p.id for p in posts(ws).unscheduled()], now=now or utcnow())
+
+
+def time_on_day(ws: Workspace, post_id: int, day: date) -> datetime:
+    """Where a post dropped on a day (not an hour) goes: the first free posting time of its
+    target that day, else its own time of day, else the target's first posting time."""
+    zone, post = local_zone(ws.settings), _post(ws, post_id)
+    rules = rules_for(targets(ws).get(post.target_id))
+    taken = [t for t in posts(ws).taken_times(post.target_id) if t != post.scheduled_at]
+    apart = timedelta(hours=rules.min_hours_apart)
+    for slot in (datetime.combine(day, t, tzinfo=zone).astimezone(timezone.utc) for t in rules.times):
+        if all(abs(slot - t) >= apart for t in taken):
+            return slot
+    own = post.scheduled_at.astimezone(zone).time() if post.scheduled_at else rules.times[0]
+    return datetime.combine(day, own, tzinfo=zone).astimezone(timezone.utc)
 
 
 def plan_all_approved(ws: Workspace, *, now: datetime | None = None) -> dict[int, datetime]:
     """What ``schedule_all_approved`` would do, without doing it."""
+    ensure_posts(ws)
     zone, repo = local_zone(ws.settings), posts(ws)
     taken: dict[int, list[datetime]] = {}
     plan = {}

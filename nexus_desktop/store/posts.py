@@ -236,6 +236,17 @@ class PostRepo:
             created = self._add_drafts(session, job_id, drafts)
             return _job_view(job), created
 
+    def approved_without_posts(self) -> list[int]:
+        """Approved jobs that have no post yet (approved before any target existed)."""
+        with self.db.read() as session:
+            has_posts = select(Post.id).where(Post.job_id == Job.id).exists()
+            query = select(Job.id).where(Job.status == JobStatus.APPROVED.value, ~has_posts).order_by(Job.id)
+            return list(session.scalars(query))
+
+    def add_drafts(self, job_id: int, drafts: dict[int, dict[str, Any]]) -> list[int]:
+        with self.db.write() as session:
+            return self._add_drafts(session, job_id, drafts)
+
     @staticmethod
     def _add_drafts(session, job_id: int, drafts: dict[int, dict[str, Any]]) -> list[int]:
         have = set(session.scalars(select(Post.target_id).where(Post.job_id == job_id)))

@@ -1,0 +1,401 @@
+"""The Calendar view: posts on a month or week grid, or as a list of what comes next.
+
+Each post is a chip (platform mark, title, status colour). Dragging a chip to
+another day or hour moves the post; dragging an approved post from the side
+list gives it a time; clicking a chip opens its job. Times are stored in UTC and
+shown in the creator's zone, which the view names. A time that has passed asks
+whether to publish now, and posts missed while the app was closed or the
+computer slept are listed for the creator to publish or keep held.
+
+The view owns the app's ``PostScheduler`` unless one is handed in: the window
+builds every view at start-up, so publishing starts with the window.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QPoint, QSortFilterProxyModel, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QButtonGroup,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListView,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..domain.errors import IllegalTransition, NexusError
+from ..pipeline import schedule as scheduling
+from ..pipeline.missed import CatchUp
+from ..runtime.events import JobsChanged
+from ..runtime.runner import STORE
+from ..runtime.scheduler import PostScheduler
+from ..store.posts import PostFilter, PostView
+from .app_context import AppContext
+from .calendar_chips import PostChip
+from .calendar_dialogs import MissedPostsDialog, PastTimeQuestion
+from .calendar_grid import MonthGrid, WeekGrid, monday_of
+from .calendar_models import POST_ROLE, SORT_ROLE, UpcomingModel, UnscheduledModel
+from .formatting import count
+
+log = logging.getLogger(__name__)
+
+MONTH, WEEK, LIST = "month", "week", "list"
+REFRESH_DELAY_MS = 150  # bursts of changes (a batch of publishes) become one re-read
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    generation: int
+    shown: list[PostView]
+    unscheduled: list[PostView]
+    upcoming: list[PostView]
+
+
+def _zone_or_local(ws):
+    try:
+        return scheduling.local_zone(ws.settings)
+    except NexusError as exc:
+        log.warning("%s; showing the computer's time zone", exc)
+        return datetime.now().astimezone().tzinfo
+
+
+class CalendarView(QWidget):
+    """Signals:
+        job_opened(int): the creator clicked a post; the job's id
+        refreshed(): the grid, the lists and the side list show the store's latest state
+    """
+
+    job_opened = Signal(int)
+    refreshed = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, scheduler: PostScheduler | None = None,
+                 clock: Callable[[], datetime] = scheduling.utcnow) -> None:
+        super().__init__(parent)
+        self.ctx, self.ws, self.clock = ctx, ctx.ws, clock
+        self.zone = _zone_or_local(ctx.ws)
+        self.mode = MONTH
+        self.anchor = self._today()
+        self.posts: dict[int, PostView] = {}
+        self._generation = 0
+        self._dialogs: list[QWidget] = []  # open questions, kept alive while shown
+
+        self.scheduler = scheduler or self._start_scheduler()
+        self.scheduler.posts_changed.connect(self._on_posts_changed)
+        self.scheduler.missed_found.connect(self._on_missed_found)
+        ctx.runner.jobs_changed.connect(self._on_jobs_changed)
+        self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
+        self._refresh_timer.timeout.connect(self.refresh)
+
+        self._build()
+        self._show_period()
+
+    def _start_scheduler(self) -> PostScheduler:
+        scheduler = PostScheduler(self.ws, parent=self)
+        scheduler.start()
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(scheduler.stop)
+        return scheduler
+
+    # -- layout -----------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        title = QLabel("Calendar", objectName="ViewTitle")
+        self.period = QLabel(objectName="CalendarPeriod")
+        self.zone_label = QLabel(objectName="Muted")
+        previous, today, following = QToolButton(text="◀"), QPushButton("Today"), QToolButton(text="▶")
+        previous.setToolTip("Earlier")
+        following.setToolTip("Later")
+        previous.clicked.connect(lambda: self.step(-1))
+        following.clicked.connect(lambda: self.step(1))
+        today.clicked.connect(self.go_today)
+        self.mode_buttons = QButtonGroup(self)
+        modes = QHBoxLayout()
+        modes.setSpacing(0)
+        for mode, text in ((MONTH, "Month"), (WEEK, "Week"), (LIST, "List")):
+            button = QToolButton(text=text, checkable=True, objectName=f"mode-{mode}")
+            button.setChecked(mode == self.mode)
+            button.clicked.connect(lambda _=False, m=mode: self.set_mode(m))
+            self.mode_buttons.addButton(button)
+            modes.addWidget(button)
+        self.schedule_all_button = QPushButton("Schedule all approved")
+        self.schedule_all_button.setToolTip("Give every approved post without a time the next free slot of its target")
+        self.schedule_all_button.clicked.connect(self.schedule_all)
+        bar = QHBoxLayout()
+        for widget in (title, previous, today, following, self.period):
+            bar.addWidget(widget)
+        bar.addStretch(1)
+        bar.addLayout(modes)
+        bar.addWidget(self.schedule_all_button)
+
+        self.month = MonthGrid()
+        self.week = WeekGrid()
+        for grid in (self.month, self.week):
+            grid.post_dropped.connect(self._on_post_dropped)
+        self.upcoming = UpcomingModel(self)
+        proxy = QSortFilterProxyModel(self)
+        proxy.setSourceModel(self.upcoming)
+        proxy.setSortRole(SORT_ROLE)
+        self.list = QTableView(sortingEnabled=True, objectName="UpcomingPosts")
+        self.list.setModel(proxy)
+        self.list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.list.verticalHeader().hide()
+        self.list.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.list.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.list.doubleClicked.connect(self._on_list_activated)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._on_list_menu)
+        self.stack = QStackedWidget()
+        for widget in (self.month, self.week, self.list):
+            self.stack.addWidget(widget)
+
+        self.unscheduled = UnscheduledModel(self)
+        self.side = QListView(objectName="UnscheduledPosts")
+        self.side.setModel(self.unscheduled)
+        self.side.setDragEnabled(True)
+        self.side.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.side.doubleClicked.connect(lambda index: self._open_job(index.data(POST_ROLE).job_id))
+        side_title = QLabel("Approved, not scheduled")
+        side_hint = QLabel("Drag a post onto a day or an hour.", objectName="Muted", wordWrap=True)
+        side_box = QWidget()
+        side_column = QVBoxLayout(side_box)
+        side_column.setContentsMargins(6, 0, 0, 0)
+        for widget in (side_title, side_hint, self.side):
+            side_column.addWidget(widget)
+
+        split = QSplitter()
+        split.addWidget(self.stack)
+        split.addWidget(side_box)
+        split.setStretchFactor(0, 4)
+        split.setStretchFactor(1, 1)
+        column = QVBoxLayout(self)
+        column.addLayout(bar)
+        column.addWidget(split, 1)
+        column.addWidget(self.zone_label)
+
+    # -- navigation --------------------------------------------------------------------------------
+
+    def _today(self) -> date:
+        return self.clock().astimezone(self.zone).date()
+
+    def set_mode(self, mode: str) -> None:
+        self.mode = mode
+        for button in self.mode_buttons.buttons():
+            button.setChecked(button.objectName() == f"mode-{mode}")
+        self._show_period()
+
+    def step(self, direction: int) -> None:
+        if self.mode == MONTH:
+            month = self.anchor.replace(day=1) + timedelta(days=32 * direction if direction > 0 else -1)
+            self.anchor = month.replace(day=1)
+        else:
+            self.anchor += timedelta(weeks=direction)
+        self._show_period()
+
+    def go_today(self) -> None:
+        self.anchor = self._today()
+        self._show_period()
+
+    def show_date(self, day: date) -> None:
+        self.anchor = day
+        self._show_period()
+
+    def _show_period(self) -> None:
+        today = self._today()
+        if self.mode == MONTH:
+            self.month.show_month(self.anchor, today)
+            self.period.setText(self.anchor.strftime("%B %Y"))
+            self.stack.setCurrentWidget(self.month)
+        elif self.mode == WEEK:
+            self.week.show_week(self.anchor, today)
+            first = monday_of(self.anchor)
+            self.period.setText(f"Week of {first:%d %b %Y}".replace(" 0", " "))
+            self.stack.setCurrentWidget(self.week)
+            QTimer.singleShot(0, lambda: self.week.scroll_to_hour(8))
+        else:
+            self.period.setText("Upcoming posts")
+            self.stack.setCurrentWidget(self.list)
+        self.zone_label.setText(f"Times in {scheduling.zone_label(self.zone, self.clock())}")
+        self.refresh()
+
+    # -- reading ------------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Re-read the posts shown, the side list and the upcoming list (in the store lane)."""
+        self._generation += 1
+        generation, now = self._generation, self.clock()
+        grid = self.week if self.mode == WEEK else self.month
+        start, end = grid.utc_range(self.zone)
+
+        def load() -> _Loaded:
+            scheduling.ensure_posts(self.ws)
+            repo = scheduling.posts(self.ws)
+            return _Loaded(generation, repo.list(PostFilter(start=start, end=end)), repo.unscheduled(), repo.upcoming(now))
+
+        self._store(load, "Reading the calendar", self._on_loaded)
+
+    def _on_loaded(self, loaded: _Loaded) -> None:
+        if loaded.generation != self._generation:
+            return  # a newer read is on its way
+        self.posts = {p.id: p for p in (*loaded.shown, *loaded.unscheduled, *loaded.upcoming)}
+        self.month.set_posts(loaded.shown, self.zone, self._chip)
+        self.week.set_posts(loaded.shown, self.zone, self._chip)
+        self.unscheduled.set_posts(loaded.unscheduled)
+        self.upcoming.set_posts(loaded.upcoming, self.zone)
+        self.schedule_all_button.setEnabled(bool(loaded.unscheduled))
+        self.refreshed.emit()
+
+    def _chip(self, post: PostView, with_time: bool) -> PostChip:
+        time_text = post.scheduled_at.astimezone(self.zone).strftime("%H:%M") if with_time and post.scheduled_at else ""
+        chip = PostChip(post, time_text)
+        chip.clicked.connect(lambda _id, job=post.job_id: self._open_job(job))
+        chip.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        chip.customContextMenuRequested.connect(lambda point, c=chip: self._post_menu(c.post, c.mapToGlobal(point)))
+        return chip
+
+    def chips(self) -> list[PostChip]:
+        grid = self.week if self.mode == WEEK else self.month
+        return grid.chips()
+
+    # -- the creator's actions ------------------------------------------------------------------------
+
+    @Slot(int, object)
+    def _on_post_dropped(self, post_id: int, moment: date | datetime) -> None:
+        if isinstance(moment, datetime):  # an hour of the week grid, local
+            self._move(post_id, moment.replace(tzinfo=self.zone).astimezone(timezone.utc))
+        else:
+            self._store(lambda: scheduling.time_on_day(self.ws, post_id, moment), "Finding a time",
+                        lambda when: self._move(post_id, when))
+
+    def _move(self, post_id: int, when: datetime) -> None:
+        if when <= self.clock():
+            self.ask_publish_now(post_id, when)
+            return
+        self._store(lambda: scheduling.reschedule(self.ws, post_id, when, now=self.clock()), "Moving a post",
+                    lambda view: self._changed([view.job_id], f"«{view.title}» moved to {scheduling.format_local(when, self.zone)}"))
+
+    def ask_publish_now(self, post_id: int, when: datetime) -> PastTimeQuestion | None:
+        post = self.posts.get(post_id)
+        if post is None:
+            return None
+        question = PastTimeQuestion(post, scheduling.format_local(when, self.zone), self)
+        question.finished.connect(lambda _result: question.publish_chosen and self.publish_now([post_id]))
+        self._keep(question)
+        question.open()
+        return question
+
+    def publish_now(self, post_ids: list[int]) -> None:
+        """Publish these posts right away (the scheduler's thread does the upload)."""
+
+        def done(released: list[int]) -> None:
+            jobs = [self.posts[i].job_id for i in released if i in self.posts]
+            self._changed(jobs, f"Publishing {count(len(released), 'post')} now" if released else "Nothing to publish")
+
+        self._store(lambda: self.scheduler.publish_now(post_ids), "Publishing now", done)
+
+    def schedule_all(self) -> None:
+        def done(plan: dict[int, datetime]) -> None:
+            self._changed([self.posts[i].job_id for i in plan if i in self.posts],
+                          f"Scheduled {count(len(plan), 'post')} in free slots")
+
+        self._store(lambda: scheduling.schedule_all_approved(self.ws, now=self.clock()), "Scheduling approved posts", done)
+
+    def suggest(self, post_id: int) -> None:
+        self._store(lambda: scheduling.suggest_time(self.ws, post_id, now=self.clock()), "Suggesting a time",
+                    lambda when: self._move(post_id, when))
+
+    def unschedule(self, post_id: int) -> None:
+        self._store(lambda: scheduling.unschedule(self.ws, post_id), "Removing a time",
+                    lambda view: self._changed([view.job_id], f"«{view.title}» has no time now"))
+
+    def _post_menu(self, post: PostView, where: QPoint) -> None:
+        menu = QMenu(self)
+        menu.addAction("Open job", lambda: self._open_job(post.job_id))
+        if post.status.value not in ("published", "publishing"):
+            menu.addAction("Publish now", lambda: self.publish_now([post.id]))
+            menu.addAction("Next free time", lambda: self.suggest(post.id))
+        if post.status.value in ("scheduled", "held", "failed"):
+            menu.addAction("Remove its time", lambda: self.unschedule(post.id))
+        menu.popup(where)
+
+    def _on_list_menu(self, point: QPoint) -> None:
+        index = self.list.indexAt(point)
+        if index.isValid():
+            self._post_menu(index.data(POST_ROLE), self.list.viewport().mapToGlobal(point))
+
+    def _on_list_activated(self, index: QModelIndex) -> None:
+        self._open_job(index.data(POST_ROLE).job_id)
+
+    def _open_job(self, job_id: int) -> None:
+        self.job_opened.emit(job_id)
+        window = self.window()
+        if hasattr(window, "show_view") and "Jobs" in getattr(window, "views", {}):
+            jobs = window.show_view("Jobs")
+            if hasattr(jobs, "select_job"):
+                jobs.select_job(job_id)
+
+    # -- what others tell the view ---------------------------------------------------------------------
+
+    @Slot(list)
+    def _on_posts_changed(self, _post_ids: list) -> None:
+        self._refresh_timer.start()
+
+    @Slot(object)
+    def _on_jobs_changed(self, _change: JobsChanged) -> None:
+        self._refresh_timer.start()
+
+    @Slot(object)
+    def _on_missed_found(self, found: CatchUp) -> MissedPostsDialog | None:
+        held = [p for p in found.missed if p.id in found.held]
+        if found.publishing:
+            self.ctx.ops.told.emit(f"Publishing {count(len(found.publishing), 'post')} missed while the app was closed")
+        if not held:
+            return None
+        dialog = MissedPostsDialog(held, self.zone, f"while {found.why}", self)
+        dialog.accepted.connect(lambda: self.publish_now(dialog.post_ids))
+        self._keep(dialog)
+        dialog.open()
+        self._refresh_timer.start()
+        return dialog
+
+    # -- helpers ---------------------------------------------------------------------------------------
+
+    def _keep(self, dialog: QWidget) -> None:
+        self._dialogs.append(dialog)
+        dialog.finished.connect(lambda _r: self._dialogs.remove(dialog) if dialog in self._dialogs else None)
+
+    def _changed(self, job_ids: list[int], told: str) -> None:
+        self.scheduler.refresh()
+        if job_ids:
+            self.ctx.runner.notify_jobs_changed(JobsChanged(tuple(sorted(set(job_ids)))))
+        self.ctx.ops.told.emit(told)
+        self.refresh()
+
+    def _store(self, fn: Callable[[], Any], description: str, on_done: Callable[[Any], None]) -> None:
+        self.ctx.runner.submit(fn, lane=STORE, description=description, on_done=on_done, on_failed=self._failed(description))
+
+    def _failed(self, description: str) -> Callable[[BaseException], None]:
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, (NexusError, IllegalTransition, LookupError)):
+                self.ctx.ops.problem.emit(f"{description} failed", str(exc))
+                self.refresh()
+                return
+            raise exc  # a bug: on the main thread, so the crash dialog shows it
+
+        return failed

@@ -1,0 +1,183 @@
+"""The Calendar view with pytest-qt: dragging chips and side-list posts to new days and hours,
+the question when a time has passed, the missed-posts prompt, and opening a job."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
+from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+
+from nexus_desktop.domain.posts import PostStatus
+from nexus_desktop.gui.app_context import AppContext
+from nexus_desktop.gui.calendar_dialogs import MissedPostsDialog, PastTimeQuestion
+from nexus_desktop.gui.calendar_view import LIST, WEEK, CalendarView
+from nexus_desktop.gui.operations import Operations
+from nexus_desktop.pipeline import schedule
+from nexus_desktop.pipeline.publish import Backoff
+from nexus_desktop.runtime.runner import Runner
+from nexus_desktop.runtime.scheduler import PostScheduler
+from tests.test_publish_support import FakeClock, media, rendered_jobs, sqlite_store, workspace  # noqa: F401
+
+BERLIN = ZoneInfo("Europe/Berlin")
+# Offscreen Qt says so whenever a window is shown.
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+def local(*args) -> datetime:
+    return datetime(*args, tzinfo=BERLIN).astimezone(timezone.utc)
+
+
+class Calendar:
+    def __init__(self, qtbot, view: CalendarView, ws, clock: FakeClock, scheduler: PostScheduler) -> None:
+        self.qtbot, self.view, self.ws, self.clock, self.scheduler = qtbot, view, ws, clock, scheduler
+
+    def reload(self) -> None:
+        with self.qtbot.waitSignal(self.view.refreshed, timeout=5000):
+            self.view.refresh()
+
+    def post(self, post_id: int):
+        return schedule.posts(self.ws).get(post_id)
+
+    def drop(self, moment, mime: QMimeData) -> None:
+        grid = self.view.week if self.view.mode == WEEK else self.view.month
+        cell = grid.cell_for(moment)
+        centre = cell.rect().center()
+        enter = QDragEnterEvent(QPointF(centre), Qt.DropAction.MoveAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(cell, enter)
+        assert enter.isAccepted()
+        drop = QDropEvent(QPointF(centre), Qt.DropAction.MoveAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(cell, drop)
+        assert drop.isAccepted()
+
+
+@pytest.fixture
+def calendar(qtbot, sqlite_store, tmp_path, media):
+    clock = FakeClock()  # Monday 23 November 2026, 08:00 in Berlin
+    ws = workspace(sqlite_store, tmp_path, default_targets=["export:youtube"], missed_posts="hold")
+    runner = Runner(ws)
+    ctx = AppContext(ws, runner, Operations(ws, runner))
+    scheduler = PostScheduler(ws, clock=clock, backoff=Backoff(base=0))
+    rendered_jobs(sqlite_store, ws.paths, media, 3)
+    view = CalendarView(ctx, scheduler=scheduler, clock=clock)
+    qtbot.addWidget(view)
+    view.resize(1200, 800)
+    view.show()
+    cal = Calendar(qtbot, view, ws, clock, scheduler)
+    cal.reload()
+    yield cal
+    runner.shutdown()
+
+
+def approve(cal: Calendar, job_ids, *, place: bool) -> list[int]:
+    report = schedule.approve_jobs(cal.ws, job_ids, now=cal.clock.now, place=place)
+    cal.reload()
+    return list(report.posts)
+
+
+def test_a_chip_dragged_to_another_day_keeps_its_time_of_day(calendar):
+    (post_id,) = approve(calendar, [1], place=True)
+    assert calendar.post(post_id).scheduled_at == local(2026, 11, 23, 17)
+    (chip,) = calendar.view.month.cell_for(date(2026, 11, 23)).chip_widgets()
+    assert chip.post.id == post_id and chip.title.text() == "17:00 YT 1"
+    calendar.drop(date(2026, 11, 26), chip.mime_data())
+    calendar.qtbot.waitUntil(lambda: calendar.post(post_id).scheduled_at == local(2026, 11, 26, 17), timeout=5000)
+    calendar.qtbot.waitUntil(lambda: [c.post.id for c in calendar.view.month.cell_for(date(2026, 11, 26)).chip_widgets()] == [post_id])
+    assert calendar.view.month.cell_for(date(2026, 11, 23)).chip_widgets() == []
+
+
+def test_a_chip_dropped_on_an_hour_of_the_week_takes_that_hour(calendar):
+    (post_id,) = approve(calendar, [1], place=True)
+    calendar.view.set_mode(WEEK)
+    calendar.qtbot.waitUntil(lambda: len(calendar.view.chips()) == 1)
+    calendar.drop(datetime(2026, 11, 25, 10), calendar.view.chips()[0].mime_data())
+    calendar.qtbot.waitUntil(lambda: calendar.post(post_id).scheduled_at == local(2026, 11, 25, 10), timeout=5000)
+
+
+def test_an_approved_post_from_the_side_list_lands_on_a_free_posting_time(calendar):
+    first, second = approve(calendar, [1, 2], place=False)
+    model = calendar.view.unscheduled
+    assert [p.id for p in model.posts] == [first, second]
+    calendar.drop(date(2026, 11, 24), model.mimeData([model.index(0)]))
+    calendar.qtbot.waitUntil(lambda: calendar.post(first).scheduled_at == local(2026, 11, 24, 17), timeout=5000)
+    calendar.qtbot.waitUntil(lambda: [p.id for p in model.posts] == [second])
+    assert calendar.view.schedule_all_button.isEnabled()
+    calendar.view.schedule_all_button.click()
+    calendar.qtbot.waitUntil(lambda: model.posts == [] and not calendar.view.schedule_all_button.isEnabled(), timeout=5000)
+    assert calendar.post(second).scheduled_at == local(2026, 11, 23, 17)
+
+
+def test_dropping_on_a_day_that_has_passed_asks_whether_to_publish_now(calendar):
+    (post_id,) = approve(calendar, [1], place=True)
+    chip = calendar.view.chips()[0]
+    calendar.drop(date(2026, 11, 22), chip.mime_data())  # yesterday
+    calendar.qtbot.waitUntil(lambda: calendar.view.findChild(PastTimeQuestion) is not None, timeout=5000)
+    question = calendar.view.findChild(PastTimeQuestion)
+    assert question.text() == "Sun 2026-11-22 17:00 has already passed." and "«YT 1»" in question.informativeText()
+    question.keep_button.click()
+    assert calendar.post(post_id).scheduled_at == local(2026, 11, 23, 17)  # left where it was
+
+    calendar.drop(date(2026, 11, 22), calendar.view.chips()[0].mime_data())
+    calendar.qtbot.waitUntil(lambda: any(q.isVisible() for q in calendar.view.findChildren(PastTimeQuestion)), timeout=5000)
+    question = next(q for q in calendar.view.findChildren(PastTimeQuestion) if q.isVisible())
+    question.publish_button.click()
+    calendar.qtbot.waitUntil(lambda: calendar.post(post_id).scheduled_at == calendar.clock.now, timeout=5000)
+    assert [o.post_id for o in calendar.scheduler.cycle()] == [post_id]  # the scheduler's next wake-up
+    assert calendar.post(post_id).status is PostStatus.PUBLISHED
+
+
+def test_posts_missed_while_closed_are_offered_for_publishing(calendar):
+    ids = approve(calendar, [1, 2, 3], place=True)  # Mon, Tue and Wed at 17:00
+    calendar.clock.now = local(2026, 11, 25, 12)  # the app opens again on Wednesday at noon
+    calendar.scheduler.cycle()  # start-up: catch up
+    dialog = calendar.view.findChild(MissedPostsDialog)
+    assert dialog is not None and dialog.isVisible() and dialog.post_ids == ids[:2]
+    text = " ".join(label.text() for label in dialog.findChildren(type(calendar.view.period)))
+    assert "2 posts were due while the app was closed" in text and "Mon 2026-11-23 17:00 — YouTube: YT 1" in text
+    calendar.qtbot.waitUntil(lambda: {c.post.status for c in calendar.view.chips() if c.post.id in ids[:2]} == {PostStatus.HELD})
+    dialog.publish_button.click()
+    calendar.qtbot.waitUntil(lambda: all(calendar.post(i).status is PostStatus.SCHEDULED for i in ids[:2]), timeout=5000)
+    assert sorted(o.post_id for o in calendar.scheduler.cycle()) == ids[:2]
+    assert len(list(calendar.ws.paths.exports.iterdir())) == 2
+    assert calendar.post(ids[2]).status is PostStatus.SCHEDULED
+
+
+def test_keeping_missed_posts_held_publishes_nothing(calendar):
+    ids = approve(calendar, [1], place=True)
+    calendar.clock.now = local(2026, 11, 24, 12)
+    calendar.scheduler.cycle()
+    calendar.view.findChild(MissedPostsDialog).keep_button.click()
+    assert calendar.scheduler.cycle() == [] and calendar.post(ids[0]).status is PostStatus.HELD
+
+
+def test_clicking_a_chip_opens_its_job(calendar):
+    (post_id,) = approve(calendar, [2], place=True)
+    chip = calendar.view.chips()[0]
+    with calendar.qtbot.waitSignal(calendar.view.job_opened) as opened:
+        calendar.qtbot.mouseClick(chip, Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
+    assert opened.args == [calendar.post(post_id).job_id]
+
+
+def test_the_list_shows_upcoming_posts_in_local_time_and_names_the_zone(calendar):
+    approve(calendar, [1, 2], place=True)
+    calendar.view.set_mode(LIST)
+    calendar.qtbot.waitUntil(lambda: calendar.view.list.model().rowCount() == 2)
+    model = calendar.view.list.model()
+    assert [model.index(r, 0).data() for r in range(2)] == ["Mon 23 Nov 2026 17:00", "Tue 24 Nov 2026 17:00"]
+    assert model.index(0, 3).data() == "Scheduled"
+    assert calendar.view.zone_label.text() == "Times in Europe/Berlin (UTC+01:00)"
+
+
+def test_navigating_months_and_weeks(calendar):
+    assert calendar.view.period.text() == "November 2026"
+    calendar.view.step(1)
+    assert calendar.view.period.text() == "December 2026"
+    calendar.view.step(-1)
+    calendar.view.step(-1)
+    assert calendar.view.period.text() == "October 2026"
+    calendar.view.set_mode(WEEK)
+    calendar.view.go_today()
+    assert calendar.view.period.text() == "Week of 23 Nov 2026"
