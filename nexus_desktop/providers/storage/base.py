@@ -50,7 +50,8 @@ class Storage(Protocol):
         the object only appears once every part is in."""
 
     def download(self, key: str, dest: Path, *, sha256: str | None, progress: BytesCallback = lambda n: None) -> None:
-        """Fetch an object to ``dest``; ``dest`` appears only complete and verified."""
+        """Fetch an object to ``dest``; ``dest`` appears only complete and verified.
+        Raises NotInBucket when there is no such object."""
 
     def presigned_url(self, key: str, expires_seconds: int) -> str:
         """A link anyone can GET the object with until it expires."""
@@ -74,6 +75,10 @@ class AccessDenied(StorageError):
 
 class ClockSkew(StorageError):
     pass
+
+
+class NotInBucket(StorageError):
+    """There is no object under the key."""
 
 
 class ChangedOnDisk(StorageError):
