@@ -18,12 +18,13 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..domain.errors import NexusError, UserFixableError
 from ..domain.stages import Stage
-from ..providers.storage.base import BUCKET_WIDE, RemoteObject, Storage, StorageError, StorageUnavailable
+from ..providers.storage.base import BUCKET_WIDE, NotInBucket, Storage, StorageError, StorageUnavailable
 from ..providers.storage.s3 import S3Config, S3Storage
 from ..store.views import AssetView, JobView
 from .context import file_sha256
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 
 LOCAL, UPLOADING, SYNCED, FAILED = "local", "uploading", "synced", "failed"
 FETCH_WAIT_SECONDS = 120.0  # how long a stage waits for another machine to finish uploading its inputs
+SMALL_FILE = 8 * 1024 * 1024  # smaller files move several at a time; larger ones one by one, in parallel parts
+PARALLEL_FILES = 8
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ class _Tally:
     def file_done(self, path: str, outcome: list) -> None:
         with self.lock:
             self.files_done += 1
-        outcome.append(path)
+            outcome.append(path)
 
     def report(self) -> SyncReport:
         return SyncReport(tuple(self.moved), tuple(self.skipped), tuple(self.failed), tuple(self.elsewhere), self.done_bytes,
@@ -137,11 +140,31 @@ def upload_assets(ws: Workspace, assets: Sequence[AssetView], storage: Storage, 
     tally.skipped.extend(a.path for a in assets if a not in todo)
     if todo:
         storage.check()
-    for asset in todo:
-        if cancel is not None and cancel.is_set():
-            break
-        _upload_one(ws, asset, storage, tally)
+    _each(todo, lambda asset: _upload_one(ws, asset, storage, tally), cancel)
     return tally.report()
+
+
+def _each(assets: Sequence[AssetView], work: Callable[[AssetView], None], cancel: threading.Event | None) -> None:
+    """Small files on a few threads (each is mostly a round trip), then large ones
+    one at a time (each already moves in parallel parts). The first error raised
+    stops the rest."""
+    def go(asset: AssetView) -> None:
+        if cancel is None or not cancel.is_set():
+            work(asset)
+
+    small = [a for a in assets if (a.size or 0) < SMALL_FILE]
+    with ThreadPoolExecutor(PARALLEL_FILES, thread_name_prefix="sync-file") as pool:
+        futures = [pool.submit(go, asset) for asset in small]
+        try:
+            for future in as_completed(futures):
+                future.result()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+    for asset in assets:
+        if (asset.size or 0) >= SMALL_FILE:
+            go(asset)
 
 
 def _upload_one(ws: Workspace, asset: AssetView, storage: Storage, tally: _Tally) -> None:
@@ -260,10 +283,7 @@ def restore_assets(ws: Workspace, assets: Sequence[AssetView], storage: Storage,
     if todo:
         storage.check()
     try:
-        for asset in todo:
-            if cancel is not None and cancel.is_set():
-                break
-            _restore_one(ws, asset, storage, tally, index)
+        _each(todo, lambda asset: _restore_one(ws, asset, storage, tally, index), cancel)
     finally:
         index.save()
     return tally.report()
@@ -271,13 +291,12 @@ def restore_assets(ws: Workspace, assets: Sequence[AssetView], storage: Storage,
 
 def _restore_one(ws: Workspace, asset: AssetView, storage: Storage, tally: _Tally, index: LocalIndex) -> None:
     key = asset.remote_key or storage.key_for(asset.path)
-    remote: RemoteObject | None = storage.head(key)
-    if remote is None:
-        tally.failed.append((asset.path, "not in the bucket: sync the job on the machine that made it"))
-        return
     path = _local_path(ws, asset)
     try:
-        storage.download(key, path, sha256=asset.checksum or remote.sha256, progress=tally.bytes_moved(asset.job_id, asset.path))
+        storage.download(key, path, sha256=asset.checksum, progress=tally.bytes_moved(asset.job_id, asset.path))
+    except NotInBucket:
+        tally.failed.append((asset.path, "not in the bucket: sync the job on the machine that made it"))
+        return
     except BUCKET_WIDE:
         raise
     except StorageError as exc:
