@@ -374,3 +374,15 @@ def test_an_export_target_needs_no_account():
     publisher = ExportFolderPublisher(folder=__import__("pathlib").Path("/nonexistent"))
     publisher.refresh_credentials()
     assert registry.known_platforms()[0] == "export"
+
+
+def test_an_attempt_of_this_instance_that_could_not_be_recorded_is_reconciled(sqlite_store, tmp_path, media, clock):
+    ws = workspace(sqlite_store, tmp_path)
+    (post_id,) = due_posts(ws, media, clock)
+    run = Publishing(ws, clock=clock)
+    claimed = schedule.posts(ws).claim(now=clock.now, worker=ws.worker, lease=120)
+    run._busy.add(post_id)
+    assert run.recover() == []  # while this session works on it, nobody touches it
+    run._busy.clear()  # the attempt ended without its outcome reaching the store (a database error)
+    assert claimed.post.id == post_id and [o.outcome for o in run.recover()] == [Outcome.RETRY]
+    assert [o.outcome for o in run.publish_due()] == [Outcome.PUBLISHED]

@@ -167,3 +167,26 @@ def test_choosing_targets_per_job_adds_and_removes_posts(sqlite_store, tmp_path,
     assert sorted(p.style for p in posts) == ["instagram", "linkedin"]
     edited = schedule.posts(ws).set_text(posts[0].id, {**posts[0].text, "body": "My own words"})
     assert edited.text["body"] == "My own words"
+
+
+def test_a_post_dropped_on_a_day_takes_a_free_posting_time_of_that_day(sqlite_store, tmp_path, media):
+    ws = workspace(sqlite_store, tmp_path, default_targets=["export:x"])
+    jobs = rendered_jobs(sqlite_store, ws.paths, media, 2)
+    schedule.approve_jobs(ws, jobs)
+    first, second = (p.id for p in schedule.posts(ws).unscheduled())
+    wednesday = local(2026, 11, 25, 0).astimezone(BERLIN).date()
+    schedule.reschedule(ws, first, schedule.time_on_day(ws, first, wednesday), now=MONDAY)
+    assert schedule.posts(ws).get(first).scheduled_at == local(2026, 11, 25, 9)  # X: 09:00, 13:00, 17:00
+    assert schedule.time_on_day(ws, second, wednesday) == local(2026, 11, 25, 13)
+    assert schedule.time_on_day(ws, first, wednesday) == local(2026, 11, 25, 9)  # its own slot is free to it
+
+
+def test_jobs_approved_without_posts_get_them_when_scheduling(sqlite_store, tmp_path, media):
+    from nexus_desktop.domain import jobs as job_states
+
+    ws = workspace(sqlite_store, tmp_path, default_targets=["export:youtube"])
+    (job_id,) = rendered_jobs(sqlite_store, ws.paths, media, 1)
+    sqlite_store.jobs.transition(job_id, job_states.approve)  # approved by a path that makes no posts
+    placed = schedule.schedule_all_approved(ws, now=MONDAY)
+    assert list(placed.values()) == [local(2026, 11, 23, 17)]
+    assert sqlite_store.jobs.get(job_id).status is JobStatus.SCHEDULED

@@ -149,6 +149,7 @@ class Publishing:
     lease: float = LEASE_SECONDS
     on_progress: Callable[[int, int, str], None] = lambda post_id, percent, message: None
     _publishers: dict[int, Publisher] = field(default_factory=dict, repr=False)
+    _busy: set[int] = field(default_factory=set, repr=False)  # posts this session is publishing now
 
     def publisher(self, post: PostView, options: dict[str, Any]) -> Publisher:
         if post.target_id not in self._publishers:
@@ -176,6 +177,13 @@ class Publishing:
     # -- one attempt -----------------------------------------------------------------
 
     def publish_claimed(self, claimed: ClaimedPost) -> PublishOutcome:
+        self._busy.add(claimed.post.id)
+        try:
+            return self._attempt(claimed)
+        finally:
+            self._busy.discard(claimed.post.id)
+
+    def _attempt(self, claimed: ClaimedPost) -> PublishOutcome:
         post, started = claimed.post, False
         try:
             publisher = self.publisher(post, claimed.options)
@@ -256,10 +264,16 @@ class Publishing:
     # -- after a crash -----------------------------------------------------------------
 
     def recover(self) -> list[PublishOutcome]:
-        """Reconcile posts left in ``publishing`` by a process that died: ask the platform."""
+        """Reconcile posts left in ``publishing`` by a process that died, or by an attempt of
+        this one whose outcome could not be recorded: ask the platform."""
         outcomes = []
-        for claimed in posts(self.ws).take_over_stale(now=self.clock(), worker=self.ws.worker, lease=self.lease):
-            outcomes.append(self._reconcile(claimed))
+        stale = posts(self.ws).take_over_stale(now=self.clock(), worker=self.ws.worker, lease=self.lease, busy=set(self._busy))
+        for claimed in stale:
+            self._busy.add(claimed.post.id)
+            try:
+                outcomes.append(self._reconcile(claimed))
+            finally:
+                self._busy.discard(claimed.post.id)
         return outcomes
 
     def _reconcile(self, claimed: ClaimedPost) -> PublishOutcome:

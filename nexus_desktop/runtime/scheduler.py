@@ -136,9 +136,9 @@ class PostScheduler(QObject):
 
     def cycle(self) -> list[PublishOutcome]:
         """One wake-up: catch up if needed, publish what is due, plan the next wake-up."""
+        self._report(self.publishing.recover())  # another instance, or an unrecorded attempt, may have left one
         if not self._started_up:
             self._started_up = True
-            self._report(self.publishing.recover())
             self._caught_up(catch_up(self.ws, now=self.clock(), why="the app was closed"))
         else:
             jump = self.watch.check()

@@ -402,15 +402,18 @@ class PostRepo:
             session.flush()
             return self._claimed(session, post)
 
-    def take_over_stale(self, *, now: datetime, worker: str, lease: float) -> list[ClaimedPost]:
-        """Posts left in ``publishing`` by a process that died (on this machine) or whose claim
-        expired: this worker takes them over, keeping their attempt id, to reconcile them."""
-        taken = []
+    def take_over_stale(self, *, now: datetime, worker: str, lease: float, busy: Iterable[int] = ()) -> list[ClaimedPost]:
+        """Posts left in ``publishing`` by a process that died (on this machine), whose claim
+        expired, or that this worker holds but is not working on (``busy`` are the ones it is):
+        this worker takes them over, keeping their attempt id, to reconcile them."""
+        taken, busy = [], set(busy)
         with self.db.write() as session:
             query = select(Post).where(Post.status == P.PUBLISHING.value).with_for_update(skip_locked=True)
             for post in session.scalars(query.order_by(Post.id)):
+                if post.id in busy:
+                    continue
                 expired = post.claim_expires_at is None or post.claim_expires_at < now
-                if post.claimed_by != worker and (expired or _claim_is_dead(post.claimed_by)):
+                if post.claimed_by == worker or expired or _claim_is_dead(post.claimed_by):
                     post.claimed_by, post.claim_expires_at = worker, now + timedelta(seconds=lease)
                     taken.append(post)
             session.flush()
