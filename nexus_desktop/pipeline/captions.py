@@ -1,0 +1,206 @@
+"""Word timings to captions: short readable cues, as SRT, WebVTT and a styled ASS per format.
+
+A cue holds at most two lines that fit the format's caption width (measured with
+the caption font itself, and capped in characters so a line reads at a glance);
+a cue ends at a sentence end or a pause. The ASS file places the captions inside
+the format's safe area, above the bottom margin (for 9:16 clear of the bottom
+fifth and of the button column on the right), on a translucent box in the
+brand's colours, with the word being spoken in the accent colour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..domain.content import VideoFormat, WordTiming
+
+MAX_LINES = 2
+MAX_CUE_SECONDS = 5.0
+PAUSE_SECONDS = 0.7  # a silence this long starts a new cue
+LINGER_SECONDS = 0.8  # how long a cue stays after its last word when nothing follows
+_SENTENCE_END = (".", "!", "?", "…", "。", "！", "？")
+
+
+@dataclass(frozen=True)
+class Cue:
+    start: float
+    end: float
+    lines: tuple[tuple[WordTiming, ...], ...]
+
+    @property
+    def words(self) -> tuple[WordTiming, ...]:
+        return tuple(w for line in self.lines for w in line)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(" ".join(w.word for w in line) for line in self.lines)
+
+
+@dataclass(frozen=True)
+class CaptionLayout:
+    """Where and how large captions are in one format, in that format's pixels."""
+
+    font_size: int
+    max_chars: int
+    max_width: int  # the widest a line may be
+    margin_left: int
+    margin_right: int
+    margin_bottom: int
+    box_padding: int
+
+
+def layout_for(fmt: VideoFormat) -> CaptionLayout:
+    safe = fmt.safe
+    font_size = round(min(fmt.height * 0.05, fmt.width * 0.055))
+    padding = max(4, round(font_size * 0.25))
+    gap = round(min(fmt.width, fmt.height) * 0.02)  # air between the box and the safe-area edge
+    left = round(fmt.width * safe.left) + gap + padding
+    right = round(fmt.width * safe.right) + gap + padding
+    bottom = round(fmt.height * safe.bottom) + gap + padding
+    max_chars = 42 if fmt.aspect >= 1.25 else 32 if fmt.aspect < 0.8 else 36
+    return CaptionLayout(font_size, max_chars, fmt.width - left - right, left, right, bottom, padding)
+
+
+def build_cues(words: Sequence[WordTiming], duration: float, fits: Callable[[str], bool], *,
+               max_lines: int = MAX_LINES) -> list[Cue]:
+    """Group words into cues whose lines all satisfy ``fits``; times stay inside [0, duration]."""
+    groups: list[list[list[WordTiming]]] = []
+    lines: list[list[WordTiming]] = []
+    for word in (w for w in words if w.word.strip()):
+        if lines and _starts_new_cue(lines, word):
+            groups.append(lines)
+            lines = []
+        if not lines:
+            lines = [[word]]
+        elif fits(" ".join(w.word for w in [*lines[-1], word])):
+            lines[-1].append(word)
+        elif len(lines) < max_lines:
+            lines.append([word])
+        else:
+            groups.append(lines)
+            lines = [[word]]
+    if lines:
+        groups.append(lines)
+    return _timed(groups, duration)
+
+
+def _starts_new_cue(lines: list[list[WordTiming]], word: WordTiming) -> bool:
+    previous, first = lines[-1][-1], lines[0][0]
+    return (previous.word.rstrip("\"'”’)»").endswith(_SENTENCE_END)
+            or word.start - previous.end > PAUSE_SECONDS
+            or word.end - first.start > MAX_CUE_SECONDS)
+
+
+def _timed(groups: list[list[list[WordTiming]]], duration: float) -> list[Cue]:
+    cues: list[Cue] = []
+    for i, lines in enumerate(groups):
+        start = min(max(lines[0][0].start, cues[-1].end if cues else 0.0), duration)
+        last_end = lines[-1][-1].end
+        following = groups[i + 1][0][0].start if i + 1 < len(groups) else duration
+        end = min(max(last_end, start), following, last_end + LINGER_SECONDS, duration)
+        if end - start < 0.05:  # words squeezed into nothing: no readable cue
+            continue
+        cues.append(Cue(round(start, 3), round(end, 3), tuple(tuple(line) for line in lines)))
+    return cues
+
+
+def _clock(seconds: float, separator: str) -> str:
+    millis = max(0, round(seconds * 1000))
+    hours, millis = divmod(millis, 3_600_000)
+    minutes, millis = divmod(millis, 60_000)
+    secs, millis = divmod(millis, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
+
+
+def srt_text(cues: Sequence[Cue]) -> str:
+    blocks = [f"{n}\n{_clock(c.start, ',')} --> {_clock(c.end, ',')}\n{c.text}\n" for n, c in enumerate(cues, 1)]
+    return "\n".join(blocks)
+
+
+def vtt_text(cues: Sequence[Cue]) -> str:
+    def escape(text: str) -> str:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+    blocks = [f"{_clock(c.start, '.')} --> {_clock(c.end, '.')}\n{escape(c.text)}\n" for c in cues]
+    return "WEBVTT\n\n" + "\n".join(blocks)
+
+
+@dataclass(frozen=True)
+class CaptionStyle:
+    font_family: str
+    bold: bool
+    text_color: str  # "#RRGGBB"
+    highlight_color: str
+    box_color: str
+    box_opacity: float = 0.72
+
+
+def ass_text(cues: Sequence[Cue], fmt: VideoFormat, layout: CaptionLayout, style: CaptionStyle) -> str:
+    """An ASS script for libass: one event per spoken word, that word highlighted."""
+    box = _ass_color(style.box_color, style.box_opacity)
+    header = "\n".join([
+        "[Script Info]",
+        "ScriptType: v4.00+",
+        f"PlayResX: {fmt.width}",
+        f"PlayResY: {fmt.height}",
+        "WrapStyle: 2",  # lines are broken here, never by the renderer
+        "ScaledBorderAndShadow: yes",
+        "YCbCr Matrix: None",
+        "",
+        "[V4+ Styles]",
+        "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, "
+        "Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, "
+        "Alignment, MarginL, MarginR, MarginV, Encoding",
+        # BorderStyle 4 (libass) draws one box in BackColour behind the whole event, Outline pixels around it.
+        f"Style: Caption,{style.font_family},{layout.font_size},{_ass_color(style.text_color)},"
+        f"{_ass_color(style.highlight_color)},{box},{box},{-1 if style.bold else 0},0,0,0,100,100,0,0,4,"
+        f"{layout.box_padding},0,2,{layout.margin_left},{layout.margin_right},{layout.margin_bottom},1",
+        "",
+        "[Events]",
+        "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
+    ])
+    highlight = _ass_color(style.highlight_color)
+    events = []
+    for cue in cues:
+        words = cue.words
+        for i, word in enumerate(words):
+            start = cue.start if i == 0 else max(word.start, cue.start)
+            end = cue.end if i == len(words) - 1 else min(words[i + 1].start, cue.end)
+            if end - start < 0.01:
+                continue
+            text = r"\N".join(" ".join(_ass_word(w, highlight if w is word else None) for w in line)
+                              for line in cue.lines)
+            events.append(f"Dialogue: 0,{_ass_clock(start)},{_ass_clock(end)},Caption,,0,0,0,,{text}")
+    return header + "\n" + "\n".join(events) + "\n"
+
+
+def _ass_word(word: WordTiming, color: str | None) -> str:
+    # Braces open override blocks and a backslash starts a tag: keep both out of the text.
+    text = word.word.replace("\\", "/").replace("{", "(").replace("}", ")")
+    return f"{{\\1c{_bgr(color)}}}{text}{{\\r}}" if color else text
+
+
+def _bgr(ass_color: str) -> str:
+    # "&H00BBGGRR" -> "&HBBGGRR&" (colour override tags carry no alpha)
+    return f"&H{ass_color[4:]}&"
+
+
+def _ass_color(hex_rgb: str, opacity: float = 1.0) -> str:
+    rgb = hex_rgb.lstrip("#")
+    alpha = round((1.0 - opacity) * 255)
+    return f"&H{alpha:02X}{rgb[4:6]}{rgb[2:4]}{rgb[0:2]}".upper()
+
+
+def _ass_clock(seconds: float) -> str:
+    centis = max(0, round(seconds * 100))
+    hours, centis = divmod(centis, 360_000)
+    minutes, centis = divmod(centis, 6000)
+    secs, centis = divmod(centis, 100)
+    return f"{hours}:{minutes:02d}:{secs:02d}.{centis:02d}"
+
+
+def write_text(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8", newline="\n")
+    return path

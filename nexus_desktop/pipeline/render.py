@@ -1,0 +1,461 @@
+"""Render: narration + scene images + captions -> one MP4 per format, with SRT/VTT beside it.
+
+The audio is mixed and AAC-encoded once; then each format is one ffmpeg run of
+one filter graph (``ffmpeg_graph.video_graph``) that copies that audio in. The
+formats run one after another rather than as three outputs of one process: the
+backgrounds differ per format so there is little to decode once, and three
+x264 encoders at once need more memory than the 600 MB budget (bench/README.md).
+
+Every file is written under a temporary name and renamed when complete, so a
+cancelled or killed render never leaves a video that looks finished.
+"""
+
+from __future__ import annotations
+
+import array
+import collections
+import errno
+import logging
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageChops
+
+from ..domain.content import Narration, Script, VideoFormat, WordTiming
+from ..domain.errors import Cancelled, UserFixableError
+from ..providers.images.fonts import FontBook, FontFace
+from . import captions as cap
+from .context import AssetRecord, StageContext, StageOutput
+from .ffmpeg_graph import Layer, Timeline, audio_graph, plan_timeline, video_graph
+from .formats import active_formats
+from .media_probe import ffmpeg_exe, probe
+
+log = logging.getLogger(__name__)
+
+AUDIO_SHARE = 3  # percent of the stage's progress spent mixing audio
+DURATION_TOLERANCE = 0.1
+_CANCEL_POLL = 0.1
+_DISK_FULL_HINT = "free some space on that disk, or move the data folder in Settings, then retry"
+
+
+def run(ctx: StageContext) -> StageOutput:
+    script = Script.from_dict(ctx.results["analyze"]["script"])
+    narration = Narration.from_dict(ctx.results["narrate"]["narration"])
+    visuals = ctx.results["visualize"]["formats"]
+    formats = active_formats(ctx.settings)
+    exe = ffmpeg_exe()
+    videos = ctx.job_dir / "videos"
+    work = None
+    try:
+        videos.mkdir(parents=True, exist_ok=True)
+        _remove_partials(videos)
+        work = Path(tempfile.mkdtemp(prefix=".render-", dir=ctx.job_dir))
+        job = _Job(ctx, exe, work, script, narration)
+        ctx.progress(0, "Mixing audio")
+        job.mix_audio()
+        weights = _weights(formats, AUDIO_SHARE)
+        results, assets = {}, []
+        for fmt, (low, high) in zip(formats, weights):
+            entry, records = job.render_format(fmt, visuals, videos, low, high)
+            results[fmt.name] = entry
+            assets += records
+        ctx.progress(100, "Videos ready")
+        return StageOutput({"videos": results}, tuple(assets))
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise UserFixableError(f"the disk is full: cannot write the videos in {videos}",
+                                   hint=_DISK_FULL_HINT) from exc
+        raise
+    finally:
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
+            _remove_partials(videos)
+
+
+class _Job:
+    """One render: the shared audio, the caption font, and one video per format."""
+
+    def __init__(self, ctx: StageContext, exe: str, work: Path, script: Script, narration: Narration) -> None:
+        self.ctx, self.work, self.script, self.narration = ctx, work, script, narration
+        self.ffmpeg = FfmpegRunner(exe, cwd=work, cancel_event=ctx.cancel_event)
+        self.voice = ctx.job_dir / narration.audio_path
+        if not self.voice.is_file():
+            raise UserFixableError(f"the narration audio {self.voice} is missing", hint="redo the narrate stage")
+        self.duration = probe(self.voice).duration or narration.duration
+        self.fps = ctx.settings.render.fps
+        self.timeline = plan_timeline(scene_starts(script, narration, self.duration), self.duration, self.fps)
+        self.slug = slugify(script.title or ctx.article.title) or f"job-{ctx.job_id}"
+        self.font = _caption_font(ctx, script)
+        self.font.install(work / "fonts")
+        self.audio = work / "audio.m4a"
+
+    def mix_audio(self) -> None:
+        settings = self.ctx.settings.render
+        music = _music(settings.music_path)
+        graph, label = audio_graph(self.duration, music=music is not None, music_db=settings.music_volume_db)
+        inputs = ["-i", str(self.voice)] + (["-stream_loop", "-1", "-i", str(music)] if music else [])
+        self.ffmpeg.run([*inputs, "-filter_complex", graph, "-map", f"[{label}]", "-t", f"{self.duration:.3f}",
+                         "-c:a", "aac", "-b:a", "160k", "-f", "mp4", str(self.audio)],
+                        self.duration, lambda share: self.ctx.progress(share * AUDIO_SHARE, "Mixing audio"))
+
+    def render_format(self, fmt: VideoFormat, visuals: dict, videos: Path, low: float,
+                      high: float) -> tuple[dict, list[AssetRecord]]:
+        label = display_name(fmt)
+        self.ctx.progress(low, f"Preparing {label}")
+        folder = self.work / fmt.name
+        folder.mkdir()
+        backgrounds, layers = _prepare_visuals(self.ctx.job_dir, visuals.get(fmt.name), fmt, folder,
+                                               len(self.script.scenes))
+        layout = cap.layout_for(fmt)
+        cues = cap.build_cues(self.font.words(self.narration), self.duration, self.font.fits(layout))
+        burn = self.ctx.settings.render.captions and bool(cues)
+        if burn:
+            cap.write_text(self.work / f"{fmt.name}.ass", cap.ass_text(cues, fmt, layout, self.font.style))
+        graph = video_graph(fmt.width, fmt.height, backgrounds, layers, self.timeline,
+                            captions=f"{fmt.name}.ass" if burn else None, fontsdir="fonts" if burn else None)
+        (self.work / f"{fmt.name}.graph").write_text(graph.text, encoding="utf-8")
+        final = videos / f"{self.slug}-{fmt.name}.mp4"
+        partial = final.with_name(f".{final.name}.partial")
+        render = self.ctx.settings.render
+        args = [arg for spec in graph.inputs for arg in spec] + [
+            "-i", str(self.audio), "-/filter_complex", f"{fmt.name}.graph",
+            "-map", f"[{graph.output}]", "-map", f"{len(graph.inputs)}:a",
+            "-c:v", "libx264", "-preset", render.preset, "-crf", str(render.crf), "-pix_fmt", "yuv420p",
+            "-r", str(self.fps), "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709",
+            "-color_range", "tv", "-c:a", "copy", "-movflags", "+faststart", "-f", "mp4", str(partial)]
+        phrase = f"Rendering {label}"
+        self.ffmpeg.run(args, self.timeline.total / self.fps,
+                        lambda share: self.ctx.progress(low + share * (high - low), f"{phrase} — {round(share * 100)}%"))
+        duration = self._check(partial, fmt)
+        srt = _replace_text(final.with_suffix(".srt"), cap.srt_text(cues))
+        vtt = _replace_text(final.with_suffix(".vtt"), cap.vtt_text(cues))
+        os.replace(partial, final)
+        entry = {"path": self._rel(final), "duration": duration, "width": fmt.width, "height": fmt.height,
+                 "srt": self._rel(srt), "vtt": self._rel(vtt)}
+        records = [self.ctx.asset("video", final, format=fmt.name, duration=duration),
+                   self.ctx.asset("captions", srt, format=fmt.name),
+                   self.ctx.asset("captions", vtt, format=fmt.name)]
+        return entry, records
+
+    def _check(self, video: Path, fmt: VideoFormat) -> float:
+        info = probe(video)
+        stream = info.video
+        if stream is None or (stream.width, stream.height) != (fmt.width, fmt.height) or info.audio is None:
+            raise RuntimeError(f"ffmpeg made an unexpected {display_name(fmt)} video: {info}")
+        if abs(info.duration - self.duration) > DURATION_TOLERANCE:
+            raise RuntimeError(f"the {display_name(fmt)} video lasts {info.duration:.2f} s, "
+                               f"the narration {self.duration:.2f} s")
+        return round(info.duration, 3)
+
+    def _rel(self, path: Path) -> str:
+        return path.relative_to(self.ctx.job_dir).as_posix()
+
+
+def scene_starts(script: Script, narration: Narration, duration: float) -> list[float]:
+    """When each scene starts: halfway through the pause before its first word."""
+    counts = [len(scene.narration.split()) for scene in script.scenes]
+    words = narration.words
+    if not counts:
+        return [0.0]
+    if sum(counts) != len(words) or not words:
+        log.warning("narration has %d word timings for %d script words; spacing scenes by word count",
+                    len(words), sum(counts))
+        total, starts, seen = max(1, sum(counts)), [], 0
+        for count in counts:
+            starts.append(duration * seen / total)
+            seen += count
+        return starts
+    starts, seen = [0.0], 0
+    for count in counts[:-1]:
+        seen += count
+        if seen >= len(words):
+            starts.append(duration)
+        elif seen == 0:
+            starts.append(0.0)
+        else:
+            starts.append((words[seen - 1].end + words[seen].start) / 2)
+    return starts
+
+
+def slugify(title: str, limit: int = 60) -> str:
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:limit].rstrip("-")
+
+
+def display_name(fmt: VideoFormat) -> str:
+    return re.sub(r"^(\d+)x(\d+)$", r"\1:\2", fmt.name)
+
+
+def _weights(formats: Sequence[VideoFormat], start: float) -> list[tuple[float, float]]:
+    total = sum(f.width * f.height for f in formats) or 1
+    spans, low = [], float(start)
+    for fmt in formats:
+        high = low + (100 - start) * fmt.width * fmt.height / total
+        spans.append((low, high))
+        low = high
+    return spans
+
+
+def _remove_partials(folder: Path) -> None:
+    for stale in folder.glob(".*.partial"):
+        stale.unlink(missing_ok=True)
+
+
+def _replace_text(path: Path, text: str) -> Path:
+    partial = path.with_name(f".{path.name}.partial")
+    cap.write_text(partial, text)
+    os.replace(partial, path)
+    return path
+
+
+def _music(music_path: str) -> Path | None:
+    if not music_path.strip():
+        return None
+    path = Path(music_path).expanduser()
+    hint = "choose another music file in Settings › Render, or clear it to render without music"
+    if not path.is_file():
+        raise UserFixableError(f"render.music_path: {path} does not exist", hint=hint)
+    try:
+        has_audio = probe(path).audio is not None
+    except ValueError as exc:
+        raise UserFixableError(f"render.music_path: ffmpeg cannot read {path}", hint=hint) from exc
+    if not has_audio:
+        raise UserFixableError(f"render.music_path: {path} has no audio", hint=hint)
+    return path
+
+
+# --- visuals -----------------------------------------------------------------------------------
+
+MAX_LAYERS = 3
+_BAND_GAP = 0.02  # transparent rows (fraction of the height) that separate two foreground pieces
+
+
+def _prepare_visuals(job_dir: Path, entry: dict | None, fmt: VideoFormat, folder: Path,
+                     scenes: int) -> tuple[str, list[Layer]]:
+    """Lay the scene images out as numbered sequences in ``folder``; return the
+    background pattern and the foreground pieces (same rectangles in every scene)."""
+    hint = "redo the visualize stage"
+    if not entry or len(entry.get("backgrounds", ())) < scenes:
+        raise UserFixableError(f"the scene images for {display_name(fmt)} are missing", hint=hint)
+    paths = [job_dir / p for p in entry["backgrounds"][:scenes]]
+    missing = [p for p in paths if not p.is_file()]
+    if missing:
+        raise UserFixableError(f"scene image {missing[0]} is missing", hint=hint)
+    pattern = _background_sequence(paths, fmt, folder)
+    foregrounds = [job_dir / p for p in entry.get("foregrounds", ())[:scenes]]
+    return pattern, _foreground_layers(foregrounds, fmt, folder, scenes)
+
+
+def _background_sequence(paths: list[Path], fmt: VideoFormat, folder: Path) -> str:
+    suffixes = {p.suffix.lower().replace(".jpeg", ".jpg") for p in paths}
+    sizes = {_image_size(p) for p in paths}
+    if len(suffixes) == 1 and suffixes <= {".jpg", ".png"} and sizes == {(fmt.width, fmt.height)}:
+        suffix = suffixes.pop()
+        for n, path in enumerate(paths):
+            _link_or_copy(path, folder / f"bg-{n:03d}{suffix}")
+        return f"{folder.name}/bg-%03d{suffix}"
+    for n, path in enumerate(paths):  # odd sizes or mixed types: one size, one type, for one decoder
+        with Image.open(path) as image:
+            _cover(image.convert("RGB"), fmt.width, fmt.height).save(folder / f"bg-{n:03d}.png", compress_level=1)
+    return f"{folder.name}/bg-%03d.png"
+
+
+def _foreground_layers(paths: list[Path], fmt: VideoFormat, folder: Path, scenes: int) -> list[Layer]:
+    images = []
+    for path in paths:
+        with Image.open(path) as image:
+            rgba = image.convert("RGBA")
+        images.append(rgba if rgba.size == (fmt.width, fmt.height) else rgba.resize((fmt.width, fmt.height)))
+    if not images:
+        return []
+    union = images[0].getchannel("A")
+    for image in images[1:]:
+        union = ImageChops.lighter(union, image.getchannel("A"))
+    layers = []
+    for j, box in enumerate(_opaque_boxes(union)):
+        for n in range(scenes):
+            piece = images[n].crop(box) if n < len(images) else Image.new("RGBA", (box[2] - box[0], box[3] - box[1]))
+            piece.save(folder / f"fg{j}-{n:03d}.png", compress_level=1)
+        layers.append(Layer(f"{folder.name}/fg{j}-%03d.png", box[0], box[1]))
+    return layers
+
+
+def _opaque_boxes(alpha: Image.Image) -> list[tuple[int, int, int, int]]:
+    """Up to MAX_LAYERS even-aligned rectangles that cover every visible pixel."""
+    width, height = alpha.size
+    rows = alpha.point(lambda a: 255 if a else 0).convert("F").resize((1, height), Image.Resampling.BOX)
+    filled = [value > 0 for value in array.array("f", rows.tobytes())]
+    bands: list[list[int]] = []
+    gap = max(8, round(height * _BAND_GAP))
+    for y, on in enumerate(filled):
+        if not on:
+            continue
+        if bands and y - bands[-1][1] <= gap:
+            bands[-1][1] = y + 1
+        else:
+            bands.append([y, y + 1])
+    while len(bands) > MAX_LAYERS:  # join the two bands with the smallest gap between them
+        i = min(range(len(bands) - 1), key=lambda k: bands[k + 1][0] - bands[k][1])
+        bands[i:i + 2] = [[bands[i][0], bands[i + 1][1]]]
+    boxes = []
+    for top, bottom in bands:
+        box = alpha.crop((0, top, width, bottom)).getbbox()
+        if box:
+            left, right = box[0] - box[0] % 2, min(width, box[2] + box[2] % 2)
+            top2, bottom2 = top - top % 2, min(height, bottom + bottom % 2)
+            boxes.append((left, top2, right, bottom2))
+    return boxes
+
+
+def _image_size(path: Path) -> tuple[int, int]:
+    with Image.open(path) as image:
+        return image.size
+
+
+def _cover(image: Image.Image, width: int, height: int) -> Image.Image:
+    scale = max(width / image.width, height / image.height)
+    resized = image.resize((max(width, round(image.width * scale)), max(height, round(image.height * scale))),
+                           Image.Resampling.LANCZOS)
+    left, top = (resized.width - width) // 2, (resized.height - height) // 2
+    return resized.crop((left, top, left + width, top + height))
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+# --- captions font -----------------------------------------------------------------------------
+
+
+@dataclass
+class _CaptionFont:
+    face: FontFace
+    style: cap.CaptionStyle
+    dropped: frozenset[str]  # characters no installed font draws
+
+    def words(self, narration: Narration) -> list[WordTiming]:
+        if not self.dropped:
+            return list(narration.words)
+        return [WordTiming("".join(ch for ch in w.word if ch not in self.dropped), w.start, w.end)
+                for w in narration.words]
+
+    def fits(self, layout: cap.CaptionLayout) -> Callable[[str], bool]:
+        font = self.face.get(layout.font_size)
+        return lambda line: len(line) <= layout.max_chars and font.getlength(line) <= layout.max_width
+
+    def install(self, folder: Path) -> None:
+        """Put the font where libass looks (``fontsdir``)."""
+        folder.mkdir(exist_ok=True)
+        _link_or_copy(Path(self.face.path), folder / Path(self.face.path).name)
+
+
+def _caption_font(ctx: StageContext, script: Script) -> _CaptionFont:
+    """The brand (or bundled) font, or an installed one that covers the narration's script."""
+    branding = ctx.settings.branding
+    book = FontBook.from_branding(branding.font_path, language=script.language)
+    face, kept = book.face_for(script.narration)
+    family, style_name = face.get(32).getname()
+    return _CaptionFont(
+        face,
+        cap.CaptionStyle(family or "Sans", "bold" in (style_name or "").lower(), branding.text_color,
+                         branding.accent_color, branding.background_color),
+        frozenset(set(script.narration) - set(kept)),
+    )
+
+
+# --- running ffmpeg ----------------------------------------------------------------------------
+
+
+class FfmpegError(RuntimeError):
+    """ffmpeg failed for a reason that is not the creator's to fix (most likely a bug)."""
+
+
+class FfmpegRunner:
+    """Runs ffmpeg with progress from ``-progress pipe:1``, cancellable within a second."""
+
+    def __init__(self, exe: str, *, cwd: Path, cancel_event: threading.Event) -> None:
+        self.exe, self.cwd, self.cancel_event = exe, cwd, cancel_event
+
+    def run(self, args: list[str], duration: float, on_progress: Callable[[float], None]) -> None:
+        if self.cancel_event.is_set():
+            raise Cancelled()
+        command = [self.exe, "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-nostats",
+                   "-progress", "pipe:1", "-stats_period", "0.5", *args]
+        try:
+            proc = subprocess.Popen(command, cwd=self.cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True, errors="replace",
+                                    creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))
+        except OSError as exc:
+            if exc.errno == errno.ENOSPC:
+                raise
+            raise UserFixableError(f"cannot run ffmpeg ({self.exe}): {exc}",
+                                   hint="reinstall Nexus Desktop, or set IMAGEIO_FFMPEG_EXE to a working ffmpeg") from exc
+        with proc:
+            self._wait(proc, duration, on_progress)
+
+    def _wait(self, proc: subprocess.Popen, duration: float, on_progress: Callable[[float], None]) -> None:
+        reader = _Reader(proc)
+        reported = -1.0
+        while proc.poll() is None:
+            if self.cancel_event.wait(_CANCEL_POLL):
+                proc.kill()
+                proc.wait()
+                reader.join()
+                raise Cancelled()
+            share = min(1.0, reader.seconds / duration) if duration > 0 else 0.0
+            if share - reported >= 0.01:
+                reported = share
+                on_progress(share)
+        reader.join()
+        if proc.returncode != 0:
+            raise _failure(proc.returncode, list(reader.errors))
+        on_progress(1.0)
+
+
+class _Reader:
+    """Drains ffmpeg's pipes on two threads, keeping the progress time and the last errors."""
+
+    def __init__(self, proc: subprocess.Popen) -> None:
+        self.seconds = 0.0
+        self.errors: collections.deque[str] = collections.deque(maxlen=12)
+        self._threads = [threading.Thread(target=self._progress, args=(proc.stdout,), daemon=True),
+                         threading.Thread(target=self._stderr, args=(proc.stderr,), daemon=True)]
+        for thread in self._threads:
+            thread.start()
+
+    def _progress(self, stream) -> None:
+        for line in stream:
+            key, _, value = line.strip().partition("=")
+            if key == "out_time_us" and value.lstrip("-").isdigit():
+                self.seconds = max(self.seconds, int(value) / 1e6)
+
+    def _stderr(self, stream) -> None:
+        for line in stream:
+            if line.strip():
+                self.errors.append(line.strip())
+
+    def join(self) -> None:
+        deadline = time.monotonic() + 5
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+
+def _failure(code: int, lines: list[str]) -> Exception:
+    text = "\n".join(lines)
+    if "No space left on device" in text or f"Errno {errno.ENOSPC}" in text:
+        return UserFixableError("the disk is full: ffmpeg could not finish writing the video", hint=_DISK_FULL_HINT)
+    meaningful = [line for line in lines if not line.startswith(("frame=", "size=", "Press [q]"))][-5:]
+    return FfmpegError(f"ffmpeg failed (exit code {code}): " + (" | ".join(meaningful) or "no error message"))
