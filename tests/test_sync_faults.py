@@ -17,10 +17,10 @@ from nexus_desktop.pipeline import sync
 from nexus_desktop.providers.storage.base import AccessDenied, BadCredentials, ClockSkew, StorageError, StorageUnavailable
 from nexus_desktop.providers.storage.s3 import (
     ACCESS_KEY_ID,
-    GiB,
     MAX_PARTS,
-    MiB,
     SECRET_ACCESS_KEY,
+    GiB,
+    MiB,
     S3Config,
     S3Storage,
     part_count,

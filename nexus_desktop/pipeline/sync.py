@@ -349,6 +349,21 @@ def fetch_missing(ws: Workspace, storage: Storage, job_id: int, *, wait_seconds:
             return fetched
 
 
+def before_stage_hook(ws: Workspace, storage: Storage | None = None,
+                      cancel: threading.Event | None = None) -> Callable[[int, Stage], None] | None:
+    """What to set as ``ws.before_stage`` on a machine of a shared workspace (the
+    window's runner, the daemon): fetch the job's files from the bucket before a
+    stage. None when sync is off."""
+    if not ws.settings.sync.enabled:
+        return None
+    bucket = storage or open_storage(ws)
+
+    def fetch(job_id: int, stage: Stage) -> None:
+        fetch_missing(ws, bucket, job_id, cancel=cancel)
+
+    return fetch
+
+
 # -- links -----------------------------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from ..domain.errors import NexusError
 from ..store.views import JobView
 from . import flow
 from .flow import Workspace, run_stage
-from .sync import fetch_missing, open_storage, upload_job
+from .sync import before_stage_hook, open_storage, upload_job
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def run_worker(
     if ws.settings.sync.enabled:
         storage = open_storage(ws)
         storage.check()
-        ws.before_stage = lambda job_id, stage: fetch_missing(ws, storage, job_id, cancel=stop_event)
+        ws.before_stage = before_stage_hook(ws, storage, stop_event)
     else:
         log.warning("sync is off: this worker can only run stages whose files are already on this machine")
     log.info("worker %s started", ws.worker)

@@ -31,9 +31,11 @@ from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
-    ConnectionError as BotoConnectionError,
     HTTPClientError,
     NoCredentialsError,
+)
+from botocore.exceptions import (
+    ConnectionError as BotoConnectionError,
 )
 
 from ...domain.errors import NexusError
@@ -110,7 +112,7 @@ class S3Config:
     secret_access_key: str = field(default="", repr=False)
 
     @classmethod
-    def from_settings(cls, sync: SyncSettings, secret: Callable[[str], str | None] = get_secret) -> "S3Config":
+    def from_settings(cls, sync: SyncSettings, secret: Callable[[str], str | None] = get_secret) -> S3Config:
         """The bucket from Settings → Sync, the keys from the keyring."""
         if not sync.bucket.strip():
             raise StorageError("no bucket is set for sync", hint="set sync.bucket (and sync.endpoint_url for MinIO, R2 ...) in Settings")
