@@ -386,3 +386,18 @@ def test_an_attempt_of_this_instance_that_could_not_be_recorded_is_reconciled(sq
     run._busy.clear()  # the attempt ended without its outcome reaching the store (a database error)
     assert claimed.post.id == post_id and [o.outcome for o in run.recover()] == [Outcome.RETRY]
     assert [o.outcome for o in run.publish_due()] == [Outcome.PUBLISHED]
+
+
+def test_a_job_rejected_by_another_path_sends_nothing_and_a_new_approval_starts_over(sqlite_store, tmp_path, media, clock):
+    from nexus_desktop.domain import jobs as job_states
+
+    ws = workspace(sqlite_store, tmp_path)
+    (post_id,) = due_posts(ws, media, clock)
+    job_id = schedule.posts(ws).get(post_id).job_id
+    sqlite_store.jobs.transition(job_id, job_states.reject, "changed my mind")  # the job list's own reject
+    assert Publishing(ws, clock=clock).publish_due() == []
+    sqlite_store.jobs.transition(job_id, job_states.reopen)
+    schedule.approve_jobs(ws, [job_id], now=clock.now)
+    post = schedule.posts(ws).get(post_id)
+    assert post.status is PostStatus.DRAFT and post.scheduled_at is None
+    assert Publishing(ws, clock=clock).publish_due() == []

@@ -31,6 +31,8 @@ from .views import JobView
 P = PostStatus
 # A post in these statuses holds its time slot on its target's calendar.
 HOLDS_SLOT = (P.SCHEDULED, P.PUBLISHING, P.PUBLISHED, P.HELD, P.NEEDS_CHECK)
+# Jobs whose posts may go out.
+LIVE_JOBS = (JobStatus.APPROVED.value, JobStatus.SCHEDULED.value)
 # The creator may change the time or text of a post in these statuses.
 MOVABLE = (P.DRAFT, P.SCHEDULED, P.HELD, P.FAILED)
 
@@ -233,8 +235,20 @@ class PostRepo:
             if job is None:
                 raise LookupError(f"there is no job {job_id}")
             _apply(job, job_states.approve(_state(job)))
+            self._redraft(session, job_id, drafts)
             created = self._add_drafts(session, job_id, drafts)
             return _job_view(job), created
+
+    @staticmethod
+    def _redraft(session, job_id: int, drafts: dict[int, dict[str, Any]]) -> None:
+        """Posts left from an earlier approval (the job was rejected or redone since) start
+        over as drafts with the current script's text: nothing goes out on an old decision."""
+        for post in session.scalars(select(Post).where(Post.job_id == job_id, Post.target_id.in_(list(drafts)))):
+            if PostStatus(post.status) in MOVABLE:
+                if post.status != P.DRAFT.value:
+                    _move(post, P.DRAFT)
+                post.scheduled_at = post.next_attempt_at = None
+                post.text, post.error, post.attempts = dict(drafts[post.target_id]), None, 0
 
     def approved_without_posts(self) -> list[int]:
         """Approved jobs that have no post yet (approved before any target existed)."""
@@ -386,9 +400,10 @@ class PostRepo:
         """Atomically take one due post (the given one, or the earliest) into ``publishing``
         with a fresh attempt id. Two app instances never both get the same post."""
         with self.db.write() as session:
-            query = select(Post).where(
+            query = select(Post).join(Job, Job.id == Post.job_id).where(
                 Post.status == P.SCHEDULED.value, Post.scheduled_at <= now,
                 or_(Post.next_attempt_at.is_(None), Post.next_attempt_at <= now),
+                Job.status.in_(LIVE_JOBS),  # a job rejected or redone since its posts were planned sends nothing
             )
             if post_id is not None:
                 query = query.where(Post.id == post_id)
