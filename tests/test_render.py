@@ -277,3 +277,45 @@ def test_a_bad_music_file_is_the_creators_to_fix(make_context, one_small, settin
     ctx.results = make_inputs(ctx.job_dir, one_small)
     with pytest.raises(UserFixableError, match="music_path"):
         render.run(ctx)
+
+
+def test_scenes_start_in_the_pause_before_their_first_word():
+    script = Script.from_dict(make_script_dict())
+    words = tuple(WordTiming(t, i * 1.0, i * 1.0 + 0.5) for i, t in enumerate(script.narration.split()))
+    narration = Narration("a.wav", len(words), words, "test", "v")
+    counts = [len(s.narration.split()) for s in script.scenes]
+    starts = render.scene_starts(script, narration, narration.duration)
+    assert starts[0] == 0.0
+    assert starts[1] == counts[0] - 1 + 0.75  # between the end of the last word and the next word
+
+
+def test_scenes_are_spread_by_word_count_when_timings_do_not_match():
+    script = Script.from_dict(make_script_dict())
+    narration = Narration("a.wav", 10.0, (WordTiming("x", 0, 1),), "test", "v")
+    counts = [len(s.narration.split()) for s in script.scenes]
+    starts = render.scene_starts(script, narration, 10.0)
+    assert starts == pytest.approx([0.0, 10 * counts[0] / sum(counts), 10 * (counts[0] + counts[1]) / sum(counts)])
+
+
+def make_script_dict() -> dict:
+    return Script(title="t", summary="s", narration=" ".join(SCENES),
+                  scenes=tuple(Scene(text, "h") for text in SCENES), titles=("t",), description="d",
+                  hashtags=(), platforms=PlatformText("y", "y", "x", "i", "l")).to_dict()
+
+
+def test_file_names_come_from_the_title():
+    assert render.slugify("Solid-state batteries: a second pilot line!") == "solid-state-batteries-a-second-pilot-line"
+    assert render.slugify("Ünïcode café") == "unicode-cafe"
+    assert render.slugify("日本語のタイトル") == ""  # the stage then falls back to job-<id>
+
+
+def test_non_latin_narration_renders_with_a_font_that_covers_it(make_context, one_small):
+    scenes = ("Вторая пилотная линия открылась на этой неделе.", "Серийное производство ещё впереди.")
+    ctx = make_context()
+    ctx.results = make_inputs(ctx.job_dir, one_small, seconds=3.0, scenes=scenes)
+    ctx.results["analyze"]["script"]["title"] = "Твердотельные батареи"
+
+    entry = render.run(ctx).results["videos"]["s16x9"]
+
+    assert entry["path"] == "videos/job-1-s16x9.mp4"
+    assert "Вторая пилотная" in (ctx.job_dir / entry["srt"]).read_text(encoding="utf-8")

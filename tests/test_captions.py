@@ -1,0 +1,109 @@
+"""Caption cues from word timings, and the SRT/VTT/ASS text made from them."""
+
+from __future__ import annotations
+
+import re
+
+from nexus_desktop.domain.content import FORMATS, SafeArea, VideoFormat, WordTiming
+from nexus_desktop.pipeline import captions as cap
+from nexus_desktop.pipeline.ffmpeg_graph import plan_timeline
+
+TEXT = ("Solid-state cells swap the liquid electrolyte for a ceramic layer. That change promises higher "
+        "energy density and less fire risk, but it has been hard to manufacture at scale.")
+
+
+def timed(text: str, start: float = 0.0, step: float = 0.3, pause_after: int | None = None) -> list[WordTiming]:
+    words, t = [], start
+    for i, token in enumerate(text.split()):
+        words.append(WordTiming(token, round(t, 3), round(t + step * 0.8, 3)))
+        t += step + (1.5 if i == pause_after else 0.0)
+    return words
+
+
+def by_chars(limit: int):
+    return lambda line: len(line) <= limit
+
+
+def test_cues_keep_every_word_in_order_in_at_most_two_fitting_lines():
+    words = timed(TEXT)
+    cues = cap.build_cues(words, 12.0, by_chars(24))
+    assert [w.word for c in cues for w in c.words] == TEXT.split()
+    for cue in cues:
+        assert 1 <= len(cue.lines) <= 2
+        assert all(len(line) <= 24 for line in cue.text.split("\n"))
+
+
+def test_cues_end_at_sentences_and_pauses_and_never_overlap():
+    words = timed(TEXT, pause_after=14)
+    cues = cap.build_cues(words, 20.0, by_chars(60))
+    assert any(c.text.endswith("layer.") for c in cues), "a sentence end closes the cue"
+    assert not any("layer. That" in c.text.replace("\n", " ") for c in cues)
+    assert any(c.words[-1] is words[14] for c in cues), "a long pause closes the cue"
+    for a, b in zip(cues, cues[1:]):
+        assert a.start < a.end <= b.start < b.end
+    assert all(c.end - c.start <= cap.MAX_CUE_SECONDS + cap.LINGER_SECONDS for c in cues)
+
+
+def test_cue_times_stay_inside_the_audio():
+    words = timed("one two three four", start=0.0, step=1.0)  # the last word ends at 3.8
+    cues = cap.build_cues(words, 3.5, by_chars(40))
+    assert cues[0].start >= 0 and cues[-1].end <= 3.5
+
+
+def test_srt_and_vtt_text():
+    cues = cap.build_cues(timed("Hello <world> & you. Bye now."), 5.0, by_chars(40))
+    srt = cap.srt_text(cues)
+    assert srt.startswith("1\n00:00:00,000 --> 00:00:")
+    assert "\n2\n" in srt and "<world> & you." in srt
+    vtt = cap.vtt_text(cues)
+    assert vtt.startswith("WEBVTT\n\n00:00:00.000 --> ")
+    assert "&lt;world&gt; &amp; you." in vtt
+
+
+def test_portrait_layout_keeps_clear_of_the_bottom_fifth_and_the_button_column():
+    fmt = FORMATS["9x16"]
+    layout = cap.layout_for(fmt)
+    assert layout.margin_bottom - layout.box_padding >= 0.22 * fmt.height
+    assert layout.margin_right - layout.box_padding >= 0.16 * fmt.width
+    assert layout.margin_left - layout.box_padding >= 0.06 * fmt.width
+    assert layout.max_width + layout.margin_left + layout.margin_right == fmt.width
+    assert layout.max_chars == 32 and cap.layout_for(FORMATS["16x9"]).max_chars == 42
+
+
+def test_ass_places_the_style_in_the_safe_area_and_highlights_each_word():
+    fmt = VideoFormat("custom", 640, 360, SafeArea(0.05, 0.1, 0.05, 0.05))
+    layout = cap.layout_for(fmt)
+    style = cap.CaptionStyle("DejaVu Sans", True, "#F5F7FA", "#FFB020", "#0E1420")
+    cues = cap.build_cues(timed("Say {this} and \\that."), 3.0, by_chars(40))
+    text = cap.ass_text(cues, fmt, layout, style)
+    assert "PlayResX: 640\nPlayResY: 360" in text
+    style_line = next(line for line in text.splitlines() if line.startswith("Style: Caption,"))
+    fields = style_line.split(",")
+    assert fields[1] == "DejaVu Sans" and fields[3] == "&H00FAF7F5" and fields[4] == "&H0020B0FF"
+    assert fields[-4:] == [str(layout.margin_left), str(layout.margin_right), str(layout.margin_bottom), "1"]
+    events = [line for line in text.splitlines() if line.startswith("Dialogue:")]
+    assert len(events) == 4  # one per word
+    assert all(r"{\1c&H20B0FF&}" in e for e in events)
+    assert "(this)" in text and "/that." in text and "{this}" not in text
+
+
+def test_timeline_is_whole_frames_and_drops_empty_scenes():
+    timeline = plan_timeline([0.0, 1.0, 1.0, 2.5], 4.0, 30)
+    assert timeline.total == 120
+    assert timeline.bounds == (0, 30, 75, 120)
+    assert timeline.scenes == (0, 2, 3), "the empty scene 1 gives way to scene 2"
+    assert timeline.fade == 15
+    first, end = timeline.visible(1)
+    assert (first, end) == (30 - 7, 75 - 7 + 15)
+
+
+def test_timeline_shortens_the_crossfade_for_short_scenes_and_handles_one_scene():
+    short = plan_timeline([0.0, 0.2, 0.4], 1.0, 30)
+    assert short.fade <= min(b - a for a, b in zip(short.bounds, short.bounds[1:])) // 2
+    single = plan_timeline([0.0], 3.02, 30)
+    assert single.bounds == (0, 91) and single.fade == 0 and single.scenes == (0,)
+
+
+def test_srt_clock_format():
+    cue = cap.Cue(3723.4567, 3724.0, ((WordTiming("x", 3723.4567, 3724.0),),))
+    assert re.search(r"01:02:03,457 --> 01:02:04,000", cap.srt_text([cue]))
