@@ -7,7 +7,9 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -102,3 +104,16 @@ def test_the_daemon_exports_a_due_post_and_stops_on_sigterm(capsys, data_dir):
     assert daemon.returncode == 0, err
     assert "post 2 (Export for YouTube): published" in out and out.rstrip().endswith("nexus daemon: stopped")
     assert len(list((data_dir / "exports").iterdir())) == 2
+
+
+def test_a_targets_posting_times_can_be_changed(capsys, data_dir):
+    code, out, _ = nexus(capsys, data_dir, "targets")
+    assert code == 0 and "Export for YouTube" in out and "Mon, Tue, Wed, Thu, Fri, Sat, Sun at 17:00" in out
+    code, out, _ = nexus(capsys, data_dir, "targets", "1", "--days", "mon-wed,fri", "--times", "08:30,18:00", "--max-per-day", "2")
+    assert code == 0 and "Mon, Tue, Wed, Fri at 08:30, 18:00; at most 2 a day, 3 h apart" in out
+    code, _, err = nexus(capsys, data_dir, "targets", "1", "--times", "25:99")
+    assert code == 2 and "posting rules are not valid" in err
+    nexus(capsys, data_dir, "approve", "1", "--schedule")
+    code, out, _ = nexus(capsys, data_dir, "posts", "--json")
+    placed = datetime.fromisoformat(json.loads(out)[0]["scheduled_at"]).astimezone(ZoneInfo(ZONE))
+    assert placed.weekday() in (0, 1, 2, 4) and placed.strftime("%H:%M") in ("08:30", "18:00")

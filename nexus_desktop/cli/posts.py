@@ -1,4 +1,4 @@
-"""nexus approve | reject | schedule | posts | publish-due | publish | daemon"""
+"""nexus approve | reject | schedule | posts | targets | publish-due | publish | daemon"""
 
 from __future__ import annotations
 
@@ -147,6 +147,56 @@ def posts_command(args) -> int:
              clip(v.title, 40)] for v in views]
     print(table(rows, ["ID", "JOB", "TARGET", "WHEN", "STATUS", "TITLE"]))
     print(f"{len(views)} post(s). {_zone_note(ws)}")
+    return 0
+
+
+def _weekdays_arg(value: str) -> list[int]:
+    """"mon-fri", "tue,thu", "0,2,4": weekdays numbered from Monday = 0."""
+    names = [n.lower() for n in scheduling.WEEKDAY_NAMES]
+    days: list[int] = []
+    for part in value.lower().replace(" ", "").split(","):
+        first, _, last = part.partition("-")
+        ends = [int(x) if x.isdigit() else names.index(x[:3]) for x in (first, last or first)]
+        days += list(range(ends[0], ends[1] + 1))
+    return sorted(set(days))
+
+
+_weekdays_arg.__name__ = "weekdays"
+
+
+@command(
+    "targets",
+    "list where posts go and their posting times; change a target's posting times",
+    arg("target_id", type=int, nargs="?", metavar="TARGET", help="the target to change"),
+    arg("--days", type=_weekdays_arg, help="weekdays it posts on, e.g. mon-fri or tue,thu"),
+    arg("--times", help="local times of day, e.g. 09:00,17:00"),
+    arg("--max-per-day", type=int, help="at most this many posts a day"),
+    arg("--hours-apart", type=float, help="at least this many hours between two posts"),
+    JSON_FLAG,
+)
+def targets_command(args) -> int:
+    ws = workspace(args)
+    repo = scheduling.targets(ws)
+    repo.ensure_export_targets()
+    repo.ensure_account_targets()
+    if args.target_id is not None:
+        target = repo.get(args.target_id)
+        if target is None:
+            print(f"nexus: there is no target {args.target_id}", file=sys.stderr)
+            return 2
+        rules = scheduling.rules_for(target).to_config()
+        changes = {"weekdays": args.days, "times": args.times.split(",") if args.times else None,
+                   "max_per_day": args.max_per_day, "min_hours_apart": args.hours_apart}
+        rules.update({k: v for k, v in changes.items() if v is not None})
+        checked = scheduling.PostingRules.from_config(rules, scheduling.PostingRules())
+        repo.update_config(target.id, rules=checked.to_config())
+    views = repo.list()
+    if args.json:
+        print_json([{**t.to_json(), "rules": scheduling.rules_for(t).to_config()} for t in views])
+        return 0
+    rows = [[str(t.id), clip(t.name, 30), t.platform, scheduling.rules_for(t).describe()] for t in views]
+    print(table(rows, ["ID", "TARGET", "PLATFORM", "POSTING TIMES"]))
+    print(_zone_note(ws))
     return 0
 
 
