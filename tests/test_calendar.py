@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 from nexus_desktop.domain.posts import PostStatus
@@ -181,3 +181,22 @@ def test_navigating_months_and_weeks(calendar):
     calendar.view.set_mode(WEEK)
     calendar.view.go_today()
     assert calendar.view.period.text() == "Week of 23 Nov 2026"
+
+
+def test_posting_times_are_edited_per_target_and_bad_ones_are_refused(calendar):
+    from nexus_desktop.gui.calendar_dialogs import PostingRulesDialog
+
+    calendar.view.edit_posting_times()
+    calendar.qtbot.waitUntil(lambda: calendar.view.findChild(PostingRulesDialog) is not None, timeout=5000)
+    dialog = calendar.view.findChild(PostingRulesDialog)
+    row = next(r for r in dialog.rows if r.target.name == "Export for YouTube")
+    row.days[6].setChecked(False)
+    row.times.setText("08:00, 8:99")
+    save = next(b for b in dialog.findChildren(QPushButton) if b.text() == "Save")
+    save.click()
+    assert dialog.isVisible() and "Export for YouTube" in dialog.error.text() and "not valid" in dialog.error.text()
+    row.times.setText("08:00, 18:30")
+    save.click()
+    target = lambda: schedule.targets(calendar.ws).get(row.target.id)  # noqa: E731
+    calendar.qtbot.waitUntil(lambda: target().rules.get("times") == ["08:00", "18:30"], timeout=5000)
+    assert target().rules["weekdays"] == [0, 1, 2, 3, 4, 5]

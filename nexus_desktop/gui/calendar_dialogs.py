@@ -1,7 +1,7 @@
-"""The two questions the calendar asks: publish now a post whose time has passed, and what
-to do with posts missed while the app was closed or the computer slept.
+"""The calendar's dialogs: publish now a post whose time has passed; what to do with posts
+missed while the app was closed or the computer slept; each target's posting times.
 
-Both open without blocking (``open()``), so the scheduler and the window keep going
+They open without blocking (``open()``), so the scheduler and the window keep going
 while the creator decides.
 """
 
@@ -11,11 +11,25 @@ from collections.abc import Sequence
 from datetime import tzinfo
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ..pipeline.schedule import format_local
+from ..domain.errors import UserFixableError
+from ..pipeline.schedule import WEEKDAY_NAMES, PostingRules, format_local, rules_for
 from ..store.posts import PostView
-from ..store.targets import platform_name
+from ..store.targets import TargetView, platform_name
 
 MISSED_LISTED = 12
 
@@ -75,3 +89,63 @@ class MissedPostsDialog(QDialog):
     @property
     def post_ids(self) -> list[int]:
         return [p.id for p in self.posts]
+
+
+class _RulesRow:
+    """One target's posting times as editable fields."""
+
+    def __init__(self, grid: QGridLayout, row: int, target: TargetView) -> None:
+        self.target = target
+        rules = rules_for(target)
+        grid.addWidget(QLabel(target.name), row, 0)
+        self.days = [QCheckBox(name) for name in WEEKDAY_NAMES]
+        for day, box in enumerate(self.days):
+            box.setChecked(day in rules.weekdays)
+            grid.addWidget(box, row, 1 + day)
+        self.times = QLineEdit(", ".join(t.strftime("%H:%M") for t in rules.times), placeholderText="09:00, 17:00")
+        self.max_per_day = QSpinBox(minimum=1, maximum=48, value=rules.max_per_day, suffix=" a day")
+        self.apart = QDoubleSpinBox(minimum=0, maximum=72, value=rules.min_hours_apart, suffix=" h apart", decimals=1)
+        for column, widget in enumerate((self.times, self.max_per_day, self.apart), start=8):
+            grid.addWidget(widget, row, column)
+
+    def rules(self) -> PostingRules:
+        data = {"weekdays": [d for d, box in enumerate(self.days) if box.isChecked()],
+                "times": [t.strip() for t in self.times.text().split(",") if t.strip()],
+                "max_per_day": self.max_per_day.value(), "min_hours_apart": self.apart.value()}
+        try:
+            return PostingRules.from_config(data, PostingRules())
+        except UserFixableError as exc:
+            raise UserFixableError(f"{self.target.name}: {exc.message}", hint="fix its posting times") from exc
+
+
+class PostingRulesDialog(QDialog):
+    """Each target's posting days, local times, posts a day and hours apart. Accepted only
+    when every row is valid; ``changed()`` then gives the rules that differ."""
+
+    def __init__(self, targets: Sequence[TargetView], zone_text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent, objectName="PostingRulesDialog")
+        self.setWindowTitle("Posting times")
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        grid = QGridLayout()
+        self.rows = [_RulesRow(grid, row, target) for row, target in enumerate(targets)]
+        self.error = QLabel(objectName="Muted", wordWrap=True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._on_save)
+        buttons.rejected.connect(self.reject)
+        column = QVBoxLayout(self)
+        column.addWidget(QLabel(f"When each target posts, in {zone_text}. \"Suggest a time\" and "
+                                "\"Schedule all approved\" fill these slots.", wordWrap=True))
+        column.addLayout(grid)
+        column.addWidget(self.error)
+        column.addWidget(buttons)
+
+    def changed(self) -> dict[int, PostingRules]:
+        return {row.target.id: rules for row in self.rows if (rules := row.rules()) != rules_for(row.target)}
+
+    def _on_save(self) -> None:
+        try:
+            self.changed()
+        except UserFixableError as exc:
+            self.error.setText(str(exc))
+            return
+        self.accept()

@@ -47,7 +47,7 @@ from ..runtime.scheduler import PostScheduler
 from ..store.posts import PostFilter, PostView
 from .app_context import AppContext
 from .calendar_chips import PostChip
-from .calendar_dialogs import MissedPostsDialog, PastTimeQuestion
+from .calendar_dialogs import MissedPostsDialog, PastTimeQuestion, PostingRulesDialog
 from .calendar_grid import MonthGrid, WeekGrid, monday_of
 from .calendar_models import POST_ROLE, SORT_ROLE, UpcomingModel, UnscheduledModel
 from .formatting import count
@@ -136,12 +136,16 @@ class CalendarView(QWidget):
         self.schedule_all_button = QPushButton("Schedule all approved")
         self.schedule_all_button.setToolTip("Give every approved post without a time the next free slot of its target")
         self.schedule_all_button.clicked.connect(self.schedule_all)
+        rules_button = QPushButton("Posting times…")
+        rules_button.setToolTip("When each target posts: days, times, posts a day, hours apart")
+        rules_button.clicked.connect(self.edit_posting_times)
         bar = QHBoxLayout()
         for widget in (title, previous, today, following, self.period):
             bar.addWidget(widget)
         bar.addStretch(1)
         bar.addLayout(modes)
         bar.addWidget(self.schedule_all_button)
+        bar.addWidget(rules_button)
 
         self.month = MonthGrid()
         self.week = WeekGrid()
@@ -315,6 +319,33 @@ class CalendarView(QWidget):
                           f"Scheduled {count(len(plan), 'post')} in free slots")
 
         self._store(lambda: scheduling.schedule_all_approved(self.ws, now=self.clock()), "Scheduling approved posts", done)
+
+    def edit_posting_times(self) -> None:
+        ws = self.ws
+
+        def load() -> list:
+            repo = scheduling.targets(ws)
+            repo.ensure_export_targets()
+            repo.ensure_account_targets()
+            return repo.list()
+
+        self._store(load, "Reading the targets", self._open_rules)
+
+    def _open_rules(self, targets: list) -> PostingRulesDialog:
+        dialog = PostingRulesDialog(targets, scheduling.zone_label(self.zone, self.clock()), self)
+        dialog.accepted.connect(lambda: self._save_rules(dialog.changed()))
+        self._keep(dialog)
+        dialog.open()
+        return dialog
+
+    def _save_rules(self, changed: dict) -> None:
+        repo = scheduling.targets(self.ws)
+
+        def work() -> None:
+            for target_id, rules in changed.items():
+                repo.update_config(target_id, rules=rules.to_config())
+
+        self._store(work, "Saving posting times", lambda _: self.ctx.ops.told.emit(f"Posting times saved for {count(len(changed), 'target')}"))
 
     def suggest(self, post_id: int) -> None:
         self._store(lambda: scheduling.suggest_time(self.ws, post_id, now=self.clock()), "Suggesting a time",
