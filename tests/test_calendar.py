@@ -200,3 +200,19 @@ def test_posting_times_are_edited_per_target_and_bad_ones_are_refused(calendar):
     target = lambda: schedule.targets(calendar.ws).get(row.target.id)  # noqa: E731
     calendar.qtbot.waitUntil(lambda: target().rules.get("times") == ["08:00", "18:30"], timeout=5000)
     assert target().rules["weekdays"] == [0, 1, 2, 3, 4, 5]
+
+
+def test_the_view_runs_the_apps_publisher_and_stops_it_with_the_window(qtbot, sqlite_store, tmp_path, media):
+    ws = workspace(sqlite_store, tmp_path, default_targets=["export:youtube"])
+    runner = Runner(ws)
+    rendered_jobs(sqlite_store, ws.paths, media, 1)
+    report = schedule.approve_jobs(ws, [1])
+    schedule.publish_now(ws, report.posts)  # due now: the start-up wake-up exports it
+    view = CalendarView(AppContext(ws, runner, Operations(ws, runner)))
+    scheduler = view.scheduler
+    try:
+        qtbot.waitUntil(lambda: schedule.posts(ws).get(report.posts[0]).status is PostStatus.PUBLISHED, timeout=10_000)
+    finally:
+        view.deleteLater()
+        qtbot.waitUntil(lambda: not scheduler.running, timeout=10_000)
+        runner.shutdown()

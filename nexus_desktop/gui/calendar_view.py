@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 
 MONTH, WEEK, LIST = "month", "week", "list"
 REFRESH_DELAY_MS = 150  # bursts of changes (a batch of publishes) become one re-read
+STOP_SECONDS = 5.0  # at exit, how long an upload under way may take to finish
 
 
 @dataclass(frozen=True)
@@ -105,11 +106,18 @@ class CalendarView(QWidget):
         self._show_period()
 
     def _start_scheduler(self) -> PostScheduler:
-        scheduler = PostScheduler(self.ws, parent=self)
-        scheduler.start()
+        """The app's publisher, stopped when the app quits or the window that holds the view goes."""
+        scheduler = PostScheduler(self.ws)
+
+        def stop(*_) -> None:
+            if not scheduler.stop(timeout=STOP_SECONDS):
+                log.info("an upload was still under way at exit; the next start reconciles it")
+
+        self.destroyed.connect(stop)
         app = QApplication.instance()
         if app is not None:
-            app.aboutToQuit.connect(scheduler.stop)
+            app.aboutToQuit.connect(stop)
+        scheduler.start()
         return scheduler
 
     # -- layout -----------------------------------------------------------------------------------

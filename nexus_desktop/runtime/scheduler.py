@@ -117,6 +117,10 @@ class PostScheduler(QObject):
             self.wake()
         return released
 
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
     def next_fire_time(self) -> datetime | None:
         job = self._aps.get_job(NEXT_DUE) if self._aps.running else None
         return job.next_run_time if job else None
