@@ -11,8 +11,8 @@ purpose, at random or by a script per post:
   dropped after the platform got it: the client cannot know);
 - ``timeout_before`` / ``timeout_after``: answers too late for the client, without
   or with keeping the upload;
-- ``hang_after``: keeps the upload, then waits until released (a test kills the
-  uploading process meanwhile).
+- ``hang_after``: keeps the upload, then starts an answer it never finishes, until
+  released (a test kills the uploading process meanwhile).
 
 A request that breaks the contract (missing headers, a body shorter than its
 Content-Length) is recorded in ``violations`` and answered 400.
@@ -155,6 +155,19 @@ class FlakyTarget:
                 self.connection.close()
                 self.close_connection = True
 
+            def _hang(self) -> None:
+                """Start an answer and never finish it: a header line now and then keeps the
+                client's read timeout from firing, so it stays mid-request until it is killed."""
+                self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                target.hung.set()
+                while not target.release.wait(0.03):
+                    try:
+                        self.wfile.write(b"X-Still-Working: yes\r\n")
+                        self.wfile.flush()
+                    except OSError:
+                        break
+                self._reset()
+
             def _late(self) -> None:
                 target.stopping.wait(target.slow)
                 self.close_connection = True
@@ -192,9 +205,7 @@ class FlakyTarget:
                     return self._answer(429, {"error": "slow down"}, {"Retry-After": target.retry_after})
                 record = target.keep(int(post_id), attempt_id)
                 if record.pop("hang") or action == "hang_after":
-                    target.hung.set()
-                    target.release.wait(60)
-                    return self._reset()
+                    return self._hang()
                 if action == "reset_after":
                     return self._reset()
                 if action == "timeout_after":
