@@ -198,8 +198,9 @@ class Runner(QObject):
         """Run ``fn()`` in the pool; ``on_done(result)`` or ``on_failed(exception)``
         then run on the main thread. Without ``on_failed`` a failure is logged and
         emitted as ``task_failed``."""
-        if self._closing:
-            raise RuntimeError("the runner is shutting down")
+        if self._closing:  # e.g. a view's timer firing while the window closes
+            log.debug("not started, the runner is shutting down: %s", description or fn)
+            return
         self._lanes[lane].waiting.append(_Task(fn, lane, description, on_done, on_failed))
         self._dispatch()
 
@@ -314,23 +315,27 @@ class Runner(QObject):
     def _on_work_returned(self, work: _JobEntry | _Task, result: Any, error: BaseException | None) -> None:
         if self._closing:
             return
-        if isinstance(work, _JobEntry):
-            self._lanes[STAGE_LANES[work.stage]].running -= 1
-            self._on_stage_returned(work, result, error)
-        else:
-            self._lanes[work.lane].running -= 1
-            self._running_tasks.remove(work)
-            self._on_task_returned(work, result, error)
-        if not any(e.running for e in self._jobs.values()):
-            self._progress_timer.stop()
-        self._dispatch()
-        self._emit_queue()
+        try:
+            if isinstance(work, _JobEntry):
+                self._lanes[STAGE_LANES[work.stage]].running -= 1
+                self._on_stage_returned(work, result, error)
+            else:
+                self._lanes[work.lane].running -= 1
+                self._running_tasks.remove(work)
+                self._on_task_returned(work, result, error)
+        finally:  # a callback that raises (a bug: it reaches the crash dialog) must not stall the queue
+            if not any(e.running for e in self._jobs.values()):
+                self._progress_timer.stop()
+            self._dispatch()
+            self._emit_queue()
 
     def _on_stage_returned(self, entry: _JobEntry, view: JobView | None, error: BaseException | None) -> None:
         with self._latest_lock:
             self._latest.pop(entry.job_id, None)  # a late progress tick must not follow the result
         entry.running = False
         if error is not None:
+            log.error("job %s: %s could not run:\n%s", entry.job_id, entry.stage.value,
+                      "".join(traceback.format_exception(error)))
             self._jobs.pop(entry.job_id, None)
             self.jobs_changed.emit(JobsChanged((entry.job_id,)))
             self.job_failed.emit(JobFailed(entry.job_id, entry.title, entry.stage, f"unexpected error: {error}"))

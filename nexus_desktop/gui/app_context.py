@@ -1,0 +1,16 @@
+"""What every view is given: the workspace, the runner and the creator's operations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..pipeline.flow import Workspace
+from ..runtime.runner import Runner
+from .operations import Operations
+
+
+@dataclass(frozen=True)
+class AppContext:
+    ws: Workspace
+    runner: Runner
+    ops: Operations

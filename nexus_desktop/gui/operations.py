@@ -1,0 +1,202 @@
+"""The creator's actions, one small method each.
+
+Each starts its work in the runner's pool (database writes in the serial
+"store" lane, feed look-ups in the "network" lane), then on the main thread
+announces what changed (``jobs_changed``/``sources_changed``) so the views
+re-read just that, and says how it went: ``told`` for a line in the status
+bar, ``problem`` for something the creator should read and act on. A bug is
+raised on the main thread, where the crash dialog shows it.
+
+Signals:
+    told(str): a short outcome, for the status bar.
+    problem(str, str): a title and a text a person must read (refused actions, bad feeds).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from ..domain import jobs as job_states
+from ..domain.errors import IllegalTransition, NexusError
+from ..domain.stages import Stage
+from ..pipeline.feeds import add_feeds, export_feeds
+from ..pipeline.flow import Workspace
+from ..pipeline.harvest import HarvestReport, harvest
+from ..runtime.events import JobsChanged
+from ..runtime.runner import NETWORK, STORE, Runner
+from ..store.views import JobView
+from .formatting import count
+
+log = logging.getLogger(__name__)
+
+
+class Operations(QObject):
+    told = Signal(str)
+    problem = Signal(str, str)
+
+    def __init__(self, ws: Workspace, runner: Runner, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ws = ws
+        self.runner = runner
+
+    # -- feeds ------------------------------------------------------------------------------------
+
+    def add_feeds(self, addresses: Iterable[str]) -> None:
+        """Add feeds by URL, file or OPML, then check the new ones for articles."""
+        wanted = [a.strip() for a in addresses if a.strip()]
+        if not wanted:
+            return
+
+        def work() -> tuple[list[int], int, list[str]]:
+            store, problems, new_urls, known = self.ws.store, [], set(), 0
+            for address in wanted:
+                try:
+                    for added in add_feeds(store, self.ws.settings, address):
+                        if added.created:
+                            new_urls.add(added.url)
+                        else:
+                            known += 1
+                except (NexusError, OSError) as exc:
+                    problems.append(f"{address}: {exc}")
+            return [s.id for s in store.sources.list() if s.url in new_urls], known, problems
+
+        def done(result: tuple[list[int], int, list[str]]) -> None:
+            new_ids, known, problems = result
+            self.runner.notify_sources_changed()
+            parts = [f"Added {count(len(new_ids), 'feed')}"] if new_ids else []
+            if known:
+                parts.append(f"{count(known, 'feed')} already there")
+            if parts:
+                self.told.emit("; ".join(parts))
+            if problems:
+                self.problem.emit("Some feeds could not be added", "\n".join(problems))
+            if new_ids:
+                self.harvest(new_ids)
+
+        self.runner.submit(work, lane=NETWORK, description="Adding feeds", on_done=done,
+                           on_failed=self._failed("Adding feeds"))
+
+    def harvest(self, source_ids: list[int] | None = None) -> None:
+        """Check feeds (all active ones, or these) for new articles; each becomes a job."""
+
+        def done(report: HarvestReport) -> None:
+            self.runner.notify_sources_changed()
+            if report.new_jobs:
+                self.runner.notify_jobs_changed(JobsChanged(added=True))
+            text = f"Checked {count(len(report.outcomes), 'feed')}: {count(report.new_jobs, 'new job')}"
+            if report.failed:
+                text += f"; {count(len(report.failed), 'feed')} failed (see Feeds)"
+            self.told.emit(text)
+
+        self.runner.submit(lambda: harvest(self.ws.store, self.ws.settings, source_ids), lane=NETWORK,
+                           description="Checking feeds", on_done=done, on_failed=self._failed("Checking feeds"))
+
+    def export_opml(self, path: Path) -> None:
+        self._store_work(lambda: export_feeds(self.ws.store, path), "Exporting feeds",
+                         lambda _: self.told.emit(f"Feeds exported to {path}"))
+
+    def set_feed_active(self, source_id: int, active: bool) -> None:
+        self._store_work(lambda: self.ws.store.sources.set_active(source_id, active), "Switching a feed",
+                         lambda _: self.runner.notify_sources_changed())
+
+    def remove_feeds(self, source_ids: list[int]) -> None:
+        """Forget feeds; the jobs already made from them stay."""
+
+        def work() -> None:
+            for source_id in source_ids:
+                self.ws.store.sources.remove(source_id)
+
+        def done(_: Any) -> None:
+            self.runner.notify_sources_changed()
+            self.told.emit(f"Removed {count(len(source_ids), 'feed')}; their jobs stay")
+
+        self._store_work(work, "Removing feeds", done)
+
+    # -- jobs ---------------------------------------------------------------------------------------
+
+    def run(self, job_ids: list[int]) -> None:
+        self.runner.run(job_ids)
+        self.told.emit(f"Running {count(len(job_ids), 'job')}")
+
+    def run_all(self) -> None:
+        self.runner.run_all_queued()
+        self.told.emit("Running every queued job")
+
+    def retry(self, job_ids: list[int]) -> None:
+        self._transition(job_ids, job_states.retry, "retried", then=lambda views: self.runner.run([v.id for v in views]))
+
+    def cancel(self, job_ids: list[int]) -> None:
+        self.runner.cancel(job_ids, on_refused=lambda refused: self._tell_refused("cancelled", refused))
+
+    def approve(self, job_ids: list[int]) -> None:
+        self._transition(job_ids, job_states.approve, "approved")
+
+    def reject(self, job_ids: list[int], reason: str) -> None:
+        self._transition(job_ids, job_states.reject, "rejected", reason)
+
+    def reopen(self, job_ids: list[int]) -> None:
+        self._transition(job_ids, job_states.reopen, "reopened")
+
+    def delete(self, job_ids: list[int]) -> None:
+        def done(deleted: int) -> None:
+            self.runner.notify_jobs_changed(JobsChanged(removed=tuple(job_ids)))
+            self.told.emit(f"Deleted {count(deleted, 'job')}")
+
+        self._store_work(lambda: self.ws.store.jobs.delete(job_ids), "Deleting jobs", done)
+
+    def edit_script(self, job_id: int, script: dict[str, Any], redo: frozenset[Stage]) -> None:
+        """Store the creator's script; redo the stages the edit affects, then run the job."""
+
+        def work() -> JobView:
+            analyzed = dict(self.ws.store.jobs.results(job_id).get(Stage.ANALYZE.value) or {})
+            analyzed["script"] = script
+            return self.ws.store.jobs.edit_results(job_id, Stage.ANALYZE, analyzed, redo)
+
+        def done(view: JobView) -> None:
+            self.runner.notify_jobs_changed(JobsChanged((job_id,)))
+            if redo:
+                self.runner.run([job_id])
+                names = " and ".join(sorted(s.value for s in redo))
+                self.told.emit(f"Script saved; redoing {names} for «{view.title}»")
+            else:
+                self.told.emit("Script saved")
+
+        self._store_work(work, "Saving the script", done)
+
+    # -- helpers ----------------------------------------------------------------------------------------
+
+    def _transition(self, job_ids: list[int], event, verb: str, *args, then: Callable[[list[JobView]], None] | None = None) -> None:
+        def done(outcome: tuple[list[JobView], dict[int, str]]) -> None:
+            changed, refused = outcome
+            self.runner.notify_jobs_changed(JobsChanged(tuple(job_ids)))
+            if changed:
+                self.told.emit(f"{count(len(changed), 'job').capitalize()} {verb}")
+            self._tell_refused(verb, refused)
+            if then is not None and changed:
+                then(changed)
+
+        self._store_work(lambda: self.ws.store.jobs.transition_many(job_ids, event, *args), f"Jobs {verb}", done)
+
+    def _tell_refused(self, verb: str, refused: dict[int, str]) -> None:
+        if not refused:
+            return
+        reasons = sorted(set(refused.values()))
+        title = f"{count(len(refused), 'job').capitalize()} could not be {verb}"
+        self.problem.emit(title, "\n".join(reasons))
+
+    def _store_work(self, fn: Callable[[], Any], description: str, on_done: Callable[[Any], None]) -> None:
+        self.runner.submit(fn, lane=STORE, description=description, on_done=on_done, on_failed=self._failed(description))
+
+    def _failed(self, description: str) -> Callable[[BaseException], None]:
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, (NexusError, OSError, IllegalTransition)):  # refused or environment: say so
+                self.problem.emit(f"{description} failed", str(exc))
+                return
+            raise exc  # a bug: on the main thread, so the crash dialog shows it
+
+        return failed
