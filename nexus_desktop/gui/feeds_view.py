@@ -1,0 +1,154 @@
+"""The Feeds view: the feeds followed, whether each works, and adding, checking, removing them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStackedLayout,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..runtime.runner import STORE
+from . import dialogs, icons
+from .app_context import AppContext
+from .drops import addresses_in_text
+from .feeds_model import ARTICLES, CHECKED, FEED, STATUS, FeedsModel
+from .formatting import count
+
+OPML_FILTER = "OPML files (*.opml *.xml);;All files (*)"
+
+
+def _button(text: str, icon: str, tip: str = "", *, primary: bool = False, danger: bool = False) -> QPushButton:
+    button = QPushButton(icons.icon(icon, "accent_text" if primary else "danger" if danger else None), text)
+    button.setToolTip(tip)
+    if primary:
+        button.setProperty("primary", True)
+    if danger:
+        button.setProperty("danger", True)
+    return button
+
+
+class FeedsView(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.model = FeedsModel(self)
+        self.model.active_toggled.connect(ctx.ops.set_feed_active)
+
+        title = QLabel("Feeds", objectName="ViewTitle")
+        subtitle = QLabel("New articles from these feeds become jobs. Drop a feed link, a feed file or an "
+                          "OPML file anywhere on the window to add it.", objectName="Muted", wordWrap=True)
+        self.address = QLineEdit(placeholderText="Feed address, feed file or OPML file — e.g. https://example.com/feed.xml")
+        self.address.setClearButtonEnabled(True)
+        self.address.returnPressed.connect(self.add_from_field)
+        add = _button("Add feed", "add", "Add the feed (Ctrl+N)", primary=True)
+        add.clicked.connect(self.add_from_field)
+        add_row = QHBoxLayout()
+        add_row.addWidget(self.address, 1)
+        add_row.addWidget(add)
+
+        self.check_button = _button("Check now", "harvest", "Look for new articles in every feed (F5)")
+        self.check_button.clicked.connect(lambda: ctx.ops.harvest())
+        import_button = _button("Import OPML…", "import")
+        import_button.clicked.connect(self.import_opml)
+        export_button = _button("Export OPML…", "export")
+        export_button.clicked.connect(self.export_opml)
+        self.remove_button = _button("Remove", "delete", "Remove the selected feeds; their jobs stay", danger=True)
+        self.remove_button.clicked.connect(self.remove_selected)
+        actions = QHBoxLayout()
+        for button in (self.check_button, import_button, export_button):
+            actions.addWidget(button)
+        actions.addStretch()
+        actions.addWidget(self.remove_button)
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(36)
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionResizeMode(FEED, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(STATUS, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(STATUS, 320)
+        header.resizeSection(ARTICLES, 90)
+        header.resizeSection(CHECKED, 140)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
+
+        self.empty = QLabel("No feeds yet.\nType or paste a feed address above, or drop an OPML file on the window.",
+                            objectName="EmptyState", alignment=Qt.AlignmentFlag.AlignCenter)
+        self._stack = QStackedLayout()
+        self._stack.addWidget(self.table)
+        self._stack.addWidget(self.empty)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.setSpacing(10)
+        layout.addWidget(title)
+        layout.addWidget(subtitle)
+        layout.addLayout(add_row)
+        layout.addLayout(actions)
+        layout.addLayout(self._stack, 1)
+
+        ctx.runner.sources_changed.connect(self.reload)
+        self._on_selection_changed()
+        self._show_empty_state()
+        self.reload()
+
+    @Slot()
+    def reload(self) -> None:
+        self.ctx.runner.submit(self.ctx.ws.store.sources.list, lane=STORE, on_done=self._on_sources)
+
+    def _on_sources(self, sources) -> None:
+        self.model.set_sources(sources)
+        self._show_empty_state()
+        self._on_selection_changed()
+
+    def focus_address(self) -> None:
+        self.address.setFocus()
+        self.address.selectAll()
+
+    def add_from_field(self) -> None:
+        text = self.address.text().strip()
+        if text:
+            self.ctx.ops.add_feeds(addresses_in_text(text) or [text])
+            self.address.clear()
+
+    def import_opml(self) -> None:
+        path = dialogs.open_file(self, "Import feeds from OPML", OPML_FILTER)
+        if path:
+            self.ctx.ops.add_feeds([path])
+
+    def export_opml(self) -> None:
+        path = dialogs.save_file(self, "Export feeds as OPML", "feeds.opml", OPML_FILTER)
+        if path:
+            self.ctx.ops.export_opml(Path(path))
+
+    def selected_ids(self) -> list[int]:
+        return [self.model.source_at(i.row()).id for i in self.table.selectionModel().selectedRows()]
+
+    def remove_selected(self) -> None:
+        ids = self.selected_ids()
+        if ids and dialogs.confirm(self, "Remove feeds",
+                                   f"Remove {count(len(ids), 'feed')}? The jobs already made from "
+                                   f"{'it' if len(ids) == 1 else 'them'} stay.", "Remove"):
+            self.ctx.ops.remove_feeds(ids)
+
+    def _on_selection_changed(self, *_) -> None:
+        self.remove_button.setEnabled(bool(self.table.selectionModel().selectedRows()))
+
+    def _show_empty_state(self) -> None:
+        self._stack.setCurrentWidget(self.table if self.model.rowCount() else self.empty)

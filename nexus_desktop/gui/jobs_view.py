@@ -1,0 +1,355 @@
+"""The Jobs view: every job in a table (search, filters, batch actions) beside the preview pane."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QSplitter,
+    QStackedLayout,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..domain.jobs import JobStatus
+from ..domain.stages import PRODUCTION
+from ..runtime.events import JobsChanged
+from ..runtime.runner import STORE
+from ..store.jobs import JobFilter
+from ..store.views import JobView
+from . import dialogs, icons
+from .app_context import AppContext
+from .formatting import count
+from .jobs_model import CREATED, PROGRESS, SCHEDULED, SOURCE, STAGE, STATUS, TITLE, JobsModel, JobsProxy
+from .preview_pane import APPROVABLE, REJECTABLE, PreviewPane
+from .progress_delegate import ProgressDelegate
+
+STATUS_FILTERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("All statuses", ()),
+    ("To review", (JobStatus.AWAITING_REVIEW.value,)),
+    ("Queued", (JobStatus.QUEUED.value,)),
+    ("Running", (JobStatus.RUNNING.value,)),
+    ("Failed", (JobStatus.FAILED.value,)),
+    ("Approved", (JobStatus.APPROVED.value,)),
+    ("Scheduled", (JobStatus.SCHEDULED.value,)),
+    ("Published", (JobStatus.PUBLISHED.value,)),
+    ("Rejected", (JobStatus.REJECTED.value,)),
+    ("Cancelled", (JobStatus.CANCELLED.value,)),
+)
+DATE_FILTERS: tuple[tuple[str, int | None], ...] = (
+    ("Any time", None), ("Today", 0), ("Last 7 days", 7), ("Last 30 days", 30),
+)
+SEARCH_DELAY_MS = 250
+
+
+def created_since(days: int | None, now: datetime | None = None) -> datetime | None:
+    """The start of the local day ``days`` days ago, in UTC; None for any time."""
+    if days is None:
+        return None
+    midnight = (now or datetime.now(timezone.utc)).astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+    return (midnight - timedelta(days=days)).astimezone(timezone.utc)
+
+
+class JobsView(QWidget):
+    """Signals:
+        selection_changed(): the selected jobs changed (the window updates its actions).
+    """
+
+    selection_changed = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.model = JobsModel(ctx.ws.store, self)
+        self.proxy = JobsProxy(self)
+        self.proxy.setSourceModel(self.model)
+
+        self.search = QLineEdit(placeholderText="Search titles and sources")
+        self.search.setClearButtonEnabled(True)
+        self.search.addAction(icons.icon("search", "muted"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search.textChanged.connect(self._on_search_typed)
+        self.status_filter = self._combo(STATUS_FILTERS)
+        self.source_filter = QComboBox()
+        self.source_filter.addItem("All sources", None)
+        self.date_filter = self._combo(DATE_FILTERS)
+        for combo in (self.status_filter, self.source_filter, self.date_filter):
+            combo.currentIndexChanged.connect(self.apply_filter)
+        filters = QHBoxLayout()
+        filters.setSpacing(8)
+        filters.addWidget(self.search, 3)
+        filters.addWidget(self.status_filter, 1)
+        filters.addWidget(self.source_filter, 1)
+        filters.addWidget(self.date_filter, 1)
+
+        self._build_actions()
+        self.selection_label = QLabel(objectName="SelectionLabel")
+        action_bar = QHBoxLayout()
+        action_bar.setSpacing(2)
+        for action in self.job_actions:
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            action_bar.addWidget(button)
+        action_bar.addStretch()
+        action_bar.addWidget(self.selection_label)
+
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self._setup_table()
+        self.empty = QLabel("No jobs yet.\nAdd a feed (Ctrl+N), then check it for articles (F5).",
+                            objectName="EmptyState", alignment=Qt.AlignmentFlag.AlignCenter)
+        self._table_stack = QStackedLayout()
+        self._table_stack.addWidget(self.table)
+        self._table_stack.addWidget(self.empty)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.setSpacing(8)
+        left_layout.addLayout(filters)
+        left_layout.addLayout(action_bar)
+        left_layout.addLayout(self._table_stack, 1)
+        self.preview = PreviewPane(ctx)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.preview)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([860, 440])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 14, 16, 14)
+        layout.addWidget(self.splitter)
+
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.apply_filter)
+        ctx.runner.jobs_changed.connect(self._on_jobs_changed)
+        ctx.runner.job_progressed.connect(self.model.on_job_progressed)
+        ctx.runner.sources_changed.connect(self.refresh_sources)
+        self.model.modelReset.connect(self._on_rows_changed)
+        self.model.rowsInserted.connect(self._on_rows_changed)
+        self.model.rowsRemoved.connect(self._on_rows_changed)
+        self.model.dataChanged.connect(self._on_data_changed)
+        self.model.reload()
+        self.refresh_sources()
+
+    # -- building ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _combo(choices) -> QComboBox:
+        combo = QComboBox()
+        for label, value in choices:
+            combo.addItem(label, value)
+        return combo
+
+    def _action(self, text: str, icon: str, slot, shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
+        action = QAction(icons.icon(icon), text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            tip = f"{tip or text} ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})"
+        action.setToolTip(tip or text)
+        action.triggered.connect(slot)
+        return action
+
+    def _build_actions(self) -> None:
+        self.run_action = self._action("Run", "run", self.run_selected, tip="Make the videos of the selected jobs")
+        self.retry_action = self._action("Retry", "retry", self.retry_selected, tip="Queue failed or cancelled jobs again")
+        self.cancel_action = self._action("Cancel", "cancel", self.cancel_selected, tip="Stop the selected jobs")
+        self.approve_action = self._action("Approve", "approve", self.approve_selected, "Ctrl+Return",
+                                           "Approve for scheduling")
+        self.reject_action = self._action("Reject…", "reject", self.reject_selected, tip="Reject with a reason")
+        self.delete_action = self._action("Delete", "delete", self.delete_selected, QKeySequence.StandardKey.Delete,
+                                          "Delete the selected jobs")
+        self.job_actions = (self.run_action, self.retry_action, self.cancel_action, self.approve_action,
+                            self.reject_action, self.delete_action)
+        enter = QAction(self)  # the keypad's Enter approves too
+        enter.setShortcut(QKeySequence("Ctrl+Enter"))
+        enter.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        enter.triggered.connect(self.approve_selected)
+        self._keypad_enter = enter
+
+    def _setup_table(self) -> None:
+        table = self.table
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        table.setSortingEnabled(True)
+        table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # the model's own order: newest first
+        table.setAlternatingRowColors(True)
+        table.setShowGrid(False)
+        table.setWordWrap(False)
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._on_context_menu)
+        vertical = table.verticalHeader()
+        vertical.hide()
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # measuring 100,000 rows would freeze
+        vertical.setDefaultSectionSize(34)
+        header = table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        for column, width in ((SOURCE, 124), (STAGE, 80), (STATUS, 150), (PROGRESS, 100), (CREATED, 84), (SCHEDULED, 84)):
+            header.resizeSection(column, width)
+        table.setItemDelegateForColumn(PROGRESS, ProgressDelegate(table))
+        for action in (*self.job_actions, self._keypad_enter):
+            table.addAction(action)
+        table.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        table.selectionModel().currentRowChanged.connect(self._on_current_changed)
+
+    # -- filtering ----------------------------------------------------------------------------------
+
+    def current_filter(self) -> JobFilter:
+        return JobFilter(
+            statuses=self.status_filter.currentData() or (),
+            source=self.source_filter.currentData(),
+            search=self.search.text().strip(),
+            created_from=created_since(self.date_filter.currentData()),
+        )
+
+    @Slot()
+    def apply_filter(self) -> None:
+        where = self.current_filter()
+        if where != self.model.where:
+            self.model.set_filter(where)
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    @Slot(str)
+    def _on_search_typed(self, text: str) -> None:
+        self.proxy.set_search(text)  # at once, over the rows already loaded
+        self._search_timer.start()  # then from the database, once typing pauses
+
+    @Slot()
+    def refresh_sources(self) -> None:
+        self.ctx.runner.submit(self.ctx.ws.store.jobs.sources, lane=STORE, on_done=self._on_sources)
+
+    def _on_sources(self, names: list[str]) -> None:
+        chosen = self.source_filter.currentData()
+        self.source_filter.blockSignals(True)
+        self.source_filter.clear()
+        self.source_filter.addItem("All sources", None)
+        for name in names:
+            self.source_filter.addItem(name, name)
+        self.source_filter.setCurrentIndex(max(0, self.source_filter.findData(chosen)))
+        self.source_filter.blockSignals(False)
+
+    # -- selection ------------------------------------------------------------------------------------
+
+    def selected_views(self) -> list[JobView]:
+        rows = self.table.selectionModel().selectedRows()
+        return [self.model.job_at(self.proxy.mapToSource(index).row()) for index in rows]
+
+    def selected_ids(self) -> list[int]:
+        return [v.id for v in self.selected_views()]
+
+    def select_job(self, job_id: int) -> bool:
+        row = self.model.row_of(job_id)
+        if row is None:
+            return False
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        self.table.selectRow(index.row())
+        self.table.scrollTo(index)
+        return True
+
+    @Slot(QItemSelection, QItemSelection)
+    def _on_selection_changed(self, *_) -> None:
+        self._update_actions()
+        self.selection_changed.emit()
+
+    @Slot(QModelIndex, QModelIndex)
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        job_id = self.model.job_at(self.proxy.mapToSource(current).row()).id if current.isValid() else None
+        self.preview.show_job(job_id)
+
+    def _update_actions(self) -> None:
+        views = self.selected_views()
+        statuses = {v.status for v in views}
+        runnable = any(v.status is JobStatus.QUEUED and v.stage in PRODUCTION for v in views)
+        self.run_action.setEnabled(runnable)
+        self.retry_action.setEnabled(bool(statuses & {JobStatus.FAILED, JobStatus.CANCELLED}))
+        self.cancel_action.setEnabled(bool(statuses & {JobStatus.QUEUED, JobStatus.RUNNING}))
+        self.approve_action.setEnabled(bool(statuses & APPROVABLE))
+        self._keypad_enter.setEnabled(self.approve_action.isEnabled())
+        self.reject_action.setEnabled(bool(statuses & REJECTABLE))
+        self.delete_action.setEnabled(bool(views) and JobStatus.RUNNING not in statuses)
+        self.selection_label.setText(f"{count(len(views), 'job')} selected" if len(views) > 1 else "")
+
+    @Slot(JobsChanged)
+    def _on_jobs_changed(self, change: JobsChanged) -> None:
+        self.model.on_jobs_changed(change)
+        self._update_actions()
+
+    def _on_data_changed(self, top_left: QModelIndex, *_) -> None:
+        if top_left.column() == 0:  # a whole row was re-read, not just a progress tick
+            self._update_actions()
+
+    def _on_rows_changed(self, *_) -> None:
+        empty = self.model.rowCount() == 0 and not self.model.canFetchMore()
+        self._table_stack.setCurrentWidget(self.empty if empty and self.model.where == JobFilter() else self.table)
+
+    def _on_context_menu(self, point: QPoint) -> None:
+        menu = QMenu(self)
+        for action in self.job_actions:
+            menu.addAction(action)
+        menu.exec(self.table.viewport().mapToGlobal(point))
+
+    # -- batch actions -----------------------------------------------------------------------------------
+
+    def run_selected(self) -> None:
+        ids = [v.id for v in self.selected_views() if v.status is JobStatus.QUEUED]
+        if ids:
+            self.ctx.ops.run(ids)
+
+    def run_selected_or_all(self) -> None:
+        if any(v.status is JobStatus.QUEUED for v in self.selected_views()):
+            self.run_selected()
+        else:
+            self.ctx.ops.run_all()
+
+    def retry_selected(self) -> None:
+        ids = [v.id for v in self.selected_views() if v.status in (JobStatus.FAILED, JobStatus.CANCELLED)]
+        if ids:
+            self.ctx.ops.retry(ids)
+
+    def cancel_selected(self) -> None:
+        ids = [v.id for v in self.selected_views() if v.status in (JobStatus.QUEUED, JobStatus.RUNNING)]
+        if ids:
+            self.ctx.ops.cancel(ids)
+
+    def approve_selected(self) -> None:
+        ids = [v.id for v in self.selected_views() if v.status in APPROVABLE]
+        if ids:
+            self.ctx.ops.approve(ids)
+
+    def reject_selected(self) -> None:
+        ids = [v.id for v in self.selected_views() if v.status in REJECTABLE]
+        if not ids:
+            return
+        reason = dialogs.ask_reason(self, "Reject", f"Why {'is this job' if len(ids) == 1 else f'are these {len(ids)} jobs'} rejected?")
+        if reason is not None:
+            self.ctx.ops.reject(ids, reason)
+
+    def delete_selected(self) -> None:
+        views = self.selected_views()
+        if not views:
+            return
+        what = f"«{views[0].title}»" if len(views) == 1 else count(len(views), "job")
+        if dialogs.confirm(self, "Delete jobs", f"Delete {what}? Its article will not be made into a job again.",
+                           "Delete"):
+            self.ctx.ops.delete([v.id for v in views])

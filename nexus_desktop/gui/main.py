@@ -1,0 +1,62 @@
+"""Starting the window: the application object, the workspace, the crash reporter, the main window."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from ..bootstrap import open_workspace
+from ..domain.errors import NexusError
+from ..pipeline.flow import Workspace
+from ..runtime.runner import Runner
+from . import icons, qt_messages, theme
+from .app_context import AppContext
+from .crash_dialog import CrashReporter
+from .operations import Operations
+
+log = logging.getLogger(__name__)
+
+
+def application() -> QApplication:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Nexus Desktop")
+    app.setOrganizationName("nexus-desktop")
+    app.setDesktopFileName("nexus-desktop")
+    app.setWindowIcon(icons.app_icon())
+    return app
+
+
+def open_window(ws: Workspace):
+    """The main window over a workspace, jobs interrupted last time back in the queue."""
+    from .main_window import MainWindow  # after the QApplication exists: views build widgets
+
+    recovered = ws.store.jobs.recover_interrupted()
+    if recovered:
+        log.info("%d job(s) interrupted last time are back in the queue", len(recovered))
+    theme.apply(QApplication.instance(), ws.settings.ui.theme)
+    runner = Runner(ws)
+    ctx = AppContext(ws, runner, Operations(ws, runner))
+    window = MainWindow(ctx)
+    runner.setParent(window)
+    return window
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    app = application()
+    qt_messages.route_to_logging()
+    try:
+        ws = open_workspace(args.data_dir, verbose=getattr(args, "verbose", False))
+    except NexusError as exc:
+        QMessageBox.critical(None, "Nexus Desktop cannot start", str(exc))
+        return 2
+    reporter = CrashReporter(ws.paths.log_file)
+    reporter.install()
+    try:
+        window = open_window(ws)
+        window.show()
+        return app.exec()
+    finally:
+        reporter.uninstall()

@@ -1,0 +1,182 @@
+"""Preview and approve: the selected job's videos, narration, thumbnail and script, and its verdict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QStackedLayout, QVBoxLayout, QWidget
+
+from ..domain.jobs import EDITABLE, JobStatus
+from ..domain.stages import Stage
+from ..runtime.events import JobsChanged
+from ..store.views import JobDetail
+from . import dialogs, formatting, icons
+from .app_context import AppContext
+from .elided_label import ElidedLabel
+from .script_editor import ScriptEditor
+from .video_player import VideoPlayer
+
+APPROVABLE = frozenset({JobStatus.AWAITING_REVIEW})
+REJECTABLE = frozenset({JobStatus.AWAITING_REVIEW, JobStatus.APPROVED, JobStatus.SCHEDULED})
+
+
+def media_paths(job_dir: Path, results: dict) -> tuple[dict[str, Path], dict[str, Path], Path | None]:
+    """Videos and thumbnails by format, and the narration, from the stages' results."""
+    videos = {name: job_dir / v["path"] for name, v in (results.get("render") or {}).get("videos", {}).items()}
+    thumbs = {name: job_dir / rel for name, rel in (results.get("visualize") or {}).get("thumbnails", {}).items()}
+    audio = ((results.get("narrate") or {}).get("narration") or {}).get("audio_path")
+    return videos, thumbs, (job_dir / audio if audio else None)
+
+
+def banner_text(detail: JobDetail) -> str:
+    job = detail.job
+    if job.status is JobStatus.FAILED:
+        return f"Failed at {job.stage.value}: {job.error or 'no reason recorded'}"
+    if job.status is JobStatus.REJECTED:
+        return f"Rejected: {job.error or 'no reason given'}"
+    if job.status is JobStatus.CANCELLED:
+        return "Cancelled. Retry to pick it up where it stopped."
+    return ""
+
+
+def verdict_note(status: JobStatus) -> str:
+    if status is JobStatus.AWAITING_REVIEW:
+        return "Watch it, then approve it for the calendar or reject it."
+    if status in (JobStatus.APPROVED, JobStatus.SCHEDULED):
+        return "Approved. Reject it to take it back."
+    if status in (JobStatus.QUEUED, JobStatus.RUNNING):
+        return "Still being made."
+    return ""
+
+
+class PreviewPane(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("PreviewPane")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.ctx = ctx
+        self.detail: JobDetail | None = None
+
+        self.title = ElidedLabel(objectName="PreviewTitle")
+        self.meta = ElidedLabel(objectName="PreviewMeta")
+        self.banner = QLabel(objectName="FailureBanner", wordWrap=True)
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.banner.hide()
+        self.player = VideoPlayer()
+        self.approve_button = QPushButton(icons.icon("approve", "accent_text"), "Approve")
+        self.approve_button.setProperty("primary", True)
+        self.approve_button.setToolTip("Approve for scheduling (Ctrl+Enter)")
+        self.approve_button.clicked.connect(self.approve)
+        self.reject_button = QPushButton(icons.icon("reject", "danger"), "Reject…")
+        self.reject_button.setProperty("danger", True)
+        self.reject_button.clicked.connect(self.reject)
+        self.verdict_note = ElidedLabel(objectName="Muted")
+        verdict = QHBoxLayout()
+        verdict.setContentsMargins(0, 6, 0, 0)
+        verdict.addWidget(self.verdict_note, 1)
+        verdict.addWidget(self.reject_button)
+        verdict.addWidget(self.approve_button)
+        self.editor = ScriptEditor()
+        self.editor.apply_requested.connect(self._on_apply_requested)
+
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.setSpacing(6)
+        top_layout.addWidget(self.title)
+        top_layout.addWidget(self.meta)
+        top_layout.addWidget(self.banner)
+        top_layout.addWidget(self.player, 1)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(top)
+        split.addWidget(self.editor)
+        split.setStretchFactor(0, 5)
+        split.setStretchFactor(1, 4)
+        split.setChildrenCollapsible(False)
+
+        content = QWidget()
+        content_layout = QVBoxLayout(content)
+        content_layout.setContentsMargins(14, 12, 14, 12)
+        content_layout.addWidget(split, 1)
+        content_layout.addLayout(verdict)
+        self.placeholder = QLabel("Select a job to preview its videos and script.", objectName="EmptyState",
+                                  alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
+        self._stack = QStackedLayout(self)
+        self._stack.addWidget(self.placeholder)
+        self._stack.addWidget(content)
+        ctx.runner.jobs_changed.connect(self._on_jobs_changed)
+
+    @property
+    def job_id(self) -> int | None:
+        return self.detail.job.id if self.detail else None
+
+    def show_job(self, job_id: int | None) -> None:
+        if job_id == self.job_id:
+            return
+        self.player.stop()
+        self.detail = self.ctx.ws.store.jobs.detail(job_id) if job_id is not None else None
+        self._show(reload_media=True, reload_script=True)
+
+    def _show(self, *, reload_media: bool, reload_script: bool) -> None:
+        detail = self.detail
+        if detail is None:
+            self.player.clear()
+            self.editor.load(None, editable=False)
+            self._stack.setCurrentIndex(0)
+            return
+        self._stack.setCurrentIndex(1)
+        job = detail.job
+        self.title.setText(job.title or "(untitled)")
+        self.meta.setText(" · ".join(p for p in (job.source_title, job.status_text if job.status is not JobStatus.FAILED
+                                                 else "Failed", f"created {formatting.when(job.created_at)}") if p))
+        banner = banner_text(detail)
+        self.banner.setText(banner)
+        self.banner.setVisible(bool(banner))
+        self.approve_button.setEnabled(job.status in APPROVABLE)
+        self.reject_button.setEnabled(job.status in REJECTABLE)
+        self.verdict_note.setText(verdict_note(job.status))
+        if reload_media:
+            self.player.load(*media_paths(self.ctx.ws.paths.job_dir(job.id), detail.results))
+        if reload_script:
+            script = (detail.results.get(Stage.ANALYZE.value) or {}).get("script")
+            self.editor.load(script, editable=job.status in EDITABLE)
+
+    @Slot(JobsChanged)
+    def _on_jobs_changed(self, change: JobsChanged) -> None:
+        job_id = self.job_id
+        if job_id is None:
+            return
+        if job_id in change.removed:
+            self.show_job(None)
+            return
+        if job_id not in change.job_ids:
+            return
+        before = self.detail
+        self.detail = self.ctx.ws.store.jobs.detail(job_id)
+        if self.detail is None:
+            self._show(reload_media=True, reload_script=True)
+            return
+        media_changed = before is None or any(
+            before.results.get(s) != self.detail.results.get(s) for s in ("narrate", "visualize", "render"))
+        script_changed = before is None or before.results.get("analyze") != self.detail.results.get("analyze")
+        unsaved = self.editor.has_unsaved_edits((self.detail.results.get(Stage.ANALYZE.value) or {}).get("script"))
+        if media_changed:
+            self.player.stop()
+        self._show(reload_media=media_changed, reload_script=script_changed and not unsaved)
+
+    def approve(self) -> None:
+        if self.detail is not None:
+            self.ctx.ops.approve([self.detail.job.id])
+
+    def reject(self) -> None:
+        if self.detail is None:
+            return
+        reason = dialogs.ask_reason(self, "Reject", f"Why is «{self.detail.job.title}» rejected?")
+        if reason is not None:
+            self.ctx.ops.reject([self.detail.job.id], reason)
+
+    @Slot(dict, frozenset)
+    def _on_apply_requested(self, script: dict, redo: frozenset) -> None:
+        if self.detail is not None:
+            self.ctx.ops.edit_script(self.detail.job.id, script, redo)

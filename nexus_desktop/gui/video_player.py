@@ -1,0 +1,251 @@
+"""A job's videos, one format at a time, with the thumbnail as a poster and its narration.
+
+``QMediaPlayer`` plays into a ``QVideoWidget``; frames can be watched through
+``video_sink()``. Nothing touches the audio devices until the creator presses
+play, and without a sound output the video plays silently.
+
+Signals:
+    duration_known(int): the loaded video's length, in milliseconds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, QUrl, Signal, Slot
+from PySide6.QtGui import QPixmap, QResizeEvent
+from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer, QVideoSink
+from PySide6.QtMultimediaWidgets import QVideoWidget
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from . import icons
+from .formatting import duration
+
+FORMATS = ("16x9", "9x16", "1x1")
+LABELS = {"16x9": "16:9", "9x16": "9:16", "1x1": "1:1"}
+
+
+def _sound_output() -> QAudioOutput | None:
+    return QAudioOutput() if QMediaDevices.audioOutputs() else None
+
+
+class VideoPlayer(QWidget):
+    duration_known = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._videos: dict[str, Path] = {}
+        self._thumbs: dict[str, Path] = {}
+        self._narration: Path | None = None
+        self._format = "9x16"
+        self._poster_pixmap: QPixmap | None = None
+        self._sound_checked = False
+        self._audio: QAudioOutput | None = None
+        self._narration_player: QMediaPlayer | None = None
+
+        self.player = QMediaPlayer(self)
+        self.video = QVideoWidget()
+        self.video.setAspectRatioMode(Qt.AspectRatioMode.KeepAspectRatio)
+        self.player.setVideoOutput(self.video)
+        self.player.durationChanged.connect(self._on_duration_changed)
+        self.player.positionChanged.connect(self._on_position_changed)
+        self.player.playbackStateChanged.connect(self._on_playback_changed)
+        self.player.mediaStatusChanged.connect(self._on_media_status)
+
+        self.poster = QLabel(objectName="Poster", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.poster.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        # Poster and video share one place and take turns by visibility (a stacked
+        # widget would raise() the video's native window, which some platforms refuse).
+        self.screen = QWidget(objectName="PlayerFrame")
+        self.screen.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.screen.setMinimumHeight(260)
+        place = QGridLayout(self.screen)
+        place.setContentsMargins(0, 0, 0, 0)
+        place.addWidget(self.poster, 0, 0)
+        place.addWidget(self.video, 0, 0)
+        self.video.hide()
+
+        self.play_button = QToolButton(toolTip="Play (Space)")
+        self.play_button.setIcon(icons.icon("play"))
+        self.play_button.clicked.connect(self.toggle_play)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.sliderMoved.connect(self.player.setPosition)
+        self.time = QLabel("0:00 / 0:00", objectName="TimeLabel")
+        self.format_buttons = QButtonGroup(self)
+        self.format_buttons.setExclusive(True)
+        formats = QHBoxLayout()
+        formats.setSpacing(4)
+        for name in FORMATS:
+            button = QToolButton(text=LABELS[name], checkable=True, objectName="FormatButton")
+            button.setToolTip(f"Show the {LABELS[name]} video")
+            button.clicked.connect(lambda _=False, n=name: self.set_format(n))
+            self.format_buttons.addButton(button)
+            formats.addWidget(button)
+        self.narration_button = QToolButton(text="Narration", checkable=True)
+        self.narration_button.setIcon(icons.icon("voice"))
+        self.narration_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.narration_button.setToolTip("Play the narration alone")
+        self.narration_button.toggled.connect(self._on_narration_toggled)
+
+        controls = QHBoxLayout()
+        controls.setContentsMargins(0, 0, 0, 0)
+        controls.addWidget(self.play_button)
+        controls.addWidget(self.slider, 1)
+        controls.addWidget(self.time)
+        under = QHBoxLayout()
+        under.setContentsMargins(0, 0, 0, 0)
+        under.addLayout(formats)
+        under.addStretch()
+        under.addWidget(self.narration_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.screen, 1)
+        layout.addLayout(controls)
+        layout.addLayout(under)
+        self.clear()
+
+    # -- what to show ------------------------------------------------------------------------------
+
+    def load(self, videos: dict[str, Path], thumbnails: dict[str, Path], narration: Path | None) -> None:
+        self._videos = {k: v for k, v in videos.items() if v.exists()}
+        self._thumbs = {k: v for k, v in thumbnails.items() if v.exists()}
+        self._narration = narration if narration and narration.exists() else None
+        self.narration_button.setEnabled(self._narration is not None)
+        for button in self.format_buttons.buttons():
+            name = next(n for n, label in LABELS.items() if label == button.text())
+            button.setEnabled(name in self._videos or name in self._thumbs)
+        available = [f for f in FORMATS if f in self._videos] or [f for f in FORMATS if f in self._thumbs]
+        self.set_format(self._format if self._format in available or not available else available[0])
+
+    def clear(self) -> None:
+        self.load({}, {}, None)
+
+    def set_format(self, name: str) -> None:
+        self._format = name
+        for button in self.format_buttons.buttons():
+            button.setChecked(button.text() == LABELS[name])
+        self.player.stop()
+        video = self._videos.get(name)
+        self.player.setSource(QUrl.fromLocalFile(str(video)) if video else QUrl())
+        self.play_button.setEnabled(video is not None)
+        self.slider.setEnabled(video is not None)
+        self._show_poster()
+
+    @property
+    def format(self) -> str:
+        return self._format
+
+    @property
+    def duration_ms(self) -> int:
+        return self.player.duration()
+
+    def video_sink(self) -> QVideoSink:
+        return self.video.videoSink()
+
+    # -- playing ---------------------------------------------------------------------------------------
+
+    @Slot()
+    def toggle_play(self) -> None:
+        if self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
+            self.player.pause()
+            return
+        self._attach_sound()
+        self.narration_button.setChecked(False)
+        self._show_video(True)
+        self.player.play()
+
+    def stop(self) -> None:
+        self.player.stop()
+        if self._narration_player is not None:
+            self._narration_player.stop()
+
+    def _attach_sound(self) -> None:
+        if not self._sound_checked:
+            self._sound_checked = True
+            self._audio = _sound_output()
+            if self._audio is not None:
+                self._audio.setParent(self)
+                self.player.setAudioOutput(self._audio)
+
+    @Slot(bool)
+    def _on_narration_toggled(self, on: bool) -> None:
+        if not on:
+            if self._narration_player is not None:
+                self._narration_player.stop()
+            return
+        if self._narration_player is None:
+            self._narration_player = QMediaPlayer(self)
+            output = _sound_output()
+            if output is None:
+                self.narration_button.setChecked(False)
+                self.narration_button.setToolTip("There is no sound output on this computer")
+                return
+            output.setParent(self._narration_player)
+            self._narration_player.setAudioOutput(output)
+            self._narration_player.mediaStatusChanged.connect(
+                lambda status: self.narration_button.setChecked(False) if status == QMediaPlayer.MediaStatus.EndOfMedia else None)
+        self.player.pause()
+        self._narration_player.setSource(QUrl.fromLocalFile(str(self._narration)))
+        self._narration_player.play()
+
+    # -- keeping the controls in step ------------------------------------------------------------------
+
+    @Slot("qint64")
+    def _on_duration_changed(self, ms: int) -> None:
+        self.slider.setRange(0, ms)
+        self._on_position_changed(self.player.position())
+        if ms > 0:
+            self.duration_known.emit(ms)
+
+    @Slot("qint64")
+    def _on_position_changed(self, ms: int) -> None:
+        if not self.slider.isSliderDown():
+            self.slider.setValue(ms)
+        self.time.setText(f"{duration(ms)} / {duration(self.player.duration())}")
+
+    @Slot(QMediaPlayer.PlaybackState)
+    def _on_playback_changed(self, state: QMediaPlayer.PlaybackState) -> None:
+        playing = state == QMediaPlayer.PlaybackState.PlayingState
+        self.play_button.setIcon(icons.icon("media-pause" if playing else "play"))
+        self.play_button.setToolTip("Pause (Space)" if playing else "Play (Space)")
+
+    @Slot(QMediaPlayer.MediaStatus)
+    def _on_media_status(self, status: QMediaPlayer.MediaStatus) -> None:
+        if status == QMediaPlayer.MediaStatus.EndOfMedia:
+            self._show_poster()
+
+    def _show_poster(self) -> None:
+        thumb = self._thumbs.get(self._format)
+        self._poster_pixmap = QPixmap(str(thumb)) if thumb else None
+        if self._poster_pixmap is None or self._poster_pixmap.isNull():
+            self._poster_pixmap = None
+            self.poster.setPixmap(QPixmap())
+            self.poster.setText("No video yet" if not self._videos else "Press play to watch")
+        self._scale_poster()
+        self._show_video(False)
+
+    def _show_video(self, on: bool) -> None:
+        self.poster.setVisible(not on)
+        self.video.setVisible(on)
+
+    def _scale_poster(self) -> None:
+        if self._poster_pixmap is None:
+            return
+        size = self.screen.size() - QSize(8, 8)
+        self.poster.setPixmap(self._poster_pixmap.scaled(size, Qt.AspectRatioMode.KeepAspectRatio,
+                                                         Qt.TransformationMode.SmoothTransformation))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._scale_poster()
