@@ -6,11 +6,13 @@
 - ``fake_stages``: replaces the production stages with quick ones that report
   progress, honour cancel and fail on request, so runner tests take milliseconds.
 - ``rendered_job``: a job waiting for review with a real 9:16 video, narration
-  and thumbnails, made with the bundled ffmpeg.
+  and thumbnails, made with the bundled ffmpeg (once per session, then copied).
+- ``screenshot``: saves a widget's picture under the test's folder.
 """
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import threading
 import time
@@ -37,6 +39,18 @@ from nexus_desktop.store.items import NewItem
 from nexus_desktop.store.models import Item, Job
 
 SOURCE_TITLE = "Tech Digest Weekly"
+
+
+def screenshot(widget, tmp_path: Path, name: str) -> Path:
+    """Save what the widget shows to ``<tmp>/screenshots/<name>.png`` for a reviewer."""
+    from PySide6.QtTest import QTest
+
+    folder = tmp_path / "screenshots"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{name}.png"
+    QTest.qWait(100)  # let layouts settle around what was just added
+    assert widget.grab().save(str(path))
+    return path
 
 
 @pytest.fixture
@@ -79,15 +93,22 @@ def bulk_insert_jobs(store: Store, n: int, *, sources: tuple[str, ...] = (SOURCE
          "summary": "", "content": "", "author": "", "created_at": start}
         for i in range(1, n + 1)
     ]
-    statuses = ["queued", "awaiting_review", "approved", "failed"]
-    jobs = [
-        {"id": i, "item_id": i, "title": f"Story number {i}", "source_title": sources[i % len(sources)],
-         "status": statuses[i % len(statuses)], "stage": "analyze" if i % 4 in (0, 3) else "review",
-         "done": ["harvest"], "results": {}, "errors": {}, "error": "feed returned 404" if i % 4 == 3 else None,
-         "progress": 0, "progress_message": "", "attempts": 0,
-         "created_at": start + timedelta(minutes=i), "updated_at": start + timedelta(minutes=i)}
-        for i in range(1, n + 1)
+    # A realistic mix: new, waiting for review, approved, failed while narrating.
+    kinds = [
+        ("queued", "analyze", ["harvest"], None),
+        ("awaiting_review", "review", ["harvest", "analyze", "narrate", "visualize", "render"], None),
+        ("approved", "schedule", ["harvest", "analyze", "narrate", "visualize", "render", "review"], None),
+        ("failed", "narrate", ["harvest", "analyze"], "the voice model is missing — reinstall the app"),
     ]
+    jobs = []
+    for i in range(1, n + 1):
+        status, stage, done, error = kinds[i % len(kinds)]
+        jobs.append({
+            "id": i, "item_id": i, "title": f"Story number {i}", "source_title": sources[i % len(sources)],
+            "status": status, "stage": stage, "done": done, "results": {}, "errors": {}, "error": error,
+            "progress": 0, "progress_message": "", "attempts": 0,
+            "created_at": start + timedelta(minutes=i), "updated_at": start + timedelta(minutes=i),
+        })
     with store.db.write() as session:
         session.execute(insert(Item), items)
         session.execute(insert(Job), jobs)
@@ -201,11 +222,18 @@ def finish_stages(ws: Workspace, job_id: int, results: dict[Stage, dict], assets
         ws.store.jobs.record_success(job_id, stage, results[stage], (assets or {}).get(stage, ()), "tests")
 
 
+@pytest.fixture(scope="session")
+def media_template(tmp_path_factory) -> tuple[Path, tuple[dict, dict, dict]]:
+    folder = tmp_path_factory.mktemp("media")
+    return folder, make_media(folder)
+
+
 @pytest.fixture
-def rendered_job(ws: Workspace, add_jobs) -> int:
+def rendered_job(ws: Workspace, add_jobs, media_template) -> int:
     (job_id,) = add_jobs(1, ["Solid-state batteries reach a second pilot line"])
     job_dir = ws.paths.job_dir(job_id)
-    narrate, visualize, render = make_media(job_dir)
+    template, (narrate, visualize, render) = media_template
+    shutil.copytree(template, job_dir, dirs_exist_ok=True)
     rel = job_dir.relative_to(ws.paths.data).as_posix()
     videos = tuple(
         AssetRecord("video", f"{rel}/{v['path']}", format=name, duration=v["duration"])
