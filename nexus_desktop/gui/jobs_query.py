@@ -1,6 +1,6 @@
 """The queries behind the jobs table: newest first, a page at a time.
 
-Pages are cut by job id (``id < oldest shown``), not by offset into a moving
+Pages are cut by job id (``id < oldest shown``), not by an offset into a moving
 list, so jobs that arrive, change status or go away while the creator scrolls
 never shift a page: nothing is shown twice and nothing is skipped. New jobs
 are those above the newest id shown.
@@ -40,11 +40,16 @@ def _within(where: JobFilter, *, below: int | None = None, above: int | None = N
 
 
 def older_page(store: Store, where: JobFilter, below: int | None, size: int) -> list[JobView]:
-    """The ``size`` newest jobs older than job ``below`` (or the newest of all), newest first."""
-    bounded = _within(where, below=below)
-    older = store.jobs.count(bounded)
-    views = store.jobs.list(bounded, offset=max(0, older - size), limit=min(size, older))
-    views.reverse()
+    """The ``size`` newest jobs older than job ``below`` (or the newest of all), newest first.
+
+    The ids come from the primary key's index, newest first, then the rows by id:
+    neither query counts or skips rows, so the last page costs what the first does.
+    """
+    with store.db.read() as session:
+        query = _within(where, below=below).apply(select(Job.id)).order_by(Job.id.desc()).limit(size)
+        ids = list(session.scalars(query))
+    views = get_many(store, ids)
+    views.sort(key=lambda v: v.id, reverse=True)
     return views
 
 

@@ -1,0 +1,108 @@
+"""The jobs table's model with 100,000 jobs: one page at a time, and rows refreshed, not reloaded."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtWidgets import QTableView
+
+from nexus_desktop.domain import jobs as job_states
+from nexus_desktop.domain.jobs import JobStatus
+from nexus_desktop.gui.jobs_model import STATUS, JobsModel, JobsProxy
+from nexus_desktop.runtime.events import JobsChanged
+from nexus_desktop.store.jobs import JobFilter
+from tests.test_gui_fixtures import add_jobs, bulk_insert_jobs, bulk_jobs, ws  # noqa: F401  (fixtures)
+
+MANY = 100_000
+
+
+@pytest.fixture(scope="module")
+def many_jobs_store(tmp_path_factory):
+    """One store of 100,000 jobs for the module's read-only tests (it takes a few seconds to fill)."""
+    from nexus_desktop.store import Store
+    from nexus_desktop.store.database import sqlite_url
+
+    store = Store.open(sqlite_url(tmp_path_factory.mktemp("many") / "nexus.sqlite3"))
+    bulk_insert_jobs(store, MANY)
+    yield store
+    store.close()
+
+
+def ids(model: JobsModel) -> list[int]:
+    return [model.job_at(row).id for row in range(model.rowCount())]
+
+
+def test_a_hundred_thousand_jobs_open_one_page_at_a_time(qtbot, many_jobs_store):
+    started = time.perf_counter()
+    model = JobsModel(many_jobs_store, page_size=500)
+    model.reload()
+    opened = time.perf_counter() - started
+    assert model.rowCount() == 500 and opened < 1.0
+    assert ids(model)[:3] == [MANY, MANY - 1, MANY - 2]  # newest first
+    assert model.canFetchMore()
+    model.fetchMore()
+    assert ids(model) == list(range(MANY, MANY - 1000, -1))
+
+
+def test_scrolling_to_the_end_of_the_table_fetches_pages_as_needed(qtbot, many_jobs_store):
+    model = JobsModel(many_jobs_store, page_size=500)
+    model.reload()
+    proxy = JobsProxy()
+    proxy.setSourceModel(model)
+    table = QTableView()
+    qtbot.addWidget(table)
+    table.setModel(proxy)
+    table.resize(800, 600)
+    table.show()
+    slowest = 0.0
+    for _ in range(10):
+        started = time.perf_counter()
+        table.scrollToBottom()
+        qtbot.wait(1)
+        slowest = max(slowest, time.perf_counter() - started)
+    assert 500 < model.rowCount() <= 500 * 11
+    assert slowest < 0.25  # each page arrives without a noticeable stall
+
+
+def test_filters_are_applied_by_the_database(qtbot, many_jobs_store):
+    model = JobsModel(many_jobs_store, page_size=500)
+    model.set_filter(JobFilter(statuses=(JobStatus.FAILED.value,)))
+    assert model.rowCount() == 500
+    assert {model.job_at(r).status for r in range(model.rowCount())} == {JobStatus.FAILED}
+    text = model.index(0, STATUS).data()
+    assert text == "Failed: the voice model is missing — reinstall the app"
+    model.set_filter(JobFilter(search="Story number 99999"))
+    assert ids(model) == [99999]
+
+
+def test_the_model_keeps_its_contract(qtmodeltester, ws, bulk_jobs):  # noqa: F811
+    bulk_jobs(1200)
+    model = JobsModel(ws.store, page_size=500)
+    model.reload()
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_rows_are_refreshed_from_what_changed_not_reloaded(qtbot, ws, bulk_jobs, add_jobs):  # noqa: F811
+    bulk_jobs(2000)
+    model = JobsModel(ws.store, page_size=500)
+    model.reload()
+    resets = []
+    model.modelReset.connect(lambda: resets.append(1))
+    queued = next(model.job_at(r) for r in range(model.rowCount()) if model.job_at(r).status is JobStatus.QUEUED)
+    ws.store.jobs.transition(queued.id, job_states.cancel)
+    with qtbot.waitSignal(model.dataChanged):
+        model.on_jobs_changed(JobsChanged((queued.id,)))
+    assert model.index(model.row_of(queued.id), STATUS).data() == "Cancelled"
+
+    (new,) = add_jobs(1, ["A job from the next harvest"])
+    with qtbot.waitSignal(model.rowsInserted):
+        model.on_jobs_changed(JobsChanged(added=True))
+    assert model.job_at(0).id == new
+
+    gone = model.job_at(3).id
+    ws.store.jobs.delete([gone])
+    with qtbot.waitSignal(model.rowsRemoved):
+        model.on_jobs_changed(JobsChanged(removed=(gone,)))
+    assert model.row_of(gone) is None and model.rowCount() == 500
+    assert resets == []
