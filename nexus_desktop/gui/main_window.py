@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from ..settings import Settings
 from . import dialogs, icons, theme
 from .app_context import AppContext
+from .calendar_view import CalendarView
 from .drops import addresses
 from .feeds_view import FeedsView
 from .jobs_view import JobsView
@@ -58,6 +59,7 @@ class ViewSpec:
 VIEWS: list[ViewSpec] = [
     ViewSpec("Jobs", "jobs", JobsView),
     ViewSpec("Feeds", "feed", FeedsView),
+    ViewSpec("Calendar", "calendar", CalendarView),
 ]
 
 
