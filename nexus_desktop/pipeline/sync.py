@@ -135,9 +135,12 @@ def upload_assets(ws: Workspace, assets: Sequence[AssetView], storage: Storage, 
     others go on; a problem with the bucket or the connection marks the asset
     failed and stops the sync by raising it.
     """
-    todo = [a for a in assets if verify or not (a.sync_status == SYNCED and a.remote_key == storage.key_for(a.path))]
+    todo, done = [], []
+    for asset in assets:
+        there = asset.sync_status == SYNCED and asset.remote_key == storage.key_for(asset.path)
+        (done if there and not verify else todo).append(asset)
     tally = _Tally(assets[0].job_id if assets else 0, sum(a.size or 0 for a in todo), len(todo), progress)
-    tally.skipped.extend(a.path for a in assets if a not in todo)
+    tally.skipped.extend(a.path for a in done)
     if todo:
         storage.check()
     _each(todo, lambda asset: _upload_one(ws, asset, storage, tally), cancel)
