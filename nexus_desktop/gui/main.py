@@ -12,7 +12,7 @@ from ..bootstrap import open_workspace
 from ..domain.errors import NexusError
 from ..pipeline.flow import Workspace
 from ..runtime.runner import Runner
-from . import icons, qt_messages, theme
+from . import icons, qt_messages, theme, welcome
 from .app_context import AppContext
 from .crash_dialog import CrashReporter
 from .operations import Operations
@@ -57,6 +57,7 @@ def run_gui(args: argparse.Namespace) -> int:
     try:
         window = open_window(ws)
         window.show()
+        welcome.show_if_first_run(window.ctx, window)
         return app.exec()
     finally:
         reporter.uninstall()
