@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from nexus_desktop.domain.content import FORMATS, SafeArea, VideoFormat, WordTiming
@@ -63,28 +64,39 @@ def test_srt_and_vtt_text():
 def test_portrait_layout_keeps_clear_of_the_bottom_fifth_and_the_button_column():
     fmt = FORMATS["9x16"]
     layout = cap.layout_for(fmt)
-    assert layout.margin_bottom - layout.box_padding >= 0.22 * fmt.height
-    assert layout.margin_right - layout.box_padding >= 0.16 * fmt.width
-    assert layout.margin_left - layout.box_padding >= 0.06 * fmt.width
-    assert layout.max_width + layout.margin_left + layout.margin_right == fmt.width
+    assert layout.y + layout.height <= 0.78 * fmt.height
+    assert layout.x + layout.width <= 0.84 * fmt.width
+    assert layout.x >= 0.06 * fmt.width
+    assert layout.height >= 2 * layout.font_size * 1.2, "room for two lines"
+    assert layout.margin > layout.box_padding, "the box stays inside the strip"
     assert layout.max_chars == 32 and cap.layout_for(FORMATS["16x9"]).max_chars == 42
 
 
-def test_ass_places_the_style_in_the_safe_area_and_highlights_each_word():
+def test_ass_is_sized_to_the_strip_timed_in_frames_and_highlights_each_word():
     fmt = VideoFormat("custom", 640, 360, SafeArea(0.05, 0.1, 0.05, 0.05))
     layout = cap.layout_for(fmt)
     style = cap.CaptionStyle("DejaVu Sans", True, "#F5F7FA", "#FFB020", "#0E1420")
     cues = cap.build_cues(timed("Say {this} and \\that."), 3.0, by_chars(40))
-    text = cap.ass_text(cues, fmt, layout, style)
-    assert "PlayResX: 640\nPlayResY: 360" in text
+    text = cap.ass_text(cues, layout, style, 30)
+    assert f"PlayResX: {layout.width}\nPlayResY: {layout.height}" in text
     style_line = next(line for line in text.splitlines() if line.startswith("Style: Caption,"))
     fields = style_line.split(",")
     assert fields[1] == "DejaVu Sans" and fields[3] == "&H00FAF7F5" and fields[4] == "&H0020B0FF"
-    assert fields[-4:] == [str(layout.margin_left), str(layout.margin_right), str(layout.margin_bottom), "1"]
+    assert fields[-4:] == [str(layout.margin)] * 3 + ["1"]
     events = [line for line in text.splitlines() if line.startswith("Dialogue:")]
     assert len(events) == 4  # one per word
     assert all(r"{\1c&H20B0FF&}" in e for e in events)
     assert "(this)" in text and "/that." in text and "{this}" not in text
+    # the second word lights up on frame ceil(0.3 * 30) = 9, i.e. 0.30 s; the event starts just before it
+    assert events[1].split(",")[1] == "0:00:00.29"
+
+
+def test_caption_changes_are_the_frames_where_a_word_lights_up_or_a_cue_ends():
+    cues = cap.build_cues(timed("one two. three"), 5.0, by_chars(40))
+    frames = cap.change_frames(cues, 30)
+    assert frames[0] == 0 and frames == sorted(set(frames))
+    assert 9 in frames  # "two" at 0.3 s
+    assert math.ceil(cues[0].end * 30) in frames  # the first frame after the cue
 
 
 def test_timeline_is_whole_frames_and_drops_empty_scenes():

@@ -10,6 +10,7 @@ brand's colours, with the word being spoken in the accent colour.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,27 +41,42 @@ class Cue:
 
 @dataclass(frozen=True)
 class CaptionLayout:
-    """Where and how large captions are in one format, in that format's pixels."""
+    """Where captions go in one format, in that format's pixels.
+
+    Captions are drawn on a strip (x, y, width, height) that lies inside the safe
+    area, just above its bottom edge; margins are inside the strip.
+    """
 
     font_size: int
     max_chars: int
-    max_width: int  # the widest a line may be
-    margin_left: int
-    margin_right: int
-    margin_bottom: int
     box_padding: int
+    x: int
+    y: int
+    width: int
+    height: int
+    margin: int  # from the strip's left, right and bottom edges to the text
+
+    @property
+    def max_width(self) -> int:
+        """The widest a line of text may be."""
+        return self.width - 2 * self.margin
 
 
 def layout_for(fmt: VideoFormat) -> CaptionLayout:
     safe = fmt.safe
     font_size = round(min(fmt.height * 0.05, fmt.width * 0.055))
     padding = max(4, round(font_size * 0.25))
-    gap = round(min(fmt.width, fmt.height) * 0.02)  # air between the box and the safe-area edge
-    left = round(fmt.width * safe.left) + gap + padding
-    right = round(fmt.width * safe.right) + gap + padding
-    bottom = round(fmt.height * safe.bottom) + gap + padding
+    margin = round(min(fmt.width, fmt.height) * 0.02) + padding  # air between the box and the safe-area edge
+    left = _even(fmt.width * safe.left, math.ceil)
+    right = _even(fmt.width * (1 - safe.right), math.floor)
+    bottom = _even(fmt.height * (1 - safe.bottom), math.floor)
+    height = _even(MAX_LINES * font_size * 1.3 + padding + margin + font_size * 0.5, math.ceil)
     max_chars = 42 if fmt.aspect >= 1.25 else 32 if fmt.aspect < 0.8 else 36
-    return CaptionLayout(font_size, max_chars, fmt.width - left - right, left, right, bottom, padding)
+    return CaptionLayout(font_size, max_chars, padding, left, bottom - height, right - left, height, margin)
+
+
+def _even(value: float, rounding: Callable[[float], int]) -> int:
+    return int(rounding(value / 2) * 2)
 
 
 def build_cues(words: Sequence[WordTiming], duration: float, fits: Callable[[str], bool], *,
@@ -137,14 +153,15 @@ class CaptionStyle:
     box_opacity: float = 0.72
 
 
-def ass_text(cues: Sequence[Cue], fmt: VideoFormat, layout: CaptionLayout, style: CaptionStyle) -> str:
-    """An ASS script for libass: one event per spoken word, that word highlighted."""
+def ass_text(cues: Sequence[Cue], layout: CaptionLayout, style: CaptionStyle, fps: int) -> str:
+    """An ASS script for libass, sized to the caption strip: one event per spoken
+    word, that word highlighted, timed in whole frames."""
     box = _ass_color(style.box_color, style.box_opacity)
     header = "\n".join([
         "[Script Info]",
         "ScriptType: v4.00+",
-        f"PlayResX: {fmt.width}",
-        f"PlayResY: {fmt.height}",
+        f"PlayResX: {layout.width}",
+        f"PlayResY: {layout.height}",
         "WrapStyle: 2",  # lines are broken here, never by the renderer
         "ScaledBorderAndShadow: yes",
         "YCbCr Matrix: None",
@@ -156,7 +173,7 @@ def ass_text(cues: Sequence[Cue], fmt: VideoFormat, layout: CaptionLayout, style
         # BorderStyle 4 (libass) draws one box in BackColour behind the whole event, Outline pixels around it.
         f"Style: Caption,{style.font_family},{layout.font_size},{_ass_color(style.text_color)},"
         f"{_ass_color(style.highlight_color)},{box},{box},{-1 if style.bold else 0},0,0,0,100,100,0,0,4,"
-        f"{layout.box_padding},0,2,{layout.margin_left},{layout.margin_right},{layout.margin_bottom},1",
+        f"{layout.box_padding},0,2,{layout.margin},{layout.margin},{layout.margin},1",
         "",
         "[Events]",
         "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
@@ -164,15 +181,13 @@ def ass_text(cues: Sequence[Cue], fmt: VideoFormat, layout: CaptionLayout, style
     highlight = _ass_color(style.highlight_color)
     events = []
     for cue in cues:
-        words = cue.words
-        for i, word in enumerate(words):
-            start = cue.start if i == 0 else max(word.start, cue.start)
-            end = cue.end if i == len(words) - 1 else min(words[i + 1].start, cue.end)
-            if end - start < 0.01:
+        for word, (start, end) in zip(cue.words, _word_spans(cue)):
+            first, stop = _frame(start, fps), _frame(end, fps)
+            if stop <= first:
                 continue
             text = r"\N".join(" ".join(_ass_word(w, highlight if w is word else None) for w in line)
                               for line in cue.lines)
-            events.append(f"Dialogue: 0,{_ass_clock(start)},{_ass_clock(end)},Caption,,0,0,0,,{text}")
+            events.append(f"Dialogue: 0,{_ass_clock(first, fps)},{_ass_clock(stop, fps)},Caption,,0,0,0,,{text}")
     return header + "\n" + "\n".join(events) + "\n"
 
 
@@ -193,12 +208,40 @@ def _ass_color(hex_rgb: str, opacity: float = 1.0) -> str:
     return f"&H{alpha:02X}{rgb[4:6]}{rgb[2:4]}{rgb[0:2]}".upper()
 
 
-def _ass_clock(seconds: float) -> str:
-    centis = max(0, round(seconds * 100))
+def _ass_clock(frame: int, fps: int) -> str:
+    # ASS counts centiseconds and libass shows an event while start <= now < end;
+    # half a centisecond before the frame's time keeps float rounding from moving it a frame.
+    centis = max(0, math.floor(frame * 100 / fps - 0.5))
     hours, centis = divmod(centis, 360_000)
     minutes, centis = divmod(centis, 6000)
     secs, centis = divmod(centis, 100)
     return f"{hours}:{minutes:02d}:{secs:02d}.{centis:02d}"
+
+
+def change_frames(cues: Sequence[Cue], fps: int) -> list[int]:
+    """The frames on which the burned-in captions change (a cue starts or ends,
+    the next word lights up), starting with frame 0."""
+    frames = {0}
+    for cue in cues:
+        for start, end in _word_spans(cue):
+            frames.update((_frame(start, fps), _frame(end, fps)))
+    return sorted(frames)
+
+
+def _frame(seconds: float, fps: int) -> int:
+    """The first frame shown at or after ``seconds``."""
+    return math.ceil(seconds * fps - 1e-6)
+
+
+def _word_spans(cue: Cue) -> list[tuple[float, float]]:
+    """When each word of the cue is the highlighted one."""
+    words = cue.words
+    spans = []
+    for i, word in enumerate(words):
+        start = cue.start if i == 0 else max(word.start, cue.start)
+        end = cue.end if i == len(words) - 1 else min(words[i + 1].start, cue.end)
+        spans.append((start, end))
+    return spans
 
 
 def write_text(path: Path, text: str) -> Path:

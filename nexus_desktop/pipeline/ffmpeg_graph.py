@@ -31,6 +31,7 @@ MOTION = 0.06
 # Right, up, left, down: consecutive scenes drift different ways.
 DRIFTS: tuple[tuple[int, int], ...] = ((1, 0), (0, -1), (-1, 0), (0, 1))
 FADE_SECONDS = 0.5
+_TERMS_PER_GROUP = 50
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9._/-]+$")
 
 
@@ -100,9 +101,23 @@ class Graph:
         return ";\n".join(self.filters)
 
 
+@dataclass(frozen=True)
+class Captions:
+    """Burned-in captions: an ASS script that libass draws onto a transparent
+    strip (x, y, width, height) only on the frames where the captions change;
+    the strip is laid over every frame."""
+
+    ass: str
+    changes: tuple[int, ...]
+    x: int
+    y: int
+    width: int
+    height: int
+    fontsdir: str | None = None
+
+
 def video_graph(width: int, height: int, backgrounds: str, layers: Sequence[Layer], timeline: Timeline, *,
-                captions: str | None = None, fontsdir: str | None = None,
-                first_input: int = 0, tag: str = "") -> Graph:
+                captions: Captions | None = None, first_input: int = 0, tag: str = "") -> Graph:
     """The graph for one format.
 
     ``backgrounds`` and each layer's path are image-sequence patterns
@@ -144,12 +159,30 @@ def video_graph(width: int, height: int, backgrounds: str, layers: Sequence[Laye
     for n, tail in enumerate(tails):
         graph.filters.append(f"[{current}][{tail}]overlay=eof_action=pass:format=yuv420[{tag}x{n}]")
         current = f"{tag}x{n}"
-    chain = f"[{current}]"
     if captions:
-        chain += f"ass=filename={_safe(captions)}" + (f":fontsdir={_safe(fontsdir)}," if fontsdir else ",")
+        current = _captioned(graph, current, captions, timeline, tag)
     graph.output = f"{tag}v"
-    graph.filters.append(f"{chain}format=yuv420p[{graph.output}]")
+    graph.filters.append(f"[{current}]format=yuv420p[{graph.output}]")
     return graph
+
+
+def _captioned(graph: Graph, current: str, captions: Captions, timeline: Timeline, tag: str) -> str:
+    # libass draws on a small strip and only when the captions change: drawing on
+    # every full frame cost more than a third of the x264 encode.
+    changes = _any_of([f"eq(n,{frame})" for frame in captions.changes])
+    fonts = f":fontsdir={_safe(captions.fontsdir)}" if captions.fontsdir else ""
+    graph.filters.append(
+        f"color=c=black@0:s={captions.width}x{captions.height}:r={timeline.fps}:d={timeline.total / timeline.fps},"
+        f"format=rgba,select='{changes}',ass=filename={_safe(captions.ass)}{fonts}:alpha=1,format=yuva420p[{tag}cap]")
+    graph.filters.append(f"[{current}][{tag}cap]overlay=x={captions.x}:y={captions.y}:format=yuv420[{tag}captioned]")
+    return f"{tag}captioned"
+
+
+def _any_of(terms: list[str]) -> str:
+    """A sum of terms, nested in groups: ffmpeg's expression parser refuses a flat sum of 100 or more."""
+    while len(terms) > _TERMS_PER_GROUP:
+        terms = [f"({'+'.join(terms[i:i + _TERMS_PER_GROUP])})" for i in range(0, len(terms), _TERMS_PER_GROUP)]
+    return "+".join(terms)
 
 
 def _sequence(graph: Graph, pattern: str, timeline: Timeline, copies: list[int], first_input: int, name: str,

@@ -35,7 +35,7 @@ from ..domain.errors import Cancelled, UserFixableError
 from ..providers.images.fonts import FontBook, FontFace
 from . import captions as cap
 from .context import AssetRecord, StageContext, StageOutput
-from .ffmpeg_graph import Layer, Timeline, audio_graph, plan_timeline, video_graph
+from .ffmpeg_graph import Captions, Graph, Layer, audio_graph, plan_timeline, video_graph
 from .formats import active_formats
 from .media_probe import ffmpeg_exe, probe
 
@@ -111,27 +111,14 @@ class _Job:
                       high: float) -> tuple[dict, list[AssetRecord]]:
         label = display_name(fmt)
         self.ctx.progress(low, f"Preparing {label}")
-        folder = self.work / fmt.name
-        folder.mkdir()
-        backgrounds, layers = _prepare_visuals(self.ctx.job_dir, visuals.get(fmt.name), fmt, folder,
-                                               len(self.script.scenes))
-        layout = cap.layout_for(fmt)
-        cues = cap.build_cues(self.font.words(self.narration), self.duration, self.font.fits(layout))
-        burn = self.ctx.settings.render.captions and bool(cues)
-        if burn:
-            cap.write_text(self.work / f"{fmt.name}.ass", cap.ass_text(cues, fmt, layout, self.font.style))
-        graph = video_graph(fmt.width, fmt.height, backgrounds, layers, self.timeline,
-                            captions=f"{fmt.name}.ass" if burn else None, fontsdir="fonts" if burn else None)
-        (self.work / f"{fmt.name}.graph").write_text(graph.text, encoding="utf-8")
+        graph, cues = self.prepare(fmt, visuals)
+        graph_file = self.work / f"{fmt.name}.graph"
+        graph_file.write_text(graph.text, encoding="utf-8")
         final = videos / f"{self.slug}-{fmt.name}.mp4"
         partial = final.with_name(f".{final.name}.partial")
-        render = self.ctx.settings.render
         args = [arg for spec in graph.inputs for arg in spec] + [
-            "-i", str(self.audio), "-/filter_complex", f"{fmt.name}.graph",
-            "-map", f"[{graph.output}]", "-map", f"{len(graph.inputs)}:a",
-            "-c:v", "libx264", "-preset", render.preset, "-crf", str(render.crf), "-pix_fmt", "yuv420p",
-            "-r", str(self.fps), "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709",
-            "-color_range", "tv", "-c:a", "copy", "-movflags", "+faststart", "-f", "mp4", str(partial)]
+            "-i", str(self.audio), "-/filter_complex", graph_file.name,
+            *self.output_args(graph.output, len(graph.inputs), partial)]
         phrase = f"Rendering {label}"
         self.ffmpeg.run(args, self.timeline.total / self.fps,
                         lambda share: self.ctx.progress(low + share * (high - low), f"{phrase} — {round(share * 100)}%"))
@@ -145,6 +132,31 @@ class _Job:
                    self.ctx.asset("captions", srt, format=fmt.name),
                    self.ctx.asset("captions", vtt, format=fmt.name)]
         return entry, records
+
+    def prepare(self, fmt: VideoFormat, visuals: dict, *, first_input: int = 0,
+                tag: str = "") -> tuple[Graph, list[cap.Cue]]:
+        """The format's inputs laid out in the work folder, its captions, and its graph."""
+        folder = self.work / fmt.name
+        folder.mkdir()
+        backgrounds, layers = _prepare_visuals(self.ctx.job_dir, visuals.get(fmt.name), fmt, folder,
+                                               len(self.script.scenes))
+        layout = cap.layout_for(fmt)
+        cues = cap.build_cues(self.font.words(self.narration), self.duration, self.font.fits(layout))
+        burn = None
+        if self.ctx.settings.render.captions and cues:
+            burn = Captions(f"{fmt.name}.ass", tuple(cap.change_frames(cues, self.fps)), layout.x, layout.y,
+                            layout.width, layout.height, "fonts")
+            cap.write_text(self.work / burn.ass, cap.ass_text(cues, layout, self.font.style, self.fps))
+        graph = video_graph(fmt.width, fmt.height, backgrounds, layers, self.timeline, captions=burn,
+                            first_input=first_input, tag=tag)
+        return graph, cues
+
+    def output_args(self, video_label: str, audio_input: int, target: Path) -> list[str]:
+        render = self.ctx.settings.render
+        return ["-map", f"[{video_label}]", "-map", f"{audio_input}:a",
+                "-c:v", "libx264", "-preset", render.preset, "-crf", str(render.crf), "-pix_fmt", "yuv420p",
+                "-r", str(self.fps), "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709",
+                "-color_range", "tv", "-c:a", "copy", "-movflags", "+faststart", "-f", "mp4", str(target)]
 
     def _check(self, video: Path, fmt: VideoFormat) -> float:
         info = probe(video)
