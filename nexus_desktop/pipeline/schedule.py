@@ -305,7 +305,8 @@ def time_on_day(ws: Workspace, post_id: int, day: date) -> datetime:
 
 
 def plan_all_approved(ws: Workspace, *, now: datetime | None = None) -> dict[int, datetime]:
-    """What ``schedule_all_approved`` would do, without doing it."""
+    """Where ``schedule_all_approved`` would place each post, without placing any (approved
+    jobs that have no posts yet do get their draft posts)."""
     ensure_posts(ws)
     zone, repo = local_zone(ws.settings), posts(ws)
     taken: dict[int, list[datetime]] = {}
