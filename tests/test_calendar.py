@@ -216,3 +216,13 @@ def test_the_view_runs_the_apps_publisher_and_stops_it_with_the_window(qtbot, sq
         view.deleteLater()
         qtbot.waitUntil(lambda: not scheduler.running, timeout=10_000)
         runner.shutdown()
+
+
+def test_a_post_that_needs_checking_can_be_marked_published_from_the_calendar(calendar):
+    from nexus_desktop.store.models import Post
+
+    (post_id,) = approve(calendar, [1], place=True)
+    with calendar.ws.store.db.write() as session:  # a crash left it unknowable
+        session.get(Post, post_id).status = "needs_check"
+    calendar.view.mark_published(post_id)
+    calendar.qtbot.waitUntil(lambda: calendar.post(post_id).status is PostStatus.PUBLISHED, timeout=5000)

@@ -371,7 +371,14 @@ class CalendarView(QWidget):
             menu.addAction("Next free time", lambda: self.suggest(post.id))
         if post.status.value in ("scheduled", "held", "failed"):
             menu.addAction("Remove its time", lambda: self.unschedule(post.id))
+        if post.status.value == "needs_check":
+            menu.addAction("It is on the platform: mark published", lambda: self.mark_published(post.id))
         menu.popup(where)
+
+    def mark_published(self, post_id: int) -> None:
+        """The creator checked a post that needed checking and found it published."""
+        self._store(lambda: scheduling.posts(self.ws).mark_published_by_hand(post_id, None, self.clock()),
+                    "Marking a post published", lambda view: self._changed([view.job_id], f"«{view.title}» marked published"))
 
     def _on_list_menu(self, point: QPoint) -> None:
         index = self.list.indexAt(point)
