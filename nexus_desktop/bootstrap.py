@@ -43,4 +43,21 @@ def open_workspace(data_dir: str | None = None, *, verbose: bool = False, consol
     setup_logging(paths, verbose=verbose, console=console)
     settings = load_settings(paths.settings_file)
     store = Store.for_settings(settings, paths)
-    return Workspace(store=store, settings=settings, paths=paths)
+    ws = Workspace(store=store, settings=settings, paths=paths)
+    if settings.sync.enabled:
+        _connect_sync(ws)
+    return ws
+
+
+def _connect_sync(ws: Workspace) -> None:
+    """With a bucket configured: fetch the files a stage needs that another machine
+    made, and (when auto-upload is on) upload what each finished job made."""
+    from .domain.errors import NexusError
+    from .pipeline import sync
+
+    try:
+        ws.before_stage = sync.before_stage_hook(ws)
+    except NexusError as exc:  # e.g. no keys yet: the app still opens, and says why sync is off
+        logging.getLogger(__name__).warning("sync is configured but cannot start: %s", exc)
+        return
+    ws.after_stage = lambda view: sync.auto_upload(ws, view)

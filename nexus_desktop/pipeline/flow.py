@@ -46,8 +46,12 @@ class Workspace:
     settings: Settings
     paths: AppPaths
     worker: str = ""
+    # How long a claim outlives a worker that stopped answering (its heartbeat renews it).
+    lease: float = LEASE_SECONDS
     # Called before a stage runs, e.g. to fetch assets this machine lacks from the bucket.
     before_stage: Callable[[int, Stage], None] | None = None
+    # Called after a stage's result is stored, e.g. to upload the files it made.
+    after_stage: Callable[[JobView], None] | None = None
 
     def __post_init__(self) -> None:
         self.worker = self.worker or this_worker()
@@ -56,15 +60,15 @@ class Workspace:
 class _Heartbeat(threading.Thread):
     """Keeps a claim alive while a long stage runs."""
 
-    def __init__(self, store: Store, job_id: int, worker: str) -> None:
+    def __init__(self, store: Store, job_id: int, worker: str, lease: float) -> None:
         super().__init__(daemon=True, name=f"heartbeat-{job_id}")
-        self.store, self.job_id, self.worker = store, job_id, worker
+        self.store, self.job_id, self.worker, self.lease = store, job_id, worker, lease
         self.stopped = threading.Event()
 
     def run(self) -> None:
-        while not self.stopped.wait(LEASE_SECONDS / 4):
+        while not self.stopped.wait(self.lease / 4):
             try:
-                if not self.store.jobs.heartbeat(self.job_id, self.worker, LEASE_SECONDS):
+                if not self.store.jobs.heartbeat(self.job_id, self.worker, self.lease):
                     return
             except Exception:
                 log.warning("could not extend the claim on job %s", self.job_id, exc_info=True)
@@ -92,6 +96,16 @@ def failure_reason(stage: Stage, exc: BaseException, log_file: str) -> str:
     return f"unexpected error while {stage.value.rstrip('e')}ing: {exc or type(exc).__name__} (details in {log_file})"
 
 
+def _after_stage(ws: Workspace, view: JobView) -> None:
+    """The stage is done and stored; a failing follow-up (an upload) must not undo that."""
+    if ws.after_stage is None:
+        return
+    try:
+        ws.after_stage(view)
+    except Exception as exc:
+        log.warning("job %s: after %s: %s", view.id, view.stage.value, exc, exc_info=not isinstance(exc, NexusError))
+
+
 def run_stage(
     ws: Workspace,
     job_id: int,
@@ -100,12 +114,12 @@ def run_stage(
     cancel: threading.Event | None = None,
 ) -> JobView | None:
     """Claim the job and run its next production stage; None if it was not runnable."""
-    claimed = ws.store.jobs.claim(job_id, worker=ws.worker, lease=LEASE_SECONDS)
+    claimed = ws.store.jobs.claim(job_id, worker=ws.worker, lease=ws.lease)
     if claimed is None:
         return None
     stage = claimed.stage
     cancel = cancel or threading.Event()
-    heartbeat = _Heartbeat(ws.store, job_id, ws.worker)
+    heartbeat = _Heartbeat(ws.store, job_id, ws.worker, ws.lease)
     heartbeat.start()
     try:
         if ws.before_stage is not None:
@@ -123,6 +137,7 @@ def run_stage(
         output = stage_function(stage)(ctx)
         view = ws.store.jobs.record_success(job_id, stage, output.results, output.assets, ws.worker)
         log.info("job %s: %s done", job_id, stage.value)
+        _after_stage(ws, view)
         return view
     except Cancelled:
         log.info("job %s: %s cancelled", job_id, stage.value)

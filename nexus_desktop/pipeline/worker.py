@@ -17,7 +17,6 @@ from collections.abc import Callable
 
 from ..domain.errors import NexusError
 from ..store.views import JobView
-from . import flow
 from .flow import Workspace, run_stage
 from .sync import before_stage_hook, open_storage, upload_job
 
@@ -44,7 +43,7 @@ def run_worker(
     outlives a silent worker.
     """
     if lease_seconds:
-        flow.LEASE_SECONDS = lease_seconds  # read by run_stage and its heartbeat at call time
+        ws.lease = lease_seconds
     if name:
         ws.worker = f"{name}:{os.getpid()}"
     storage = None
