@@ -20,7 +20,7 @@ from nexus_desktop.pipeline.flow import Workspace
 from nexus_desktop.settings import Settings
 from nexus_desktop.store import Store
 from nexus_desktop.store.items import NewItem
-from nexus_desktop.store.jobs import _apply
+from nexus_desktop.store.jobs import apply_state
 from nexus_desktop.store.models import Job
 
 ZONE = "Europe/Berlin"
@@ -110,7 +110,7 @@ def _record_all(store: Store, made: dict[int, dict]) -> None:
             state = job_states.created()
             for stage in PRODUCTION:
                 state = job_states.stage_succeeded(job_states.start(state), stage)
-            _apply(job, state)
+            apply_state(job, state)
             job.results = results
 
 

@@ -31,11 +31,11 @@ SEARCH_DAYS = 400
 
 
 def posts(ws: Workspace) -> PostRepo:
-    return PostRepo(ws.store.db)
+    return ws.store.posts
 
 
 def targets(ws: Workspace) -> TargetRepo:
-    return TargetRepo(ws.store.db)
+    return ws.store.targets
 
 
 def utcnow() -> datetime:

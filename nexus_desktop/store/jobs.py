@@ -40,18 +40,18 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _claim_is_dead(claimed_by: str | None) -> bool:
+def claim_is_dead(claimed_by: str | None) -> bool:
     if not claimed_by:
         return True
     host, _, pid = claimed_by.rpartition(":")
     return host == socket.gethostname() and pid.isdigit() and not _pid_alive(int(pid))
 
 
-def _state(job: Job) -> JobState:
+def job_state(job: Job) -> JobState:
     return JobState.from_names(job.status, job.done, job.error)
 
 
-def _apply(job: Job, state: JobState) -> None:
+def apply_state(job: Job, state: JobState) -> None:
     job.status = state.status.value
     job.stage = state.stage.value
     job.done = state.done_names()
@@ -59,8 +59,8 @@ def _apply(job: Job, state: JobState) -> None:
     job.updated_at = utcnow()
 
 
-def _view(job: Job) -> JobView:
-    state = _state(job)
+def job_view(job: Job) -> JobView:
+    state = job_state(job)
     return JobView(
         id=job.id,
         item_id=job.item_id,
@@ -116,7 +116,7 @@ class JobRepo:
             query = where.apply(select(Job)).order_by(Job.id).offset(offset)
             if limit is not None:
                 query = query.limit(limit)
-            return [_view(job) for job in session.scalars(query)]
+            return [job_view(job) for job in session.scalars(query)]
 
     def count(self, where: JobFilter = JobFilter()) -> int:
         with self.db.read() as session:
@@ -129,19 +129,19 @@ class JobRepo:
     def get(self, job_id: int) -> JobView | None:
         with self.db.read() as session:
             job = session.get(Job, job_id)
-            return _view(job) if job else None
+            return job_view(job) if job else None
 
     def get_many(self, job_ids: Iterable[int]) -> list[JobView]:
         ids = list(job_ids)
         with self.db.read() as session:
-            return [_view(j) for j in session.scalars(select(Job).where(Job.id.in_(ids)).order_by(Job.id))]
+            return [job_view(j) for j in session.scalars(select(Job).where(Job.id.in_(ids)).order_by(Job.id))]
 
     def detail(self, job_id: int) -> JobDetail | None:
         with self.db.read() as session:
             job = session.get(Job, job_id)
             if job is None:
                 return None
-            return JobDetail(_view(job), dict(job.results or {}), dict(job.errors or {}))
+            return JobDetail(job_view(job), dict(job.results or {}), dict(job.errors or {}))
 
     def results(self, job_id: int) -> dict[str, Any]:
         detail = self.detail(job_id)
@@ -193,12 +193,12 @@ class JobRepo:
             job = session.scalar(query.order_by(Job.id).limit(1).with_for_update(skip_locked=True))
             if job is None:
                 return None
-            _apply(job, job_states.start(_state(job)))
+            apply_state(job, job_states.start(job_state(job)))
             job.claimed_by = worker or this_worker()
             job.claim_expires_at = now + timedelta(seconds=lease)
             job.attempts += 1
             job.progress, job.progress_message = 0, f"Starting {job.stage}"
-            return _view(job)
+            return job_view(job)
 
     def heartbeat(self, job_id: int, worker: str, lease: float = 120.0) -> bool:
         """Extend a claim; False if the claim was lost."""
@@ -217,8 +217,8 @@ class JobRepo:
         with self.db.write() as session:
             for job in session.scalars(select(Job).where(Job.status == JobStatus.RUNNING.value).with_for_update()):
                 expired = job.claim_expires_at is None or job.claim_expires_at < now
-                if expired or _claim_is_dead(job.claimed_by):
-                    _apply(job, job_states.interrupted(_state(job)))
+                if expired or claim_is_dead(job.claimed_by):
+                    apply_state(job, job_states.interrupted(job_state(job)))
                     job.claimed_by = job.claim_expires_at = None
                     job.progress, job.progress_message = 0, "Resuming after an interruption"
                     recovered.append(job.id)
@@ -240,32 +240,32 @@ class JobRepo:
             job.errors = errors
             for record in assets:
                 self._upsert_asset(session, job_id, record)
-            _apply(job, job_states.stage_succeeded(_state(job), stage))
+            apply_state(job, job_states.stage_succeeded(job_state(job), stage))
             job.claimed_by = job.claim_expires_at = None
             job.progress, job.progress_message = 100, f"{stage.value.capitalize()} done"
-            return _view(job)
+            return job_view(job)
 
     def record_failure(self, job_id: int, stage: Stage, reason: str, worker: str) -> JobView:
         with self.db.write() as session:
             job = self._owned(session, job_id, worker)
             job.errors = {**(job.errors or {}), stage.value: reason}
-            _apply(job, job_states.stage_failed(_state(job), reason))
+            apply_state(job, job_states.stage_failed(job_state(job), reason))
             job.claimed_by = job.claim_expires_at = None
             job.progress_message = f"Failed at {stage.value}"
-            return _view(job)
+            return job_view(job)
 
     def release(self, job_id: int, worker: str, *, cancelled: bool) -> JobView | None:
         """Give a claimed job back: cancelled by the creator, or interrupted by shutdown."""
         with self.db.write() as session:
             job = session.get(Job, job_id, with_for_update=True)
             if job is None or job.claimed_by != worker:
-                return _view(job) if job else None
+                return job_view(job) if job else None
             if job.status == JobStatus.RUNNING.value:
                 event = job_states.cancel if cancelled else job_states.interrupted
-                _apply(job, event(_state(job)))
+                apply_state(job, event(job_state(job)))
             job.claimed_by = job.claim_expires_at = None
             job.progress, job.progress_message = 0, "Cancelled" if cancelled else "Paused"
-            return _view(job)
+            return job_view(job)
 
     @staticmethod
     def _upsert_asset(session, job_id: int, record) -> None:
@@ -292,10 +292,10 @@ class JobRepo:
             job = session.get(Job, job_id, with_for_update=True)
             if job is None:
                 raise LookupError(f"there is no job {job_id}")
-            _apply(job, event(_state(job), *args))
+            apply_state(job, event(job_state(job), *args))
             if job.status != JobStatus.RUNNING.value:
                 job.claimed_by = job.claim_expires_at = None
-            return _view(job)
+            return job_view(job)
 
     def transition_many(self, job_ids: Iterable[int], event: Callable[..., JobState], *args) -> tuple[list[JobView], dict[int, str]]:
         """Apply an event to each job; returns the changed jobs and, per refused job, why."""
@@ -313,10 +313,10 @@ class JobRepo:
             job = session.get(Job, job_id, with_for_update=True)
             if job is None:
                 raise LookupError(f"there is no job {job_id}")
-            state = job_states.redo(_state(job), redo) if redo else _state(job)
+            state = job_states.redo(job_state(job), redo) if redo else job_state(job)
             job.results = {**(job.results or {}), stage.value: results}
-            _apply(job, state)
-            return _view(job)
+            apply_state(job, state)
+            return job_view(job)
 
     def delete(self, job_ids: Iterable[int]) -> int:
         """Delete jobs (not their items: a deleted job is not re-made by the next harvest)."""

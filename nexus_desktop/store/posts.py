@@ -23,7 +23,7 @@ from ..domain.errors import IllegalTransition
 from ..domain.jobs import JobStatus
 from ..domain.posts import PostStatus
 from .database import Database
-from .jobs import ClaimLost, _apply, _claim_is_dead, _state, _view as _job_view
+from .jobs import ClaimLost, apply_state, claim_is_dead, job_state, job_view as _job_view
 from .models import Job, Post, Target, utcnow
 from .targets import EXPORT
 from .views import JobView
@@ -155,7 +155,7 @@ def _sync_job(session, job_id: int) -> None:
     if job is None:
         return
     statuses = [PostStatus(s) for s in session.scalars(select(Post.status).where(Post.job_id == job_id))]
-    state = _state(job)
+    state = job_state(job)
     if not statuses:
         return
     if state.status is JobStatus.APPROVED and P.DRAFT not in statuses:
@@ -165,7 +165,7 @@ def _sync_job(session, job_id: int) -> None:
     if state.status is JobStatus.SCHEDULED and all(s is P.PUBLISHED for s in statuses):
         state = job_states.published(state)
     if state.status is not JobStatus(job.status):
-        _apply(job, state)
+        apply_state(job, state)
 
 
 class PostRepo:
@@ -234,7 +234,7 @@ class PostRepo:
             job = session.get(Job, job_id, with_for_update=True)
             if job is None:
                 raise LookupError(f"there is no job {job_id}")
-            _apply(job, job_states.approve(_state(job)))
+            apply_state(job, job_states.approve(job_state(job)))
             self._redraft(session, job_id, drafts)
             created = self._add_drafts(session, job_id, drafts)
             return _job_view(job), created
@@ -295,7 +295,7 @@ class PostRepo:
                     f"job {job_id} has posts that are {', '.join(sorted({PostStatus(p.status).label.lower() for p in gone}))}; "
                     "it can no longer be rejected"
                 )
-            _apply(job, job_states.reject(_state(job), reason))
+            apply_state(job, job_states.reject(job_state(job), reason))
             session.execute(delete(Post).where(Post.job_id == job_id))
             return _job_view(job)
 
@@ -428,7 +428,7 @@ class PostRepo:
                 if post.id in busy:
                     continue
                 expired = post.claim_expires_at is None or post.claim_expires_at < now
-                if post.claimed_by == worker or expired or _claim_is_dead(post.claimed_by):
+                if post.claimed_by == worker or expired or claim_is_dead(post.claimed_by):
                     post.claimed_by, post.claim_expires_at = worker, now + timedelta(seconds=lease)
                     taken.append(post)
             session.flush()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from ..paths import AppPaths
 from ..settings import Settings
+from .accounts import AccountRepo
 from .assets import AssetRepo
 from .database import Database, open_store, sqlite_url
 from .items import ItemRepo
 from .jobs import JobRepo
+from .posts import PostRepo
 from .sources import SourceRepo
+from .targets import TargetRepo
 
 
 class Store:
@@ -18,6 +21,9 @@ class Store:
         self.items = ItemRepo(db)
         self.jobs = JobRepo(db)
         self.assets = AssetRepo(db)
+        self.posts = PostRepo(db)
+        self.targets = TargetRepo(db)
+        self.accounts = AccountRepo(db)
 
     @classmethod
     def open(cls, url: str) -> "Store":
