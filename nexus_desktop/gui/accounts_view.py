@@ -12,8 +12,9 @@ Signals:
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
@@ -38,6 +39,9 @@ from ..providers.platforms import oauth
 from ..providers.platforms.errors import NAMES
 from ..settings import PublishSettings
 from ..store.accounts import AccountRepo, AccountView
+
+if TYPE_CHECKING:
+    from .app_context import AppContext
 
 COLUMNS = ("Platform", "Account", "Health", "Token expires")
 PLATFORMS = ("youtube", "instagram", "x", "linkedin")
@@ -147,10 +151,11 @@ class AccountsView(QWidget):
     connect_failed = Signal(str)
     accounts_changed = Signal()
 
-    def __init__(self, accounts: AccountRepo, settings: PublishSettings, parent: QWidget | None = None) -> None:
+    def __init__(self, accounts: AccountRepo, settings: PublishSettings, parent: QWidget | None = None, *,
+                 current_settings: Callable[[], PublishSettings] | None = None) -> None:
         super().__init__(parent)
         self.accounts = accounts
-        self.settings = settings
+        self._settings = current_settings or (lambda: settings)
         self.model = AccountsModel(accounts, self)
         proxy = QSortFilterProxyModel(self)
         proxy.setSourceModel(self.model)
@@ -181,6 +186,11 @@ class AccountsView(QWidget):
         self.account_connected.connect(self._on_account_connected)
         self.connect_failed.connect(self._on_connect_failed)
         self._update_store_status()
+
+    @property
+    def settings(self) -> PublishSettings:
+        """The publish settings as they are now (the window replaces them when the creator saves)."""
+        return self._settings()
 
     def _update_store_status(self) -> None:
         self.store_status.setText(secrets.status().message)
@@ -259,3 +269,9 @@ class AccountsView(QWidget):
         answer = QMessageBox.question(self, "Disconnect", "Disconnect this account and remove its tokens?")
         if answer == QMessageBox.StandardButton.Yes:
             self.disconnect_account(account_id)
+
+
+def for_window(ctx: AppContext) -> AccountsView:
+    """The main window's Accounts view: the workspace's accounts, and its publish settings
+    read at each action, so base URLs or API versions saved in Settings apply at once."""
+    return AccountsView(ctx.ws.store.accounts, ctx.ws.settings.publish, current_settings=lambda: ctx.ws.settings.publish)

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..settings import Settings
-from . import dialogs, icons, theme
+from . import accounts_view, dialogs, icons, theme
 from .app_context import AppContext
 from .calendar_view import CalendarView
 from .drops import addresses
@@ -60,6 +60,7 @@ VIEWS: list[ViewSpec] = [
     ViewSpec("Jobs", "jobs", JobsView),
     ViewSpec("Feeds", "feed", FeedsView),
     ViewSpec("Calendar", "calendar", CalendarView),
+    ViewSpec("Accounts", "accounts", accounts_view.for_window),
 ]
 
 
