@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from .database import Database
 from .models import Account, Target
+from .targets import add_account_target
 
 EXPIRY_WARNING = timedelta(days=3)
 
@@ -112,6 +113,8 @@ class AccountRepo:
             merged.pop("problem", None)
             account.details = merged
             session.flush()
+            if session.scalar(select(Target.id).where(Target.account_id == account.id).limit(1)) is None:
+                add_account_target(session, account)  # a connected account is a place to post, at once
             return _view(account)
 
     def get(self, account_id: int) -> AccountView | None:
@@ -152,12 +155,14 @@ class AccountRepo:
             return _view(account)
 
     def remove(self, account_id: int) -> bool:
-        """Forget the account; its targets stay, pointing nowhere, so their posts are not lost."""
+        """Forget the account; its targets stay, pointing nowhere, so their posts are not lost,
+        but are no longer offered (nothing can be published through them)."""
         with self.db.write() as session:
             account = session.get(Account, account_id)
             if account is None:
                 return False
             for target in session.scalars(select(Target).where(Target.account_id == account_id)):
                 target.account_id = None
+                target.active = False
             session.delete(account)
             return True

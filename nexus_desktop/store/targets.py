@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from .database import Database
 from .models import Account, Target
@@ -60,6 +61,14 @@ class TargetView:
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "platform": self.platform, "name": self.name, "for": self.style,
                 "default": self.is_default, "active": self.active, "rules": self.rules}
+
+
+def add_account_target(session: Session, account: Account) -> Target:
+    """The target that posts to a connected account (already flushed, so it has an id), in the caller's transaction."""
+    target = Target(platform=account.platform, name=account.name, account_id=account.id, config={}, is_default=True,
+                    active=True)
+    session.add(target)
+    return target
 
 
 def _view(t: Target, account_status: str | None = None) -> TargetView:
@@ -115,10 +124,7 @@ class TargetRepo:
             made = []
             for account in session.scalars(select(Account).order_by(Account.id)):
                 if account.id not in have:
-                    target = Target(platform=account.platform, name=account.name, account_id=account.id, config={},
-                                    is_default=True, active=True)
-                    session.add(target)
-                    made.append(target)
+                    made.append(add_account_target(session, account))
             session.flush()
             return [_view(t) for t in made]
 
