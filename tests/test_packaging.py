@@ -24,7 +24,7 @@ LINUX = ROOT / "packaging" / "linux"
 APP_ID = "io.github.nexusdesktop.NexusDesktop"
 DESKTOP_FILE = LINUX / f"{APP_ID}.desktop"
 METAINFO = LINUX / f"{APP_ID}.metainfo.xml"
-SMOKE_CHECKS = ("files", "store", "window", "ffmpeg", "analyze", "narrate", "visualize", "render")
+SMOKE_CHECKS = ("files", "store", "window", "ffmpeg", "analyze", "narrate", "visualize", "render", "preview")
 
 
 def load_build_module():
