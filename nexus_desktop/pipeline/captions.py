@@ -21,6 +21,9 @@ MAX_LINES = 2
 MAX_CUE_SECONDS = 5.0
 PAUSE_SECONDS = 0.7  # a silence this long starts a new cue
 LINGER_SECONDS = 0.8  # how long a cue stays after its last word when nothing follows
+# BorderStyle 4 would also stroke every glyph in OutlineColour (dark halos, and the costliest
+# part of drawing a caption); a fully transparent outline leaves only the box.
+_NO_OUTLINE = "&HFF000000"
 _SENTENCE_END = (".", "!", "?", "…", "。", "！", "？")
 
 
@@ -172,7 +175,7 @@ def ass_text(cues: Sequence[Cue], layout: CaptionLayout, style: CaptionStyle, fp
         "Alignment, MarginL, MarginR, MarginV, Encoding",
         # BorderStyle 4 (libass) draws one box in BackColour behind the whole event, Outline pixels around it.
         f"Style: Caption,{style.font_family},{layout.font_size},{_ass_color(style.text_color)},"
-        f"{_ass_color(style.highlight_color)},{box},{box},{-1 if style.bold else 0},0,0,0,100,100,0,0,4,"
+        f"{_ass_color(style.highlight_color)},{_NO_OUTLINE},{box},{-1 if style.bold else 0},0,0,0,100,100,0,0,4,"
         f"{layout.box_padding},0,2,{layout.margin},{layout.margin},{layout.margin},1",
         "",
         "[Events]",
