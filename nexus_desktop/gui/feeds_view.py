@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..runtime.runner import STORE
+from ..runtime.runner import READ
 from . import dialogs, icons
 from .app_context import AppContext
 from .drops import addresses_in_text
@@ -110,7 +110,7 @@ class FeedsView(QWidget):
 
     @Slot()
     def reload(self) -> None:
-        self.ctx.runner.submit(self.ctx.ws.store.sources.list, lane=STORE, on_done=self._on_sources)
+        self.ctx.runner.submit(self.ctx.ws.store.sources.list, lane=READ, on_done=self._on_sources)
 
     def _on_sources(self, sources) -> None:
         self.model.set_sources(sources)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from ..domain.jobs import JobStatus
 from ..domain.stages import PRODUCTION
 from ..runtime.events import JobsChanged
-from ..runtime.runner import STORE
+from ..runtime.runner import READ
 from ..store.jobs import JobFilter
 from ..store.views import JobView
 from . import dialogs, icons
@@ -237,7 +237,7 @@ class JobsView(QWidget):
 
     @Slot()
     def refresh_sources(self) -> None:
-        self.ctx.runner.submit(self.ctx.ws.store.jobs.sources, lane=STORE, on_done=self._on_sources)
+        self.ctx.runner.submit(self.ctx.ws.store.jobs.sources, lane=READ, on_done=self._on_sources)
 
     def _on_sources(self, names: list[str]) -> None:
         chosen = self.source_filter.currentData()

@@ -190,7 +190,8 @@ class Operations(QObject):
         self.problem.emit(title, "\n".join(reasons))
 
     def _store_work(self, fn: Callable[[], Any], description: str, on_done: Callable[[Any], None]) -> None:
-        self.runner.submit(fn, lane=STORE, description=description, on_done=on_done, on_failed=self._failed(description))
+        self.runner.submit(fn, lane=STORE, description=description, on_done=on_done, on_failed=self._failed(description),
+                           keep_on_quit=True)
 
     def _failed(self, description: str) -> Callable[[BaseException], None]:
         def failed(exc: BaseException) -> None:

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QLabel, QStatusBar, QToolButton, QWidget
 
 from ..domain.jobs import JobStatus
 from ..runtime.events import JobProgress, JobsChanged, QueueState
-from ..runtime.runner import STORE
+from ..runtime.runner import READ
 from .app_context import AppContext
 from .formatting import count
 
@@ -37,7 +37,7 @@ class StatusBar(QStatusBar):
         self._count_timer.timeout.connect(self.refresh_totals)
 
     def refresh_totals(self) -> None:
-        self.ctx.runner.submit(self.ctx.ws.store.jobs.counts_by_status, lane=STORE, on_done=self._on_counts)
+        self.ctx.runner.submit(self.ctx.ws.store.jobs.counts_by_status, lane=READ, on_done=self._on_counts)
 
     @Slot(QueueState)
     def _on_queue_changed(self, state: QueueState) -> None:

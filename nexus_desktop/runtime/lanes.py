@@ -17,6 +17,7 @@ from ..settings import Settings
 RENDER, NARRATE, VISUALIZE, ANALYZE = "render", "narrate", "visualize", "analyze"
 NETWORK = "network"  # harvests and feed look-ups: waiting on other servers
 STORE = "store"  # the creator's batch actions: short writes, one at a time so they never race
+READ = "read"  # what a view shows: reads, a few at once, never queued behind writes
 
 STAGE_LANES: dict[Stage, str] = {
     Stage.ANALYZE: ANALYZE,
@@ -36,6 +37,7 @@ def lane_limits(settings: Settings) -> dict[str, int]:
         RENDER: settings.render.concurrent_renders,
         NETWORK: 2,
         STORE: 1,
+        READ: 2,
     }
 
 

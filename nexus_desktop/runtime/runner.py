@@ -6,6 +6,10 @@ still analysed. Workers get a job id, a progress callback and a cancel event,
 never a widget; what they return reaches the main thread through a queued
 signal, and the window re-reads the jobs named in ``jobs_changed``.
 
+Pool threads run at a lower CPU priority, and so do the processes they start
+(ffmpeg, the voice): when rendering fills every core, the window's thread
+still gets the processor when it needs it.
+
 Progress is not sent per call: workers overwrite the latest value per job and
 a main-thread timer publishes it every ``progress_interval_ms``, so a stage
 reporting a hundred times a second never floods the event loop.
@@ -24,13 +28,15 @@ Signals:
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, QThreadPool, QTimer, Signal, Slot
 
 from ..domain import jobs as job_states
 from ..domain.jobs import JobStatus
@@ -40,11 +46,27 @@ from ..pipeline.flow import Workspace
 from ..store.jobs import JobFilter
 from ..store.views import JobView
 from .events import JobDone, JobFailed, JobProgress, JobsChanged, QueueState, Running, TaskFailed
-from .lanes import NETWORK, STAGE_LANES, STORE, Lane, lane_limits, make_lanes
+from .lanes import NETWORK, READ, STAGE_LANES, STORE, Lane, lane_limits, make_lanes
 
 log = logging.getLogger(__name__)
 
 Callback = Callable[[Any], None]
+BACKGROUND_NICE = 10
+_thread_state = threading.local()
+
+
+def _yield_cpu_to_the_window() -> None:
+    """Lower this pool thread's priority, once; threads and processes it starts inherit it."""
+    if getattr(_thread_state, "lowered", False):
+        return
+    _thread_state.lowered = True
+    if sys.platform.startswith("linux"):
+        try:  # per thread on Linux: the window's thread keeps its priority
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
+        except OSError:
+            log.debug("could not lower a worker thread's priority", exc_info=True)
+    else:
+        QThread.currentThread().setPriority(QThread.Priority.LowPriority)
 
 
 @dataclass(eq=False)
@@ -68,6 +90,7 @@ class _Task:
     description: str
     on_done: Callback | None
     on_failed: Callback | None
+    keep_on_quit: bool = False
 
 
 class _Relay(QObject):
@@ -103,6 +126,7 @@ class Runner(QObject):
         self._running_tasks: list[_Task] = []
         self._paused = False
         self._closing = False
+        self._stopped_in_time = True
         self._latest: dict[int, JobProgress] = {}
         self._latest_lock = threading.Lock()
         self._relay = _Relay(self)
@@ -117,11 +141,11 @@ class Runner(QObject):
         """Advance these jobs as far as the stages go; jobs not queued are skipped."""
         ids = [i for i in job_ids if i not in self._jobs]
         if ids:
-            self.submit(lambda: self.ws.store.jobs.get_many(ids), lane=STORE, on_done=self._enqueue_views)
+            self.submit(lambda: self.ws.store.jobs.get_many(ids), lane=READ, on_done=self._enqueue_views)
 
     def run_all_queued(self) -> None:
         where = JobFilter(statuses=(JobStatus.QUEUED.value,))
-        self.submit(lambda: self.ws.store.jobs.list(where), lane=STORE, on_done=self._enqueue_views)
+        self.submit(lambda: self.ws.store.jobs.list(where), lane=READ, on_done=self._enqueue_views)
 
     def cancel(self, job_ids: Iterable[int], on_refused: Callback | None = None) -> None:
         """Stop these jobs: a running stage is told to stop (it releases the job as
@@ -141,6 +165,7 @@ class Runner(QObject):
             self.submit(
                 lambda: self.ws.store.jobs.transition_many(idle, job_states.cancel),
                 lane=STORE,
+                keep_on_quit=True,
                 on_done=lambda outcome: self._on_idle_cancelled(outcome, on_refused),
             )
         self._emit_queue()
@@ -194,14 +219,21 @@ class Runner(QObject):
         description: str = "",
         on_done: Callback | None = None,
         on_failed: Callback | None = None,
+        keep_on_quit: bool = False,
     ) -> None:
         """Run ``fn()`` in the pool; ``on_done(result)`` or ``on_failed(exception)``
         then run on the main thread. Without ``on_failed`` a failure is logged and
-        emitted as ``task_failed``."""
+        emitted as ``task_failed``.
+
+        Lanes: ``READ`` for what a view shows, ``STORE`` for the creator's writes
+        (one at a time), ``NETWORK`` for work that waits on other servers. A task
+        still waiting when the app quits is dropped, unless ``keep_on_quit`` (a
+        write the creator asked for): then it runs during the quit.
+        """
         if self._closing:  # e.g. a view's timer firing while the window closes
             log.debug("not started, the runner is shutting down: %s", description or fn)
             return
-        self._lanes[lane].waiting.append(_Task(fn, lane, description, on_done, on_failed))
+        self._lanes[lane].waiting.append(_Task(fn, lane, description, on_done, on_failed, keep_on_quit))
         self._dispatch()
 
     def notify_jobs_changed(self, change: JobsChanged) -> None:
@@ -220,22 +252,20 @@ class Runner(QObject):
         job is recovered on the next start.
         """
         if self._closing:
-            return True
+            return self._stopped_in_time
         self._closing = True
         self._progress_timer.stop()
-        leftover: list[_Task] = []
+        leftover = [t for lane in self._lanes.values() for t in lane.waiting if isinstance(t, _Task) and t.keep_on_quit]
         for lane in self._lanes.values():
-            if lane.name == STORE:
-                leftover.extend(lane.waiting)
             lane.waiting.clear()
         for entry in list(self._jobs.values()):
             if entry.running:
                 entry.why_cancelled = "shutdown"
                 entry.cancel.set()
-        stopped = self._pool.waitForDone(int(timeout * 1000))
+        stopped = self._stopped_in_time = self._pool.waitForDone(int(timeout * 1000))
         if not stopped:
             log.warning("some work did not stop within %.0f s; it resumes on the next start", timeout)
-        for task in leftover:  # the creator's own actions are short writes: do them, don't drop them
+        for task in leftover:  # the creator's own writes are short: do them, don't drop them
             try:
                 task.fn()
             except Exception:
@@ -284,6 +314,7 @@ class Runner(QObject):
         self._emit_queue()
 
     def _work_in_thread(self, work: _JobEntry | _Task, fn: Callable[[], Any]) -> None:
+        _yield_cpu_to_the_window()
         try:
             result, error = fn(), None
         except BaseException as exc:  # handed to the main thread; never lost in a worker
@@ -390,4 +421,4 @@ class Runner(QObject):
             self.queue_changed.emit(self.state())
 
 
-__all__ = ["Runner", "NETWORK", "STORE"]
+__all__ = ["Runner", "NETWORK", "READ", "STORE"]
