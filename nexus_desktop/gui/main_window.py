@@ -280,4 +280,4 @@ class MainWindow(QMainWindow):
         self._save_state()
         self.jobs_view.preview.player.stop()
         logging.getLogger().removeHandler(self.log_handler)
-        self.ctx.runner.shutdown(timeout=10)
+        self.ctx.runner.shutdown(timeout=5)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QPixmap, QResizeEvent
+from PySide6.QtGui import QImageReader, QPixmap, QResizeEvent
 from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer, QVideoSink
 from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import (
@@ -33,6 +33,18 @@ from .formatting import duration
 
 FORMATS = ("16x9", "9x16", "1x1")
 LABELS = {"16x9": "16:9", "9x16": "9:16", "1x1": "1:1"}
+
+
+POSTER_MAX = QSize(720, 720)  # decoded at most this big: a full-size thumbnail takes tens of ms
+
+
+def _thumbnail(path: Path, bound: QSize) -> QPixmap:
+    """The image decoded straight to a size that fits ``bound`` (JPEG decodes scaled for free)."""
+    reader = QImageReader(str(path))
+    size = reader.size()
+    if size.isValid() and (size.width() > bound.width() or size.height() > bound.height()):
+        reader.setScaledSize(size.scaled(bound, Qt.AspectRatioMode.KeepAspectRatio))
+    return QPixmap.fromImage(reader.read())
 
 
 def _sound_output() -> QAudioOutput | None:
@@ -227,7 +239,7 @@ class VideoPlayer(QWidget):
 
     def _show_poster(self) -> None:
         thumb = self._thumbs.get(self._format)
-        self._poster_pixmap = QPixmap(str(thumb)) if thumb else None
+        self._poster_pixmap = _thumbnail(thumb, POSTER_MAX) if thumb else None
         if self._poster_pixmap is None or self._poster_pixmap.isNull():
             self._poster_pixmap = None
             self.poster.setPixmap(QPixmap())
