@@ -137,3 +137,17 @@ def test_malformed_opml_names_the_line(store, fast_settings, tmp_path):
     with pytest.raises(UserFixableError, match="line 5"):
         add_feeds(store, fast_settings, str(bad))
     assert store.sources.list() == []
+
+
+def test_example_domains_are_never_looked_up(store, fast_settings):
+    add_feeds(store, fast_settings, "https://news.example.org/feed.xml")
+    report = harvest(store, fast_settings)
+    assert "reserved for examples" in report.failed[0].error
+
+
+def test_reserved_hosts():
+    from nexus_desktop.domain.addresses import is_reserved_host
+
+    assert is_reserved_host("https://techdigest.example.org/img/a.jpg")
+    assert is_reserved_host("http://cdn.example/x") and is_reserved_host("http://a.test/")
+    assert not is_reserved_host("https://example.org.evil.com/") and not is_reserved_host("http://127.0.0.1:8000/")

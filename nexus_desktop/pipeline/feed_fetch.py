@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlparse
 
 import httpx
 
+from ..domain.addresses import is_reserved_host
 from ..domain.errors import RetryableError, UserFixableError
 from ..settings import HarvestSettings
 
@@ -73,6 +74,8 @@ def fetch(client: httpx.Client, url: str, *, etag: str | None, last_modified: st
     path = local_path(url)
     if path is not None:
         return _fetch_file(path, last_modified, max_bytes)
+    if is_reserved_host(url):
+        raise UserFixableError(f"{urlparse(url).hostname} is a domain reserved for examples; no server answers for it")
     headers = {}
     if etag:
         headers["If-None-Match"] = etag

@@ -15,6 +15,8 @@ import warnings
 import httpx
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ...domain.addresses import is_reserved_host
+
 ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF", "BMP", "AVIF", "MPO"})
 _MAX_REDIRECTS = 5
 
@@ -40,6 +42,8 @@ def fetch_image(
 def download(url: str, *, max_bytes: int, timeout: float = 20.0, user_agent: str = "NexusDesktop/0.1") -> bytes:
     if not url.lower().startswith(("http://", "https://")):
         raise ImageRejected(f"not an http(s) URL: {url[:120]!r}")
+    if is_reserved_host(url):
+        raise ImageRejected("the address uses a domain reserved for examples, which no server answers")
     try:
         with httpx.Client(timeout=timeout, follow_redirects=True, max_redirects=_MAX_REDIRECTS,
                           headers={"User-Agent": user_agent, "Accept": "image/*"}) as client:
