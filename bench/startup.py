@@ -1,0 +1,103 @@
+"""How long from starting the app to a usable window, with 100,000 jobs in the store.
+
+The store is filled once (bulk inserts), then the app is started in a fresh
+process several times. "Usable" means the window is shown, its first page of
+jobs is in the table, the first paint is done and the event loop is taking
+input. Measured from the process's start, as the creator waits for it; the
+time the app then takes to quit (stop the runner, close the store) is shown too.
+
+Target (issue 4): under 2 s.
+
+    .venv/bin/python bench/startup.py
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+JOBS = 100_000
+RUNS = 5
+TARGET_S = 2.0
+
+
+def child(data_dir: str) -> None:
+    """Start the window over ``data_dir`` as the app does; print when it is usable."""
+    started = time.perf_counter()
+    from PySide6.QtCore import QTimer
+
+    from nexus_desktop.bootstrap import open_workspace
+    from nexus_desktop.gui.main import application, leave, open_window
+
+    app = application()
+    imported = time.perf_counter()
+    ws = open_workspace(data_dir, console=False)
+    opened = time.perf_counter()
+    window = open_window(ws)
+    window.show()
+    built = time.perf_counter()
+
+    def usable() -> None:
+        rows = window.jobs_view.model.rowCount()
+        print(f"USABLE rows={rows} imports={imported - started:.3f} store={opened - imported:.3f} "
+              f"window={built - opened:.3f} first_paint={time.perf_counter() - built:.3f}", flush=True)
+        app.quit()
+
+    QTimer.singleShot(0, usable)  # runs once the first paint and pending events are done
+    leave(window.ctx.runner, app.exec())  # as the app quits
+
+
+def fill(data_dir: Path) -> None:
+    from nexus_desktop.paths import AppPaths
+    from nexus_desktop.settings import Settings
+    from nexus_desktop.store import Store
+    from tests.test_gui_fixtures import bulk_insert_jobs
+
+    paths = AppPaths.resolve(data_dir)
+    store = Store.for_settings(Settings(), paths)
+    began = time.perf_counter()
+    bulk_insert_jobs(store, JOBS)
+    print(f"filled the store with {store.jobs.count():,} jobs in {time.perf_counter() - began:.1f} s")
+    store.close()
+
+
+def main() -> int:
+    env = dict(os.environ)
+    if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
+        env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    with tempfile.TemporaryDirectory() as tmp:
+        fill(Path(tmp))
+        print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; platform "
+              f"{env.get('QT_QPA_PLATFORM', 'desktop')}")
+        times, quits = [], []
+        for run in range(RUNS + 1):  # the first run warms the file cache and writes .pyc files
+            began = time.perf_counter()
+            proc = subprocess.Popen([sys.executable, __file__, "--child", tmp], env=env, cwd=ROOT,
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            line = next(l for l in proc.stdout if l.startswith("USABLE"))
+            seconds = time.perf_counter() - began
+            proc.wait(timeout=60)
+            quit_seconds = time.perf_counter() - began - seconds
+            label = "warm-up" if run == 0 else f"run {run}"
+            print(f"  {label:<8} {seconds:5.2f} s   {line[len('USABLE '):].strip()} quit={quit_seconds:.2f}")
+            if run:
+                times.append(seconds)
+                quits.append(quit_seconds)
+    print(f"start to usable window with {JOBS:,} jobs: median {statistics.median(times):.2f} s, "
+          f"slowest {max(times):.2f} s   target < {TARGET_S:.0f} s; quitting took at most {max(quits):.2f} s")
+    return 0 if statistics.median(times) < TARGET_S else 1
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--child":
+        child(sys.argv[2])
+    else:
+        sys.exit(main())

@@ -1,0 +1,114 @@
+"""Does the window stay responsive while a job is made? The largest gap in the
+main thread's event loop while one article goes through analyze, narrate,
+visualize and render (three formats) in the runner, with the window open, the
+job selected in the preview and its row showing live progress.
+
+A precise 5 ms timer on the main thread records the time between its ticks; a
+tick late by more than the interval is the event loop being held up. The same
+timer first runs for a few seconds with the window idle: on a busy machine the
+operating system alone delays ticks, and that baseline says by how much.
+
+Target (issue 4): the largest gap during the render stays under 50 ms.
+
+    .venv/bin/python bench/ui_responsiveness.py
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer  # noqa: E402
+
+from nexus_desktop.domain.stages import Stage  # noqa: E402
+from nexus_desktop.gui.main import application, open_window  # noqa: E402
+from nexus_desktop.paths import AppPaths  # noqa: E402
+from nexus_desktop.pipeline.feeds import add_feeds  # noqa: E402
+from nexus_desktop.pipeline.flow import Workspace  # noqa: E402
+from nexus_desktop.pipeline.harvest import harvest  # noqa: E402
+from nexus_desktop.resources import resource_dir  # noqa: E402
+from nexus_desktop.runtime.events import JobsChanged  # noqa: E402
+from nexus_desktop.settings import Settings  # noqa: E402
+from nexus_desktop.store import Store  # noqa: E402
+
+TICK_MS = 5
+IDLE_SECONDS = 5
+TARGET_MS = 50
+
+
+class GapMeter:
+    """Largest time between ticks of a main-thread timer, per stage being run."""
+
+    def __init__(self) -> None:
+        self.clock = QElapsedTimer()
+        self.timer = QTimer(interval=TICK_MS, timerType=Qt.TimerType.PreciseTimer)
+        self.timer.timeout.connect(self._on_tick)
+        self.stage = "starting"
+        self.gaps: dict[str, list[float]] = {}
+
+    def start(self) -> None:
+        self.clock.start()
+        self.timer.start()
+
+    def _on_tick(self) -> None:
+        elapsed = self.clock.nsecsElapsed() / 1e6
+        self.clock.restart()
+        self.gaps.setdefault(self.stage, []).append(elapsed)
+
+
+def main() -> int:
+    app = application()
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = AppPaths.resolve(tmp)
+        settings = Settings()
+        ws = Workspace(Store.for_settings(settings, paths), settings, paths)
+        add_feeds(ws.store, settings, str(resource_dir() / "samples" / "tech-digest.rss.xml"))
+        harvest(ws.store, settings)
+        job_id = ws.store.jobs.list()[0].id
+        window = open_window(ws)
+        window.show()
+        window.ctx.runner.notify_jobs_changed(JobsChanged(added=True))
+        window.jobs_view.select_job(job_id)
+
+        meter = GapMeter()
+        finished: list[str] = []
+        window.ctx.runner.job_progressed.connect(lambda p: setattr(meter, "stage", p.stage.value))
+        window.ctx.runner.job_finished.connect(lambda done: finished.append(done.status.value))
+        window.ctx.runner.job_failed.connect(lambda failed: finished.append(f"failed: {failed.reason}"))
+        window.ctx.runner.job_finished.connect(lambda _: QTimer.singleShot(200, app.quit))
+        window.ctx.runner.job_failed.connect(lambda _: QTimer.singleShot(200, app.quit))
+        print(f"article: {ws.store.jobs.get(job_id).title!r}; load average {os.getloadavg()[0]:.1f} "
+              f"on {os.cpu_count()} cores")
+        meter.stage = "idle"
+        meter.start()
+        QTimer.singleShot(IDLE_SECONDS * 1000, lambda: window.ctx.ops.run([job_id]))
+        QTimer.singleShot(IDLE_SECONDS * 1000, lambda: setattr(meter, "stage", "starting"))
+        started = time.perf_counter() + IDLE_SECONDS
+        app.exec()  # quitting closes the window, which stops the runner and closes the store
+        total = time.perf_counter() - started
+
+    print(f"job: {finished[0] if finished else 'did not finish'} after {total:.1f} s")
+    print(f"{'stage':<12}{'ticks':>7}{'largest gap':>14}{'99th pct':>11}{'median':>9}")
+    for stage in ("idle", "starting", *(s.value for s in (Stage.ANALYZE, Stage.NARRATE, Stage.VISUALIZE, Stage.RENDER))):
+        gaps = meter.gaps.get(stage)
+        if not gaps:
+            continue
+        p99 = statistics.quantiles(gaps, n=100)[98] if len(gaps) >= 100 else max(gaps)
+        print(f"{stage:<12}{len(gaps):>7}{max(gaps):>11.1f} ms{p99:>8.1f} ms{statistics.median(gaps):>6.1f} ms")
+    render = max(meter.gaps.get(Stage.RENDER.value, [0.0]))
+    overall = max(max(g) for stage, g in meter.gaps.items() if stage != "idle")
+    idle = max(meter.gaps.get("idle", [0.0]))
+    print(f"largest gap while rendering: {render:.1f} ms; over the whole job: {overall:.1f} ms; "
+          f"idle window on this machine: {idle:.1f} ms   target < {TARGET_MS} ms")
+    return 0 if finished and finished[0] == "awaiting_review" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
