@@ -200,10 +200,14 @@ def test_shortcuts_for_the_common_actions(window):
     assert jobs.delete_action.shortcut().toString() == "Del"
 
 
-def test_the_log_panel_shows_what_happens(qtbot, window):
+def test_the_log_panel_shows_what_happens(qtbot, window, tmp_path, caplog):
+    caplog.set_level(logging.INFO)  # as setup_logging does in the app
     window.log_action.trigger()
+    logging.getLogger("nexus_desktop.test").info("job 12: render started")
     logging.getLogger("nexus_desktop.test").warning("feed https://example.org/feed returned 404")
     qtbot.waitUntil(lambda: "Warning: feed https://example.org/feed returned 404" in window.log_panel.text(), timeout=2_000)
+    assert "job 12: render started" in window.log_panel.text()
+    screenshot(window, tmp_path, "log-panel")
 
 
 def test_the_window_remembers_its_geometry(qtbot, ws):  # noqa: F811
@@ -235,6 +239,8 @@ def test_settings_are_validated_then_saved(qtbot, window, tmp_path):
     assert not window.ctx.ws.paths.settings_file.exists()
     screenshot(dialog, tmp_path, "settings-refused")
     dialog.editors[("store", "database_url")].set_value("")
+    dialog.pages.setCurrentRow(4)
+    screenshot(dialog, tmp_path, "settings-branding")
     with qtbot.waitSignal(dialog.settings_saved):
         dialog.save()
     assert window.ctx.ws.settings.render.concurrent_renders == 2

@@ -143,6 +143,7 @@ class JobsView(QWidget):
         self.model.dataChanged.connect(self._on_data_changed)
         self.model.reload()
         self.refresh_sources()
+        self._update_actions()
 
     # -- building ---------------------------------------------------------------------------------
 

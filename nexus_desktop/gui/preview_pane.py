@@ -1,7 +1,21 @@
-"""Preview and approve: the selected job's videos, narration, thumbnail and script, and its verdict."""
+"""Preview and approve: the selected job's videos, narration, thumbnail and script, and its verdict.
+
+Adding a panel
+--------------
+Another area's panel for the selected job (where it is posted, its metrics)
+is a widget made from the ``AppContext`` with a ``show_job(job_id | None)``
+method. Add one line to ``PANELS`` below, e.g.::
+
+    PanelSpec("Schedule", JobPostsPanel),
+
+It becomes a tab beside the script's, and is told each time another job is
+selected (or None).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
@@ -16,6 +30,14 @@ from .app_context import AppContext
 from .elided_label import ElidedLabel
 from .script_editor import ScriptEditor
 from .video_player import VideoPlayer
+
+@dataclass(frozen=True)
+class PanelSpec:
+    title: str  # the tab's name
+    factory: Callable[[AppContext], QWidget]  # the widget has show_job(job_id | None)
+
+
+PANELS: list[PanelSpec] = []
 
 APPROVABLE = frozenset({JobStatus.AWAITING_REVIEW})
 REJECTABLE = frozenset({JobStatus.AWAITING_REVIEW, JobStatus.APPROVED, JobStatus.SCHEDULED})
@@ -79,6 +101,9 @@ class PreviewPane(QWidget):
         verdict.addWidget(self.approve_button)
         self.editor = ScriptEditor()
         self.editor.apply_requested.connect(self._on_apply_requested)
+        self.panels = [spec.factory(ctx) for spec in PANELS]
+        for spec, panel in zip(PANELS, self.panels):
+            self.editor.tabs.addTab(panel, spec.title)
 
         top = QWidget()
         top_layout = QVBoxLayout(top)
@@ -117,6 +142,8 @@ class PreviewPane(QWidget):
         self.player.stop()
         self.detail = self.ctx.ws.store.jobs.detail(job_id) if job_id is not None else None
         self._show(reload_media=True, reload_script=True)
+        for panel in self.panels:
+            panel.show_job(job_id)
 
     def _show(self, *, reload_media: bool, reload_script: bool) -> None:
         detail = self.detail

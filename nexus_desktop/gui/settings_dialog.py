@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QDialog,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QPushButton,
     QScrollArea,
     QStackedWidget,
@@ -36,7 +37,7 @@ from PySide6.QtWidgets import (
 from ..domain.errors import UserFixableError
 from ..paths import AppPaths
 from ..pipeline.formats import active_formats
-from ..settings import Settings, describe_validation_error, save
+from ..settings import Settings, save
 from .settings_fields import editor_for
 
 
@@ -93,7 +94,9 @@ class SettingsDialog(QDialog):
         self.pages.setFixedWidth(160)
         self.stack = QStackedWidget()
         for number, page in enumerate(PAGES):
-            self.pages.addItem(page.title)
+            item = QListWidgetItem(page.title)
+            item.setSizeHint(QSize(0, 34))
+            self.pages.addItem(item)
             self.stack.addWidget(self._build_page(number, page))
         self.pages.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.pages.setCurrentRow(0)
@@ -204,10 +207,13 @@ class SettingsDialog(QDialog):
         self.accept()
 
     def _show_errors(self, exc: ValidationError) -> None:
+        named = []
         for err in exc.errors():
             where = ".".join(str(p) for p in err["loc"][:2])
-            self._show_error(where, err["msg"].removeprefix("Value error, "))
-        self.problem.setText(f"Not saved: {describe_validation_error(exc)}")
+            message = err["msg"].removeprefix("Value error, ")
+            self._show_error(where, message)
+            named.append(f"{label(where.partition('.')[2] or where)}: {message}")
+        self.problem.setText("Not saved. " + "; ".join(named))
         self.problem.show()
 
     def _show_error(self, where: str, message: str) -> None:
@@ -219,7 +225,7 @@ class SettingsDialog(QDialog):
         if where in self._page_of:
             self.pages.setCurrentRow(self._page_of[where])
         if not self.problem.isVisible():
-            self.problem.setText(f"Not saved: {label(name)}: {message}")
+            self.problem.setText(f"Not saved. {label(name)}: {message}")
             self.problem.show()
 
     def _on_restore_defaults(self) -> None:

@@ -256,7 +256,8 @@ def editor_for(name: str, info: FieldInfo):
     if name.endswith("_color"):
         return ColorEditor()
     if name in FILE_FILTERS:
-        return PathEditor(FILE_FILTERS[name], placeholder="Bundled default" if name != "music_path" else "No music")
+        placeholders = {"logo_path": "No logo", "music_path": "No music"}
+        return PathEditor(FILE_FILTERS[name], placeholder=placeholders.get(name, "Bundled default"))
     if name in FOLDER_FIELDS:
         return PathEditor(None, folder=True, placeholder="“exports” in the data folder")
     editor = TextEditor()

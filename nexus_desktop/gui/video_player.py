@@ -109,12 +109,14 @@ class VideoPlayer(QWidget):
         self.narration_button.setToolTip("Play the narration alone")
         self.narration_button.toggled.connect(self._on_narration_toggled)
 
-        controls = QHBoxLayout()
+        self.controls = QWidget()
+        controls = QHBoxLayout(self.controls)
         controls.setContentsMargins(0, 0, 0, 0)
         controls.addWidget(self.play_button)
         controls.addWidget(self.slider, 1)
         controls.addWidget(self.time)
-        under = QHBoxLayout()
+        self.choices = QWidget()
+        under = QHBoxLayout(self.choices)
         under.setContentsMargins(0, 0, 0, 0)
         under.addLayout(formats)
         under.addStretch()
@@ -123,8 +125,8 @@ class VideoPlayer(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         layout.addWidget(self.screen, 1)
-        layout.addLayout(controls)
-        layout.addLayout(under)
+        layout.addWidget(self.controls)
+        layout.addWidget(self.choices)
         self.clear()
 
     # -- what to show ------------------------------------------------------------------------------
@@ -137,6 +139,9 @@ class VideoPlayer(QWidget):
         for button in self.format_buttons.buttons():
             name = next(n for n, label in LABELS.items() if label == button.text())
             button.setEnabled(name in self._videos or name in self._thumbs)
+        # Nothing made yet: no controls to press, only the poster saying so.
+        self.controls.setVisible(bool(self._videos))
+        self.choices.setVisible(bool(self._videos or self._thumbs or self._narration))
         available = [f for f in FORMATS if f in self._videos] or [f for f in FORMATS if f in self._thumbs]
         self.set_format(self._format if self._format in available or not available else available[0])
 
