@@ -35,13 +35,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from PIL import Image, ImageDraw, ImageFilter, ImageFont  # noqa: E402
+from datetime import UTC
 
-from nexus_desktop.domain.content import FORMATS, Narration, PlatformText, Scene, Script, WordTiming  # noqa: E402
-from nexus_desktop.paths import AppPaths  # noqa: E402
-from nexus_desktop.pipeline.context import StageContext  # noqa: E402
-from nexus_desktop.pipeline.media_probe import ffmpeg_exe  # noqa: E402
-from nexus_desktop.settings import Settings  # noqa: E402
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from nexus_desktop.domain.content import (
+    FORMATS,
+    Narration,
+    PlatformText,
+    Scene,
+    Script,
+    WordTiming,
+)
+from nexus_desktop.paths import AppPaths
+from nexus_desktop.pipeline.context import StageContext
+from nexus_desktop.pipeline.media_probe import ffmpeg_exe
+from nexus_desktop.settings import Settings
 
 SECONDS = 60.0
 SCENES = 8
@@ -204,11 +213,11 @@ def make_job(data: Path) -> None:
 
 
 def _bare_context(data: Path) -> StageContext:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from nexus_desktop.domain.content import Article
 
-    article = Article(1, "Bench article", "https://example.org/a", "", datetime.now(timezone.utc), "", "", None,
+    article = Article(1, "Bench article", "https://example.org/a", "", datetime.now(UTC), "", "", None,
                       "en", "Bench")
     return StageContext(1, article, Settings(), AppPaths.resolve(data / "data"), {})
 

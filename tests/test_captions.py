@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 
@@ -40,7 +41,7 @@ def test_cues_end_at_sentences_and_pauses_and_never_overlap():
     assert any(c.text.endswith("layer.") for c in cues), "a sentence end closes the cue"
     assert not any("layer. That" in c.text.replace("\n", " ") for c in cues)
     assert any(c.words[-1] is words[14] for c in cues), "a long pause closes the cue"
-    for a, b in zip(cues, cues[1:]):
+    for a, b in itertools.pairwise(cues):
         assert a.start < a.end <= b.start < b.end
     assert all(c.end - c.start <= cap.MAX_CUE_SECONDS + cap.LINGER_SECONDS for c in cues)
 

@@ -170,13 +170,13 @@ def ass_text(cues: Sequence[Cue], layout: CaptionLayout, style: CaptionStyle, fp
         "YCbCr Matrix: None",
         "",
         "[V4+ Styles]",
-        "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, "
-        "Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, "
-        "Alignment, MarginL, MarginR, MarginV, Encoding",
+        ("Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, "
+         "Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, "
+         "Alignment, MarginL, MarginR, MarginV, Encoding"),
         # BorderStyle 4 (libass) draws one box in BackColour behind the whole event, Outline pixels around it.
-        f"Style: Caption,{style.font_family},{layout.font_size},{_ass_color(style.text_color)},"
-        f"{_ass_color(style.highlight_color)},{_NO_OUTLINE},{box},{-1 if style.bold else 0},0,0,0,100,100,0,0,4,"
-        f"{layout.box_padding},0,2,{layout.margin},{layout.margin},{layout.margin},1",
+        (f"Style: Caption,{style.font_family},{layout.font_size},{_ass_color(style.text_color)},"
+         f"{_ass_color(style.highlight_color)},{_NO_OUTLINE},{box},{-1 if style.bold else 0},0,0,0,100,100,0,0,4,"
+         f"{layout.box_padding},0,2,{layout.margin},{layout.margin},{layout.margin},1"),
         "",
         "[Events]",
         "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",

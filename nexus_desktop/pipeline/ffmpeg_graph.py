@@ -1,19 +1,22 @@
 """The ffmpeg filter graphs of the render stage, as plain text built from plain data.
 
-Video, per format (see bench/README.md for the measurements behind each choice):
+Video, per format (bench/README.md has the measurements behind each choice):
 
-- Each scene's background is decoded once, scaled once to a little more than the
-  frame, and repeated with ``loop`` (which hands out references, not copies);
-  the gentle pan is a ``crop`` whose x/y move with the frame number, which costs
-  nothing per frame and leaves x264 whole-block motion it encodes cheaply. zoompan
-  or a per-frame ``scale`` would cost more than the encode itself.
-- The foreground is cut, before ffmpeg sees it, into the few rectangles that are
-  not transparent; only those are blended per frame.
+- All backgrounds come through one input (an image sequence, one decoder); each
+  is scaled once to a little more than the frame and repeated with ``loop``,
+  which hands out references, not copies. The gentle pan is a ``crop`` whose
+  x/y move with the frame number: free per frame, and whole-pixel motion that
+  x264 encodes cheaply. zoompan or a per-frame ``scale`` would cost more than
+  the encode itself.
+- The foregrounds are cut, before ffmpeg sees them, into the few rectangles that
+  are not transparent (the same in every scene, one image sequence each); only
+  those are blended per frame.
 - The scenes are concatenated with hard cuts (``concat`` passes frames through),
   and each crossfade is the outgoing scene's last ``fade`` frames laid on top with
   a fading alpha. ``xfade`` is not used: in this ffmpeg it converts every frame of
   both inputs to yuv444p, which doubled the time of the whole graph.
-- Captions are burned in last with libass (``ass``), after the transitions.
+- Captions: libass draws on a transparent strip only on the frames where the
+  captions change; the strip is laid over every frame.
 
 All times are whole frames, so the video is exactly ``round(duration * fps)``
 frames long whatever the scene lengths.
@@ -21,6 +24,7 @@ frames long whatever the scene lengths.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -74,7 +78,7 @@ def plan_timeline(starts: Sequence[float], duration: float, fps: int,
         bounds.pop()
         scenes.pop()
     bounds.append(total)
-    shortest = min(b - a for a, b in zip(bounds, bounds[1:]))
+    shortest = min(b - a for a, b in itertools.pairwise(bounds))
     fade = min(round(fade_seconds * fps), shortest // 2) if len(scenes) > 1 else 0
     return Timeline(fps, tuple(bounds), fade if fade >= 2 else 0, tuple(scenes))
 
@@ -251,12 +255,12 @@ def audio_graph(duration: float, *, music: bool, music_db: float) -> tuple[str, 
     if not music:
         return "[0:a]aresample=48000[a]", "a"
     fade_out = max(0.0, duration - 2.0)
-    return (
+    graph = (
         "[0:a]aresample=48000,aformat=channel_layouts=stereo,asplit=2[voice][key];"
         f"[1:a]aresample=48000,aformat=channel_layouts=stereo,atrim=duration={duration:.3f},"
         f"volume={music_db:.1f}dB,afade=t=in:d=1,afade=t=out:st={fade_out:.3f}:d=2[bed];"
         "[bed][key]sidechaincompress=threshold=0.02:ratio=8:attack=20:release=350[ducked];"
         "[voice][ducked]amix=inputs=2:duration=first:normalize=0,"
-        "alimiter=limit=0.84:level=disabled:attack=5:release=50[a]",
-        "a",
+        "alimiter=limit=0.84:level=disabled:attack=5:release=50[a]"
     )
+    return graph, "a"

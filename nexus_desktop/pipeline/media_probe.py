@@ -70,8 +70,9 @@ class MediaInfo:
 
 def probe(path: str | Path) -> MediaInfo:
     """Duration and streams of ``path``; a file ffmpeg cannot read is a ValueError."""
+    # ffmpeg exits with an error here ("At least one output file must be specified"): only its report counts.
     proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
-                          capture_output=True, text=True, errors="replace", timeout=_TIMEOUT)
+                          capture_output=True, text=True, errors="replace", timeout=_TIMEOUT, check=False)
     return parse_probe(proc.stderr, path)
 
 
@@ -141,7 +142,7 @@ def measure_loudness(path: str | Path) -> Loudness:
     """EBU R128 integrated loudness and true peak of the first audio stream."""
     proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path), "-map", "0:a:0",
                            "-af", "ebur128=peak=true", "-f", "null", "-"],
-                          capture_output=True, text=True, errors="replace", timeout=_TIMEOUT)
+                          capture_output=True, text=True, errors="replace", timeout=_TIMEOUT, check=False)
     summary = proc.stderr.rsplit("Summary:", 1)[-1]
     integrated = re.search(r"I:\s*(-?[\d.]+|-inf)\s*LUFS", summary)
     peak = re.search(r"Peak:\s*(-?[\d.]+|-inf)\s*dBFS", summary)

@@ -35,7 +35,14 @@ from ..domain.errors import Cancelled, UserFixableError
 from ..providers.images.fonts import FontBook, FontFace
 from . import captions as cap
 from .context import AssetRecord, StageContext, StageOutput
-from .ffmpeg_graph import Captions, Graph, Layer, audio_graph, plan_timeline, video_graph
+from .ffmpeg_graph import (
+    Captions,
+    Graph,
+    Layer,
+    audio_graph,
+    plan_timeline,
+    video_graph,
+)
 from .formats import active_formats
 from .media_probe import ffmpeg_exe, probe
 
