@@ -80,7 +80,7 @@ def test_dropping_an_opml_file_on_the_window_adds_its_feeds(qtbot, window, tmp_p
     screenshot(window, tmp_path, "feeds")
 
 
-def test_a_feed_is_added_by_typing_its_address_and_removed_after_asking(qtbot, window, monkeypatch):
+def test_a_feed_is_added_by_typing_switched_off_and_removed_after_asking(qtbot, window, monkeypatch):
     feeds = window.show_view("Feeds")
     feeds.address.setText(str(SAMPLES / "tech-digest.rss.xml"))
     feeds.add_from_field()
@@ -88,6 +88,9 @@ def test_a_feed_is_added_by_typing_its_address_and_removed_after_asking(qtbot, w
     qtbot.waitUntil(lambda: feeds.model.source_at(0).item_count > 0, timeout=10_000)  # harvested at once
     jobs_before = window.ctx.ws.store.jobs.count()
     assert jobs_before > 0
+    feeds.model.setData(feeds.model.index(0, 0), Qt.CheckState.Unchecked.value, Qt.ItemDataRole.CheckStateRole)
+    qtbot.waitUntil(lambda: feeds.model.source_at(0).active is False, timeout=5_000)
+    assert feeds.model.index(0, 1).data() == "Switched off"
     asked = []
     monkeypatch.setattr(dialogs, "confirm", lambda *args: asked.append(args) or True)
     feeds.table.selectRow(0)

@@ -6,8 +6,10 @@ import argparse
 import gc
 import logging
 import os
+import signal
 import sys
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ..bootstrap import open_workspace
@@ -59,6 +61,7 @@ def run_gui(args: argparse.Namespace) -> int:
         return 2
     reporter = CrashReporter(ws.paths.log_file)
     reporter.install()
+    _quit_on_signals(app)
     try:
         window = open_window(ws)
         window.show()
@@ -68,6 +71,19 @@ def run_gui(args: argparse.Namespace) -> int:
     finally:
         reporter.uninstall()
     return leave(runner, code)
+
+
+def _quit_on_signals(app: QApplication) -> None:
+    """Ctrl+C in a terminal, or the session ending, quits like the Quit action does.
+
+    Python runs signal handlers only between its own instructions; a slow timer
+    brings the interpreter back from Qt's event loop often enough to notice.
+    """
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: app.quit())
+    wake = QTimer(app, interval=250)
+    wake.timeout.connect(lambda: None)
+    wake.start()
 
 
 def leave(runner: Runner, code: int) -> int:

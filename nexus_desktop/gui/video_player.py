@@ -87,7 +87,7 @@ class VideoPlayer(QWidget):
         place.addWidget(self.video, 0, 0)
         self.video.hide()
 
-        self.play_button = QToolButton(toolTip="Play (Space)")
+        self.play_button = QToolButton(toolTip="Play")
         self.play_button.setIcon(icons.icon("play"))
         self.play_button.clicked.connect(self.toggle_play)
         self.slider = QSlider(Qt.Orientation.Horizontal)
@@ -235,7 +235,7 @@ class VideoPlayer(QWidget):
     def _on_playback_changed(self, state: QMediaPlayer.PlaybackState) -> None:
         playing = state == QMediaPlayer.PlaybackState.PlayingState
         self.play_button.setIcon(icons.icon("media-pause" if playing else "play"))
-        self.play_button.setToolTip("Pause (Space)" if playing else "Play (Space)")
+        self.play_button.setToolTip("Pause" if playing else "Play")
 
     @Slot(QMediaPlayer.MediaStatus)
     def _on_media_status(self, status: QMediaPlayer.MediaStatus) -> None:
