@@ -46,6 +46,15 @@ def test_cues_end_at_sentences_and_pauses_and_never_overlap():
     assert all(c.end - c.start <= cap.MAX_CUE_SECONDS + cap.LINGER_SECONDS for c in cues)
 
 
+def test_a_short_blank_between_cues_is_bridged_a_long_one_is_not():
+    words = timed("One two. Three four.", step=0.5)  # "Three" follows "two." closely
+    cues = cap.build_cues(words, 10.0, by_chars(40))
+    assert cues[0].end == cues[1].start
+    late = [*words[:2], *(WordTiming(w.word, w.start + 3, w.end + 3) for w in words[2:])]
+    cues = cap.build_cues(late, 10.0, by_chars(40))
+    assert cues[1].start - cues[0].end > 1.0
+
+
 def test_cue_times_stay_inside_the_audio():
     words = timed("one two three four", start=0.0, step=1.0)  # the last word ends at 3.8
     cues = cap.build_cues(words, 3.5, by_chars(40))

@@ -21,6 +21,7 @@ MAX_LINES = 2
 MAX_CUE_SECONDS = 5.0
 PAUSE_SECONDS = 0.7  # a silence this long starts a new cue
 LINGER_SECONDS = 0.8  # how long a cue stays after its last word when nothing follows
+FLICKER_SECONDS = 0.3  # a blank shorter than this between two cues would only flicker
 # BorderStyle 4 would also stroke every glyph in OutlineColour (dark halos, and the costliest
 # part of drawing a caption); a fully transparent outline leaves only the box.
 _NO_OUTLINE = "&HFF000000"
@@ -118,7 +119,9 @@ def _timed(groups: list[list[list[WordTiming]]], duration: float) -> list[Cue]:
         start = min(max(lines[0][0].start, cues[-1].end if cues else 0.0), duration)
         last_end = lines[-1][-1].end
         following = groups[i + 1][0][0].start if i + 1 < len(groups) else duration
-        end = min(max(last_end, start), following, last_end + LINGER_SECONDS, duration)
+        linger = last_end + LINGER_SECONDS
+        end = following if following - linger < FLICKER_SECONDS else linger
+        end = max(start, min(end, following, duration))
         if end - start < 0.05:  # words squeezed into nothing: no readable cue
             continue
         cues.append(Cue(round(start, 3), round(end, 3), tuple(tuple(line) for line in lines)))
