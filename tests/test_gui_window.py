@@ -113,6 +113,8 @@ def test_approving_a_job_moves_it_to_approved(qtbot, window, rendered_job):  # n
     qtbot.waitUntil(lambda: window.ctx.ws.store.jobs.get(rendered_job).status is JobStatus.APPROVED, timeout=5_000)
     qtbot.waitUntil(lambda: status_text(window, rendered_job) == "Approved", timeout=5_000)
     assert not view.approve_action.isEnabled()
+    drafts = window.ctx.ws.store.posts.for_job(rendered_job)
+    assert drafts and {p.status_text for p in drafts} == {"Draft"}  # a post per default target, for the calendar
 
 
 def test_rejecting_records_the_reason(qtbot, window, rendered_job, monkeypatch):  # noqa: F811

@@ -26,6 +26,7 @@ from ..domain.errors import IllegalTransition, NexusError
 from ..domain.stages import Stage
 from ..pipeline.feeds import add_feeds, export_feeds
 from ..pipeline.flow import Workspace
+from ..pipeline import schedule as scheduling
 from ..pipeline.harvest import HarvestReport, harvest
 from ..runtime.events import JobsChanged
 from ..runtime.runner import NETWORK, STORE, Runner
@@ -134,10 +135,12 @@ class Operations(QObject):
         self.runner.cancel(job_ids, on_refused=lambda refused: self._tell_refused("cancelled", refused))
 
     def approve(self, job_ids: list[int]) -> None:
-        self._transition(job_ids, job_states.approve, "approved")
+        """Approve for the calendar: each job gets a draft post per default target."""
+        self._report(lambda: scheduling.approve_jobs(self.ws, job_ids), job_ids, "approved")
 
     def reject(self, job_ids: list[int], reason: str) -> None:
-        self._transition(job_ids, job_states.reject, "rejected", reason)
+        """Reject with a reason; posts that have not gone out are dropped."""
+        self._report(lambda: scheduling.reject_jobs(self.ws, job_ids, reason), job_ids, "rejected")
 
     def reopen(self, job_ids: list[int]) -> None:
         self._transition(job_ids, job_states.reopen, "reopened")
@@ -181,6 +184,15 @@ class Operations(QObject):
                 then(changed)
 
         self._store_work(lambda: self.ws.store.jobs.transition_many(job_ids, event, *args), f"Jobs {verb}", done)
+
+    def _report(self, fn: Callable[[], scheduling.Report], job_ids: list[int], verb: str) -> None:
+        def done(report: scheduling.Report) -> None:
+            self.runner.notify_jobs_changed(JobsChanged(tuple(job_ids)))
+            if report.done:
+                self.told.emit(f"{count(len(report.done), 'job').capitalize()} {verb}")
+            self._tell_refused(verb, report.refused)
+
+        self._store_work(fn, f"Jobs {verb}", done)
 
     def _tell_refused(self, verb: str, refused: dict[int, str]) -> None:
         if not refused:
