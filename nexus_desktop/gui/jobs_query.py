@@ -89,10 +89,8 @@ def matches(view: JobView, where: JobFilter) -> bool:
 
 
 def scheduled_times(store: Store, job_ids: Iterable[int]) -> dict[int, datetime]:
-    """The next post time per job, for jobs that have one.
-
-    Read straight from the posts table until the store has a posts repository.
-    """
+    """The next post time per job, for a page of jobs in one query (the posts
+    repository reads one job at a time)."""
     ids = list(job_ids)
     if not ids:
         return {}
