@@ -33,7 +33,7 @@ class StatusBar(QStatusBar):
         runner.job_progressed.connect(self._on_job_progressed)
         runner.jobs_changed.connect(self._on_jobs_changed)
         ctx.ops.told.connect(lambda text: self.showMessage(text, 6000))
-        self._count_timer = QTimer(self, singleShot=True, interval=500)  # many changes, one count
+        self._count_timer = QTimer(self, singleShot=True, interval=250)  # many changes, one count
         self._count_timer.timeout.connect(self.refresh_totals)
 
     def refresh_totals(self) -> None:
