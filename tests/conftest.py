@@ -6,6 +6,12 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+# Tests use PySide6 directly too (pytest-qt, QVideoSink): pin None/True/False first,
+# see nexus_desktop/runtime/qt_refcounts.py.
+from nexus_desktop.runtime.qt_refcounts import pin  # noqa: E402
+
+pin()
+
 from datetime import datetime, timezone
 from pathlib import Path
 
