@@ -28,7 +28,7 @@ def application() -> QApplication:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Nexus Desktop")
     app.setOrganizationName("nexus-desktop")
-    app.setDesktopFileName("nexus-desktop")
+    app.setDesktopFileName("io.github.nexusdesktop.NexusDesktop")  # matches the installed .desktop file (Wayland)
     app.setWindowIcon(icons.app_icon())
     return app
 
