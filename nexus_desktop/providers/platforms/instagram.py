@@ -16,6 +16,7 @@ from typing import Any
 
 from ...settings import PublishSettings
 from . import preflight
+from .account_publisher import AccountPublisher
 from .base import CannotKnow, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
 from .oauth import AccountTokens, ApiSession, Identity, tokens_for
 
@@ -62,7 +63,8 @@ def caption_of(package: PostPackage) -> str:
     return f"{text}\n\n{' '.join(extra)}" if extra else text
 
 
-class InstagramPublisher:
+class InstagramPublisher(AccountPublisher):
+    display_name = "Instagram"
     platform = PLATFORM
 
     def __init__(
@@ -86,16 +88,8 @@ class InstagramPublisher:
     def user_id(self) -> str:
         return str(self.tokens.remote_user_id)
 
-    def preflight(self, package: PostPackage) -> list[str]:
-        return preflight.check(package)
-
-    def refresh_credentials(self) -> None:
-        self.tokens.access_token()
-
     def publish(self, package: PostPackage, progress: ProgressCallback, save_state: SaveState) -> PublishResult:
-        problems = self.preflight(package)
-        if problems:
-            raise PublishError("Instagram would refuse this post: " + "; ".join(problems))
+        self.refuse_before_upload(package)
         state = dict(package.upload_state)
         api = ApiSession(PLATFORM, self.tokens)
         try:

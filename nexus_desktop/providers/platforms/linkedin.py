@@ -19,7 +19,7 @@ from urllib.parse import quote
 import httpx
 
 from ...settings import PublishSettings
-from . import preflight
+from .account_publisher import AccountPublisher
 from .base import CannotKnow, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
 from .errors import raise_for_response
 from .oauth import AccountTokens, ApiSession, Identity, tokens_for
@@ -47,7 +47,8 @@ def commentary(text: str) -> str:
     return HASHTAG.sub(lambda m: "{hashtag|\\#|" + m.group(1) + "}", escaped)
 
 
-class LinkedInPublisher:
+class LinkedInPublisher(AccountPublisher):
+    display_name = "LinkedIn"
     platform = PLATFORM
 
     def __init__(
@@ -80,16 +81,8 @@ class LinkedInPublisher:
             raise PublishError("the LinkedIn account has no member id", hint="reconnect it in Accounts")
         return str(author)
 
-    def preflight(self, package: PostPackage) -> list[str]:
-        return preflight.check(package)
-
-    def refresh_credentials(self) -> None:
-        self.tokens.access_token()
-
     def publish(self, package: PostPackage, progress: ProgressCallback, save_state: SaveState) -> PublishResult:
-        problems = self.preflight(package)
-        if problems:
-            raise PublishError("LinkedIn would refuse this post: " + "; ".join(problems))
+        self.refuse_before_upload(package)
         state = dict(package.upload_state)
         api = self._session()
         try:

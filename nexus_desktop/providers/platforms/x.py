@@ -20,7 +20,7 @@ import tweepy
 
 from ...domain.content import X_POST_MAX
 from ...settings import PublishSettings
-from . import preflight
+from .account_publisher import AccountPublisher
 from .base import CannotKnow, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
 from .errors import raise_for_response
 from .oauth import AccountTokens, ApiSession, Identity, tokens_for
@@ -93,7 +93,8 @@ def split_thread(text: str, limit: int = X_POST_MAX) -> list[str]:
     return [f"{part} {i}/{len(parts)}" for i, part in enumerate(parts, 1)]
 
 
-class XPublisher:
+class XPublisher(AccountPublisher):
+    display_name = "X"
     platform = PLATFORM
 
     def __init__(
@@ -114,16 +115,8 @@ class XPublisher:
     def _url(self, path: str) -> str:
         return f"{self.settings.x_base_url.rstrip('/')}{path}"
 
-    def preflight(self, package: PostPackage) -> list[str]:
-        return preflight.check(package)
-
-    def refresh_credentials(self) -> None:
-        self.tokens.access_token()
-
     def publish(self, package: PostPackage, progress: ProgressCallback, save_state: SaveState) -> PublishResult:
-        problems = self.preflight(package)
-        if problems:
-            raise PublishError("X would refuse this post: " + "; ".join(problems))
+        self.refuse_before_upload(package)
         state = dict(package.upload_state)
         parts = split_thread(package.text)
         if not state.get("media_ready"):

@@ -31,7 +31,7 @@ from googleapiclient.http import MediaIoBaseUpload, build_http
 
 from ...settings import PublishSettings
 from ...store.accounts import AccountRepo
-from . import preflight
+from .account_publisher import AccountPublisher
 from .base import CannotKnow, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
 from .errors import raise_for_response, seconds_until_pacific_midnight
 from .oauth import AccountTokens, Identity, tokens_for
@@ -98,7 +98,8 @@ class _ChunkBytes(MediaIoBaseUpload):
         return False
 
 
-class YouTubePublisher:
+class YouTubePublisher(AccountPublisher):
+    display_name = "YouTube"
     platform = PLATFORM
 
     def __init__(
@@ -178,12 +179,6 @@ class YouTubePublisher:
 
     # -- Publisher ---------------------------------------------------------------------------
 
-    def preflight(self, package: PostPackage) -> list[str]:
-        return preflight.check(package)
-
-    def refresh_credentials(self) -> None:
-        self.tokens.access_token()
-
     def _body(self, package: PostPackage) -> dict[str, Any]:
         options = package.options
         tags, used = [], 0
@@ -212,9 +207,7 @@ class YouTubePublisher:
         }
 
     def publish(self, package: PostPackage, progress: ProgressCallback, save_state: SaveState) -> PublishResult:
-        problems = self.preflight(package)
-        if problems:
-            raise PublishError("YouTube would refuse this post: " + "; ".join(problems))
+        self.refuse_before_upload(package)
         state = dict(package.upload_state)
         self._check_quota(package, state)
         credentials = self._credentials()
