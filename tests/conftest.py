@@ -129,3 +129,17 @@ def store(database_url):
     opened = Store.open(database_url)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def restore_logging():
+    """Opening a workspace sets up the app's logging on the root logger; take it down again."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(level)

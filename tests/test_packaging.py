@@ -5,7 +5,6 @@ command running its smoke check with nothing but itself."""
 from __future__ import annotations
 
 import importlib.util
-import logging
 import os
 import shutil
 import subprocess
@@ -139,17 +138,6 @@ def test_the_smoke_check_passes_from_source(tmp_path):
     assert_smoke_passed(proc)
     assert "(source tree)" in proc.stdout
 
-
-@pytest.fixture
-def restore_logging():
-    """The store check sets up the app's logging on the root logger; take it down again."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in [h for h in root.handlers if h not in handlers]:
-        root.removeHandler(handler)
-        handler.close()
-    root.setLevel(level)
 
 
 def test_a_failing_check_exits_non_zero_and_says_what_is_missing(monkeypatch, capsys, restore_logging):

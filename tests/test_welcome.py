@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 
 import pytest
 from PySide6.QtCore import Qt
@@ -104,17 +103,6 @@ def test_a_settings_file_that_cannot_be_written_is_logged_and_the_welcome_still_
     assert not dialog.isVisible()
     assert "will show again next time" in caplog.text
 
-
-@pytest.fixture
-def restore_logging():
-    """Starting the app sets up its logging on the root logger; take it down again."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in [h for h in root.handlers if h not in handlers]:
-        root.removeHandler(handler)
-        handler.close()
-    root.setLevel(level)
 
 
 def test_starting_the_app_the_first_time_shows_the_welcome_over_the_window(qtbot, tmp_path, monkeypatch,
