@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import sys
 import threading
 import time
@@ -17,7 +16,7 @@ from ..pipeline.publish import Outcome, Publishing, PublishOutcome, publish_due
 from ..store.jobs import JobFilter
 from ..store.posts import PostFilter, PostView
 from . import JSON_FLAG, arg, command, print_json
-from .common import clip, table, workspace
+from .common import clip, stop_on_signals, table, workspace
 
 # Attempts `nexus publish --now` makes itself before leaving retries to the app or the daemon.
 NOW_ATTEMPTS = 3
@@ -298,16 +297,7 @@ def _print_held(held: tuple[int, ...]) -> None:
 )
 def daemon_command(args) -> int:
     ws = workspace(args)
-    stop = threading.Event()
-
-    def on_signal(signum, frame):
-        if stop.is_set():
-            raise KeyboardInterrupt
-        print("nexus: stopping after the work under way (again to stop now)", file=sys.stderr, flush=True)
-        stop.set()
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    stop = stop_on_signals("stopping after the work under way")
     production = threading.Thread(target=_shared_worker if args.worker else _produce, args=(ws, stop), name="production", daemon=True)
     scheduler = None
     if not args.worker:

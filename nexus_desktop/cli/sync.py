@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import getpass
-import signal
 import sys
-import threading
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -15,7 +13,7 @@ from ..providers.storage.base import BucketMissing
 from ..providers.storage.s3 import ACCESS_KEY_ID, MAX_LINK_SECONDS, SECRET_ACCESS_KEY
 from ..secrets import set_secret
 from . import JSON_FLAG, arg, command, print_json
-from .common import workspace
+from .common import stop_on_signals, workspace
 
 T = TypeVar("T")
 
@@ -134,16 +132,7 @@ def worker_command(args) -> int:
     from ..pipeline.worker import run_worker
 
     ws = workspace(args)
-    stop = threading.Event()
-
-    def stop_after_this_stage(signum, frame):
-        if stop.is_set():
-            raise KeyboardInterrupt
-        print("nexus: stopping after the stage that is running (again to stop now)", file=sys.stderr, flush=True)
-        stop.set()
-
-    signal.signal(signal.SIGINT, stop_after_this_stage)
-    signal.signal(signal.SIGTERM, stop_after_this_stage)
+    stop = stop_on_signals("stopping after the stage that is running")
     print(f"Worker {args.name or ws.worker} is looking for work; Ctrl+C stops it.", flush=True)
     ran = _offering_to_create(
         ws,
