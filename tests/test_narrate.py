@@ -14,7 +14,7 @@ import pytest
 
 from nexus_desktop.domain.content import Narration, PlatformText, Script
 from nexus_desktop.domain.errors import Cancelled, UserFixableError
-from nexus_desktop.pipeline import audio, narrate
+from nexus_desktop.pipeline import audio, ffmpeg, narrate
 
 TWO_SENTENCES = (
     "A second pilot line for solid-state battery cells opened this week. "
@@ -40,7 +40,7 @@ def script_results(narration: str, language: str = "en") -> dict:
 def loudnorm_reading(path) -> dict:
     """Loudness as ffmpeg's loudnorm filter measures it: a second meter, not the
     one the stage uses."""
-    log = audio.run_ffmpeg(["-i", str(path), "-af", "loudnorm=print_format=json", "-f", "null", "-"])
+    log = ffmpeg.run(["-i", str(path), "-af", "loudnorm=print_format=json", "-f", "null", "-"])
     reading = json.loads(log[log.rindex("{") : log.rindex("}") + 1])
     return {key: float(value) for key, value in reading.items() if key.startswith("input_")}
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
-from nexus_desktop.domain.errors import Cancelled, UserFixableError
+from nexus_desktop.domain.errors import UserFixableError
 from nexus_desktop.pipeline import audio
 
 
@@ -43,34 +41,6 @@ def test_durations_from_the_header_and_from_ffmpeg_agree(tmp_path):
     audio.write_wav(tmp_path / "a.wav", speechlike(3.25), 22050)
     assert audio.wav_duration(tmp_path / "a.wav") == pytest.approx(3.25, abs=1e-4)
     assert audio.media_duration(tmp_path / "a.wav") == pytest.approx(3.25, abs=0.01)
-
-
-def test_a_missing_ffmpeg_is_reported_with_what_to_do(monkeypatch):
-    import imageio_ffmpeg
-
-    def missing():
-        raise RuntimeError("No ffmpeg exe could be found.")
-
-    monkeypatch.setattr(imageio_ffmpeg, "get_ffmpeg_exe", missing)
-    with pytest.raises(UserFixableError, match="ffmpeg is missing") as caught:
-        audio.ffmpeg_exe()
-    assert "IMAGEIO_FFMPEG_EXE" in caught.value.hint
-
-
-def test_a_running_ffmpeg_is_stopped_within_a_second_of_a_cancel():
-    started = time.monotonic()
-    with pytest.raises(Cancelled):
-        audio.run_ffmpeg(
-            ["-re", "-f", "lavfi", "-i", "sine=duration=30", "-f", "null", "-"],
-            cancelled=lambda: time.monotonic() - started > 0.3,
-        )
-    assert time.monotonic() - started < 1.0
-
-
-def test_ffmpeg_errors_carry_its_log(tmp_path):
-    with pytest.raises(audio.FfmpegError, match="exit code") as caught:
-        audio.run_ffmpeg(["-i", str(tmp_path / "missing.wav"), "-f", "null", "-"])
-    assert "No such file" in caught.value.log
 
 
 def test_atomic_path_keeps_the_old_file_when_the_writer_fails(tmp_path):

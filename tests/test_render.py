@@ -229,22 +229,6 @@ def test_missing_ffmpeg_says_what_to_do(make_context, one_small, monkeypatch, tm
     assert not (ctx.job_dir / "videos").exists()
 
 
-@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
-def test_a_full_disk_is_reported_as_such(tmp_path):
-    runner = render.FfmpegRunner(ffmpeg_exe(), cwd=tmp_path, cancel_event=threading.Event())
-    with pytest.raises(UserFixableError) as caught:
-        runner.run(["-f", "lavfi", "-i", "sine=d=1", "-f", "wav", "/dev/full"], 1.0, lambda share: None)
-    assert caught.value.message.startswith("the disk is full")
-    assert "free some space" in caught.value.hint
-
-
-def test_other_ffmpeg_failures_quote_ffmpeg(tmp_path):
-    runner = render.FfmpegRunner(ffmpeg_exe(), cwd=tmp_path, cancel_event=threading.Event())
-    with pytest.raises(render.FfmpegError) as caught:
-        runner.run(["-i", "no-such-input.wav", "-f", "null", "-"], 1.0, lambda share: None)
-    assert "no-such-input.wav" in str(caught.value)
-
-
 def test_missing_scene_images_fail_with_a_reason(make_context, small_formats):
     ctx = make_context()
     ctx.results = make_inputs(ctx.job_dir, small_formats)
@@ -267,8 +251,8 @@ def test_music_is_ducked_under_the_voice_and_the_mix_stays_near_minus_14_lufs(ma
     video = ctx.job_dir / entry["path"]
     assert probe(video).audio.channels == "stereo"
     loudness = measure_loudness(video)
-    assert -16 <= loudness.integrated_lufs <= -12.5
-    assert loudness.true_peak_db <= -1.0
+    assert -16 <= loudness.integrated <= -12.5
+    assert loudness.true_peak <= -1.0
     assert abs(probe(video).duration - 4.0) <= 0.1, "the music loops and is cut to the narration"
 
 
@@ -278,7 +262,7 @@ def test_without_music_the_narration_loudness_is_kept(make_context, one_small):
     before = measure_loudness(ctx.job_dir / "narration" / "voice.wav")
     entry = render.run(ctx).results["videos"][one_small[0].name]
     after = measure_loudness(ctx.job_dir / entry["path"])
-    assert abs(after.integrated_lufs - before.integrated_lufs) <= 0.5
+    assert abs(after.integrated - before.integrated) <= 0.5
 
 
 def test_a_bad_music_file_is_the_creators_to_fix(make_context, one_small, settings, tmp_path):

@@ -48,3 +48,15 @@ class IllegalTransition(Exception):
 
 class StoreError(UserFixableError):
     """The database cannot be opened or used as configured."""
+
+
+class FfmpegError(NexusError):
+    """ffmpeg exited with an error that is not the creator's to fix: most likely a
+    bug in the arguments or an input it cannot read. ``log`` holds what it printed."""
+
+    def __init__(self, code: int, log: str, lines: list[str] | None = None) -> None:
+        lines = lines if lines is not None else [line.strip() for line in log.strip().splitlines()]
+        meaningful = [line for line in lines if line and not line.startswith(("frame=", "size=", "Press [q]"))]
+        super().__init__(f"ffmpeg failed (exit code {code}): " + (" | ".join(meaningful[-5:]) or "no error message"))
+        self.code = code
+        self.log = log

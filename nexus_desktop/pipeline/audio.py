@@ -1,7 +1,7 @@
 """Audio helpers shared by the narrate and render stages.
 
-Everything goes through the ffmpeg binary that imageio-ffmpeg ships (there is no
-ffprobe): WAV facts come from the WAV header, other durations from ``ffmpeg -i``,
+Everything goes through ``pipeline.ffmpeg`` (the binary imageio-ffmpeg ships; there
+is no ffprobe): WAV facts come from the WAV header, other durations from ``ffmpeg -i``,
 loudness from the ``ebur128`` filter (ITU-R BS.1770 integrated loudness and true
 peak), the same meter the platforms use.
 """
@@ -9,87 +9,21 @@ peak), the same meter the platforms use.
 from __future__ import annotations
 
 import os
-import re
-import subprocess
 import tempfile
 import wave
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..domain.errors import Cancelled, UserFixableError
+from ..domain.errors import UserFixableError
+from . import ffmpeg
+from .ffmpeg import Loudness, measure_loudness
 
 CancelCheck = Callable[[], bool]
-
-FFMPEG_HINT = (
-    "reinstall Nexus Desktop (or `pip install imageio-ffmpeg`), "
-    "or point the IMAGEIO_FFMPEG_EXE environment variable at an ffmpeg binary"
-)
-DISK_FULL_HINT = "free some space on the disk that holds the data folder, then retry"
-
-
-def ffmpeg_exe() -> str:
-    """Path of the bundled ffmpeg binary."""
-    try:
-        import imageio_ffmpeg
-
-        exe = imageio_ffmpeg.get_ffmpeg_exe()
-    except (ImportError, RuntimeError) as exc:
-        raise UserFixableError(f"ffmpeg is missing: {exc}", hint=FFMPEG_HINT) from exc
-    if not os.access(exe, os.X_OK):
-        raise UserFixableError(f"ffmpeg is missing: {exe} cannot be run", hint=FFMPEG_HINT)
-    return exe
-
-
-def run_ffmpeg(args: Sequence[str], *, cancelled: CancelCheck | None = None) -> str:
-    """Run ffmpeg with ``args``; return its log (stderr). Kill it within a fraction
-    of a second of ``cancelled()`` turning true."""
-    if cancelled is not None and cancelled():
-        raise Cancelled()
-    command = [ffmpeg_exe(), "-hide_banner", "-nostats", "-nostdin", *args]
-    # stderr goes to a file, not a pipe, so a chatty ffmpeg never blocks on a full pipe.
-    with tempfile.TemporaryFile() as log:
-        try:
-            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
-        except OSError as exc:
-            raise UserFixableError(f"ffmpeg could not be started: {exc}", hint=FFMPEG_HINT) from exc
-        _wait(process, cancelled)
-        log.seek(0)
-        text = log.read().decode("utf-8", errors="replace")
-    if process.returncode != 0:
-        raise _ffmpeg_failure(text, process.returncode)
-    return text
-
-
-def _wait(process: subprocess.Popen, cancelled: CancelCheck | None) -> None:
-    while True:
-        try:
-            process.wait(timeout=0.2)
-            return
-        except subprocess.TimeoutExpired:
-            if cancelled is not None and cancelled():
-                process.kill()
-                process.wait()
-                raise Cancelled()
-
-
-class FfmpegError(RuntimeError):
-    """ffmpeg exited with an error: a bug in the arguments or an unreadable input.
-    ``log`` holds everything it printed."""
-
-    def __init__(self, code: int, log: str) -> None:
-        tail = " | ".join(line.strip() for line in log.strip().splitlines()[-3:])
-        super().__init__(f"ffmpeg failed with exit code {code}: {tail}")
-        self.log = log
-
-
-def _ffmpeg_failure(log: str, code: int) -> Exception:
-    if "No space left on device" in log:
-        return UserFixableError("the disk is full", hint=DISK_FULL_HINT)
-    return FfmpegError(code, log)
+DISK_FULL_HINT = ffmpeg.DISK_FULL_HINT
 
 
 @contextmanager
@@ -128,21 +62,12 @@ def wav_duration(path: Path) -> float:
     return wav_info(path).duration
 
 
-_DURATION = re.compile(r"Duration:\s*(\d+):(\d{2}):(\d{2}(?:\.\d+)?)")
-
-
 def media_duration(path: Path) -> float:
     """Seconds of any file ffmpeg can read, from the container's header."""
-    # `ffmpeg -i file` with no output exits 1 by design; the header is in its log.
-    try:
-        log = run_ffmpeg(["-i", str(path)])
-    except FfmpegError as exc:
-        log = exc.log
-    match = _DURATION.search(log)
-    if not match:
+    info = ffmpeg.probe(path)
+    if info.duration <= 0:
         raise ValueError(f"no duration in ffmpeg's description of {path}")
-    hours, minutes, seconds = match.groups()
-    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    return info.duration
 
 
 def write_wav(path: Path, samples: np.ndarray, sample_rate: int) -> None:
@@ -152,29 +77,6 @@ def write_wav(path: Path, samples: np.ndarray, sample_rate: int) -> None:
         wav.setsampwidth(2)
         wav.setframerate(sample_rate)
         wav.writeframes(np.asarray(samples, dtype=np.int16).tobytes())
-
-
-@dataclass(frozen=True)
-class Loudness:
-    integrated: float  # LUFS
-    true_peak: float  # dBTP
-    loudness_range: float  # LU
-
-
-_SUMMARY_VALUE = {
-    "integrated": re.compile(r"I:\s+(-?[\d.]+|-?inf) LUFS"),
-    "loudness_range": re.compile(r"LRA:\s+(-?[\d.]+|-?inf) LU\b"),
-    "true_peak": re.compile(r"Peak:\s+(-?[\d.]+|-?inf) dBFS"),
-}
-
-
-def measure_loudness(path: Path, *, cancelled: CancelCheck | None = None) -> Loudness:
-    """EBU R128 integrated loudness, true peak and loudness range of a file."""
-    meter = ["-i", str(path), "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"]
-    log = run_ffmpeg(meter, cancelled=cancelled)
-    summary = log[log.rindex("Summary:") :]
-    values = {name: float(pattern.search(summary).group(1)) for name, pattern in _SUMMARY_VALUE.items()}
-    return Loudness(**values)
 
 
 # Below this the file is silence as far as the meter is concerned (its gate is -70 LUFS).
@@ -260,7 +162,7 @@ def _render_level(
             f"aresample={rate}:resampler=soxr",
         ]
     )
-    run_ffmpeg(
+    ffmpeg.run(
         ["-y", "-i", str(source), "-af", chain, "-ac", "1", "-c:a", "pcm_s16le", *_PLAIN_WAV, str(destination)],
         cancelled=cancelled,
     )

@@ -13,16 +13,12 @@ cancelled or killed render never leaves a video that looks finished.
 from __future__ import annotations
 
 import array
-import collections
 import errno
 import logging
 import os
 import re
 import shutil
-import subprocess
 import tempfile
-import threading
-import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -31,9 +27,10 @@ from pathlib import Path
 from PIL import Image, ImageChops
 
 from ..domain.content import Narration, Script, VideoFormat, WordTiming
-from ..domain.errors import Cancelled, UserFixableError
+from ..domain.errors import UserFixableError
 from ..providers.images.fonts import FontBook, FontFace
 from . import captions as cap
+from . import ffmpeg
 from .context import AssetRecord, StageContext, StageOutput
 from .ffmpeg_graph import (
     Captions,
@@ -43,14 +40,13 @@ from .ffmpeg_graph import (
     plan_timeline,
     video_graph,
 )
+from .ffmpeg import ffmpeg_exe, probe
 from .formats import active_formats
-from .media_probe import ffmpeg_exe, probe
 
 log = logging.getLogger(__name__)
 
 AUDIO_SHARE = 3  # percent of the stage's progress spent mixing audio
 DURATION_TOLERANCE = 0.1
-_CANCEL_POLL = 0.1
 _DISK_FULL_HINT = "free some space on that disk, or move the data folder in Settings, then retry"
 
 
@@ -93,7 +89,6 @@ class _Job:
 
     def __init__(self, ctx: StageContext, exe: str, work: Path, script: Script, narration: Narration) -> None:
         self.ctx, self.work, self.script, self.narration = ctx, work, script, narration
-        self.ffmpeg = FfmpegRunner(exe, cwd=work, cancel_event=ctx.cancel_event)
         self.voice = ctx.job_dir / narration.audio_path
         if not self.voice.is_file():
             raise UserFixableError(f"the narration audio {self.voice} is missing", hint="redo the narrate stage")
@@ -110,7 +105,7 @@ class _Job:
         music = _music(settings.music_path)
         graph, label = audio_graph(self.duration, music=music is not None, music_db=settings.music_volume_db)
         inputs = ["-i", str(self.voice)] + (["-stream_loop", "-1", "-i", str(music)] if music else [])
-        self.ffmpeg.run([*inputs, "-filter_complex", graph, "-map", f"[{label}]", "-t", f"{self.duration:.3f}",
+        self._ffmpeg([*inputs, "-filter_complex", graph, "-map", f"[{label}]", "-t", f"{self.duration:.3f}",
                          "-c:a", "aac", "-b:a", "160k", "-f", "mp4", str(self.audio)],
                         self.duration, lambda share: self.ctx.progress(share * AUDIO_SHARE, "Mixing audio"))
 
@@ -127,7 +122,7 @@ class _Job:
             "-i", str(self.audio), "-/filter_complex", graph_file.name,
             *self.output_args(graph.output, len(graph.inputs), partial)]
         phrase = f"Rendering {label}"
-        self.ffmpeg.run(args, self.timeline.total / self.fps,
+        self._ffmpeg(args, self.timeline.total / self.fps,
                         lambda share: self.ctx.progress(low + share * (high - low), f"{phrase} — {round(share * 100)}%"))
         duration = self._check(partial, fmt)
         srt = _replace_text(final.with_suffix(".srt"), cap.srt_text(cues))
@@ -174,6 +169,10 @@ class _Job:
             raise RuntimeError(f"the {display_name(fmt)} video lasts {info.duration:.2f} s, "
                                f"the narration {self.duration:.2f} s")
         return round(info.duration, 3)
+
+    def _ffmpeg(self, args: list[str], duration: float, on_progress: Callable[[float], None]) -> None:
+        ffmpeg.run(["-y", *args], cwd=self.work, cancelled=self.ctx.cancel_event, duration=duration,
+                   on_progress=on_progress, loglevel="error")
 
     def _rel(self, path: Path) -> str:
         return path.relative_to(self.ctx.job_dir).as_posix()
@@ -393,88 +392,3 @@ def _caption_font(ctx: StageContext, script: Script) -> _CaptionFont:
                          branding.accent_color, branding.background_color),
         frozenset(set(script.narration) - set(kept)),
     )
-
-
-# --- running ffmpeg ----------------------------------------------------------------------------
-
-
-class FfmpegError(RuntimeError):
-    """ffmpeg failed for a reason that is not the creator's to fix (most likely a bug)."""
-
-
-class FfmpegRunner:
-    """Runs ffmpeg with progress from ``-progress pipe:1``, cancellable within a second."""
-
-    def __init__(self, exe: str, *, cwd: Path, cancel_event: threading.Event) -> None:
-        self.exe, self.cwd, self.cancel_event = exe, cwd, cancel_event
-
-    def run(self, args: list[str], duration: float, on_progress: Callable[[float], None]) -> None:
-        if self.cancel_event.is_set():
-            raise Cancelled()
-        command = [self.exe, "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-nostats",
-                   "-progress", "pipe:1", "-stats_period", "0.5", *args]
-        try:
-            proc = subprocess.Popen(command, cwd=self.cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE, text=True, errors="replace",
-                                    creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))
-        except OSError as exc:
-            if exc.errno == errno.ENOSPC:
-                raise
-            raise UserFixableError(f"cannot run ffmpeg ({self.exe}): {exc}",
-                                   hint="reinstall Nexus Desktop, or set IMAGEIO_FFMPEG_EXE to a working ffmpeg") from exc
-        with proc:
-            self._wait(proc, duration, on_progress)
-
-    def _wait(self, proc: subprocess.Popen, duration: float, on_progress: Callable[[float], None]) -> None:
-        reader = _Reader(proc)
-        reported = -1.0
-        while proc.poll() is None:
-            if self.cancel_event.wait(_CANCEL_POLL):
-                proc.kill()
-                proc.wait()
-                reader.join()
-                raise Cancelled()
-            share = min(1.0, reader.seconds / duration) if duration > 0 else 0.0
-            if share - reported >= 0.01:
-                reported = share
-                on_progress(share)
-        reader.join()
-        if proc.returncode != 0:
-            raise _failure(proc.returncode, list(reader.errors))
-        on_progress(1.0)
-
-
-class _Reader:
-    """Drains ffmpeg's pipes on two threads, keeping the progress time and the last errors."""
-
-    def __init__(self, proc: subprocess.Popen) -> None:
-        self.seconds = 0.0
-        self.errors: collections.deque[str] = collections.deque(maxlen=12)
-        self._threads = [threading.Thread(target=self._progress, args=(proc.stdout,), daemon=True),
-                         threading.Thread(target=self._stderr, args=(proc.stderr,), daemon=True)]
-        for thread in self._threads:
-            thread.start()
-
-    def _progress(self, stream) -> None:
-        for line in stream:
-            key, _, value = line.strip().partition("=")
-            if key == "out_time_us" and value.lstrip("-").isdigit():
-                self.seconds = max(self.seconds, int(value) / 1e6)
-
-    def _stderr(self, stream) -> None:
-        for line in stream:
-            if line.strip():
-                self.errors.append(line.strip())
-
-    def join(self) -> None:
-        deadline = time.monotonic() + 5
-        for thread in self._threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-
-
-def _failure(code: int, lines: list[str]) -> Exception:
-    text = "\n".join(lines)
-    if "No space left on device" in text or f"Errno {errno.ENOSPC}" in text:
-        return UserFixableError("the disk is full: ffmpeg could not finish writing the video", hint=_DISK_FULL_HINT)
-    meaningful = [line for line in lines if not line.startswith(("frame=", "size=", "Press [q]"))][-5:]
-    return FfmpegError(f"ffmpeg failed (exit code {code}): " + (" | ".join(meaningful) or "no error message"))

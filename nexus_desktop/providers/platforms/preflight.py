@@ -78,10 +78,10 @@ class Probe:
 
 @lru_cache(maxsize=64)
 def _probe_cached(path: str, _mtime: float, _size: int) -> Probe:
-    from imageio_ffmpeg import get_ffmpeg_exe
+    from ...pipeline.ffmpeg import ffmpeg_exe
 
     result = subprocess.run(
-        [get_ffmpeg_exe(), "-hide_banner", "-i", path], capture_output=True, text=True, errors="replace", timeout=30
+        [ffmpeg_exe(), "-hide_banner", "-i", path], capture_output=True, text=True, errors="replace", timeout=30
     )
     match = re.search(r"Stream #\S+.*?: Video: (\w+)[^\n]*?, (\d{2,5})x(\d{2,5})", result.stderr)
     if not match:
