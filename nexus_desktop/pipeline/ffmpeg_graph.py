@@ -35,6 +35,7 @@ MOTION = 0.06
 # Right, up, left, down: consecutive scenes drift different ways.
 DRIFTS: tuple[tuple[int, int], ...] = ((1, 0), (0, -1), (-1, 0), (0, 1))
 FADE_SECONDS = 0.5
+AAC_PRIMING = 1024  # samples the AAC encoder puts before the first real one
 _TERMS_PER_GROUP = 50
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9._/-]+$")
 
@@ -166,7 +167,9 @@ def video_graph(width: int, height: int, backgrounds: str, layers: Sequence[Laye
     if captions:
         current = _captioned(graph, current, captions, timeline, tag)
     graph.output = f"{tag}v"
-    graph.filters.append(f"[{current}]format=yuv420p[{graph.output}]")
+    # Tag the frames themselves: the encoder takes the colour tags from them, and lavfi's are "unknown".
+    graph.filters.append(f"[{current}]format=yuv420p,setparams=range=tv:color_primaries=bt709:color_trc=bt709:"
+                         f"colorspace=bt709[{graph.output}]")
     return graph
 
 
@@ -244,23 +247,30 @@ def _safe(name: str) -> str:
     return name
 
 
-def audio_graph(duration: float, *, music: bool, music_db: float) -> tuple[str, str]:
-    """The audio filter and its output label.
+def audio_graph(duration: float, *, music: bool, music_db: float, gain_db: float = 0.0,
+                ceiling_db: float = -2.5) -> tuple[str, str]:
+    """The audio filter and its output label: stereo at 48 kHz, ``gain_db`` applied,
+    then a true-peak limiter (4x oversampled, so inter-sample peaks count) at
+    ``ceiling_db``.
 
-    Without music the narration (already loudness-normalized) is only resampled.
-    With music: the music loops under the voice, is compressed whenever the voice
-    speaks (sidechaincompress), fades in and out, and a limiter keeps the mix under
-    -1 dBTP. Mono narration is upmixed at -3 dB per side, which keeps its loudness.
+    With music, the music loops under the voice, is compressed whenever the voice
+    speaks (sidechaincompress) and fades in and out. Mono narration is upmixed at
+    -3 dB per side, which keeps its loudness.
     """
+    finish = (f"volume={gain_db:.2f}dB,aresample=192000,"
+              f"alimiter=limit={10 ** (ceiling_db / 20):.4f}:attack=1:release=60:level=0:latency=1,"
+              "aresample=48000,aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,"
+              # With no edit list to hide it, AAC's 1024 priming samples would play first and put the
+              # voice 21 ms behind the picture: start the mix those samples late instead.
+              f"atrim=start_sample={AAC_PRIMING},asetpts=N/SR/TB[a]")
     if not music:
-        return "[0:a]aresample=48000[a]", "a"
+        return f"[0:a]aresample=48000,aformat=channel_layouts=stereo,{finish}", "a"
     fade_out = max(0.0, duration - 2.0)
     graph = (
         "[0:a]aresample=48000,aformat=channel_layouts=stereo,asplit=2[voice][key];"
         f"[1:a]aresample=48000,aformat=channel_layouts=stereo,atrim=duration={duration:.3f},"
         f"volume={music_db:.1f}dB,afade=t=in:d=1,afade=t=out:st={fade_out:.3f}:d=2[bed];"
         "[bed][key]sidechaincompress=threshold=0.02:ratio=8:attack=20:release=350[ducked];"
-        "[voice][ducked]amix=inputs=2:duration=first:normalize=0,"
-        "alimiter=limit=0.84:level=disabled:attack=5:release=50[a]"
+        f"[voice][ducked]amix=inputs=2:duration=first:normalize=0,{finish}"
     )
     return graph, "a"

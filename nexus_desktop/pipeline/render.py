@@ -31,6 +31,7 @@ from ..domain.errors import UserFixableError
 from ..providers.images.fonts import FontBook, FontFace
 from . import captions as cap
 from . import ffmpeg
+from . import upload_specs as spec
 from .context import AssetRecord, StageContext, StageOutput
 from .ffmpeg_graph import (
     Captions,
@@ -101,13 +102,31 @@ class _Job:
         self.audio = work / "audio.m4a"
 
     def mix_audio(self) -> None:
+        """Stereo AAC at 48 kHz, at -14 LUFS with true peaks under -1.5 dBTP as the
+        platforms measure it: the gain comes from the voice's own loudness, and one
+        corrective pass follows when the encoded mix misses (music adds loudness,
+        the limiter and AAC move it a little)."""
         settings = self.ctx.settings.render
         music = _music(settings.music_path)
-        graph, label = audio_graph(self.duration, music=music is not None, music_db=settings.music_volume_db)
         inputs = ["-i", str(self.voice)] + (["-stream_loop", "-1", "-i", str(music)] if music else [])
-        self._ffmpeg([*inputs, "-filter_complex", graph, "-map", f"[{label}]", "-t", f"{self.duration:.3f}",
-                         "-c:a", "aac", "-b:a", "160k", "-f", "mp4", str(self.audio)],
-                        self.duration, lambda share: self.ctx.progress(share * AUDIO_SHARE, "Mixing audio"))
+        voice = ffmpeg.measure_loudness(self.voice, cancelled=self.ctx.cancel_event.is_set)
+        gain = spec.LOUDNESS_LUFS - voice.integrated if voice.integrated > -70 else 0.0
+        ceiling = spec.LIMITER_CEILING
+        for attempt in range(2):
+            graph, label = audio_graph(self.duration, music=music is not None, music_db=settings.music_volume_db,
+                                       gain_db=gain, ceiling_db=ceiling)
+            self._ffmpeg([*inputs, "-filter_complex", graph, "-map", f"[{label}]", "-t", f"{self.duration:.3f}",
+                          "-c:a", "aac", "-b:a", spec.AUDIO_BITRATE, "-ar", str(spec.AUDIO_RATE), "-ac", "2",
+                          "-f", "mp4", str(self.audio)],
+                         self.duration, lambda share: self.ctx.progress(share * AUDIO_SHARE, "Mixing audio"))
+            mixed = ffmpeg.measure_loudness(self.audio, cancelled=self.ctx.cancel_event.is_set)
+            self.loudness = mixed
+            off = spec.LOUDNESS_LUFS - mixed.integrated
+            if mixed.integrated < -70 or (abs(off) <= 0.5 and mixed.true_peak <= spec.TRUE_PEAK_CEILING):
+                return
+            gain += off
+            if mixed.true_peak > spec.TRUE_PEAK_CEILING:
+                ceiling -= mixed.true_peak - spec.TRUE_PEAK_CEILING + 0.2
 
     def render_format(self, fmt: VideoFormat, visuals: dict, videos: Path, low: float,
                       high: float) -> tuple[dict, list[AssetRecord]]:
@@ -156,9 +175,7 @@ class _Job:
     def output_args(self, video_label: str, audio_input: int, target: Path) -> list[str]:
         render = self.ctx.settings.render
         return ["-map", f"[{video_label}]", "-map", f"{audio_input}:a",
-                "-c:v", "libx264", "-preset", render.preset, "-crf", str(render.crf), "-pix_fmt", "yuv420p",
-                "-r", str(self.fps), "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709",
-                "-color_range", "tv", "-c:a", "copy", "-movflags", "+faststart", "-f", "mp4", str(target)]
+                *spec.encoder_args(self.fps, render.preset, render.crf), "-c:a", "copy", "-f", "mp4", str(target)]
 
     def _check(self, video: Path, fmt: VideoFormat) -> float:
         info = probe(video)
