@@ -39,6 +39,7 @@ FACTORIES: dict[str, str] = {
     "instagram": "instagram:create",
     "x": "x:create",
     "linkedin": "linkedin:create",
+    "mastodon": "mastodon:create",
 }
 
 _registered: dict[str, PublisherFactory] = {}
