@@ -132,6 +132,33 @@ class PublishSettings(_Section):
     linkedin_version: str = "202510"
 
 
+class PromotionRule(_Section):
+    """"When a post's engagement rate at ``at_hours`` is at least ``factor`` × my median on
+    that platform, post the job to the platforms it has not been on." Off until enabled."""
+
+    name: str = "Twice my median at 24 h"
+    enabled: bool = False
+    at_hours: float = Field(24.0, gt=0, le=24 * 28)
+    factor: float = Field(2.0, gt=0)
+    min_posts: int = Field(5, ge=1)  # the median needs this many measured posts on the platform
+
+
+class MeasureSettings(_Section):
+    enabled: bool = True
+    youtube_analytics_base_url: str = "https://youtubeanalytics.googleapis.com"
+    # Spend: US dollars per unit, edited by the creator when prices change.
+    prices: dict[str, float] = Field(default_factory=lambda: {
+        "llm_per_1k_tokens": 0.0006, "elevenlabs_per_1k_characters": 0.30, "x_per_post": 0.0})
+    media_success_target: float = Field(0.95, ge=0, le=1)
+    publish_success_target: float = Field(0.98, ge=0, le=1)
+    cleanup_after_days: int = Field(14, ge=1)
+    disk_warn_free_gb: float = Field(2.0, ge=0)
+    title_tests: bool = False  # on for every job; per feed and per job in title_test_feeds / the job's test
+    title_test_feeds: list[int] = Field(default_factory=list)
+    title_test_rotate_hours: float = Field(6.0, gt=0)
+    promotion_rules: list[PromotionRule] = Field(default_factory=lambda: [PromotionRule()])
+
+
 class SyncSettings(_Section):
     enabled: bool = False
     auto_upload: bool = False
@@ -161,6 +188,7 @@ class Settings(BaseModel):
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     publish: PublishSettings = Field(default_factory=PublishSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
+    measure: MeasureSettings = Field(default_factory=MeasureSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
 
 

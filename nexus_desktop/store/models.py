@@ -195,10 +195,69 @@ class Post(Base):
 
 
 class Metric(Base):
-    """Views, likes, comments of a post at one moment (content_analytics)."""
+    """Views, likes, comments of a post at one moment (content_analytics). Rows are only
+    ever added: a later reading never overwrites an earlier one. The common counts are
+    columns so totals and top lists are computed in SQL; ``values`` keeps all of it."""
 
     __tablename__ = "metrics"
+    __table_args__ = (Index("ix_metrics_post_time", "post_id", "recorded_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     values: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    platform: Mapped[str] = mapped_column(String(30), default="", server_default="")
+    source: Mapped[str] = mapped_column(String(10), default="api", server_default="api")  # api, typed, csv
+    views: Mapped[int | None] = mapped_column(Integer)
+    likes: Mapped[int | None] = mapped_column(Integer)
+    comments: Mapped[int | None] = mapped_column(Integer)
+    shares: Mapped[int | None] = mapped_column(Integer)
+    impressions: Mapped[int | None] = mapped_column(Integer)
+    engagements: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class MetricPlan(Base):
+    """When a published post's figures are read next (the decaying schedule), and what went wrong."""
+
+    __tablename__ = "metric_plans"
+    __table_args__ = (Index("ix_metric_plans_due", "done", "next_at"),)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[datetime | None]
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class TitleTest(Base):
+    """Variants of a live post's title (or thumbnail) shown in turn; the winner is kept."""
+
+    __tablename__ = "title_tests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default="title")
+    variants: Mapped[list[Any]] = mapped_column(default=list)
+    arms: Mapped[list[Any]] = mapped_column(default=list)  # per variant: hours shown, views, impressions, clicks
+    current: Mapped[int] = mapped_column(Integer, default=0)
+    shown_since: Mapped[datetime | None]
+    baseline: Mapped[dict[str, Any]] = mapped_column(default=dict)  # figures when the current variant went up
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running, decided, stopped
+    winner: Mapped[int | None] = mapped_column(Integer)
+    verdict: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Promotion(Base):
+    """A promotion rule fired for a post: the post it placed, exactly once per rule, post and target."""
+
+    __tablename__ = "promotions"
+    __table_args__ = (UniqueConstraint("rule", "source_post_id", "target_id", name="uq_promotions_once"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule: Mapped[str] = mapped_column(String(200))
+    source_post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    target_id: Mapped[int] = mapped_column(ForeignKey("targets.id", ondelete="CASCADE"))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(20), default="placed")  # placed, undone
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
