@@ -126,10 +126,10 @@ class PublishSettings(_Section):
     youtube_synthetic_media: bool = True
     youtube_category_id: str = "28"
     instagram_base_url: str = "https://graph.facebook.com"
-    instagram_api_version: str = "v21.0"
+    instagram_api_version: str = ""  # Graph API version to pin ("v24.0"); empty: newest live one by date
     x_base_url: str = "https://api.x.com"
     linkedin_base_url: str = "https://api.linkedin.com"
-    linkedin_version: str = "202510"
+    linkedin_version: str = ""  # LinkedIn-Version to pin ("202607"); empty: newest live one by date
 
 
 class PromotionRule(_Section):

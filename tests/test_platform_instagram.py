@@ -91,13 +91,13 @@ def test_an_expired_long_lived_token_needs_reconnecting(tmp_path, accounts, acco
 
 
 def test_rate_limit_header_and_permanent_error(tmp_path, accounts, account_id, instagram, video):
-    instagram.script("POST", r"/v21.0/\d+/media", 429, {"error": {"message": "Application request limit reached", "code": 4}},
+    instagram.script("POST", r"/v[\d.]+/\d+/media", 429, {"error": {"message": "Application request limit reached", "code": 4}},
                      headers={"Retry-After": "1"})
     package = make_package(tmp_path, "instagram", account_id=account_id, video=video)
     with pytest.raises(TransientPublishError) as caught:
         publisher(accounts, account_id, instagram).publish(package, StateLog().report, StateLog().save)
     assert caught.value.retry_after == 1
-    instagram.script("POST", r"/v21.0/\d+/media", 400, {"error": {"message": "The video file you selected is in a format that we don't support.",
+    instagram.script("POST", r"/v[\d.]+/\d+/media", 400, {"error": {"message": "The video file you selected is in a format that we don't support.",
                      "type": "OAuthException", "code": 352, "error_subcode": 2207026}})
     with pytest.raises(PublishError, match="format that we don't support.*H.264"):
         publisher(accounts, account_id, instagram).publish(package, StateLog().report, StateLog().save)

@@ -117,9 +117,9 @@ def test_the_registry_builds_each_adapter_for_a_target_account(tmp_path, account
     from tests.fakes.accounts_env import seed_account
 
     settings = settings_for()
-    settings.store.database_url = str(accounts.db.engine.url)
     for platform in ("youtube", "instagram", "x", "linkedin"):
         account_id = seed_account(accounts, oauth_fake, platform, remote_user_id=f"r-{platform}", name=platform)
-        setup = registry.PublisherSetup(settings, AppPaths.resolve(tmp_path / "data"), account_id=account_id)
+        setup = registry.PublisherSetup(settings, AppPaths.resolve(tmp_path / "data"), account_id=account_id,
+                                         accounts=accounts)
         publisher = registry.create_publisher(platform, setup)
         assert isinstance(publisher, Publisher) and publisher.platform == platform

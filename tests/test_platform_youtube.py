@@ -158,8 +158,23 @@ def test_reconciliation_after_a_crash_finds_the_finished_upload(tmp_path, accoun
 
 def test_quota_stops_before_exceeding(tmp_path, accounts, account_id, youtube, video):
     yt = publisher(accounts, account_id, youtube)
-    accounts.update_details(account_id, youtube_quota={**yt._quota(), "units": 9_999})
+    accounts.record_project_usage("youtube", yt.project, {**yt._quota(), "units": 9_999})
     package = make_package(tmp_path, "youtube", account_id=account_id, video=video, video_format="16x9")
     with pytest.raises(TransientPublishError, match="quota"):
         yt.publish(package, StateLog().report, StateLog().save)
     assert youtube.count("POST", r"/upload/youtube/v3/videos") == 0
+
+
+def test_quota_is_counted_per_google_project_not_per_channel(tmp_path, accounts, account_id, oauth_fake, youtube, video):
+    """Google counts the 10,000 daily units per Cloud project: a second channel connected through the
+    same OAuth client spends from the same budget."""
+    second = seed_account(accounts, oauth_fake, "youtube", remote_user_id="UCsecond", name="Second channel")
+    first_yt = publisher(accounts, account_id, youtube)
+    first_yt.publish(make_package(tmp_path, "youtube", account_id=account_id, video=video, video_format="16x9"),
+                     StateLog().report, StateLog().save)
+    assert publisher(accounts, second, youtube).quota_used() == first_yt.quota_used() == (0, 1)
+
+    accounts.record_project_usage("youtube", first_yt.project, {**first_yt._quota(), "units": 9_999})
+    package = make_package(tmp_path, "youtube", account_id=second, video=video, video_format="16x9", post_id=2)
+    with pytest.raises(TransientPublishError, match="9999 of 10000 units"):
+        publisher(accounts, second, youtube).publish(package, StateLog().report, StateLog().save)

@@ -153,7 +153,8 @@ class Publishing:
 
     def publisher(self, post: PostView, options: dict[str, Any]) -> Publisher:
         if post.target_id not in self._publishers:
-            setup = PublisherSetup(self.ws.settings, self.ws.paths, post.account_id, post.target_name, dict(options))
+            setup = PublisherSetup(self.ws.settings, self.ws.paths, post.account_id, post.target_name, dict(options),
+                                   accounts=self.ws.store.accounts)
             self._publishers[post.target_id] = create_publisher(post.platform, setup)
         return self._publishers[post.target_id]
 

@@ -154,6 +154,45 @@ class AccountRepo:
             session.flush()
             return _view(account)
 
+    # -- what the platform code needs besides the rows (providers/platforms/accounts.py) -----
+
+    def try_refresh_lock(self, account_id: int, holder: str, seconds: float) -> bool:
+        """One token refresh at a time across processes: X rotates refresh tokens, so the window
+        and the daemon refreshing together would kill each other's. The lock lives in the row,
+        taken inside a write transaction (BEGIN IMMEDIATE on SQLite, FOR UPDATE on PostgreSQL)."""
+        now = datetime.now(timezone.utc)
+        with self.db.write() as session:
+            account = session.get(Account, account_id, with_for_update=True)
+            if account is None:
+                return True  # nothing to protect; the caller finds the account gone
+            lock = (account.details or {}).get("refresh_lock") or {}
+            until = datetime.fromisoformat(lock["until"]) if lock.get("until") else None
+            if lock.get("holder") not in (None, holder) and until is not None and until > now:
+                return False
+            account.details = {**(account.details or {}),
+                               "refresh_lock": {"holder": holder, "until": (now + timedelta(seconds=seconds)).isoformat()}}
+            return True
+
+    def release_refresh_lock(self, account_id: int, holder: str) -> None:
+        with self.db.write() as session:
+            account = session.get(Account, account_id, with_for_update=True)
+            if account is not None and ((account.details or {}).get("refresh_lock") or {}).get("holder") == holder:
+                account.details = {k: v for k, v in (account.details or {}).items() if k != "refresh_lock"}
+
+    def project_usage(self, platform: str, project: str) -> dict[str, Any]:
+        """Counters shared by the accounts of one API project (Google counts YouTube quota per
+        Cloud project, i.e. per OAuth client id, not per channel)."""
+        for view in self.list(platform):
+            if view.details.get("client_id") == project and view.details.get("project_usage"):
+                return dict(view.details["project_usage"])
+        return {}
+
+    def record_project_usage(self, platform: str, project: str, usage: dict[str, Any]) -> None:
+        with self.db.write() as session:
+            for account in session.scalars(select(Account).where(Account.platform == platform)):
+                if (account.details or {}).get("client_id") == project:
+                    account.details = {**(account.details or {}), "project_usage": dict(usage)}
+
     def remove(self, account_id: int) -> bool:
         """Forget the account; its targets stay, pointing nowhere, so their posts are not lost,
         but are no longer offered (nothing can be published through them)."""

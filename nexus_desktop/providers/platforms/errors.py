@@ -17,49 +17,36 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from . import registry
 from .base import NeedsReconnect, PublishError, TransientPublishError
+from .description import ErrorMap
 
 log = logging.getLogger(__name__)
 
-NAMES = {"youtube": "YouTube", "instagram": "Instagram", "x": "X", "linkedin": "LinkedIn"}
 DEFAULT_RETRY = 60.0
 
-# What to do about the errors we know, keyed by the platform's own reason or code.
-HINTS: dict[str, dict[str, str]] = {
-    "youtube": {
-        "quotaExceeded": "the API project's daily YouTube quota is used up; uploads continue after midnight Pacific time",
-        "uploadLimitExceeded": "the channel reached YouTube's upload limit for now; try again tomorrow",
-        "forbidden": "the connected Google account cannot upload to this channel; reconnect it with the right channel",
-        "invalidTitle": "change the title: YouTube allows up to 100 characters and no < or >",
-        "invalidDescription": "shorten the description to 5000 characters and remove < and >",
-        "invalidCategoryId": "choose another YouTube category in Settings",
-        "youtubeSignupRequired": "the Google account has no YouTube channel yet; create one, then reconnect",
-        "mediaBodyRequired": "the video file was not sent; check that it still exists",
-    },
-    "instagram": {
-        "190": "the Instagram access token is no longer valid; reconnect the account",
-        "9004": "Instagram could not fetch the video from its URL; the URL must be public",
-        "2207026": "the video format is not supported for Reels: H.264 or HEVC, AAC audio, 3 s to 15 min",
-        "2207027": "the container is not ready yet; the upload will be published once Instagram finishes processing",
-        "2207042": "the account reached Instagram's limit of 50 API posts in 24 hours; it will be retried later",
-        "10": "the app lacks the instagram_content_publish permission; reconnect and grant it",
-        "200": "the app lacks a permission it needs; reconnect and grant every permission asked",
-    },
-    "x": {
-        "duplicate": "X refuses a post identical to a recent one; change the text",
-        "too long": "shorten the post to 280 characters",
-        "Forbidden": "the X app needs Read and Write permission; change it in the developer portal and reconnect",
-    },
-    "linkedin": {
-        "65600": "the LinkedIn token is no longer valid; reconnect the account",
-        "ACCESS_DENIED": "the LinkedIn app lacks w_member_social (or w_organization_social for a page); reconnect and grant it",
-        "DUPLICATE_POST": "LinkedIn refuses a post identical to a recent one; change the text",
-    },
-}
 
-# Instagram/Facebook Graph API: codes that mean "slow down", whatever the HTTP status.
-GRAPH_RATE_CODES = {4, 17, 32, 613, 80001, 80002}
-GRAPH_AUTH_CODES = {190, 102, 463, 467}
+class _Names(Mapping[str, str]):
+    """platform → the name the creator reads, from each platform's description."""
+
+    def __getitem__(self, platform: str) -> str:
+        return registry.display_name(platform)
+
+    def __iter__(self):
+        return iter([d.name for d in registry.descriptions()])
+
+    def __len__(self) -> int:
+        return len(registry.descriptions())
+
+
+NAMES: Mapping[str, str] = _Names()
+
+
+def _errors(platform: str) -> ErrorMap | None:
+    try:
+        return registry.description(platform).errors
+    except PublishError:
+        return None
 
 
 def body_json(body: bytes | str | None) -> Any:
@@ -127,30 +114,33 @@ def platform_message(platform: str, body: Any) -> tuple[str, str]:
     """(the platform's message, its reason/code) from an error body."""
     if not isinstance(body, dict):
         return "", ""
-    if platform == "youtube":
+    errors = _errors(platform)
+    style = errors.style if errors else platform
+    if style in ("google", "youtube"):
         error = body.get("error") or {}
         if isinstance(error, str):  # OAuth token endpoint style
             return str(body.get("error_description") or error), error
         reasons = [e.get("reason", "") for e in error.get("errors", []) if isinstance(e, dict)]
         return str(error.get("message", "")), reasons[0] if reasons else str(error.get("status", ""))
-    if platform == "instagram":
+    if style in ("graph", "instagram"):
         error = body.get("error") or {}
         message = error.get("error_user_msg") or error.get("message") or ""
         code = error.get("error_subcode") or error.get("code") or ""
         return str(message), str(code)
-    if platform == "x":
+    if style == "x":
         if body.get("detail") or body.get("title"):
             return str(body.get("detail") or body.get("title")), str(body.get("title", ""))
         errors = body.get("errors") or []
         if errors and isinstance(errors[0], dict):
             return str(errors[0].get("message") or errors[0].get("detail") or ""), str(errors[0].get("title", ""))
-    if platform == "linkedin":
-        return str(body.get("message", "")), str(body.get("serviceErrorCode") or body.get("code") or "")
+    if style == "linkedin":
+        return str(body.get("message", "")), str(body.get("code") or body.get("serviceErrorCode") or "")
     return str(body.get("message", "")), ""
 
 
 def hint_for(platform: str, message: str, reason: str) -> str:
-    table = HINTS.get(platform, {})
+    errors = _errors(platform)
+    table = errors.hints if errors else {}
     if reason in table:
         return table[reason]
     lowered = message.lower()
@@ -164,9 +154,9 @@ def is_auth_failure(platform: str, status: int, body: Any) -> bool:
     """The access token was refused: refresh and try once more."""
     if status == 401:
         return True
-    if platform == "instagram" and isinstance(body, dict):
-        code = (body.get("error") or {}).get("code")
-        return code in GRAPH_AUTH_CODES
+    errors = _errors(platform)
+    if errors and errors.auth_codes and isinstance(body, dict) and isinstance(body.get("error"), dict):
+        return body["error"].get("code") in errors.auth_codes
     return False
 
 
@@ -190,7 +180,8 @@ def raise_for_response(
     said = f": {message}" if message else ""
     wait = retry_after_seconds(headers)
 
-    if status == 429 or (platform == "instagram" and _graph_code(parsed) in GRAPH_RATE_CODES):
+    errors = _errors(platform)
+    if status == 429 or (errors is not None and _graph_code(parsed) in errors.rate_codes):
         raise TransientPublishError(
             f"{name} is rate limiting {action}{said}", hint="it will be retried later", retry_after=wait or DEFAULT_RETRY
         )

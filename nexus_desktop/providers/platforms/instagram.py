@@ -18,7 +18,7 @@ from ...settings import PublishSettings
 from . import preflight
 from .account_publisher import AccountPublisher
 from .base import CannotKnow, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
-from .oauth import AccountTokens, ApiSession, Identity, tokens_for
+from .oauth import AccountTokens, ApiSession, Identity, api_version, tokens_for
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ POLL_LIMIT = 60  # five minutes of processing, then retry later from the saved c
 
 
 def _graph(settings: PublishSettings) -> str:
-    return f"{settings.instagram_base_url.rstrip('/')}/{settings.instagram_api_version}"
+    return f"{settings.instagram_base_url.rstrip('/')}/{api_version(PLATFORM, settings)}"
 
 
 def identify(settings: PublishSettings, access_token: str) -> Identity:

@@ -22,7 +22,7 @@ from ...settings import PublishSettings
 from .account_publisher import AccountPublisher
 from .base import CannotKnow, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
 from .errors import raise_for_response
-from .oauth import AccountTokens, ApiSession, Identity, tokens_for
+from .oauth import AccountTokens, ApiSession, Identity, api_version, tokens_for
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ class LinkedInPublisher(AccountPublisher):
         return ApiSession(
             PLATFORM,
             self.tokens,
-            headers={"LinkedIn-Version": self.settings.linkedin_version, "X-Restli-Protocol-Version": "2.0.0"},
+            headers={"LinkedIn-Version": api_version(PLATFORM, self.settings), "X-Restli-Protocol-Version": "2.0.0"},
         )
 
     def author(self, package: PostPackage) -> str:

@@ -1,7 +1,7 @@
 """Checks before any upload: would the platform reject this post, and how to fix it.
 
-One data table per platform, from the platforms' published limits; a post that
-breaks one is stopped with the reason and the fix ("9:16 video is 95 s;
+The limits come from each platform's description (``descriptions/<name>.py``); a post
+that breaks one is stopped with the reason and the fix ("9:16 video is 95 s;
 Instagram Reels allow 90 s ...") before quota or upload time is spent.
 """
 
@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ...domain import content
+from . import registry
 from .base import PostPackage
+from .description import ErrorMap, PlatformDescription, TextRules, VideoSpec
 
 GB = 1024**3
 MB = 1024**2
@@ -22,49 +23,42 @@ MB = 1024**2
 
 @dataclass(frozen=True)
 class Rules:
+    """The older flat form of a platform's limits, for adapters without a description yet."""
+
     platform: str
-    label: str  # what the creator calls the product, plural verb follows ("Instagram Reels allow")
+    label: str
     min_seconds: float
     max_seconds: float
     min_bytes: int
     max_bytes: int
-    min_aspect: float  # width / height
+    min_aspect: float
     max_aspect: float
     codecs: frozenset[str]
-    text_max: int | None  # None: longer text becomes a thread
+    text_max: int | None
     title_max: int | None
     hashtags_max: int | None
-    text_field: str = "text"  # the package field the platform shows as the post body
+    text_field: str = "text"
+
+    def as_description(self) -> PlatformDescription:
+        video = VideoSpec(self.label, self.min_seconds, self.max_seconds, self.min_bytes, self.max_bytes,
+                          self.min_aspect, self.max_aspect, self.codecs)
+        text = TextRules(self.text_max, field=self.text_field, title_max=self.title_max, hashtags_max=self.hashtags_max)
+        return PlatformDescription(self.platform, self.label, self.platform, "", None, "", video, None, text,
+                                   ErrorMap(style=self.platform))
 
 
-RULES: dict[str, Rules] = {
-    # YouTube Data API videos.insert: up to 256 GB / 12 h (15 min until the channel is verified);
-    # snippet.title ≤ 100 chars, description ≤ 5000 bytes, neither may contain < or >;
-    # more than 60 hashtags make YouTube ignore all of them.
-    "youtube": Rules(
-        "youtube", "YouTube uploads", 1, 12 * 3600, 1, 256 * GB, 0.1, 10.0,
-        frozenset({"h264", "hevc", "vp9", "av1", "mpeg4", "prores"}),
-        content.YOUTUBE_DESCRIPTION_MAX, content.YOUTUBE_TITLE_MAX, 60, text_field="description",
-    ),
-    # Instagram Graph API Reels specs: 3 s to 15 min, ≤ 300 MB, H.264/HEVC in MOV/MP4,
-    # aspect 0.01:1 to 10:1 (9:16 recommended); caption ≤ 2200 chars, ≤ 30 hashtags.
-    "instagram": Rules(
-        "instagram", "Instagram Reels", 3, 15 * 60, 1, 300 * MB, 0.01, 10.0,
-        frozenset({"h264", "hevc"}),
-        content.INSTAGRAM_CAPTION_MAX, None, content.INSTAGRAM_HASHTAGS_MAX,
-    ),
-    # X media upload (tweet_video): 0.5 s to 140 s, ≤ 512 MB, H.264, aspect 1:3 to 3:1.
-    # Longer text is posted as a thread, so no text limit here.
-    "x": Rules(
-        "x", "X videos", 0.5, 140, 1, 512 * MB, 1 / 3, 3.0, frozenset({"h264"}), None, None, None,
-    ),
-    # LinkedIn Videos API: 3 s to 30 min, 75 KB to 500 MB, MP4/H.264, aspect 1:2.4 to 2.4:1;
-    # Posts API commentary ≤ 3000 chars.
-    "linkedin": Rules(
-        "linkedin", "LinkedIn videos", 3, 30 * 60, 75 * 1024, 500 * MB, 1 / 2.4, 2.4, frozenset({"h264"}),
-        content.LINKEDIN_POST_MAX, None, None,
-    ),
-}
+MENTION = re.compile(r"(?<![\w@])@[\w.]+")
+
+
+def _text_length(text: str, unit: str) -> int:
+    if unit == "bytes":
+        return len(text.encode("utf-8"))
+    if unit == "weighted":
+        from ..llm.compose import x_length
+
+        return x_length(text)
+    return len(text)
+
 
 HASHTAG = re.compile(r"(?<![\w#])#\w+")
 
@@ -113,9 +107,22 @@ def hashtags_in(package: PostPackage, field: str) -> set[str]:
     return found
 
 
-def check(package: PostPackage, rules: Rules | None = None, *, probe_video=probe) -> list[str]:
+def check(package: PostPackage, described: PlatformDescription | Rules | None = None, *, probe_video=probe) -> list[str]:
     """Every reason this post would be refused, each with its fix; empty when it would pass."""
-    rules = rules or RULES[package.platform]
+    if isinstance(described, Rules):
+        described = described.as_description()
+    described = described or registry.description(package.platform)
+    rules = described.video
+    problems: list[str] = []
+    if rules is not None:
+        problems.extend(_video_problems(package, rules, probe_video))
+    problems.extend(_text_problems(package, described.text, described.display_name))
+    for extra in described.checks:
+        problems.extend(extra(package))
+    return problems
+
+
+def _video_problems(package: PostPackage, rules, probe_video) -> list[str]:
     fmt = _format_label(package.video_format)
     path = package.video_path
     if not path.is_file():
@@ -146,31 +153,38 @@ def check(package: PostPackage, rules: Rules | None = None, *, probe_video=probe
     elif found.codec not in rules.codecs:
         allowed = ", ".join(sorted(rules.codecs))
         problems.append(f"{fmt} video is encoded as {found.codec}; {rules.label} accept {allowed} — render it again")
-    problems.extend(_text_problems(package, rules))
     return problems
 
 
-def _text_problems(package: PostPackage, rules: Rules) -> list[str]:
+def _text_problems(package: PostPackage, rules: TextRules, name: str) -> list[str]:
     problems = []
-    body = getattr(package, rules.text_field)
-    if rules.text_max is not None and len(body) > rules.text_max:
-        problems.append(
-            f"the text is {len(body)} characters; {rules.label} allow {rules.text_max} — shorten it in the preview"
-        )
+    body = getattr(package, rules.field)
+    what = "description" if rules.field == "description" else "text"
+    if rules.max_length is not None:
+        length = _text_length(body, rules.unit)
+        if length > rules.max_length:
+            unit = {"bytes": "bytes (UTF-8)", "weighted": "characters as X counts them"}.get(rules.unit, "characters")
+            problems.append(
+                f"the {what} is {length} {unit}; {name} allows {rules.max_length} — shorten it in the preview"
+            )
     if rules.title_max is not None:
         if len(package.title) > rules.title_max:
-            problems.append(
-                f"the title is {len(package.title)} characters; {rules.label} allow {rules.title_max} — shorten it"
-            )
+            problems.append(f"the title is {len(package.title)} characters; {name} allows {rules.title_max} — shorten it")
         if not package.title.strip():
-            problems.append(f"the title is empty; {rules.label} need one — write a title in the preview")
-    if package.platform == "youtube" and any(c in package.title + package.description for c in "<>"):
-        problems.append("the title or description contains < or >, which YouTube refuses — remove them")
+            problems.append(f"the title is empty; {name} needs one — write a title in the preview")
+    if rules.forbidden and any(c in package.title + body for c in rules.forbidden):
+        shown = " or ".join(rules.forbidden)
+        problems.append(f"the title or {what} contains {shown}, which {name} refuses — remove them")
     if rules.hashtags_max is not None:
-        count = len(hashtags_in(package, rules.text_field))
+        count = len(hashtags_in(package, rules.field))
         if count > rules.hashtags_max:
             problems.append(
-                f"the post has {count} hashtags; {rules.label} allow {rules.hashtags_max} — remove "
-                f"{count - rules.hashtags_max}"
+                f"the post has {count} hashtags; {name} allows {rules.hashtags_max} — remove {count - rules.hashtags_max}"
+            )
+    if rules.mentions_max is not None:
+        count = len(set(MENTION.findall(body)))
+        if count > rules.mentions_max:
+            problems.append(
+                f"the post mentions {count} accounts; {name} allows {rules.mentions_max} — remove {count - rules.mentions_max}"
             )
     return problems

@@ -30,8 +30,8 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import MediaIoBaseUpload, build_http
 
 from ...settings import PublishSettings
-from ...store.accounts import AccountRepo
 from .account_publisher import AccountPublisher
+from .accounts import Accounts
 from .base import CannotKnow, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
 from .errors import raise_for_response, seconds_until_pacific_midnight
 from .oauth import AccountTokens, Identity, tokens_for
@@ -106,7 +106,7 @@ class YouTubePublisher(AccountPublisher):
         self,
         settings: PublishSettings,
         tokens: AccountTokens,
-        accounts: AccountRepo,
+        accounts: Accounts,
         *,
         chunk_size: int = CHUNK_SIZE,
         now=lambda: datetime.now(timezone.utc),
@@ -140,10 +140,14 @@ class YouTubePublisher(AccountPublisher):
 
     # -- quota -------------------------------------------------------------------------------
 
+    @property
+    def project(self) -> str:
+        """Google counts quota per Cloud project: the OAuth client id names it."""
+        return self.tokens.client_id or f"account:{self.tokens.account_id}"
+
     def _quota(self) -> dict[str, Any]:
         day = self._now().astimezone(ZoneInfo("America/Los_Angeles")).date().isoformat()
-        account = self.accounts.get(self.tokens.account_id)
-        quota = dict((account.details if account else {}).get("youtube_quota") or {})
+        quota = dict(self.accounts.project_usage(PLATFORM, self.project) or {})
         if quota.get("day") != day:
             quota = {"day": day, "units": 0, "inserts": 0}
         return quota
@@ -159,7 +163,7 @@ class YouTubePublisher(AccountPublisher):
             quota["inserts"] += 1
         else:
             quota["units"] += COST.get(method, COST["list"])
-        self.accounts.update_details(self.tokens.account_id, youtube_quota=quota)
+        self.accounts.record_project_usage(PLATFORM, self.project, quota)
 
     def _check_quota(self, package: PostPackage, state: dict[str, Any]) -> None:
         quota = self._quota()

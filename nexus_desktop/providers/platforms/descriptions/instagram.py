@@ -1,0 +1,80 @@
+"""Instagram (professional accounts), as the Instagram Graph API describes it today.
+
+Sources: https://developers.facebook.com/docs/instagram-platform/content-publishing
+(REELS / STORIES / carousel containers, resumable upload to rupload.facebook.com,
+containers expire after 24 hours, 50 API-published posts per 24 h read from
+``content_publishing_limit``), https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media
+(Reels 3 s–15 min, ≤ 300 MB; caption ≤ 2,200 characters, ≤ 30 hashtags, ≤ 20 @ tags),
+https://developers.facebook.com/docs/facebook-login/facebook-login-for-business (config_id),
+https://developers.facebook.com/docs/graph-api/changelog/versions (version lifetimes).
+"""
+
+from __future__ import annotations
+
+from ..description import MB, ErrorMap, ImageSpec, OAuthSpec, PlatformDescription, TextRules, VideoSpec, frozen_map
+from . import graph
+
+GUIDE = (
+    "1. Your Instagram account must be a Business or Creator account linked to a Facebook Page.\n"
+    "2. In Meta for Developers create a Business app, add 'Facebook Login for Business' and the "
+    "Instagram Graph API, and create a Login Configuration asking for instagram_basic, "
+    "instagram_content_publish, pages_show_list, pages_read_engagement and business_management "
+    "(user access token). Paste its Configuration ID here.\n"
+    "3. Facebook Login accepts only HTTPS redirect URIs once the app is Live, never "
+    "http://127.0.0.1. Under Facebook Login for Business → Settings add "
+    f"{graph.PASTE_REDIRECT} as a Valid OAuth Redirect URI. After you allow access the browser "
+    "lands on that Facebook page: copy the whole address from the address bar and paste it into "
+    "the app.\n"
+    "4. Paste the app id and app secret here. The token lasts 60 days and is renewed "
+    "automatically while you post; reconnect if you stop for two months."
+)
+
+DESCRIPTION = PlatformDescription(
+    name="instagram",
+    display_name="Instagram",
+    icon="instagram",
+    adapter="instagram:create",
+    oauth=OAuthSpec(
+        authorize_url="https://www.facebook.com/{api_version}/dialog/oauth",
+        token_url="{instagram_base_url}/{api_version}/oauth/access_token",
+        scopes=("instagram_basic", "instagram_content_publish", "pages_show_list", "pages_read_engagement",
+                "business_management"),
+        pkce=False,
+        client_auth="body",
+        refresh="fb_exchange_token",
+        scope_separator=",",
+        redirect="registered",
+        scope_param="config_id",
+        reextend_days=graph.REEXTEND_DAYS,
+    ),
+    guide=GUIDE,
+    # Reels: 3 s to 15 min, ≤ 300 MB, H.264/HEVC in MOV/MP4, aspect 0.01:1 to 10:1 (9:16 recommended).
+    video=VideoSpec("Instagram Reels", 3, 15 * 60, 1, 300 * MB, 0.01, 10.0, frozenset({"h264", "hevc"})),
+    # Feed images: JPEG only, ≤ 8 MB, aspect 4:5 to 1.91:1.
+    image=ImageSpec("Instagram feed images", 8 * MB, frozenset({"jpg", "jpeg"}), 0.8, 1.91),
+    text=TextRules(2200, hashtags_max=30, mentions_max=20),
+    errors=ErrorMap(
+        style="graph",
+        hints=frozen_map({
+            "190": "the Instagram access token is no longer valid; reconnect the account",
+            "9004": "Instagram could not fetch the video from its URL; the URL must be public",
+            "2207026": "the video format is not supported for Reels: H.264 or HEVC, AAC audio, 3 s to 15 min",
+            "2207027": "the container is not ready yet; the upload will be published once Instagram finishes processing",
+            "2207042": "the account reached Instagram's limit of 50 API posts in 24 hours; it will be retried later",
+            "2207008": "the uploaded video expired (containers last 24 hours); it is uploaded again",
+            "10": "the app lacks the instagram_content_publish permission; reconnect and grant it",
+            "200": "the app lacks a permission it needs; reconnect and grant every permission asked",
+            **graph.VERSION_HINTS,
+        }),
+        rate_codes=frozenset({4, 17, 32, 613, 80001, 80002}),
+        auth_codes=frozenset({190, 102, 463, 467}),
+        # code 9 / 2207042: "the limit is reached; it will be retried" — temporary, not a refusal.
+        retryable_codes=frozenset({"2207042", "9"}),
+    ),
+    versions=graph.VERSIONS,
+    docs=(
+        "https://developers.facebook.com/docs/instagram-platform/content-publishing",
+        "https://developers.facebook.com/docs/facebook-login/facebook-login-for-business",
+        "https://developers.facebook.com/docs/graph-api/changelog/versions",
+    ),
+)

@@ -1,0 +1,188 @@
+"""The OAuth 2.0 client side every platform shares: its endpoints, the token endpoint, the keyring.
+
+``provider`` turns a platform's description (``descriptions/<name>.py``) into the
+endpoints to use with today's settings; ``exchange_code`` and ``refresh_tokens`` talk to
+the token endpoint; the tokens live in the OS keyring (``secrets.py``) and nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import httpx
+
+from ... import log_redaction, secrets
+from ...settings import PublishSettings
+from . import registry, versions
+from .base import NeedsReconnect, TransientPublishError
+from .errors import NAMES, raise_for_response
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OAuthProvider:
+    platform: str
+    authorize_url: str
+    token_url: str
+    scopes: tuple[str, ...]
+    pkce: bool
+    client_auth: str  # "basic": HTTP Basic with the secret; "body": client_id/secret as form fields
+    refresh: str  # "refresh_token", "fb_exchange_token" (long-lived Graph token) or "none"
+    authorize_params: dict[str, str] = field(default_factory=dict)
+    scope_separator: str = " "
+    guide: str = ""
+    redirect: str = "loopback"  # "loopback" (127.0.0.1, any port) or "registered" (HTTPS, pasted back)
+    scope_param: str = "scope"  # "config_id" for Facebook Login for Business
+    rotating_refresh: bool = False
+    reextend_days: int = 0
+
+
+def api_version(platform: str, settings: PublishSettings) -> str:
+    """The API version this platform's calls use today: pinned in settings, else newest live."""
+    described = registry.description(platform)
+    if described.versions is None:
+        return ""
+    return versions.chosen(described.versions, getattr(settings, described.versions.setting, ""))
+
+
+def provider(platform: str, settings: PublishSettings) -> OAuthProvider:
+    """The platform's documented OAuth endpoints; the API ones follow the base URLs in settings."""
+    described = registry.description(platform)
+    spec = described.oauth
+    if spec is None:
+        raise ValueError(f"no OAuth provider for {platform}")
+    fields = {**settings.model_dump(), "api_version": api_version(platform, settings)}
+    return OAuthProvider(
+        platform,
+        spec.authorize_url.format(**fields),
+        spec.token_url.format(**fields),
+        tuple(spec.scopes),
+        pkce=spec.pkce,
+        client_auth=spec.client_auth,
+        refresh=spec.refresh,
+        authorize_params=dict(spec.authorize_params),
+        scope_separator=spec.scope_separator,
+        guide=described.guide,
+        redirect=spec.redirect,
+        scope_param=spec.scope_param,
+        rotating_refresh=spec.rotating_refresh,
+        reextend_days=spec.reextend_days,
+    )
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    access_token: str
+    refresh_token: str | None
+    expires_at: datetime | None
+    scope: str = ""
+
+    @classmethod
+    def from_response(cls, data: dict[str, Any], *, previous_refresh: str | None = None) -> "TokenSet":
+        expires_in = data.get("expires_in")
+        expires_at = datetime.now(timezone.utc) + timedelta(seconds=int(expires_in)) if expires_in else None
+        # Google keeps the old refresh token valid and omits it on refresh; X rotates it.
+        refresh = data.get("refresh_token") or previous_refresh
+        return cls(str(data["access_token"]), refresh, expires_at, str(data.get("scope", "")))
+
+
+# -- where tokens live -----------------------------------------------------------------------
+
+
+def token_secret_name(account_id: int) -> str:
+    return f"account:{account_id}:oauth"
+
+
+def save_tokens(account_id: int, tokens: TokenSet, client_secret: str | None) -> None:
+    payload = {"access_token": tokens.access_token, "refresh_token": tokens.refresh_token, "client_secret": client_secret}
+    for value in payload.values():
+        log_redaction.register(value)
+    secrets.set_secret(token_secret_name(account_id), json.dumps(payload))
+
+
+def load_secret_payload(account_id: int) -> dict[str, Any]:
+    raw = secrets.get_secret(token_secret_name(account_id))
+    if not raw:
+        return {}
+    payload = json.loads(raw)
+    for value in payload.values():
+        log_redaction.register(value)
+    return payload
+
+
+def forget_tokens(account_id: int) -> None:
+    secrets.delete_secret(token_secret_name(account_id))
+
+
+@dataclass(frozen=True)
+class ClientApp:
+    """The creator's own app at the platform."""
+
+    client_id: str
+    client_secret: str | None = None
+    config_id: str = ""  # Facebook Login for Business configuration (instead of scopes)
+
+
+# -- the token endpoint ----------------------------------------------------------------------
+
+
+def token_request(prov: OAuthProvider, client: ClientApp, form: dict[str, str], *, timeout: float = 30) -> dict[str, Any]:
+    auth = None
+    form = dict(form)
+    if client.client_secret and prov.client_auth == "basic":
+        auth = httpx.BasicAuth(client.client_id, client.client_secret)
+    else:
+        form["client_id"] = client.client_id
+        if client.client_secret:
+            form["client_secret"] = client.client_secret
+    try:
+        with httpx.Client(timeout=timeout) as http:
+            response = http.post(prov.token_url, data=form, auth=auth, headers={"Accept": "application/json"})
+    except httpx.HTTPError as exc:
+        raise TransientPublishError(f"cannot reach {NAMES[prov.platform]}'s sign-in server: {type(exc).__name__}") from None
+    if response.status_code == 200:
+        data = response.json()
+        for key in ("access_token", "refresh_token"):
+            log_redaction.register(data.get(key))
+        return data
+    body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+    error = str(body.get("error", "")) if isinstance(body, dict) else ""
+    if isinstance(body.get("error"), dict):  # Graph API style
+        error = "invalid_grant" if body["error"].get("code") in (190, 100) else "error"
+    if response.status_code in (400, 401) and error in {"invalid_grant", "invalid_request", "unauthorized_client", "invalid_client"}:
+        log.warning("%s refused a token request: %s", NAMES[prov.platform], response.text[:2000])
+        raise NeedsReconnect(
+            f"{NAMES[prov.platform]} refused the sign-in ({error})", hint="reconnect the account in Accounts"
+        )
+    raise_for_response(prov.platform, response.status_code, response.headers, response.content, action="the sign-in")
+    raise NeedsReconnect(f"{NAMES[prov.platform]} refused the sign-in", hint="reconnect the account in Accounts")
+
+
+def exchange_code(prov: OAuthProvider, client: ClientApp, code: str, redirect_uri: str, verifier: str | None) -> TokenSet:
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+    if verifier:
+        form["code_verifier"] = verifier
+    tokens = TokenSet.from_response(token_request(prov, client, form))
+    if prov.refresh == "fb_exchange_token":
+        tokens = fb_exchange(prov, client, tokens.access_token)
+    return tokens
+
+
+def fb_exchange(prov: OAuthProvider, client: ClientApp, access_token: str) -> TokenSet:
+    # Graph API: a valid user token (short- or long-lived) buys a fresh 60-day one.
+    data = token_request(prov, client, {"grant_type": "fb_exchange_token", "fb_exchange_token": access_token})
+    return TokenSet.from_response(data)
+
+
+
+
+def refresh_tokens(prov: OAuthProvider, client: ClientApp, refresh_token: str) -> TokenSet:
+    """RFC 6749 refresh. Google omits the refresh token (the old one stays valid); X sends a new one
+    and invalidates the old at once, so the answer must be saved before anyone refreshes again."""
+    data = token_request(prov, client, {"grant_type": "refresh_token", "refresh_token": refresh_token})
+    return TokenSet.from_response(data, previous_refresh=refresh_token)
