@@ -65,6 +65,8 @@ class VoiceSettings(_Section):
     speed: float = Field(1.0, ge=0.5, le=2.0)
     loudness_lufs: float = Field(-14.0, ge=-30, le=-5)
     true_peak_db: float = Field(-1.0, ge=-9, le=0)
+    # The creator's pronunciation list: a term as written -> how the voice should say it.
+    pronunciations: dict[str, str] = Field(default_factory=dict)
 
 
 class ImageSettings(_Section):

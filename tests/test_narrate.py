@@ -254,3 +254,20 @@ def test_a_full_disk_is_a_reason_the_creator_can_act_on(make_context, monkeypatc
     monkeypatch.setattr(narrate, "_speak_all", full)
     with pytest.raises(UserFixableError, match="disk is full"):
         narrate.run(make_context(script_results("Hello there.")))
+
+
+def test_the_voice_says_symbols_as_words_while_captions_keep_them(make_context, settings):
+    text = "It hit 41°C in Dr. Lee's lab. Funding reached $18.5M, up 12%."
+    settings.voice.pronunciations = {"lab": "laboratory"}
+    ctx = make_context(script_results(text))
+    output = narrate.run(ctx)
+    narration = check_narration(ctx, output, text, loudness=False)
+    spoken = output.results["spoken"]
+    assert spoken == narration.spoken == (
+        "It hit forty-one degrees Celsius in Doctor Lee's laboratory. "
+        "Funding reached eighteen point five million dollars, up twelve percent."
+    )
+    # The caption's "41°C" is lit while three words are said, far longer than "It".
+    timed = {w.word: w.end - w.start for w in narration.words}
+    assert timed["41°C"] > 2.5 * timed["It"]
+    assert timed["$18.5M,"] > 1.2

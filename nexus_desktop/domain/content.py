@@ -92,6 +92,7 @@ class Narration:
     provider: str
     voice: str
     sample_rate: int = 22050
+    spoken: str = ""  # the text the voice was given ("forty-one degrees Celsius" for "41°C")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -4,6 +4,11 @@ for every word, for the captions.
 The narration is spoken a sentence at a time, so progress means something and a
 cancel is honoured between sentences (and, for espeak-ng and ElevenLabs, within
 one). The audio is then brought to the loudness in the voice settings.
+
+The voice reads the narration as it should be said ("41°C" as "forty-one degrees
+Celsius", the creator's pronunciation list applied), stored as ``spoken``; the
+word timings stay on the narration's own words, each timed for as long as the
+voice says what replaced it, so captions show "41°C" in step with the voice.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import numpy as np
 from ..domain.content import Narration, Script, WordTiming
 from ..domain.errors import UserFixableError
 from ..providers.tts import Speaker, open_speaker
+from ..providers.tts.normalize import Segment, normalize_tokens, spoken_text
 from ..providers.tts.timing import Span, complete_spans
 from . import audio
 from .context import StageContext, StageOutput
@@ -52,7 +58,7 @@ def run(ctx: StageContext) -> StageOutput:
     try:
         with tempfile.TemporaryDirectory(dir=ctx.job_dir, prefix=".narrate-") as scratch:
             raw = Path(scratch) / "raw.wav"
-            spans = _speak_all(ctx, speaker, tokens, raw)
+            spans, spoken = _speak_all(ctx, speaker, tokens, raw, script.language or "en")
             ctx.progress(90, "Balancing the loudness")
             with audio.atomic_path(destination) as final:
                 audio.normalize_loudness(
@@ -76,10 +82,11 @@ def run(ctx: StageContext) -> StageOutput:
         provider=speaker.name,
         voice=speaker.voice,
         sample_rate=SAMPLE_RATE,
+        spoken=spoken,
     )
     ctx.progress(100, f"Narration ready: {duration:.1f} s, {speaker.name} voice")
     return StageOutput(
-        results={"narration": narration.to_dict()},
+        results={"narration": narration.to_dict(), "spoken": spoken},
         assets=(ctx.asset("narration", destination, duration=duration),),
     )
 
@@ -91,30 +98,37 @@ def _script(ctx: StageContext) -> Script:
     return Script.from_dict(analyzed["script"])
 
 
-def _speak_all(ctx: StageContext, speaker: Speaker, tokens: list[str], raw: Path) -> list[Span | None]:
+def _speak_all(
+    ctx: StageContext, speaker: Speaker, tokens: list[str], raw: Path, language: str
+) -> tuple[list[Span | None], str]:
     """Speak chunk by chunk into ``raw`` (a WAV at the speaker's rate, written as
     it goes so a long narration never sits in memory); return each token's span
-    in seconds from the start."""
-    chunks = sentence_chunks(tokens)
-    spoken = [_speakable(token) for token in tokens]
+    in seconds from the start, and the text the voice was given."""
+    lexicon = ctx.settings.voice.pronunciations
+    chunks = [(chunk, _segments(tokens, chunk, language, lexicon)) for chunk in sentence_chunks(tokens)]
+    said = [[_speakable(word) for segment in segments for word in segment.spoken] for _, segments in chunks]
     pause = np.zeros(int(speaker.sample_rate * SENTENCE_PAUSE / ctx.settings.voice.speed), dtype=np.int16)
-    spans: list[Span | None] = []
+    spans: list[Span | None] = [None] * len(tokens)
     written = 0
     with wave.open(str(raw), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(speaker.sample_rate)
-        for number, chunk in enumerate(chunks):
+        for number, (_, segments) in enumerate(chunks):
             ctx.check_cancelled()
             ctx.progress(5 + 85 * number / len(chunks), f"Speaking sentence {number + 1} of {len(chunks)}")
+            words = said[number]
+            if not any(words):
+                continue  # only a link, or the pronunciation list silenced it
             speech = speaker.speak(
-                spoken[chunk.start : chunk.stop],
-                before=" ".join(tokens[max(0, chunk.start - 60) : chunk.start]),
-                after=" ".join(tokens[chunk.stop : chunk.stop + 60]),
+                words,
+                before=" ".join(w for chunk in said[max(0, number - 3) : number] for w in chunk)[-400:],
+                after=" ".join(w for chunk in said[number + 1 : number + 4] for w in chunk)[:400],
                 cancelled=lambda: ctx.cancelled,
             )
             offset = written / speaker.sample_rate
-            spans.extend(None if s is None else (s[0] + offset, s[1] + offset) for s in speech.spans)
+            shifted = [None if s is None else (s[0] + offset, s[1] + offset) for s in speech.spans]
+            _place(spans, tokens, segments, shifted)
             out.writeframes(speech.samples.tobytes())
             written += len(speech.samples)
             if number + 1 < len(chunks) and len(speech.samples):
@@ -127,7 +141,32 @@ def _speak_all(ctx: StageContext, speaker: Speaker, tokens: list[str], raw: Path
             )
         out.writeframes(bytes(2 * max(0, int(MIN_SECONDS * speaker.sample_rate) - written)))
     ctx.check_cancelled()
-    return spans
+    return spans, spoken_text([segment for _, segments in chunks for segment in segments])
+
+
+def _segments(tokens: list[str], chunk: range, language: str, lexicon: dict[str, str]) -> list[Segment]:
+    """The chunk's tokens as the voice should say them, indexed in the whole narration."""
+    found = normalize_tokens(tokens[chunk.start : chunk.stop], language, lexicon)
+    return [Segment(s.first + chunk.start, s.last + chunk.start, s.spoken) for s in found]
+
+
+def _place(spans: list[Span | None], tokens: list[str], segments: list[Segment], said: list[Span | None]) -> None:
+    """Give each displayed token the time its spoken words took; words that
+    replaced several tokens ("9 a.m.") share their time among them by length."""
+    position = 0
+    for segment in segments:
+        heard = [s for s in said[position : position + len(segment.spoken)] if s is not None]
+        position += len(segment.spoken)
+        if not heard:
+            continue
+        start, end = min(s[0] for s in heard), max(s[1] for s in heard)
+        shown = range(segment.first, segment.last)
+        weights = [max(1, len(tokens[i])) for i in shown]
+        edge = start
+        for i, weight in zip(shown, weights):
+            step = (end - start) * weight / sum(weights)
+            spans[i] = (edge, edge + step)
+            edge += step
 
 
 def sentence_chunks(tokens: Sequence[str], max_tokens: int = MAX_CHUNK_TOKENS) -> list[range]:
