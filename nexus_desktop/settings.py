@@ -49,6 +49,8 @@ class AnalyzeSettings(_Section):
     base_url: str = "https://api.openai.com/v1"
     model: str = "gpt-4o-mini"
     narration_words: int = Field(145, ge=40, le=600)
+    # The narration's target length in seconds of speech; the shorter of this and narration_words wins.
+    narration_seconds: float = Field(58.0, ge=10, le=300)
     scenes_min: int = Field(4, ge=1, le=12)
     scenes_max: int = Field(8, ge=1, le=12)
     timeout_seconds: float = Field(60.0, gt=0)

@@ -21,6 +21,10 @@ from ..providers.llm.document import prepare
 from .context import StageContext, StageOutput
 
 SCRIPT_FILE = "script.json"
+# The bundled Piper voice says 3.0-3.3 spoken words a second at speed 1.0, pauses
+# between sentences included (bench/script.py --speak); 2.8 leaves room for a
+# slower voice.
+WORDS_PER_SECOND = 2.8
 
 
 def run(ctx: StageContext) -> StageOutput:
@@ -30,7 +34,7 @@ def run(ctx: StageContext) -> StageOutput:
     ctx.check_cancelled()
     request = ScriptRequest(
         text=text,
-        narration_words=settings.narration_words,
+        narration_words=narration_words(ctx.settings),
         scenes_min=min(settings.scenes_min, settings.scenes_max),
         scenes_max=settings.scenes_max,
     )
@@ -44,6 +48,12 @@ def run(ctx: StageContext) -> StageOutput:
     path = write_json_atomic(ctx.job_dir / SCRIPT_FILE, data)
     ctx.progress(100, "Script ready")
     return StageOutput(results={"script": data}, assets=(ctx.asset("script", path),))
+
+
+def narration_words(settings) -> int:
+    """The word budget: the narration_words setting, or fewer if the target seconds ask for it."""
+    by_time = settings.analyze.narration_seconds * WORDS_PER_SECOND * settings.voice.speed
+    return max(20, min(settings.analyze.narration_words, round(by_time)))
 
 
 def _check(script: Script, request: ScriptRequest) -> None:
