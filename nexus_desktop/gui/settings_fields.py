@@ -243,6 +243,10 @@ def editor_for(name: str, info: FieldInfo):
         return FormatsEditor()
     if name == "custom_sizes":
         return CustomSizesEditor()
+    if name == "pronunciations":
+        from .pronunciation_editor import PronunciationEditor
+
+        return PronunciationEditor()
     if typing.get_origin(kind) is typing.Literal:
         return ChoiceEditor(typing.get_args(kind))
     if kind is bool:
