@@ -42,6 +42,13 @@ class HarvestSettings(_Section):
     max_feed_bytes: int = Field(10 * 1024 * 1024, ge=1024)
     concurrency: int = Field(8, ge=1, le=64)
     user_agent: str = "NexusDesktop/0.1 (+feed reader)"
+    # How often the window and `nexus daemon` check the active feeds by themselves; 0 turns it off.
+    # Fractions are allowed (tests check every few seconds).
+    check_every_minutes: float = Field(30.0, ge=0, le=24 * 60)
+    # New and interrupted jobs are made into videos without pressing Run.
+    auto_run: bool = True
+    # Feeds (by URL) whose finished videos are approved and placed on the calendar by themselves.
+    auto_approve_feeds: list[str] = Field(default_factory=list)
 
 
 class AnalyzeSettings(_Section):

@@ -55,6 +55,9 @@ def screenshot(widget, tmp_path: Path, name: str) -> Path:
 def ws(tmp_path: Path):
     paths = AppPaths.resolve(tmp_path / "data")
     settings = Settings()
+    # The window runs by itself by default; these tests drive it by hand (tests/test_autopilot.py does not).
+    settings.harvest.auto_run = False
+    settings.harvest.check_every_minutes = 0
     workspace = Workspace(store=Store.for_settings(settings, paths), settings=settings, paths=paths)
     yield workspace
     workspace.store.close()

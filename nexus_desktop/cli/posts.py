@@ -1,9 +1,8 @@
-"""nexus approve | reject | schedule | posts | targets | publish-due | publish | daemon"""
+"""nexus approve | reject | schedule | posts | targets | publish-due | publish"""
 
 from __future__ import annotations
 
 import sys
-import threading
 import time
 from datetime import datetime, timezone
 
@@ -11,16 +10,15 @@ from ..domain.errors import UserFixableError
 from ..domain.jobs import JobStatus
 from ..domain.posts import PostStatus
 from ..pipeline import schedule as scheduling
-from ..pipeline.flow import Workspace, run_all
+from ..pipeline.flow import Workspace
 from ..pipeline.publish import Outcome, Publishing, PublishOutcome, publish_due
 from ..store.jobs import JobFilter
 from ..store.posts import PostFilter, PostView
 from . import JSON_FLAG, arg, command, print_json
-from .common import clip, stop_on_signals, table, workspace
+from .common import clip, table, workspace
 
 # Attempts `nexus publish --now` makes itself before leaving retries to the app or the daemon.
 NOW_ATTEMPTS = 3
-IDLE_POLL_SECONDS = 10.0
 
 
 def _when(ws: Workspace, moment: datetime | None) -> str:
@@ -267,57 +265,3 @@ def _publish_now(ws: Workspace, post: PostView) -> int:
     if outcome.outcome is Outcome.RETRY:
         print("The app or `nexus daemon` will keep trying at that time (or run: nexus publish-due).")
     return 0 if outcome.outcome in (Outcome.PUBLISHED, Outcome.RETRY) else 1
-
-
-# -- the daemon ----------------------------------------------------------------------------
-
-
-def _produce(ws: Workspace, stop: threading.Event) -> None:
-    """This machine's production runner: advance every job as far as the stages go, again and again."""
-    while not stop.is_set():
-        if not run_all(ws, cancel=stop):
-            stop.wait(IDLE_POLL_SECONDS)
-
-
-def _shared_worker(ws: Workspace, stop: threading.Event) -> None:
-    from ..pipeline.worker import run_worker  # the shared-workspace worker: sync, leases
-
-    run_worker(ws, stop)
-
-
-def _print_held(held: tuple[int, ...]) -> None:
-    if held:
-        print(f"{len(held)} missed post(s) held ({', '.join(map(str, held))}); publish them with: nexus publish POST --now", flush=True)
-
-
-@command(
-    "daemon",
-    "run the scheduler, the production runner and the publisher without a window until stopped",
-    arg("--worker", action="store_true", help="only production work, as a worker of a shared workspace"),
-)
-def daemon_command(args) -> int:
-    ws = workspace(args)
-    stop = stop_on_signals("stopping after the work under way")
-    production = threading.Thread(target=_shared_worker if args.worker else _produce, args=(ws, stop), name="production", daemon=True)
-    scheduler = None
-    if not args.worker:
-        from PySide6.QtCore import Qt
-
-        from ..runtime.scheduler import PostScheduler  # QtCore only
-
-        scheduler = PostScheduler(ws)
-        # No event loop here: the slots run in the publishing thread.
-        direct = Qt.ConnectionType.DirectConnection
-        scheduler.publish_finished.connect(lambda outcome: _print_outcome(ws, outcome), direct)
-        scheduler.missed_found.connect(lambda found: _print_held(found.held), direct)
-        scheduler.start()
-    production.start()
-    what = "production work" if args.worker else f"production and publishing (missed posts: {ws.settings.schedule.missed_posts})"
-    print(f"nexus daemon: running {what}. {_zone_note(ws)} Ctrl+C or SIGTERM stops it.", flush=True)
-    while not stop.wait(0.5):
-        pass
-    if scheduler is not None:
-        scheduler.stop()
-    production.join(60)
-    print("nexus daemon: stopped", flush=True)
-    return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..pipeline.flow import Workspace
+from ..runtime.autopilot import Autopilot
 from ..runtime.runner import Runner
 from .operations import Operations
 
@@ -14,3 +15,4 @@ class AppContext:
     ws: Workspace
     runner: Runner
     ops: Operations
+    autopilot: Autopilot | None = None  # checks feeds and runs jobs by themselves; None in view tests

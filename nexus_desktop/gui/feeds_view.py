@@ -63,12 +63,18 @@ class FeedsView(QWidget):
         import_button.clicked.connect(self.import_opml)
         export_button = _button("Export OPML…", "export")
         export_button.clicked.connect(self.export_opml)
+        self.auto_approve_button = _button("Approve by itself", "approve",
+                                           "Approve the selected feeds' videos when they are ready and place their "
+                                           "posts at the next free times, without review")
+        self.auto_approve_button.setCheckable(True)
+        self.auto_approve_button.clicked.connect(self._on_auto_approve_clicked)
         self.remove_button = _button("Remove", "delete", "Remove the selected feeds; their jobs stay", danger=True)
         self.remove_button.clicked.connect(self.remove_selected)
         actions = QHBoxLayout()
         for button in (self.check_button, import_button, export_button):
             actions.addWidget(button)
         actions.addStretch()
+        actions.addWidget(self.auto_approve_button)
         actions.addWidget(self.remove_button)
 
         self.table = QTableView()
@@ -148,8 +154,18 @@ class FeedsView(QWidget):
                                    f"{'it' if len(ids) == 1 else 'them'} stay.", "Remove"):
             self.ctx.ops.remove_feeds(ids)
 
+    def selected_urls(self) -> list[str]:
+        return [self.model.source_at(i.row()).url for i in self.table.selectionModel().selectedRows()]
+
+    def _on_auto_approve_clicked(self, on: bool) -> None:
+        self.ctx.ops.set_auto_approve(self.selected_urls(), on)
+
     def _on_selection_changed(self, *_) -> None:
-        self.remove_button.setEnabled(bool(self.table.selectionModel().selectedRows()))
+        urls = self.selected_urls()
+        self.remove_button.setEnabled(bool(urls))
+        self.auto_approve_button.setEnabled(bool(urls))
+        chosen = set(self.ctx.ws.settings.harvest.auto_approve_feeds)
+        self.auto_approve_button.setChecked(bool(urls) and all(u in chosen for u in urls))
 
     def _show_empty_state(self) -> None:
         self._stack.setCurrentWidget(self.table if self.model.rowCount() else self.empty)

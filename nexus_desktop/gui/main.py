@@ -15,6 +15,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from ..bootstrap import open_workspace
 from ..domain.errors import NexusError
 from ..pipeline.flow import Workspace
+from ..runtime.autopilot import Autopilot
+from ..runtime.feed_checks import FeedChecks
 from ..runtime.runner import Runner
 from . import icons, qt_messages, theme, welcome
 from .app_context import AppContext
@@ -42,8 +44,11 @@ def open_window(ws: Workspace):
         log.info("%d job(s) interrupted last time are back in the queue", len(recovered))
     theme.apply(QApplication.instance(), ws.settings.ui.theme)
     runner = Runner(ws)
-    ctx = AppContext(ws, runner, Operations(ws, runner))
+    checks = FeedChecks(ws.paths.data)
+    autopilot = Autopilot(ws, runner, checks, runner)
+    ctx = AppContext(ws, runner, Operations(ws, runner, checks=checks), autopilot)
     window = MainWindow(ctx)
+    autopilot.start()
     # What start-up made lives as long as the app. Frozen, the collector stops
     # walking it: a full collection otherwise holds every thread (the window's
     # too) for around 100 ms, the longest stalls measured while a job renders.

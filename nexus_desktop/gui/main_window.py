@@ -219,6 +219,8 @@ class MainWindow(QMainWindow):
     def apply_settings(self, settings: Settings) -> None:
         self.ctx.ws.settings = settings
         self.ctx.runner.apply_settings()
+        if self.ctx.autopilot is not None:
+            self.ctx.autopilot.apply_settings()
         app = QApplication.instance()
         if app is not None and theme.resolve(settings.ui.theme) != theme.current():
             theme.apply(app, settings.ui.theme)
@@ -278,6 +280,8 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self._save_state()
+        if self.ctx.autopilot is not None:
+            self.ctx.autopilot.stop()
         self.jobs_view.preview.player.stop()
         logging.getLogger().removeHandler(self.log_handler)
         self.ctx.runner.shutdown(timeout=5)

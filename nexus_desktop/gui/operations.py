@@ -27,8 +27,9 @@ from ..domain.stages import Stage
 from ..pipeline.feeds import add_feeds, export_feeds
 from ..pipeline.flow import Workspace
 from ..pipeline import schedule as scheduling
-from ..pipeline.harvest import HarvestReport, harvest
+from ..pipeline.harvest import HarvestReport
 from ..runtime.events import JobsChanged
+from ..runtime.feed_checks import FeedChecks, check_feeds_now
 from ..runtime.runner import NETWORK, STORE, Runner
 from ..store.views import JobView
 from .formatting import count
@@ -40,10 +41,12 @@ class Operations(QObject):
     told = Signal(str)
     problem = Signal(str, str)
 
-    def __init__(self, ws: Workspace, runner: Runner, parent: QObject | None = None) -> None:
+    def __init__(self, ws: Workspace, runner: Runner, parent: QObject | None = None, *,
+                 checks: FeedChecks | None = None) -> None:
         super().__init__(parent)
         self.ws = ws
         self.runner = runner
+        self.checks = checks or FeedChecks(ws.paths.data)  # shared with the Autopilot: one backoff per feed
 
     # -- feeds ------------------------------------------------------------------------------------
 
@@ -94,7 +97,8 @@ class Operations(QObject):
                 text += f"; {count(len(report.failed), 'feed')} failed (see Feeds)"
             self.told.emit(text)
 
-        self.runner.submit(lambda: harvest(self.ws.store, self.ws.settings, source_ids), lane=NETWORK,
+        ws, checks = self.ws, self.checks
+        self.runner.submit(lambda: check_feeds_now(ws.store, ws.settings, checks, source_ids), lane=NETWORK,
                            description="Checking feeds", on_done=done, on_failed=self._failed("Checking feeds"))
 
     def export_opml(self, path: Path) -> None:
@@ -104,6 +108,17 @@ class Operations(QObject):
     def set_feed_active(self, source_id: int, active: bool) -> None:
         self._store_work(lambda: self.ws.store.sources.set_active(source_id, active), "Switching a feed",
                          lambda _: self.runner.notify_sources_changed())
+
+    def set_auto_approve(self, urls: list[str], on: bool) -> None:
+        """Approve these feeds' videos by themselves (or stop); saved with the settings."""
+        from .. import settings as settings_file
+
+        chosen = [u for u in self.ws.settings.harvest.auto_approve_feeds if u not in urls] + (list(urls) if on else [])
+        self.ws.settings.harvest.auto_approve_feeds = chosen
+        settings, path = self.ws.settings.model_copy(deep=True), self.ws.paths.settings_file
+        verb = "are approved by themselves" if on else "wait for your review again"
+        self._store_work(lambda: settings_file.save(settings, path), "Saving settings",
+                         lambda _: self.told.emit(f"Videos of {count(len(urls), 'feed')} {verb}"))
 
     def remove_feeds(self, source_ids: list[int]) -> None:
         """Forget feeds; the jobs already made from them stay."""

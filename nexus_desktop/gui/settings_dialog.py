@@ -57,7 +57,9 @@ PAGES = (
     Page("Images", (("images", ("provider", "base_url", "model", "use_article_image")),)),
     Page("Branding", (("branding", None),), "Colours, logo and font of the title cards and thumbnails."),
     Page("Output", (("render", None),), "Custom sizes are made in addition to the formats ticked above."),
-    Page("Feeds", (("harvest", ("timeout_seconds", "concurrency", "user_agent")),)),
+    Page("Feeds", (("harvest", ("check_every_minutes", "auto_run", "timeout_seconds", "concurrency", "user_agent")),),
+         "Feeds are checked by themselves on this interval (0: only when you press Check feeds); a feed that "
+         "fails, or asks to be left alone, is checked less often."),
 )
 LABELS = {
     "database_url": "Database URL", "export_folder": "Export folder", "base_url": "Server URL",
@@ -71,6 +73,7 @@ LABELS = {
     "crf": "Quality (CRF, lower is finer)", "preset": "Encoder preset", "captions": "Burn in captions",
     "music_path": "Background music", "music_volume_db": "Music volume (dB)", "concurrent_renders": "Renders at once",
     "concurrency": "Feeds checked at once", "user_agent": "User agent",
+    "check_every_minutes": "Check feeds every (minutes)", "auto_run": "Make videos of new articles by themselves",
 }
 
 

@@ -33,6 +33,10 @@ class StatusBar(QStatusBar):
         runner.job_progressed.connect(self._on_job_progressed)
         runner.jobs_changed.connect(self._on_jobs_changed)
         ctx.ops.told.connect(lambda text: self.showMessage(text, 6000))
+        if ctx.autopilot is not None:
+            ctx.autopilot.checked.connect(self._on_checked_by_itself)
+            ctx.autopilot.approved.connect(
+                lambda report: self.showMessage(f"Approved {count(len(report.done), 'job')} of auto-approve feeds", 6000))
         self._count_timer = QTimer(self, singleShot=True, interval=250)  # many changes, one count
         self._count_timer.timeout.connect(self.refresh_totals)
 
@@ -58,6 +62,12 @@ class StatusBar(QStatusBar):
     @Slot(JobsChanged)
     def _on_jobs_changed(self, _: JobsChanged) -> None:
         self._count_timer.start()
+
+    def _on_checked_by_itself(self, report) -> None:
+        text = f"Feeds checked: {count(report.new_jobs, 'new job')}"
+        if report.failed:
+            text += f"; {count(len(report.failed), 'feed')} failed (see Feeds)"
+        self.showMessage(text, 8000)
 
     def _on_counts(self, counts: dict[str, int]) -> None:
         total = sum(counts.values())

@@ -120,12 +120,28 @@ def _reason(exc: Exception) -> str:
     return text.split("] ")[-1]
 
 
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """A Retry-After header (seconds or an HTTP date, RFC 9110 §10.2.3) as seconds from now."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
 def _raise_for_status(response: httpx.Response) -> None:
     code = response.status_code
     if code < 400:
         return
     message = f"feed returned HTTP {code}"
     if code == 429 or code >= 500:
-        raise RetryableError(message)
+        raise RetryableError(message, retry_after=retry_after_seconds(response.headers.get("retry-after")))
     hints = {404: "the address may have moved; check it", 401: "the feed needs a login", 403: "the server refused access"}
     raise UserFixableError(message, hint=hints.get(code, ""))

@@ -29,6 +29,15 @@ class ParsedFeed:
     title: str
     site_url: str
     items: list[NewItem]
+    ttl_minutes: int | None = None  # RSS <ttl>: how long the publisher asks readers to wait between checks
+
+
+def _ttl(value: object) -> int | None:
+    try:
+        minutes = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return minutes if 0 < minutes <= 7 * 24 * 60 else None
 
 
 def plain_text(markup: str) -> str:
@@ -157,4 +166,4 @@ def parse_feed(body: bytes, content_type: str = "", url: str = "") -> ParsedFeed
     feed = parsed.get("feed", {})
     language = feed.get("language")
     items = [_entry(e, language) for e in parsed.entries]
-    return ParsedFeed(plain_text(feed.get("title", "")), feed.get("link", "") or "", items)
+    return ParsedFeed(plain_text(feed.get("title", "")), feed.get("link", "") or "", items, _ttl(feed.get("ttl")))

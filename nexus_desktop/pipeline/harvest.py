@@ -33,6 +33,8 @@ class FeedOutcome:
     new_jobs: int = 0
     not_modified: bool = False
     error: str | None = None
+    retry_after: float | None = None  # seconds the server asked us to wait (429/503 Retry-After)
+    ttl_minutes: int | None = None  # the feed's own <ttl>
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class _Fetched:
     last_modified: str | None
     error: str | None
     not_modified: bool = False
+    retry_after: float | None = None
 
 
 def _fetch_and_parse(client: httpx.Client, source: SourceView, settings: Settings) -> _Fetched:
@@ -67,7 +70,7 @@ def _fetch_and_parse(client: httpx.Client, source: SourceView, settings: Setting
         parsed = parse_feed(got.body, got.content_type, got.final_url)
         return _Fetched(source, parsed, got.etag, got.last_modified, None)
     except NexusError as exc:
-        return _Fetched(source, None, None, None, str(exc))
+        return _Fetched(source, None, None, None, str(exc), retry_after=getattr(exc, "retry_after", None))
     except Exception as exc:  # a bug in a parser must not stop the other feeds
         log.exception("harvesting %s failed", source.url)
         return _Fetched(source, None, None, None, f"unexpected error: {exc}")
@@ -78,7 +81,7 @@ def _store(store: Store, result: _Fetched, now: datetime) -> FeedOutcome:
     if result.error:
         # Keep the old validators: the next harvest asks again as if nothing changed.
         store.sources.record_fetch(source.id, checked_at=now, error=result.error, keep_validators=True)
-        return FeedOutcome(source.id, source.display_name, error=result.error)
+        return FeedOutcome(source.id, source.display_name, error=result.error, retry_after=result.retry_after)
     if result.not_modified:
         store.sources.record_fetch(source.id, checked_at=now, error=None, keep_validators=True)
         return FeedOutcome(source.id, source.display_name, not_modified=True)
@@ -89,7 +92,7 @@ def _store(store: Store, result: _Fetched, now: datetime) -> FeedOutcome:
         etag=result.etag, last_modified=result.last_modified, title=parsed.title, site_url=parsed.site_url,
     )
     new = store.items.add_new(source.id, parsed.items)
-    return FeedOutcome(source.id, parsed.title or source.display_name, new_jobs=new)
+    return FeedOutcome(source.id, parsed.title or source.display_name, new_jobs=new, ttl_minutes=parsed.ttl_minutes)
 
 
 def harvest(

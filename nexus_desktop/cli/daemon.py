@@ -1,0 +1,134 @@
+"""nexus daemon: the app's unattended work without a window.
+
+Three threads over one workspace, each doing what the window does by itself:
+
+- checking feeds on ``harvest.check_every_minutes`` (each feed's backoff,
+  Retry-After and TTL honoured: runtime/feed_checks.py);
+- production: new and interrupted jobs advanced to review (``harvest.auto_run``),
+  woken at once when a check brings new jobs; jobs of auto-approve feeds are
+  approved and placed on the calendar;
+- publishing: the post scheduler (runtime/scheduler.py).
+
+A job a killed daemon left mid-stage resumes at that stage on the next start
+(``run_all`` recovers it); a post it left mid-upload is reconciled by the scheduler.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from ..pipeline.flow import Workspace, run_all
+from ..pipeline.harvest import HarvestReport
+from ..runtime.feed_checks import FeedChecks, check_due_feeds, tick_seconds
+from ..store.views import JobView
+from . import arg, command
+from .common import clip, stop_on_signals, workspace
+from .posts import _print_outcome, _zone_note
+
+log = logging.getLogger(__name__)
+
+IDLE_POLL_SECONDS = 10.0
+
+
+def _print_checked(report: HarvestReport) -> None:
+    for outcome in report.outcomes:
+        if outcome.error:
+            print(f"feed {clip(outcome.name, 50)}: {outcome.error}", flush=True)
+        elif outcome.new_jobs:
+            print(f"feed {clip(outcome.name, 50)}: {outcome.new_jobs} new job(s)", flush=True)
+
+
+def _check_feeds(ws: Workspace, stop: threading.Event, found: threading.Event) -> None:
+    """Check the due feeds, again and again; wake production when new jobs came."""
+    checks = FeedChecks(ws.paths.data)
+    while not stop.is_set():
+        try:
+            report = check_due_feeds(ws.store, ws.settings, checks, cancel=stop)
+        except Exception:
+            log.exception("checking the feeds failed; trying again at the next tick")
+        else:
+            _print_checked(report)
+            if report.new_jobs:
+                found.set()
+        stop.wait(tick_seconds(ws.settings))
+
+
+def _produce(ws: Workspace, stop: threading.Event, found: threading.Event) -> None:
+    """Advance every job as far as the stages go, again and again."""
+    from ..runtime.autopilot import auto_approve
+
+    def finished(view: JobView) -> None:
+        print(f"job {view.id} «{clip(view.title, 60)}»: {view.status_text}", flush=True)
+        report = auto_approve(ws, [view.id])
+        if report is not None and report.done:
+            print(f"job {view.id}: approved by itself (auto-approve feed); {len(report.posts)} post(s) placed", flush=True)
+
+    while not stop.is_set():
+        found.clear()
+        if not run_all(ws, cancel=stop, on_job=finished):
+            found.wait(IDLE_POLL_SECONDS)
+
+
+def _shared_worker(ws: Workspace, stop: threading.Event, found: threading.Event) -> None:
+    from ..pipeline.worker import run_worker  # the shared-workspace worker: sync, leases
+
+    run_worker(ws, stop)
+
+
+def _print_held(held: tuple[int, ...]) -> None:
+    if held:
+        print(f"{len(held)} missed post(s) held ({', '.join(map(str, held))}); publish them with: nexus publish POST --now", flush=True)
+
+
+def _describe(ws: Workspace, worker: bool) -> str:
+    if worker:
+        return "production work"
+    parts = []
+    interval = ws.settings.harvest.check_every_minutes
+    parts.append(f"feeds checked every {interval:g} min" if interval > 0 else "feeds not checked (harvest.check_every_minutes is 0)")
+    parts.append("new jobs made into videos" if ws.settings.harvest.auto_run else "new jobs wait (harvest.auto_run is off)")
+    parts.append(f"publishing (missed posts: {ws.settings.schedule.missed_posts})")
+    return ", ".join(parts)
+
+
+@command(
+    "daemon",
+    "check feeds, make videos and publish due posts without a window until stopped",
+    arg("--worker", action="store_true", help="only production work, as a worker of a shared workspace"),
+)
+def daemon_command(args) -> int:
+    ws = workspace(args)
+    stop = stop_on_signals("stopping after the work under way")
+    found = threading.Event()
+    threads = []
+    if args.worker:
+        threads.append(threading.Thread(target=_shared_worker, args=(ws, stop, found), name="production", daemon=True))
+    else:
+        threads.append(threading.Thread(target=_check_feeds, args=(ws, stop, found), name="feed-checks", daemon=True))
+        if ws.settings.harvest.auto_run:
+            threads.append(threading.Thread(target=_produce, args=(ws, stop, found), name="production", daemon=True))
+    scheduler = None
+    if not args.worker:
+        from PySide6.QtCore import Qt
+
+        from ..runtime.scheduler import PostScheduler  # QtCore only
+
+        scheduler = PostScheduler(ws)
+        # No event loop here: the slots run in the publishing thread.
+        direct = Qt.ConnectionType.DirectConnection
+        scheduler.publish_finished.connect(lambda outcome: _print_outcome(ws, outcome), direct)
+        scheduler.missed_found.connect(lambda found: _print_held(found.held), direct)
+        scheduler.start()
+    for thread in threads:
+        thread.start()
+    print(f"nexus daemon: running: {_describe(ws, args.worker)}. {_zone_note(ws)} Ctrl+C or SIGTERM stops it.", flush=True)
+    while not stop.wait(0.5):
+        pass
+    found.set()  # production waiting for new jobs: let it see the stop
+    if scheduler is not None:
+        scheduler.stop()
+    for thread in threads:
+        thread.join(60)
+    print("nexus daemon: stopped", flush=True)
+    return 0
