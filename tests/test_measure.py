@@ -48,7 +48,7 @@ def test_a_published_job_gains_figures_on_the_decaying_schedule(metrics_world):
     assert repo.latest(posts["linkedin"]).figures.impressions and repo.latest(posts["linkedin"]).figures.reach
     assert world.stand_ins["youtube"].units_used == len(SCHEDULE)  # one unit per reading, counted
     account = world.ws.store.accounts.get(world.accounts["youtube"])
-    assert account.details["youtube_quota"]["units"] >= 1
+    assert account.details["project_usage"]["units"] >= 1
 
 
 def test_a_missed_reading_is_taken_once_not_several_times(metrics_world):

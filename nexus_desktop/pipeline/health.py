@@ -20,11 +20,6 @@ from .schedule import utcnow
 WINDOW = timedelta(days=30)
 EXPIRES_SOON = timedelta(days=3)
 YOUTUBE_UNITS = 10_000
-# When an API version stops being served. Graph API versions live at least two years from
-# release, LinkedIn's monthly versions one year (developers.facebook.com/docs/graph-api/changelog,
-# learn.microsoft.com/linkedin/marketing/versioning). Dates are the releases' documented ones.
-GRAPH_RELEASES = {"v19.0": date(2024, 1, 23), "v20.0": date(2024, 5, 21), "v21.0": date(2024, 10, 2),
-                  "v22.0": date(2025, 1, 21), "v23.0": date(2025, 5, 29), "v24.0": date(2025, 10, 8)}
 
 
 @dataclass(frozen=True)
@@ -112,7 +107,7 @@ def _quota(account, now: datetime) -> tuple[int | None, int | None, str]:
         from zoneinfo import ZoneInfo
 
         day = now.astimezone(ZoneInfo("America/Los_Angeles")).date().isoformat()
-        quota = details.get("youtube_quota") or {}
+        quota = details.get("project_usage") or {}  # the Cloud project's units, shared by its channels
         return (int(quota.get("units", 0)) if quota.get("day") == day else 0), YOUTUBE_UNITS, "units today"
     calls = details.get("metrics_calls") or {}
     if account.platform in READERS:
@@ -121,26 +116,23 @@ def _quota(account, now: datetime) -> tuple[int | None, int | None, str]:
 
 
 def _versions(ws: Workspace, now: datetime) -> list[VersionHealth]:
-    publish = ws.settings.publish
-    graph = publish.instagram_api_version
-    released = GRAPH_RELEASES.get(graph)
-    graph_end = released.replace(year=released.year + 2) if released else None
-    linkedin = publish.linkedin_version
-    try:
-        li_end = date(int(linkedin[:4]) + 1, int(linkedin[4:6]), 1)
-    except (ValueError, IndexError):
-        li_end = None
+    """The API version each dated platform is called with, and when it retires (the
+    platforms' published tables, kept in each platform's description)."""
+    from ..providers.platforms import registry, versions
+    from ..providers.platforms.oauth import api_version
+
     found = []
-    for platform, version, end in (("instagram", graph, graph_end), ("linkedin", linkedin, li_end)):
-        if end is None:
-            note = "release date unknown"
-        elif end <= now.date():
-            note = "past its expected end (versions are served for a limited time): update it in Settings › Publishing"
-        elif end - now.date() <= timedelta(days=90):
-            note = f"retires in {(end - now.date()).days} days"
-        else:
-            note = "current"
-        found.append(VersionHealth(platform, version, end, note))
+    for described in registry.descriptions():
+        table = described.versions
+        if table is None:
+            continue
+        name = api_version(described.name, ws.settings.publish)
+        version = versions.find(table, name)
+        retires = version.retires if version else None
+        note = versions.retirement_notice(table, name, now.date())
+        if retires is not None and retires - now.date() <= timedelta(days=90):
+            note += ": update it in Settings › Publishing" if retires > now.date() else ": choose a live one in Settings › Publishing"
+        found.append(VersionHealth(described.name, name, retires, note))
     return found
 
 

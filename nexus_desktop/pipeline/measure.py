@@ -81,7 +81,8 @@ class Measuring:
 
     def reader(self, due: DueReading) -> MetricsReader:
         if due.target_id not in self._readers:
-            setup = PublisherSetup(self.ws.settings, self.ws.paths, due.account_id, due.target_name, dict(due.options))
+            setup = PublisherSetup(self.ws.settings, self.ws.paths, due.account_id, due.target_name, dict(due.options),
+                                   accounts=self.ws.store.accounts)
             self._readers[due.target_id] = create_reader(due.platform, setup)
         return self._readers[due.target_id]
 

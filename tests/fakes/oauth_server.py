@@ -308,7 +308,8 @@ class FakeOAuthServer(FakeServer):
             subject = self.subject_of(form.get("fb_exchange_token"))
             if subject is None:
                 return Response(400, {"error": {"message": "Error validating access token", "type": "OAuthException", "code": 190}})
-            issued = self.issue(subject, client_id)
+            # The exchanged token keeps the permissions the creator granted.
+            issued = self.issue(subject, client_id, self.access[form["fb_exchange_token"]].scope)
             self.refresh.pop(issued.pop("refresh_token"))
             issued["expires_in"] = max(self.expires_in, 60 * 24 * 3600) if self.expires_in >= 3600 else self.expires_in
             self.access[issued["access_token"]].expires_at = time.time() + issued["expires_in"]

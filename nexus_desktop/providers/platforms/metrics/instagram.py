@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ....domain.metrics import Figures
-from ..oauth import AccountTokens, tokens_for
+from ..oauth import AccountTokens, api_version, tokens_for
 from . import Quota
 from .common import MetricsSession, count_call
 
@@ -47,7 +47,7 @@ class InstagramMetrics:
 
     def read(self, remote_id: str, options: Mapping[str, Any]) -> Figures:
         publish = self.settings.publish
-        url = f"{publish.instagram_base_url.rstrip('/')}/{publish.instagram_api_version}/{remote_id}/insights"
+        url = f"{publish.instagram_base_url.rstrip('/')}/{api_version(PLATFORM, publish)}/{remote_id}/insights"
         counter = count_call(self.accounts, self.tokens.account_id, PLATFORM, self._now)
         with MetricsSession(PLATFORM, self.tokens, on_call=counter) as api:
             answer = api.get(url, params={"metric": METRICS}, action="reading the reel's insights", gone=_gone) or {}

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ....domain.metrics import Figures
-from ..oauth import AccountTokens, tokens_for
+from ..oauth import AccountTokens, api_version, tokens_for
 from . import Quota
 from .common import MetricsSession, count_call
 
@@ -36,7 +36,7 @@ class LinkedInMetrics:
         self.settings, self.tokens, self.accounts, self._now = settings, tokens, accounts, now
 
     def _session(self) -> MetricsSession:
-        headers = {"LinkedIn-Version": self.settings.publish.linkedin_version, "X-Restli-Protocol-Version": "2.0.0"}
+        headers = {"LinkedIn-Version": api_version(PLATFORM, self.settings.publish), "X-Restli-Protocol-Version": "2.0.0"}
         return MetricsSession(PLATFORM, self.tokens, headers=headers,
                               on_call=count_call(self.accounts, self.tokens.account_id, PLATFORM, self._now))
 

@@ -1,7 +1,7 @@
 """YouTube figures: videos.list statistics and a YouTube Analytics report per video.
 
 - ``GET /youtube/v3/videos?part=statistics&id=ID`` (1 quota unit, counted with the
-  publisher's units on the account): viewCount, likeCount, commentCount as strings;
+  publisher's units of the same Cloud project): viewCount, likeCount, commentCount as strings;
   an id the channel no longer has is simply missing from ``items``.
   https://developers.google.com/youtube/v3/docs/videos/list
 - ``GET https://youtubeanalytics.googleapis.com/v2/reports`` with ``ids=channel==MINE``,
@@ -53,9 +53,13 @@ class YouTubeMetrics:
     def _day(self) -> str:
         return self._now().astimezone(PACIFIC).date().isoformat()
 
+    @property
+    def project(self) -> str:
+        """Google counts quota per Cloud project (the OAuth client id), like the publisher."""
+        return getattr(self.tokens, "client_id", "") or f"account:{self.tokens.account_id}"
+
     def _units(self) -> dict[str, Any]:
-        account = self.accounts.get(self.tokens.account_id)
-        quota = dict((account.details if account else {}).get("youtube_quota") or {})
+        quota = dict(self.accounts.project_usage(PLATFORM, self.project) or {})
         return quota if quota.get("day") == self._day() else {"day": self._day(), "units": 0, "inserts": 0}
 
     def _spend(self, units: int) -> None:
@@ -67,7 +71,7 @@ class YouTubeMetrics:
                 retry_after=seconds_until_pacific_midnight(self._now()),
             )
         quota["units"] += units
-        self.accounts.update_details(self.tokens.account_id, youtube_quota=quota)
+        self.accounts.record_project_usage(PLATFORM, self.project, quota)
 
     def quota(self) -> Quota:
         local = self._now().astimezone(PACIFIC)
