@@ -50,13 +50,22 @@ def test_video_post_as_a_person_with_version_header_from_settings(tmp_path, acco
     assert linkedin.bytes_received == video.stat().st_size
 
 
-def test_an_expired_version_is_refused_with_a_readable_message(tmp_path, accounts, account_id, linkedin, video):
+def test_a_pinned_version_the_server_refuses_steps_to_a_live_one_once_and_says_so(tmp_path, accounts, account_id, linkedin, video):
     package = make_package(tmp_path, "linkedin", account_id=account_id, video=video, video_format="16x9")
-    with pytest.raises(PublishError, match="202301 is not active"):
-        publisher(accounts, account_id, linkedin, linkedin_version="202301").publish(package, StateLog().report, StateLog().save)
+    log = StateLog()
+    messages = []
+    linkedin_publisher = publisher(accounts, account_id, linkedin, linkedin_version="202301")
+    result = linkedin_publisher.publish(package, lambda p, m: messages.append(m), log.save)
+    assert result.remote_id in linkedin.posts
+    assert linkedin.versions_seen[0] == "202301" and set(linkedin.versions_seen[1:]) == {"202607"}
+    assert "no longer accepts API version 202301" in messages[-1] and "Settings" in messages[-1]
+    assert "202607" in accounts.get(account_id).details["api_notice"]
 
 
-def test_parts_resume_after_a_restart_and_etags_finalize(tmp_path, accounts, account_id, linkedin, video):
+def test_parts_resume_after_a_restart_and_etags_finalize(tmp_path, accounts, oauth_fake, linkedin, video):
+    account_id = seed_account(accounts, oauth_fake, "linkedin", remote_user_id=linkedin.person_id, name=linkedin.name,
+                              details={"person_urn": f"urn:li:person:{linkedin.person_id}"},
+                              scopes=("openid", "profile", "w_member_social", "w_organization_social"))
     package = make_package(tmp_path, "linkedin", account_id=account_id, video=video, video_format="16x9",
                            options={"author": "urn:li:organization:5515715"})
     crashed = StateLog(crash_at_percent=28)  # one of three parts uploaded
@@ -82,3 +91,63 @@ def test_reconciliation_finds_the_post_carrying_the_video(tmp_path, accounts, ac
 
 def test_commentary_escapes_reserved_characters():
     assert commentary("a_b *c* @d #tag") == r"a\_b \*c\* \@d {hashtag|\#|tag}"
+    assert commentary(r"C# (v2) {x} [y] <z> a|b ~c \d") == r"C\# \(v2\) \{x\} \[y\] \<z\> a\|b \~c \\d"
+
+
+
+# -- what the real LinkedIn rejects, and the stand-in now rejects too -------------------------
+
+
+def test_the_default_version_is_the_newest_live_one_and_the_retired_202510_is_refused(tmp_path, accounts, account_id,
+                                                                                      linkedin, video):
+    """Finding 1: 202510 was the default and LinkedIn retired it on 2026-10-15."""
+    import httpx
+
+    refused = httpx.get(f"{linkedin.url}/rest/posts", params={"q": "author", "author": "urn:li:person:x"},
+                        headers={"LinkedIn-Version": "202510", "X-Restli-Protocol-Version": "2.0.0",
+                                 "Authorization": "Bearer " + next(iter(linkedin.oauth.access))})
+    assert refused.status_code == 426 and refused.json()["code"] == "NONEXISTENT_VERSION"
+    package = make_package(tmp_path, "linkedin", account_id=account_id, video=video, video_format="16x9")
+    publisher(accounts, account_id, linkedin).publish(package, StateLog().report, StateLog().save)
+    assert set(linkedin.versions_seen[1:]) == {"202607"}  # the newest live on today's date, no 426 first
+
+
+def test_a_pin_retired_by_its_published_date_is_stepped_over_without_a_refusal(tmp_path, accounts, account_id, linkedin, video):
+    package = make_package(tmp_path, "linkedin", account_id=account_id, video=video, video_format="16x9")
+    li = publisher(accounts, account_id, linkedin, linkedin_version="202510")
+    li.publish(package, StateLog().report, StateLog().save)
+    assert "202510" not in linkedin.versions_seen and "202510" in li.version.notice
+
+
+def test_hashtags_and_a_bare_hash_reach_members_whole(tmp_path, accounts, account_id, linkedin, video):
+    """Finding 9: an unescaped reserved character cuts the post where it stands."""
+    text = "Why C# (and F#) matter: {generics} [in depth] <3 a|b ~ok_ok *bold* @nobody \\o/ #dotnet"
+    package = make_package(tmp_path, "linkedin", account_id=account_id, video=video, video_format="16x9", text=text)
+    result = publisher(accounts, account_id, linkedin).publish(package, StateLog().report, StateLog().save)
+    assert linkedin.posts[result.remote_id]["rendered"] == text
+
+
+def test_a_page_post_without_w_organization_social_stops_before_the_upload(tmp_path, accounts, account_id, linkedin, video):
+    """Finding 11: page posts need w_organization_social; the stand-in refuses them without it."""
+    package = make_package(tmp_path, "linkedin", account_id=account_id, video=video, video_format="16x9",
+                           options={"author": "urn:li:organization:5515715"})
+    with pytest.raises(PublishError, match="w_organization_social") as caught:
+        publisher(accounts, account_id, linkedin).publish(package, StateLog().report, StateLog().save)
+    assert "Community Management API" in str(caught.value) and linkedin.bytes_received == 0
+    # The stand-in refuses it too, should the account claim a permission its token lacks.
+    accounts.update_details(account_id, scopes=["openid", "profile", "w_member_social", "w_organization_social"])
+    with pytest.raises(PublishError, match="w_organization_social"):
+        publisher(accounts, account_id, linkedin).publish(package, StateLog().report, StateLog().save)
+    assert linkedin.posts == {}
+
+
+def test_processing_then_available_and_a_processing_failure_is_a_clear_refusal(tmp_path, accounts, account_id, linkedin, video):
+    linkedin.processing_polls = 3
+    package = make_package(tmp_path, "linkedin", account_id=account_id, video=video, video_format="16x9")
+    publisher(accounts, account_id, linkedin).publish(package, StateLog().report, StateLog().save)
+    linkedin.fail_processing = True
+    with pytest.raises(PublishError, match="could not process the video: Video format is not supported"):
+        publisher(accounts, account_id, linkedin).publish(
+            make_package(tmp_path, "linkedin", account_id=account_id, video=video, video_format="16x9", text="second"),
+            StateLog().report, StateLog().save)
+    assert len(linkedin.posts) == 1

@@ -84,12 +84,14 @@ def test_401_refreshes_once_then_posts(tmp_path, accounts, account_id, xfake, oa
 
 def test_429_uses_the_rate_limit_reset_and_duplicates_are_refused(tmp_path, accounts, account_id, xfake, video):
     package = make_package(tmp_path, "x", account_id=account_id, video=video)
-    xfake.script("POST", r"/2/tweets", 429, {"title": "Too Many Requests", "detail": "Too Many Requests", "status": 429},
-                 headers={"Retry-After": "1"})
+    from tests.fakes.x_server import rate_limited
+
+    answer = rate_limited(reset_in=1)  # X's own headers: x-rate-limit-reset, no Retry-After
+    xfake.script("POST", r"/2/tweets", answer.status, answer.body, headers=answer.headers)
     log = StateLog()
     with pytest.raises(TransientPublishError) as caught:
         publisher(accounts, account_id, xfake).publish(package, log.report, log.save)
-    assert caught.value.retry_after == 1
+    assert 1 <= caught.value.retry_after <= 2
     retry = make_package(tmp_path, "x", account_id=account_id, video=video, upload_state=log.state)
     publisher(accounts, account_id, xfake).publish(retry, StateLog().report, StateLog().save)
     assert xfake.count("POST", r"/2/media/upload/initialize") == 1  # the media was not uploaded again
@@ -104,3 +106,70 @@ def test_reconciliation_finds_the_post_made_before_the_crash(tmp_path, accounts,
     state = {k: v for k, v in log.state.items() if k != "tweet_ids"}
     crashed = make_package(tmp_path, "x", account_id=account_id, video=video, upload_state=state)
     assert publisher(accounts, account_id, xfake).find_existing(crashed) == result
+
+
+# -- what the real X rejects, and the stand-in now rejects too -------------------------------
+
+
+def test_a_200_character_chinese_post_weighs_400_and_goes_out_as_a_thread(tmp_path, accounts, account_id, xfake, video):
+    """Finding 5: X counts CJK characters as 2; the stand-in refuses a post over 280 by weight."""
+    from tests.fakes.x_server import weighted_length
+
+    text = "固态电池用陶瓷层取代液态电解质，" * 12 + "结束"  # 194 characters, weight 388
+    assert len(text) < 280 and weighted_length(text) > 280
+    package = make_package(tmp_path, "x", account_id=account_id, video=video, text=text)
+    publisher(accounts, account_id, xfake).publish(package, StateLog().report, StateLog().save)
+    posts = list(xfake.tweets.values())
+    assert len(posts) == 2 and all(weighted_length(p["text"]) <= 280 for p in posts)
+    assert "".join(p["text"].rsplit(" ", 1)[0] for p in posts) == text  # nothing lost at the cut
+
+
+def test_a_refused_alt_text_does_not_fail_the_post(tmp_path, accounts, account_id, xfake, video):
+    """Finding 6."""
+    xfake.script("POST", r"/2/media/metadata", 400, {"title": "Invalid Request", "detail": "alt text refused"})
+    messages = []
+    package = make_package(tmp_path, "x", account_id=account_id, video=video)
+    result = publisher(accounts, account_id, xfake).publish(package, lambda p, m: messages.append(m), StateLog().save)
+    assert xfake.tweets[result.remote_id]["media"] and any("without it" in m for m in messages)
+
+
+def test_crash_recovery_recognises_the_post_behind_t_co_links(tmp_path, accounts, account_id, xfake, video):
+    """Finding 7: the timeline shows links and media as t.co links; the saved text still matches."""
+    text = "Solid-state cells reach a second pilot line https://techdigest.example.org/a #energy"
+    package = make_package(tmp_path, "x", account_id=account_id, video=video, text=text)
+    log = StateLog()
+    result = publisher(accounts, account_id, xfake).publish(package, log.report, log.save)
+    (stored,) = [t["stored"] for t in xfake.tweets.values()]
+    assert "https://t.co/" in stored and "techdigest" not in stored
+    crashed = make_package(tmp_path, "x", account_id=account_id, video=video, text=text,
+                           upload_state={k: v for k, v in log.state.items() if k != "tweet_ids"})
+    assert publisher(accounts, account_id, xfake).find_existing(crashed) == result
+
+
+def test_x_429_has_no_retry_after_and_the_wait_comes_from_x_rate_limit_reset(tmp_path, accounts, account_id, xfake, video):
+    from tests.fakes.x_server import rate_limited
+
+    answer = rate_limited(reset_in=300)
+    xfake.script("POST", r"/2/tweets", answer.status, answer.body, headers=answer.headers)
+    package = make_package(tmp_path, "x", account_id=account_id, video=video)
+    with pytest.raises(TransientPublishError) as caught:
+        publisher(accounts, account_id, xfake).publish(package, StateLog().report, StateLog().save)
+    assert "retry-after" not in {k.lower() for k in answer.headers}
+    assert 290 <= caught.value.retry_after <= 301
+
+
+def test_a_video_x_fails_to_process_is_a_clear_refusal(tmp_path, accounts, account_id, xfake, video):
+    xfake.fail_processing = "Unsupported video codec"
+    package = make_package(tmp_path, "x", account_id=account_id, video=video)
+    with pytest.raises(PublishError, match="X could not process the video: Unsupported video codec"):
+        publisher(accounts, account_id, xfake).publish(package, StateLog().report, StateLog().save)
+    assert xfake.tweets == {}
+
+
+def test_a_token_without_media_write_is_refused_with_what_to_do(tmp_path, accounts, oauth_fake, xfake, video):
+    account_id = seed_account(accounts, oauth_fake, "x", remote_user_id=xfake.user_id, name="@nexus_test",
+                              details={"username": "nexus_test"}, scopes=("tweet.read", "tweet.write", "users.read"))
+    package = make_package(tmp_path, "x", account_id=account_id, video=video)
+    with pytest.raises(PublishError, match="media.write") as caught:
+        publisher(accounts, account_id, xfake).publish(package, StateLog().report, StateLog().save)
+    assert "reconnect" in str(caught.value)

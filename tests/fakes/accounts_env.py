@@ -56,17 +56,30 @@ def oauth_fake():
 
 
 def seed_account(accounts: AccountRepo, oauth_fake: FakeOAuthServer, platform: str, *, subject: str = "user-1",
-                 remote_user_id: str = "remote-1", name: str = "Test account", details: dict | None = None) -> int:
+                 remote_user_id: str = "remote-1", name: str = "Test account", details: dict | None = None,
+                 scopes: tuple[str, ...] | None = None) -> int:
     """An account connected earlier: tokens from the fake OAuth server, stored in the keyring."""
-    issued = oauth_fake.issue(subject, CLIENT_ID)
+    issued = oauth_fake.issue(subject, CLIENT_ID, scope=" ".join(scopes if scopes is not None else _scopes(platform)))
     tokens = oauth.TokenSet.from_response(issued)
     view = accounts.upsert(
         platform, name, remote_user_id=remote_user_id, token_expires_at=tokens.expires_at,
         details={"client_id": CLIENT_ID, "token_url": oauth_fake.token_url, "authorize_url": oauth_fake.authorize_url,
-                 "refreshable": True, **(details or {})},
+                 "refreshable": True, "scopes": list(scopes if scopes is not None else _scopes(platform)),
+                 **(details or {})},
     )
     oauth.save_tokens(view.id, tokens, CLIENT_SECRET)
     return view.id
+
+
+def _scopes(platform: str) -> tuple[str, ...]:
+    """What the connect flow asks of each platform: the scopes the creator grants by default."""
+    from nexus_desktop.providers.platforms import registry
+
+    try:
+        described = registry.description(platform)
+    except Exception:
+        return ()
+    return described.oauth.scopes if described.oauth else ()
 
 
 def settings_for(**publish) -> Settings:

@@ -5,8 +5,16 @@ initializeUpload / finalizeUpload, "Posts API" create and find by author,
 "LinkedIn API versioning"; OpenID Connect userinfo):
 
 - /rest calls need a valid bearer token (401 with serviceErrorCode 65600 otherwise),
-  a ``LinkedIn-Version`` header in YYYYMM form that is still supported (426
-  NONEXISTENT_VERSION otherwise) and ``X-Restli-Protocol-Version: 2.0.0``;
+  a ``LinkedIn-Version`` header naming a version that is live on the server's date —
+  released, and before its sunset date on https://learn.microsoft.com/en-us/linkedin/marketing/integrations/migrations
+  (426 NONEXISTENT_VERSION otherwise) — and ``X-Restli-Protocol-Version: 2.0.0``;
+- posting as a member needs w_member_social, as an organization w_organization_social
+  (403 ACCESS_DENIED otherwise), per the Posts API permissions table;
+- after finalizeUpload a video is PROCESSING for a few status reads, then AVAILABLE
+  (or PROCESSING_FAILED); a post with a video that is not AVAILABLE is refused;
+- commentary is little text format (https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/little-text-format):
+  an unescaped reserved character ``| { } @ [ ] ( ) < > # \\ * _ ~`` outside a template ends
+  the text there, as LinkedIn truncates it; ``rendered`` holds what members would read.
 - initializeUpload needs owner and fileSizeBytes and answers with uploadInstructions
   (firstByte/lastByte/uploadUrl, 4 MiB parts) and an uploadToken;
 - every part is PUT to its upload URL with exactly its byte range; the answer
@@ -23,12 +31,52 @@ import itertools
 import re
 import secrets
 from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
 from urllib.parse import unquote
 
 from .oauth_server import FakeOAuthServer, FakeServer, Request, Response
 
 PART_SIZE = 4 * 1024 * 1024
-OLDEST_VERSION = "202505"  # versions are sunset after about a year
+# Marketing versions: released (first of the month) and sunset, as on the migrations page.
+SUNSETS = {
+    "202506": date(2026, 6, 15), "202507": date(2026, 7, 15), "202508": date(2026, 8, 17),
+    "202509": date(2026, 9, 15), "202510": date(2026, 10, 15), "202511": date(2026, 11, 16),
+    "202601": date(2027, 1, 15), "202602": date(2027, 2, 15), "202603": date(2027, 3, 16),
+    "202604": date(2027, 4, 15), "202605": date(2027, 5, 15), "202606": date(2027, 6, 15),
+    "202607": date(2027, 7, 15),
+}
+RESERVED = set("|{}@[]()<>#\\*_~")
+TEMPLATE = re.compile(r"\{hashtag\|\\#\|(\w+)\}")
+
+
+def render_little_text(text: str) -> str:
+    """What LinkedIn shows for a commentary: escapes undone, hashtag templates as #tags, and the
+    text cut at the first reserved character that is neither escaped nor part of a template."""
+    out, i = [], 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            out.append(text[i + 1])
+            i += 2
+            continue
+        template = TEMPLATE.match(text, i)
+        if template:
+            out.append("#" + template.group(1))
+            i = template.end()
+            continue
+        if ch in RESERVED:
+            break
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def version_live(version: str, on: date) -> bool:
+    sunset = SUNSETS.get(version[:6])
+    if sunset is None:
+        return False
+    released = date(int(version[:4]), int(version[4:6]), 1)
+    return released <= on < sunset
 
 
 def li_error(status: int, message: str, code: int | None = None, extra: dict | None = None) -> Response:
@@ -48,11 +96,17 @@ class Video:
     etags: dict[int, str] = field(default_factory=dict)
     finalized: bool = False
     status: str = "WAITING_UPLOAD"
+    polls_left: int = 0
 
 
 class FakeLinkedIn(FakeServer):
-    def __init__(self, oauth: FakeOAuthServer, *, person_id: str = "abc123XYZ", name: str = "Mara Lindqvist") -> None:
+    def __init__(self, oauth: FakeOAuthServer, *, person_id: str = "abc123XYZ", name: str = "Mara Lindqvist",
+                 today: date | None = None) -> None:
         super().__init__()
+        self.today = today or datetime.now(timezone.utc).date()
+        self.processing_polls = 1  # status reads answered PROCESSING after finalize
+        self.fail_processing = False
+        self.admin_of = {"urn:li:organization:5515715"}  # pages the member administers
         self.oauth = oauth
         self.person_id = person_id
         self.name = name
@@ -74,7 +128,10 @@ class FakeLinkedIn(FakeServer):
             return li_error(401, "Invalid access token", 65600)
         version = req.headers.get("linkedin-version", "")
         self.versions_seen.append(version)
-        if not re.fullmatch(r"\d{6}(\.\d{2})?", version) or version[:6] < OLDEST_VERSION:
+        if not version:
+            return li_error(400, "A version must be present. Please specify a version by adding the LinkedIn-Version header.",
+                            extra={"code": "VERSION_MISSING"})
+        if not re.fullmatch(r"\d{6}(\.\d{2})?", version) or not version_live(version, self.today):
             return li_error(426, f"Requested version {version} is not active", extra={"code": "NONEXISTENT_VERSION"})
         if req.headers.get("x-restli-protocol-version") != "2.0.0":
             return li_error(400, "X-Restli-Protocol-Version 2.0.0 is required")
@@ -114,7 +171,7 @@ class FakeLinkedIn(FakeServer):
             expected = [video.etags.get(i) for i in range(len(video.parts))]
             if None in expected or fin.get("uploadedPartIds") != expected:
                 return li_error(400, "uploadedPartIds must list every part's ETag in order")
-            video.finalized, video.status = True, "AVAILABLE"
+            video.finalized, video.status, video.polls_left = True, "PROCESSING", self.processing_polls
             return Response(200, b"")
         return li_error(400, f"unknown action {action}")
 
@@ -140,7 +197,14 @@ class FakeLinkedIn(FakeServer):
         video = self.videos.get(unquote(urn).removeprefix("urn:li:video:"))
         if video is None:
             return li_error(404, "video not found")
-        return Response(200, {"id": unquote(urn), "status": video.status})
+        if video.status == "PROCESSING":
+            if video.polls_left <= 0:
+                video.status = "PROCESSING_FAILED" if self.fail_processing else "AVAILABLE"
+            video.polls_left -= 1
+        body = {"id": unquote(urn), "status": video.status}
+        if video.status == "PROCESSING_FAILED":
+            body["processingFailureReason"] = "Video format is not supported"
+        return Response(200, body)
 
     def _post(self, req: Request) -> Response:
         who = self._rest(req)
@@ -152,14 +216,22 @@ class FakeLinkedIn(FakeServer):
             return li_error(422, f"missing fields: {', '.join(missing)}", 100)
         if len(body["commentary"]) > 3000:
             return li_error(422, "commentary is longer than 3000 characters", 100)
-        if body["author"] != f"urn:li:person:{self.person_id}" and not body["author"].startswith("urn:li:organization:"):
+        scopes = self.oauth.scopes_of(req.bearer)
+        if body["author"] == f"urn:li:person:{self.person_id}":
+            needed = "w_member_social"
+        elif body["author"] in self.admin_of:
+            needed = "w_organization_social"
+        else:
             return li_error(403, "Not enough permissions to post as this author", 100, {"code": "ACCESS_DENIED"})
+        if needed not in scopes:
+            return li_error(403, f"Not enough permissions to access: partnerApiPostsExternal.CREATE.20260101 ({needed})",
+                            100, {"code": "ACCESS_DENIED"})
         media_id = ((body.get("content") or {}).get("media") or {}).get("id", "")
         video = self.videos.get(media_id.removeprefix("urn:li:video:"))
-        if media_id and (video is None or not video.finalized):
-            return li_error(400, f"{media_id} is not a finalized video")
+        if media_id and (video is None or video.status != "AVAILABLE"):
+            return li_error(400, f"{media_id} is not AVAILABLE yet")
         urn = f"urn:li:share:{7000000000000000000 + next(self._ids)}"
-        self.posts[urn] = {**body, "id": urn}
+        self.posts[urn] = {**body, "id": urn, "rendered": render_little_text(body["commentary"])}
         return Response(201, b"", {"x-restli-id": urn})
 
     def _find_posts(self, req: Request) -> Response:

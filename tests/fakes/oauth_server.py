@@ -105,6 +105,10 @@ class FakeServer:
                     body,
                 )
                 response = fake.dispatch(request)
+                if response.status == 0:  # the request was handled but its answer is lost on the way
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
                 payload = response.body
                 headers = dict(response.headers)
                 if isinstance(payload, (dict, list)):
@@ -241,6 +245,11 @@ class FakeOAuthServer(FakeServer):
         if grant is None or grant.expires_at <= time.time():
             return None
         return grant.subject
+
+    def scopes_of(self, token: str | None) -> set[str]:
+        """The scopes the creator granted to this token (space- or comma-separated when asked)."""
+        grant = self.access.get(token or "")
+        return set(grant.scope.replace(",", " ").split()) if grant else set()
 
     # -- endpoints ----------------------------------------------------------------------------
 

@@ -10,18 +10,48 @@ GET /2/users/me, GET /2/users/{id}/tweets):
 - append is multipart with ``media`` and ``segment_index``; indexes start at 0 and
   must come in order (0..999), each segment at most 5 MB;
 - finalize is refused unless the appended bytes add up to total_bytes;
-- a post's text is at most 280 characters, media must have finished processing,
-  a reply must point at an existing post, and duplicate text is refused (403).
+- a post's text is at most 280 *weighted* characters (https://docs.x.com/resources/fundamentals/counting-characters):
+  code points outside the light ranges (CJK, emoji) weigh 2 and every URL 23;
+  media must have finished processing, a reply must point at an existing post, and
+  duplicate text is refused (403);
+- media calls need the media.write scope and posts tweet.write (403 otherwise);
+- the timeline returns each post's text as X stores it: links shortened to
+  https://t.co/… and, for a post with media, a t.co link to the media appended;
+- rate limits answer 429 with x-rate-limit-limit / -remaining / -reset (epoch seconds)
+  and no Retry-After (https://docs.x.com/x-api/fundamentals/rate-limits);
+- a video can fail processing: STATUS answers state "failed" with an error.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
+import time
 from dataclasses import dataclass, field
 
 from .oauth_server import FakeOAuthServer, FakeServer, Request, Response
 
 MAX_SEGMENT = 5 * 1024 * 1024
+URL = re.compile(r"https?://\S+", re.IGNORECASE)
+LIGHT = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))  # twitter-text v3 weight-100 ranges
+
+
+def weighted_length(text: str) -> int:
+    total = 0
+    for part in re.split(f"({URL.pattern})", text, flags=re.IGNORECASE):
+        if URL.fullmatch(part or ""):
+            total += 23
+        else:
+            total += sum(1 if any(a <= ord(c) <= b for a, b in LIGHT) else 2 for c in part or "")
+    return total
+
+
+def rate_limited(limit: int = 100, reset_in: int = 120) -> Response:
+    """X's 429: no Retry-After, the window's end in x-rate-limit-reset."""
+    headers = {"x-rate-limit-limit": str(limit), "x-rate-limit-remaining": "0",
+               "x-rate-limit-reset": str(int(time.time()) + reset_in)}
+    return Response(429, {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank",
+                          "status": 429}, headers)
 
 
 def problem(status: int, title: str, detail: str) -> Response:
@@ -49,6 +79,8 @@ class FakeX(FakeServer):
         self.uploads: dict[str, Upload] = {}
         self.tweets: dict[str, dict] = {}
         self.bytes_received = 0
+        self.fail_processing = ""  # an error message: the next video fails processing with it
+        self._links = itertools.count(1)
         self._ids = itertools.count(1)
         self.route("POST", r"/2/media/upload/initialize", self._init)
         self.route("POST", r"/2/media/upload/(?P<media_id>\d+)/append", self._append)
@@ -59,14 +91,20 @@ class FakeX(FakeServer):
         self.route("GET", r"/2/users/me", self._me)
         self.route("GET", r"/2/users/(?P<user>\d+)/tweets", self._timeline)
 
-    def _auth(self, req: Request) -> str | Response:
+    def _auth(self, req: Request, scope: str = "") -> str | Response:
         subject = self.oauth.subject_of(req.bearer)
         if subject is None:
             return problem(401, "Unauthorized", "Unauthorized")
+        if scope and scope not in self.oauth.scopes_of(req.bearer):
+            return problem(403, "Forbidden", f"Your client app is not configured with the appropriate oauth2 scope ({scope}) "
+                           "to access this endpoint.")
         return subject
 
+    def _tco(self) -> str:
+        return f"https://t.co/{next(self._links):010d}"
+
     def _init(self, req: Request) -> Response:
-        who = self._auth(req)
+        who = self._auth(req, "media.write")
         if isinstance(who, Response):
             return who
         body = req.json() or {}
@@ -77,7 +115,7 @@ class FakeX(FakeServer):
         return Response(200, {"data": {"id": media_id, "media_key": f"7_{media_id}", "expires_after_secs": 86400}})
 
     def _append(self, req: Request, media_id: str) -> Response:
-        who = self._auth(req)
+        who = self._auth(req, "media.write")
         if isinstance(who, Response):
             return who
         upload = self.uploads.get(media_id)
@@ -96,7 +134,7 @@ class FakeX(FakeServer):
         return Response(200, {"data": {"expires_at": 1999999999}})
 
     def _finalize(self, req: Request, media_id: str) -> Response:
-        who = self._auth(req)
+        who = self._auth(req, "media.write")
         if isinstance(who, Response):
             return who
         upload = self.uploads.get(media_id)
@@ -117,6 +155,11 @@ class FakeX(FakeServer):
             return problem(400, "Invalid Request", "command=STATUS and a finalized media_id are required")
         upload.status_polls -= 1
         upload.state = "succeeded" if upload.status_polls < 0 else "in_progress"
+        if upload.status_polls < 0 and self.fail_processing:
+            upload.state = "failed"
+            info = {"state": "failed", "progress_percent": 100,
+                    "error": {"code": 1, "name": "InvalidMedia", "message": self.fail_processing}}
+            return Response(200, {"data": {"id": req.query["media_id"], "processing_info": info}})
         info = {"state": upload.state, "progress_percent": 100 if upload.state == "succeeded" else 50}
         if upload.state != "succeeded":
             info["check_after_secs"] = 1
@@ -135,7 +178,7 @@ class FakeX(FakeServer):
         return Response(200, {"data": {"id": body["id"], "associated_metadata": True}})
 
     def _tweet(self, req: Request) -> Response:
-        who = self._auth(req)
+        who = self._auth(req, "tweet.write")
         if isinstance(who, Response):
             return who
         body = req.json() or {}
@@ -143,7 +186,7 @@ class FakeX(FakeServer):
         media_ids = (body.get("media") or {}).get("media_ids") or []
         if not text and not media_ids:
             return problem(400, "Invalid Request", "text or media.media_ids is required")
-        if len(text) > 280:
+        if weighted_length(text) > 280:
             return Response(400, {"errors": [{"message": "text: must be at most 280 characters"}],
                                   "title": "Invalid Request", "detail": "One or more parameters to your request was invalid.",
                                   "type": "https://api.x.com/2/problems/invalid-request"})
@@ -157,7 +200,11 @@ class FakeX(FakeServer):
         if any(t["text"] == text and t["author"] == who for t in self.tweets.values()):
             return problem(403, "Forbidden", "You are not allowed to create a Tweet with duplicate content.")
         tweet_id = f"19000{next(self._ids):014d}"
-        self.tweets[tweet_id] = {"id": tweet_id, "text": text, "author": who, "media": media_ids, "reply_to": reply}
+        stored = URL.sub(lambda m: self._tco(), text)
+        if media_ids:
+            stored = f"{stored} {self._tco()}"
+        self.tweets[tweet_id] = {"id": tweet_id, "text": text, "stored": stored, "author": who, "media": media_ids,
+                                 "reply_to": reply}
         return Response(201, {"data": {"id": tweet_id, "text": text, "edit_history_tweet_ids": [tweet_id]}})
 
     def _me(self, req: Request) -> Response:
@@ -170,5 +217,5 @@ class FakeX(FakeServer):
         who = self._auth(req)
         if isinstance(who, Response):
             return who
-        mine = [{"id": t["id"], "text": t["text"], "edit_history_tweet_ids": [t["id"]]} for t in reversed(list(self.tweets.values())) if t["author"] == who]
+        mine = [{"id": t["id"], "text": t["stored"], "edit_history_tweet_ids": [t["id"]]} for t in reversed(list(self.tweets.values())) if t["author"] == who]
         return Response(200, {"data": mine[: int(req.query.get("max_results", 10))], "meta": {"result_count": len(mine)}})

@@ -21,15 +21,19 @@ import httpx
 from ...settings import PublishSettings
 from .account_publisher import AccountPublisher
 from .base import CannotKnow, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
+from .descriptions.linkedin import ORGANIZATION_SCOPE, VERSIONS
 from .errors import raise_for_response
-from .oauth import AccountTokens, ApiSession, Identity, api_version, tokens_for
+from .oauth import AccountTokens, ApiSession, Identity, tokens_for
+from .versions import VersionInUse
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "linkedin"
 POLL_LIMIT = 30
-RESERVED = re.compile(r"([|{}@\[\]()<>\\*_~])")  # Little Text Format reserved characters
-HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
+# Little text format: every reserved character is escaped with a backslash, or LinkedIn may cut
+# the post at it; a #word becomes a hashtag template, a bare # (as in "C#") is escaped.
+RESERVED = frozenset("|{}@[]()<>#\\*_~")
+TOKEN = re.compile(r"(?<![\w#])#(\w+)|(.)", re.DOTALL)
 
 
 def identify(settings: PublishSettings, access_token: str) -> Identity:
@@ -42,9 +46,15 @@ def identify(settings: PublishSettings, access_token: str) -> Identity:
 
 
 def commentary(text: str) -> str:
-    """Post text in LinkedIn's Little Text Format: reserved characters escaped, hashtags as templates."""
-    escaped = RESERVED.sub(r"\\\1", text)
-    return HASHTAG.sub(lambda m: "{hashtag|\\#|" + m.group(1) + "}", escaped)
+    """Post text in LinkedIn's little text format: reserved characters escaped, hashtags as templates."""
+
+    def one(match: re.Match[str]) -> str:
+        if match.group(1) is not None:
+            return "{hashtag|\\#|" + match.group(1) + "}"
+        ch = match.group(2)
+        return "\\" + ch if ch in RESERVED else ch
+
+    return TOKEN.sub(one, text)
 
 
 class LinkedInPublisher(AccountPublisher):
@@ -63,26 +73,38 @@ class LinkedInPublisher(AccountPublisher):
         self.tokens = tokens
         self.sleep = sleep
         self.poll_limit = poll_limit
+        self.version = VersionInUse("LinkedIn", VERSIONS, settings.linkedin_version)
+        self.accounts_notice = ""
 
     def _url(self, path: str) -> str:
         return f"{self.settings.linkedin_base_url.rstrip('/')}{path}"
 
     def _session(self) -> ApiSession:
-        return ApiSession(
-            PLATFORM,
-            self.tokens,
-            headers={"LinkedIn-Version": api_version(PLATFORM, self.settings), "X-Restli-Protocol-Version": "2.0.0"},
-        )
+        return _VersionedSession(self.tokens, self.version, self._notice)
+
+    def _notice(self, text: str) -> None:
+        """A version step: the log has it, the account shows it, and the post's progress says it."""
+        self.accounts_notice = text
+        self.tokens.accounts.update_details(self.tokens.account_id, api_notice=text)
 
     def author(self, package: PostPackage) -> str:
         """A person by default; a page when the target names ``author: urn:li:organization:…``."""
         author = package.options.get("author") or self.tokens.details.get("person_urn")
         if not author:
             raise PublishError("the LinkedIn account has no member id", hint="reconnect it in Accounts")
+        granted = self.tokens.details.get("scopes")
+        if str(author).startswith("urn:li:organization:") and granted is not None and ORGANIZATION_SCOPE not in granted:
+            raise PublishError(
+                f"posting as the page {author} needs LinkedIn's {ORGANIZATION_SCOPE} permission, which this "
+                "account did not grant",
+                hint="add the Community Management API product to your LinkedIn app, then reconnect the account "
+                "with 'Also post as a company page' ticked",
+            )
         return str(author)
 
     def publish(self, package: PostPackage, progress: ProgressCallback, save_state: SaveState) -> PublishResult:
         self.refuse_before_upload(package)
+        self.author(package)  # a page post without the page permission stops before the upload
         state = dict(package.upload_state)
         api = self._session()
         try:
@@ -94,7 +116,7 @@ class LinkedInPublisher(AccountPublisher):
                 save_state(dict(state))
         finally:
             api.close()
-        progress(100, "Published on LinkedIn")
+        progress(100, f"Published on LinkedIn. {self.version.notice}".strip())
         return self._result(state["post_urn"])
 
     @staticmethod
@@ -154,11 +176,14 @@ class LinkedInPublisher(AccountPublisher):
 
     def _wait_available(self, api: ApiSession, video: str) -> None:
         for _ in range(self.poll_limit):
-            status = api.request("GET", self._url(f"/rest/videos/{quote(video, safe='')}"), action="checking the video").json().get("status")
+            answer = api.request("GET", self._url(f"/rest/videos/{quote(video, safe='')}"), action="checking the video").json()
+            status = answer.get("status")
             if status == "AVAILABLE":
                 return
             if status == "PROCESSING_FAILED":
-                raise PublishError("LinkedIn could not process the video", hint="check it is an MP4 of 3 s to 30 min")
+                state_reason = answer.get("processingFailureReason") or "no reason given"
+                raise PublishError(f"LinkedIn could not process the video: {state_reason}",
+                                   hint="check it is an H.264 MP4 of 3 s to 30 min, render it again and reschedule")
             self.sleep(2.0)
         raise TransientPublishError("LinkedIn is still processing the video", retry_after=60)
 
@@ -198,6 +223,26 @@ class LinkedInPublisher(AccountPublisher):
             if ((post.get("content") or {}).get("media") or {}).get("id") == state["video"]:
                 return self._result(post["id"])
         return None
+
+
+class _VersionedSession(ApiSession):
+    """Every /rest call carries the version in use; a 426 steps to the next live version once."""
+
+    def __init__(self, tokens: AccountTokens, version: VersionInUse, notice: Callable[[str], None]) -> None:
+        super().__init__(PLATFORM, tokens)
+        self.version = version
+        self.notice = notice
+
+    def request(self, method: str, url: str, *, action: str, auth_scheme: str = "Bearer", **kwargs: Any) -> httpx.Response:
+        extra = kwargs.pop("headers", {})
+        while True:
+            headers = {**extra, "LinkedIn-Version": self.version.name, "X-Restli-Protocol-Version": "2.0.0"}
+            response = self.send(method, url, action=action, auth_scheme=auth_scheme, headers=headers, **kwargs)
+            if response.status_code == 426 and self.version.step():
+                self.notice(self.version.notice)
+                continue
+            raise_for_response(PLATFORM, response.status_code, response.headers, response.content, action=action)
+            return response
 
 
 def create(setup) -> LinkedInPublisher:

@@ -127,7 +127,7 @@ def authorize_url(prov: OAuthProvider, client: ClientApp, redirect_uri: str, sta
     if prov.scope_param == "config_id" and client.config_id:
         params["config_id"] = client.config_id  # Facebook Login for Business: the configuration holds the permissions
     else:
-        params["scope"] = prov.scope_separator.join(prov.scopes)
+        params["scope"] = prov.scope_separator.join((*prov.scopes, *client.extra_scopes))
     if challenge:
         params.update(code_challenge=challenge, code_challenge_method="S256")
     return f"{prov.authorize_url}?{urlencode(params)}"
@@ -195,7 +195,7 @@ def connect(
         "client_id": client.client_id,
         "authorize_url": prov.authorize_url,
         "token_url": prov.token_url,
-        "scopes": list(prov.scopes),
+        "scopes": tokens.scope.replace(",", " ").split() or [*prov.scopes, *client.extra_scopes],
         "refreshable": prov.refresh == "fb_exchange_token" or bool(tokens.refresh_token),
         "connected_at": datetime.now(timezone.utc).isoformat(),
         **who.details,

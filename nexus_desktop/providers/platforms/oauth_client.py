@@ -126,6 +126,7 @@ class ClientApp:
     client_id: str
     client_secret: str | None = None
     config_id: str = ""  # Facebook Login for Business configuration (instead of scopes)
+    extra_scopes: tuple[str, ...] = ()  # asked for on top of the platform's own (LinkedIn page posts)
 
 
 # -- the token endpoint ----------------------------------------------------------------------

@@ -65,3 +65,36 @@ def retirement_notice(table: ApiVersions, name: str, on: date | None = None) -> 
     if version.retires <= on:
         return f"{name} retired on {version.retires.isoformat()}"
     return f"{name} retires on {version.retires.isoformat()} ({(version.retires - on).days} days)"
+
+
+class VersionInUse:
+    """The API version one adapter sends, able to step once when the platform says it is retired."""
+
+    def __init__(self, display_name: str, table: ApiVersions, pinned: str | None, on: date | None = None) -> None:
+        self.display_name = display_name
+        self.table = table
+        self.on = on
+        self.pinned = (pinned or "").strip()
+        self.name = chosen(table, self.pinned, on)
+        self.notice = ""
+        self._stepped = False
+        known = find(table, self.name)
+        if known is not None and known.retires is not None and known.retires <= (on or today()):
+            self.step()  # retired by the published date: no need to be refused first
+
+    def step(self) -> bool:
+        """Move to the newest live version, once; False when there is nothing to step to."""
+        if self._stepped:
+            return False
+        new = step_after(self.table, self.name, self.on)
+        self._stepped = True
+        if new is None:
+            return False
+        old, self.name = self.name, new
+        self.notice = (
+            f"{self.display_name} no longer accepts API version {old}; this post used {new}. "
+            + ("Clear or change the pinned version in Settings → Publish." if self.pinned else
+               "Update the app to get the newest table of versions.")
+        )
+        log.warning("%s", self.notice)
+        return True

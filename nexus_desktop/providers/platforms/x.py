@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,7 @@ import requests
 import tweepy
 
 from ...domain.content import X_POST_MAX
+from ..llm.compose import x_length
 from ...settings import PublishSettings
 from .account_publisher import AccountPublisher
 from .base import CannotKnow, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
@@ -67,23 +69,32 @@ def identify(settings: PublishSettings, access_token: str) -> Identity:
     return Identity(str(me.data.id), f"@{me.data.username}", {"username": me.data.username})
 
 
+def _cut(word: str, budget: int) -> tuple[str, str]:
+    """The longest head of ``word`` within ``budget`` as X weighs it, and the rest."""
+    end = len(word)
+    while end > 1 and x_length(word[:end]) > budget:
+        end -= 1
+    return word[:end], word[end:]
+
+
 def split_thread(text: str, limit: int = X_POST_MAX) -> list[str]:
-    """One post if it fits; else parts on word boundaries, each ending " i/n"."""
+    """One post if it fits as X counts (CJK and emoji weigh 2, every link 23); else parts on
+    word boundaries, each ending " i/n". Text without spaces (Chinese, Japanese) is cut by weight."""
     text = text.strip()
-    if len(text) <= limit:
+    if x_length(text) <= limit:
         return [text]
     budget = limit - 8  # room for " 99/99"
     parts: list[str] = []
     current = ""
     for word in text.split():
-        while len(word) > budget:  # a single overlong token (a URL, say) is cut
+        while x_length(word) > budget:  # an overlong token (a run of CJK text) is cut by weight
             if current:
                 parts.append(current)
                 current = ""
-            parts.append(word[:budget])
-            word = word[budget:]
+            head, word = _cut(word, budget)
+            parts.append(head)
         candidate = f"{current} {word}".strip()
-        if len(candidate) > budget:
+        if x_length(candidate) > budget:
             parts.append(current)
             current = word
         else:
@@ -91,6 +102,18 @@ def split_thread(text: str, limit: int = X_POST_MAX) -> list[str]:
     if current:
         parts.append(current)
     return [f"{part} {i}/{len(parts)}" for i, part in enumerate(parts, 1)]
+
+
+_LINK = re.compile(r"https?://\S+", re.IGNORECASE)
+
+
+def comparable(text: str) -> str:
+    """Text as X shows it back, reduced to what survives: X replaces every link with a t.co link and
+    appends one for attached media, so links become one placeholder and trailing ones are dropped."""
+    reduced = _LINK.sub("\u2060LINK", text.strip())
+    while reduced.endswith("\u2060LINK"):
+        reduced = reduced[: -len("\u2060LINK")].rstrip()
+    return " ".join(reduced.split())
 
 
 class XPublisher(AccountPublisher):
@@ -179,11 +202,16 @@ class XPublisher(AccountPublisher):
         else:
             self._wait_processed(api, media_id, {"state": "pending", "check_after_secs": 0}, progress)
         alt = str(package.options.get("alt_text") or package.title)[:1000]
-        if alt:
-            api.request(
-                "POST", self._url("/2/media/metadata"),
-                json={"id": media_id, "metadata": {"alt_text": {"text": alt}}}, action="adding alt text",
-            )
+        if alt and not state.get("alt_text_done"):
+            try:
+                api.request(
+                    "POST", self._url("/2/media/metadata"),
+                    json={"id": media_id, "metadata": {"alt_text": {"text": alt}}}, action="adding alt text",
+                )
+            except (PublishError, TransientPublishError) as exc:  # the video is up: post it without the description
+                log.warning("X video %s is posted without alt text: %s", media_id, exc)
+                progress(90, "X refused the video description (alt text); posting without it")
+            state["alt_text_done"] = True
         state["media_ready"] = True
         save_state(dict(state))
 
@@ -237,7 +265,7 @@ class XPublisher(AccountPublisher):
             return self._result(state["tweet_ids"][0])
         if not state.get("media_ready"):
             return None  # posts are created only after the media is ready and saved
-        first = split_thread(package.text)[0]
+        first = comparable(split_thread(package.text)[0])
         try:
             response = self._tweepy(
                 lambda c: c.get_users_tweets(self.tokens.remote_user_id, max_results=20, user_auth=False),
@@ -246,7 +274,7 @@ class XPublisher(AccountPublisher):
         except (TransientPublishError, PublishError) as exc:
             raise CannotKnow(f"X could not be asked about the earlier post: {exc}") from None
         for tweet in response.data or []:
-            if tweet.text == first:
+            if comparable(tweet.text) == first:
                 return self._result(str(tweet.id))
         return None
 
