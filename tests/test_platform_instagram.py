@@ -112,3 +112,78 @@ def test_reconciliation_finds_the_published_reel(tmp_path, accounts, account_id,
     assert publisher(accounts, account_id, instagram).find_existing(crashed) == result
     assert publisher(accounts, account_id, instagram).find_existing(
         make_package(tmp_path, "instagram", account_id=account_id, video=video)) is None
+
+
+# -- what the real Instagram rejects, and the stand-in now rejects too -----------------------
+
+
+def test_the_publishing_cap_is_temporary_and_read_before_uploading(tmp_path, accounts, account_id, instagram, video):
+    """Finding 4: code 9 / 2207042 says it will be retried; and the 24-hour usage is read first."""
+    import time
+
+    instagram.published_at = [time.time() - 3600] * 49
+    package = make_package(tmp_path, "instagram", account_id=account_id, video=video)
+    instagram.limit = 49
+    with pytest.raises(TransientPublishError, match="50|49") as caught:
+        publisher(accounts, account_id, instagram).publish(package, StateLog().report, StateLog().save)
+    assert caught.value.retry_after == 3600 and instagram.containers == {} and instagram.bytes_received == 0
+    # The cap reached between the check and media_publish: the refusal is temporary, not a failure.
+    instagram.limit = 50
+    instagram.script("GET", r"/v[\d.]+/\d+/content_publishing_limit", 200,
+                     {"data": [{"quota_usage": 0, "config": {"quota_total": 50, "quota_duration": 86400}}]})
+    instagram.published_at.append(time.time())
+    with pytest.raises(TransientPublishError, match="maximum number of posts") as caught:
+        publisher(accounts, account_id, instagram).publish(package, StateLog().report, StateLog().save)
+    assert caught.value.retry_after == 3600 and not instagram.media
+
+
+def test_a_lost_acknowledgement_resumes_from_the_servers_offset(tmp_path, accounts, account_id, instagram, video):
+    """Finding 8a: the host kept a chunk whose answer never came back; the next attempt asks it."""
+    instagram.drop_next_ack = True
+    package = make_package(tmp_path, "instagram", account_id=account_id, video=video)
+    log = StateLog()
+    with pytest.raises(TransientPublishError):
+        publisher(accounts, account_id, instagram).publish(package, log.report, log.save)
+    assert log.state["uploaded"] == 0  # the app never heard the first chunk arrive
+    retry = make_package(tmp_path, "instagram", account_id=account_id, video=video, upload_state=log.state)
+    result = publisher(accounts, account_id, instagram).publish(retry, StateLog().report, StateLog().save)
+    assert result.remote_id in instagram.media and len(instagram.containers) == 1
+    assert instagram.bytes_received == video.stat().st_size  # nothing sent twice
+
+
+def test_a_container_older_than_24_hours_is_made_again(tmp_path, accounts, account_id, instagram, video):
+    """Finding 8b: containers expire after 24 hours; a later retry uploads into a new one."""
+    package = make_package(tmp_path, "instagram", account_id=account_id, video=video)
+    crashed = StateLog(crash_at_percent=40)
+    with pytest.raises(AppKilled):
+        publisher(accounts, account_id, instagram).publish(package, crashed.report, crashed.save)
+    instagram.age_containers(hours=25)
+    messages = []
+    retry = make_package(tmp_path, "instagram", account_id=account_id, video=video, upload_state=crashed.state)
+    result = publisher(accounts, account_id, instagram).publish(retry, lambda p, m: messages.append(m), StateLog().save)
+    assert len(instagram.containers) == 2 and result.remote_id in instagram.media
+    assert any("expired" in m for m in messages)
+
+
+def test_graph_version_is_the_newest_live_one_and_a_retired_pin_steps_once(tmp_path, accounts, account_id, instagram, video):
+    """Finding 12a: v21.0, the old default, retires on 2027-01-21; the stand-in refuses retired versions."""
+    instagram.today = __import__("datetime").date(2027, 2, 1)
+    package = make_package(tmp_path, "instagram", account_id=account_id, video=video)
+    ig = publisher(accounts, account_id, instagram)
+    ig.settings.instagram_api_version = ""
+    assert ig.version.name == "v26.0"
+    pinned = InstagramPublisher(settings_for(instagram_base_url=instagram.url, instagram_api_version="v21.0").publish,
+                                ig.tokens, poll_seconds=0)
+    assert pinned.version.name == "v21.0"  # live today (2026-12-06), retired on the stand-in's date
+    messages = []
+    result = pinned.publish(package, lambda p, m: messages.append(m), StateLog().save)
+    assert result.remote_id in instagram.media and "v21.0" in messages[-1] and "v26.0" in messages[-1]
+    assert {r.path.split("/")[1] for r in instagram.requests if r.path.startswith("/v")} == {"v21.0", "v26.0"}
+
+
+def test_a_video_instagram_fails_to_process_is_a_clear_refusal(tmp_path, accounts, account_id, instagram, video):
+    instagram.fail_processing = "The video's audio codec is not supported (2207026)"
+    package = make_package(tmp_path, "instagram", account_id=account_id, video=video)
+    with pytest.raises(PublishError, match="audio codec is not supported"):
+        publisher(accounts, account_id, instagram).publish(package, StateLog().report, StateLog().save)
+    assert not instagram.media

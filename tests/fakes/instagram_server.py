@@ -13,18 +13,36 @@ Contract enforced (Instagram Platform docs: "Content Publishing", "IG Container"
   other than the bytes already received is refused;
 - GET /<ver>/<container>?fields=status_code reports IN_PROGRESS until processing
   is done, then FINISHED; media_publish before FINISHED is refused (code 9007,
-  subcode 2207027 "Media ID is not available"); once published: PUBLISHED.
+  subcode 2207027 "Media ID is not available"); once published: PUBLISHED;
+- a container not published within 24 hours is EXPIRED and cannot be published;
+- an account may publish 50 posts through the API in a rolling 24 hours:
+  GET /<IG_USER_ID>/content_publishing_limit reports quota_usage and config, and the
+  51st media_publish answers code 9, subcode 2207042;
+- a GET on the upload URI reports the bytes the upload host holds (``file_offset``, as
+  the Graph API's Resumable Upload API does), so an upload whose acknowledgement was
+  lost resumes from the server's offset; ``drop_next_ack`` loses one;
+- Graph API versions retire on the dates of https://developers.facebook.com/docs/graph-api/changelog/versions:
+  a call to a retired one is refused as deprecated (code 12).
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
 
 from .oauth_server import FakeOAuthServer, FakeServer, Request, Response
 
 V = r"/(?P<ver>v[\d.]+)"
+RETIRES = {"v19.0": date(2026, 5, 21), "v20.0": date(2026, 9, 24), "v21.0": date(2027, 1, 21),
+           "v22.0": date(2027, 5, 20), "v23.0": date(2027, 10, 8), "v24.0": date(2028, 2, 18),
+           "v25.0": date(2028, 7, 29), "v26.0": None}
+RELEASED = {"v19.0": date(2024, 1, 23), "v20.0": date(2024, 5, 21), "v21.0": date(2024, 10, 2),
+            "v22.0": date(2025, 1, 21), "v23.0": date(2025, 5, 29), "v24.0": date(2025, 10, 8),
+            "v25.0": date(2026, 2, 18), "v26.0": date(2026, 7, 29)}
+DAY = 24 * 3600
 
 
 def graph_error(message: str, code: int, subcode: int | None = None, status: int = 400, kind: str = "OAuthException") -> Response:
@@ -45,6 +63,7 @@ class Container:
     status: str = "IN_PROGRESS"
     media_id: str | None = None
     share_to_feed: bool = False
+    created: float = field(default_factory=time.time)
 
 
 class FakeInstagram(FakeServer):
@@ -57,15 +76,26 @@ class FakeInstagram(FakeServer):
         self.containers: dict[str, Container] = {}
         self.media: dict[str, dict] = {}
         self.bytes_received = 0
+        self.today = datetime.now(timezone.utc).date()
+        self.published_at: list[float] = []
+        self.limit = 50
+        self.drop_next_ack = False
+        self.fail_processing = ""  # an error message: the next container to finish fails with it
         self._ids = itertools.count(1)
         self.route("POST", V + r"/(?P<user>\d+)/media", self._create)
         self.route("POST", V + r"/(?P<user>\d+)/media_publish", self._publish)
         self.route("GET", V + r"/(?P<user>\d+)/media", self._list_media)
         self.route("GET", V + r"/me/accounts", self._pages)
+        self.route("GET", V + r"/(?P<user>\d+)/content_publishing_limit", self._limit)
+        self.route("GET", r"/ig-api-upload" + V + r"/(?P<container>\d+)", self._upload_status)
         self.route("GET", V + r"/(?P<node>\d+)", self._node)
         self.route("POST", r"/ig-api-upload" + V + r"/(?P<container>\d+)", self._upload)
 
     def _auth(self, req: Request) -> str | Response:
+        ver = req.path.split("/")[2] if req.path.startswith("/ig-api-upload/") else req.path.split("/")[1]
+        released, retires = RELEASED.get(ver), RETIRES.get(ver, date.min)
+        if released is None or released > self.today or (retires is not None and retires <= self.today):
+            return graph_error(f"(#12) Graph API {ver} is deprecated for this call; use a newer version", 12)
         subject = self.oauth.subject_of(req.bearer)
         if subject is None:
             return graph_error("Error validating access token: Session has expired.", 190, 463)
@@ -121,7 +151,33 @@ class FakeInstagram(FakeServer):
         c.received += len(req.body)
         if c.received > c.file_size:
             return Response(400, {"debug_info": {"type": "ProcessingFailedError", "message": "more bytes than file_size"}})
+        if self.drop_next_ack:
+            self.drop_next_ack = False
+            return Response(0)  # the bytes arrived; the answer is lost on the way back
         return Response(200, {"success": True, "message": "Upload successful."})
+
+    def _upload_status(self, req: Request, ver: str, container: str) -> Response:
+        who = self._auth(req)
+        if isinstance(who, Response):
+            return who
+        c = self.containers.get(container)
+        if c is None or c.owner != who or not c.resumable:
+            return graph_error("Unknown upload session", 100)
+        return Response(200, {"id": container, "file_offset": c.received})
+
+    def age_containers(self, hours: float) -> None:
+        for c in self.containers.values():
+            c.created -= hours * 3600
+
+    def _used(self) -> int:
+        return sum(1 for t in self.published_at if t > time.time() - DAY)
+
+    def _limit(self, req: Request, ver: str, user: str) -> Response:
+        who = self._auth(req)
+        if isinstance(who, Response):
+            return who
+        return Response(200, {"data": [{"quota_usage": self._used(),
+                                        "config": {"quota_total": self.limit, "quota_duration": DAY}}]})
 
     def _ready(self, c: Container) -> bool:
         return not c.resumable or (c.file_size is not None and c.received == c.file_size)
@@ -132,11 +188,14 @@ class FakeInstagram(FakeServer):
             return who
         if node in self.containers:
             c = self.containers[node]
+            if c.status != "PUBLISHED" and time.time() - c.created > DAY:
+                c.status = "EXPIRED"
             if c.status == "IN_PROGRESS" and self._ready(c):
                 if c.polls_left <= 0:
-                    c.status = "FINISHED"
+                    c.status = "ERROR" if self.fail_processing else "FINISHED"
                 c.polls_left -= 1
-            return Response(200, {"id": node, "status_code": c.status, "status": c.status})
+            status = f"Error: {self.fail_processing}" if c.status == "ERROR" else c.status
+            return Response(200, {"id": node, "status_code": c.status, "status": status})
         if node in self.media:
             return Response(200, self.media[node])
         return graph_error(f"Unsupported get request. Object with ID '{node}' does not exist", 100, 33)
@@ -151,10 +210,19 @@ class FakeInstagram(FakeServer):
             return graph_error("(#100) The parameter creation_id is required", 100)
         if c.status == "PUBLISHED":
             return graph_error("The media has already been published", 100, 2207006)
+        if time.time() - c.created > DAY:
+            c.status = "EXPIRED"
+            return graph_error("The media container has expired", 100, 2207008)
+        if self._used() >= self.limit:
+            error = graph_error("Application request limit reached", 9, 2207042)
+            error.body["error"]["error_user_msg"] = ("You reached the maximum number of posts that is allowed to be "
+                                                     "published by Content Publishing API.")
+            return error
         if c.status != "FINISHED":
             return graph_error("Media ID is not available", 9007, 2207027, kind="OAuthException")
         media_id = f"1790{next(self._ids):013d}"
         c.status, c.media_id = "PUBLISHED", media_id
+        self.published_at.append(time.time())
         self.media[media_id] = {"id": media_id, "caption": c.caption,
                                 "permalink": f"https://www.instagram.com/reel/C{media_id[-8:]}/"}
         return Response(200, {"id": media_id})

@@ -185,6 +185,10 @@ def raise_for_response(
         raise TransientPublishError(
             f"{name} is rate limiting {action}{said}", hint="it will be retried later", retry_after=wait or DEFAULT_RETRY
         )
+    if errors is not None and reason and reason in errors.retryable_codes:
+        # Temporary by the platform's own word (Instagram's 50-posts-a-day cap, code 9 / 2207042).
+        raise TransientPublishError(f"{name} cannot take {action} now{said}", hint=hint or "it will be retried later",
+                                    retry_after=wait or 3600.0)
     if platform == "youtube" and reason in {"rateLimitExceeded", "userRateLimitExceeded"}:
         raise TransientPublishError(f"{name} is rate limiting {action}{said}", retry_after=wait or DEFAULT_RETRY)
     if platform == "youtube" and reason == "quotaExceeded":

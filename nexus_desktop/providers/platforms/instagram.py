@@ -18,7 +18,10 @@ from ...settings import PublishSettings
 from . import preflight
 from .account_publisher import AccountPublisher
 from .base import CannotKnow, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
+from .descriptions.graph import VERSIONS
+from .errors import raise_for_response
 from .oauth import AccountTokens, ApiSession, Identity, api_version, tokens_for
+from .versions import VersionInUse
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +38,6 @@ def _graph(settings: PublishSettings) -> str:
 def identify(settings: PublishSettings, access_token: str) -> Identity:
     """The Instagram professional account linked to the signed-in user's Page."""
     import httpx
-
-    from .errors import raise_for_response
 
     with httpx.Client(timeout=30) as http:
         response = http.get(
@@ -83,24 +84,53 @@ class InstagramPublisher(AccountPublisher):
         self.poll_seconds = poll_seconds
         self.poll_limit = poll_limit
         self.sleep = sleep
+        self.version = VersionInUse("Instagram (Graph API)", VERSIONS, settings.instagram_api_version)
+        self._last_status = ""
 
     @property
     def user_id(self) -> str:
         return str(self.tokens.remote_user_id)
 
+    def _g(self) -> str:
+        return f"{self.settings.instagram_base_url.rstrip('/')}/{self.version.name}"
+
+    def _session(self) -> ApiSession:
+        return _GraphSession(self.tokens, self.version)
+
+    def _check_publishing_limit(self, api: ApiSession) -> None:
+        """Instagram allows 50 API-published posts per account in a rolling 24 hours: read the
+        usage first, and wait instead of uploading a reel that cannot be published."""
+        answer = api.request("GET", f"{self._g()}/{self.user_id}/content_publishing_limit",
+                             params={"fields": "quota_usage,config"}, action="reading the publishing limit").json()
+        data = (answer.get("data") or [{}])[0]
+        used = int(data.get("quota_usage") or 0)
+        total = int((data.get("config") or {}).get("quota_total") or 50)
+        if used >= total:
+            raise TransientPublishError(
+                f"Instagram allows {total} posts through the API in 24 hours and this account used {used}",
+                hint="the post waits and is retried in an hour", retry_after=3600,
+            )
+
     def publish(self, package: PostPackage, progress: ProgressCallback, save_state: SaveState) -> PublishResult:
         self.refuse_before_upload(package)
         state = dict(package.upload_state)
-        api = ApiSession(PLATFORM, self.tokens)
+        api = self._session()
         try:
             if not state.get("media_id"):
+                if state.get("container_id") and self._status(api, state["container_id"]) == "EXPIRED":
+                    # Containers live 24 hours: a retry after that makes a new one instead of failing.
+                    log.info("Instagram container %s expired; creating a new one", state["container_id"])
+                    progress(0, "The upload Instagram kept for 24 hours expired; uploading again")
+                    state = {k: v for k, v in state.items() if k not in _CONTAINER_KEYS}
+                    save_state(dict(state))
                 if not state.get("container_id"):
+                    self._check_publishing_limit(api)
                     self._create_container(api, package, state, save_state)
                 if state.get("upload_uri") and state.get("uploaded", 0) < package.video_path.stat().st_size:
                     self._upload(api, package, state, progress, save_state)
                 self._wait_until_finished(api, state["container_id"], progress)
                 answer = api.request(
-                    "POST", f"{_graph(self.settings)}/{self.user_id}/media_publish",
+                    "POST", f"{self._g()}/{self.user_id}/media_publish",
                     data={"creation_id": state["container_id"]}, action="publishing the reel",
                 ).json()
                 state["media_id"] = answer["id"]
@@ -108,7 +138,9 @@ class InstagramPublisher(AccountPublisher):
             result = self._result(api, state["media_id"])
         finally:
             api.close()
-        progress(100, "Published on Instagram")
+        if self.version.notice:
+            self.tokens.accounts.update_details(self.tokens.account_id, api_notice=self.version.notice)
+        progress(100, f"Published on Instagram. {self.version.notice}".strip())
         return result
 
     def _create_container(self, api: ApiSession, package: PostPackage, state: dict[str, Any], save_state: SaveState) -> None:
@@ -126,13 +158,27 @@ class InstagramPublisher(AccountPublisher):
             params["video_url"] = options["video_url"]  # e.g. a presigned URL from the S3 sync
         else:
             params["upload_type"] = "resumable"
-        answer = api.request("POST", f"{_graph(self.settings)}/{self.user_id}/media", data=params, action="creating the reel").json()
+        answer = api.request("POST", f"{self._g()}/{self.user_id}/media", data=params, action="creating the reel").json()
         state.update(container_id=answer["id"], upload_uri=answer.get("uri"), uploaded=0)
         save_state(dict(state))
 
+    def _server_offset(self, api: ApiSession, uri: str) -> int:
+        """How many bytes the upload host holds: after a lost acknowledgement the app's own count is stale."""
+        answer = api.request("GET", uri, auth_scheme="OAuth", action="asking how much of the video arrived").json()
+        return int(answer.get("file_offset") or answer.get("offset") or 0)
+
     def _upload(self, api: ApiSession, package: PostPackage, state: dict[str, Any], progress: ProgressCallback, save_state: SaveState) -> None:
         total = package.video_path.stat().st_size
-        offset = int(state.get("uploaded", 0))
+        if state.get("upload_attempted"):
+            offset = self._server_offset(api, state["upload_uri"])
+            if offset != int(state.get("uploaded", 0)):
+                log.info("Instagram holds %s bytes, the app counted %s; resuming from the server's offset",
+                         offset, state.get("uploaded", 0))
+        else:
+            offset = int(state.get("uploaded", 0))
+            state["upload_attempted"] = True
+            save_state(dict(state))
+        state["uploaded"] = offset
         with package.video_path.open("rb") as handle:
             while offset < total:
                 handle.seek(offset)
@@ -149,8 +195,9 @@ class InstagramPublisher(AccountPublisher):
 
     def _status(self, api: ApiSession, container_id: str) -> str:
         answer = api.request(
-            "GET", f"{_graph(self.settings)}/{container_id}", params={"fields": "status_code,status"}, action="checking the reel"
+            "GET", f"{self._g()}/{container_id}", params={"fields": "status_code,status"}, action="checking the reel"
         ).json()
+        self._last_status = str(answer.get("status") or "")
         return str(answer.get("status_code", ""))
 
     def _wait_until_finished(self, api: ApiSession, container_id: str, progress: ProgressCallback) -> None:
@@ -158,9 +205,12 @@ class InstagramPublisher(AccountPublisher):
             status = self._status(api, container_id)
             if status == "FINISHED":
                 return
-            if status in ("ERROR", "EXPIRED"):
+            if status == "EXPIRED":
+                raise TransientPublishError("the upload Instagram kept expired before processing finished",
+                                            hint="it is uploaded again", retry_after=1)
+            if status == "ERROR":
                 raise PublishError(
-                    f"Instagram could not process the video (container {status.lower()})",
+                    f"Instagram could not process the video: {self._last_status or 'container error'}",
                     hint="check the video meets the Reels specs (H.264, AAC, 3 s to 15 min) and schedule it again",
                 )
             progress(92, "Instagram is processing the video")
@@ -168,21 +218,21 @@ class InstagramPublisher(AccountPublisher):
         raise TransientPublishError("Instagram is still processing the video", retry_after=60)
 
     def _result(self, api: ApiSession, media_id: str) -> PublishResult:
-        answer = api.request("GET", f"{_graph(self.settings)}/{media_id}", params={"fields": "permalink"}, action="reading the reel").json()
+        answer = api.request("GET", f"{self._g()}/{media_id}", params={"fields": "permalink"}, action="reading the reel").json()
         return PublishResult(media_id, answer.get("permalink") or f"https://www.instagram.com/{media_id}")
 
     def find_existing(self, package: PostPackage) -> PublishResult | None:
         state = package.upload_state
         if not state.get("media_id") and not state.get("container_id"):
             return None  # media_publish is only called with a saved container
-        api = ApiSession(PLATFORM, self.tokens)
+        api = self._session()
         try:
             if state.get("media_id"):
                 return self._result(api, state["media_id"])
             if self._status(api, state["container_id"]) != "PUBLISHED":
                 return None
             listing = api.request(
-                "GET", f"{_graph(self.settings)}/{self.user_id}/media", params={"fields": "id,caption,permalink", "limit": 25},
+                "GET", f"{self._g()}/{self.user_id}/media", params={"fields": "id,caption,permalink", "limit": 25},
                 action="listing recent posts",
             ).json()
             caption = caption_of(package)
@@ -194,6 +244,40 @@ class InstagramPublisher(AccountPublisher):
             raise CannotKnow(f"Instagram could not be asked about the earlier upload: {exc}") from None
         finally:
             api.close()
+
+
+_CONTAINER_KEYS = ("container_id", "upload_uri", "uploaded", "upload_attempted")
+_VERSION_CODES = {12, 2635}  # "deprecated" answers of the Graph API
+
+
+class _GraphSession(ApiSession):
+    """Graph calls carry the version in the path; a "version deprecated" answer steps once."""
+
+    def __init__(self, tokens: AccountTokens, version: VersionInUse) -> None:
+        super().__init__(PLATFORM, tokens)
+        self.version = version
+
+    def request(self, method: str, url: str, *, action: str, auth_scheme: str = "Bearer", **kwargs: Any):
+        headers = kwargs.pop("headers", {})
+        while True:
+            response = self.send(method, url, action=action, auth_scheme=auth_scheme, headers=dict(headers), **kwargs)
+            old = self.version.name
+            if _version_refused(response) and f"/{old}/" in url and self.version.step():
+                url = url.replace(f"/{old}/", f"/{self.version.name}/", 1)
+                continue
+            raise_for_response(PLATFORM, response.status_code, response.headers, response.content, action=action)
+            return response
+
+
+def _version_refused(response) -> bool:
+    if response.status_code < 400:
+        return False
+    try:
+        error = response.json().get("error") or {}
+    except ValueError:
+        return False
+    message = str(error.get("message", "")).lower()
+    return error.get("code") in _VERSION_CODES or ("deprecated" in message and "version" in message)
 
 
 def create(setup) -> InstagramPublisher:
