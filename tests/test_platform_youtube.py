@@ -63,7 +63,7 @@ def test_uploads_with_thumbnail_captions_and_disclosures(tmp_path, accounts, acc
     assert stored["status"]["containsSyntheticMedia"] is True
     assert stored["status"]["privacyStatus"] == "private"
     assert stored["snippet"]["categoryId"] == "28"
-    assert stored["snippet"]["tags"] == ["energy", "batteries"]
+    assert stored["snippet"]["tags"] == ["nxp1j1", "energy", "batteries"]  # the reconcile marker first
     assert youtube.thumbnails[result.remote_id] == thumb.stat().st_size
     assert len(youtube.captions) == 1
     assert log.state["video_id"] == result.remote_id
@@ -178,3 +178,60 @@ def test_quota_is_counted_per_google_project_not_per_channel(tmp_path, accounts,
     package = make_package(tmp_path, "youtube", account_id=second, video=video, video_format="16x9", post_id=2)
     with pytest.raises(TransientPublishError, match="9999 of 10000 units"):
         publisher(accounts, second, youtube).publish(package, StateLog().report, StateLog().save)
+
+
+# -- what the real YouTube rejects, and the stand-in now rejects too -------------------------
+
+
+def test_the_description_limit_is_5000_bytes_not_characters(tmp_path, accounts, account_id, youtube, video):
+    """Finding 10: 2,600 'ü' are 2,600 characters but 5,200 bytes; YouTube refuses them."""
+    import httpx
+
+    long = "ü" * 2600
+    package = make_package(tmp_path, "youtube", account_id=account_id, video=video, video_format="16x9")
+    package = __import__("dataclasses").replace(package, description=long)
+    yt = publisher(accounts, account_id, youtube)
+    assert any("5200 bytes" in p and "5000" in p for p in yt.preflight(package))
+    with pytest.raises(PublishError, match="5200 bytes"):
+        yt.publish(package, StateLog().report, StateLog().save)
+    assert youtube.count("POST", r"/upload/youtube/v3/videos") == 0  # stopped before any quota was spent
+    token = next(iter(youtube.oauth.access))
+    refused = httpx.post(f"{youtube.url}/upload/youtube/v3/videos", params={"uploadType": "resumable"},
+                         json={"snippet": {"title": "t", "description": long}, "status": {"selfDeclaredMadeForKids": False}},
+                         headers={"Authorization": f"Bearer {token}", "X-Upload-Content-Length": "10",
+                                  "X-Upload-Content-Type": "video/mp4"})
+    assert refused.status_code == 400 and "invalidDescription" in refused.text
+
+
+def test_reconciliation_goes_by_the_posts_marker_not_a_repeated_title(tmp_path, accounts, account_id, youtube, video):
+    """Finding 12d: another video with the same title is not "already published"."""
+    earlier = make_package(tmp_path, "youtube", account_id=account_id, video=video, video_format="16x9", post_id=7)
+    publisher(accounts, account_id, youtube).publish(earlier, StateLog().report, StateLog().save)
+    same_title = make_package(tmp_path, "youtube", account_id=account_id, video=video, video_format="16x9", post_id=8)
+    assert same_title.title == earlier.title
+    assert publisher(accounts, account_id, youtube).find_existing(same_title) is None
+    result = publisher(accounts, account_id, youtube).publish(same_title, StateLog().report, StateLog().save)
+    assert publisher(accounts, account_id, youtube).find_existing(same_title) == result
+
+
+def test_an_expired_upload_session_starts_a_new_one(tmp_path, accounts, account_id, youtube, video):
+    package = make_package(tmp_path, "youtube", account_id=account_id, video=video, video_format="16x9")
+    crashed = StateLog(crash_at_percent=36)
+    with pytest.raises(AppKilled):
+        publisher(accounts, account_id, youtube).publish(package, crashed.report, crashed.save)
+    youtube.expire_sessions()
+    retry = make_package(tmp_path, "youtube", account_id=account_id, video=video, video_format="16x9",
+                         upload_state=crashed.state)
+    assert publisher(accounts, account_id, youtube).find_existing(retry) is None  # the session is gone: nothing was made
+    result = publisher(accounts, account_id, youtube).publish(retry, StateLog().report, StateLog().save)
+    assert youtube.videos[result.remote_id]["size"] == video.stat().st_size
+    assert youtube.count("POST", r"/upload/youtube/v3/videos") == 2
+
+
+def test_the_connect_guide_puts_the_consent_screen_in_production():
+    """Finding 2: a consent screen left in Testing gives refresh tokens that die after 7 days."""
+    from nexus_desktop.providers.platforms.oauth import provider
+
+    guide = provider("youtube", settings_for().publish).guide
+    assert "In production" in guide and "7 days" in guide and "Desktop app" in guide
+    assert "test user" not in guide.lower()

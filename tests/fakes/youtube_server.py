@@ -7,8 +7,9 @@ thumbnails.set, captions.insert, channels.list, playlistItems.list):
 - starting a session (POST /upload/youtube/v3/videos?uploadType=resumable) needs
   X-Upload-Content-Length, a video/* or application/octet-stream X-Upload-Content-Type,
   a snippet.title of 1..100 characters without < or >, a description of ≤ 5000
-  characters, and status.selfDeclaredMadeForKids; it answers 200 with the session
-  URI in Location;
+  bytes in UTF-8 (https://developers.google.com/youtube/v3/docs/videos#snippet.description),
+  and status.selfDeclaredMadeForKids; it answers 200 with the session URI in Location;
+- a session URI expires (``expire_sessions``): chunks and status queries answer 404;
 - chunk PUTs carry Content-Range "bytes first-last/total": ``first`` must be the
   next byte the server expects, ``total`` the declared length, the body exactly
   last-first+1 bytes, and every chunk but the last a multiple of 256 KiB;
@@ -94,7 +95,7 @@ class FakeYouTube(FakeServer):
         title = snippet.get("title", "")
         if not title or len(title) > 100 or re.search(r"[<>]", title):
             return google_error(400, "The request metadata specifies an invalid video title.", "invalidTitle")
-        if len(snippet.get("description", "")) > 5000 or re.search(r"[<>]", snippet.get("description", "")):
+        if len(snippet.get("description", "").encode("utf-8")) > 5000 or re.search(r"[<>]", snippet.get("description", "")):
             return google_error(400, "The request metadata specifies an invalid video description.", "invalidDescription")
         if "selfDeclaredMadeForKids" not in status:
             return google_error(400, "status.selfDeclaredMadeForKids must be set", "invalidVideoMetadata")
@@ -156,6 +157,10 @@ class FakeYouTube(FakeServer):
             "size": len(session.received),
         }
         session.video_id = video_id
+
+    def expire_sessions(self) -> None:
+        """Upload sessions last about a week; after that the session URI is gone."""
+        self.sessions = {k: v for k, v in self.sessions.items() if v.video_id}
 
     # -- thumbnails, captions ----------------------------------------------------------------
 

@@ -91,6 +91,12 @@ def identify(settings: PublishSettings, access_token: str) -> Identity:
     return Identity(channel["id"], channel["snippet"]["title"], {"uploads_playlist": uploads})
 
 
+def reconcile_marker(package: PostPackage) -> str:
+    """A tag that names this post and nothing else, so crash recovery never mistakes another video
+    with the same title for it. Tags are not shown to viewers; the API returns them."""
+    return f"nxp{package.post_id}j{package.job_id}"
+
+
 class _ChunkBytes(MediaIoBaseUpload):
     """Chunks as bytes, not a stream slice, so a chunk re-sent after a token refresh is whole."""
 
@@ -185,7 +191,8 @@ class YouTubePublisher(AccountPublisher):
 
     def _body(self, package: PostPackage) -> dict[str, Any]:
         options = package.options
-        tags, used = [], 0
+        marker = reconcile_marker(package)
+        tags, used = [marker], len(marker) + 1
         for tag in (t.lstrip("#") for t in package.hashtags):
             if tag and used + len(tag) + 1 <= TAGS_MAX_CHARS:
                 tags.append(tag)
@@ -347,10 +354,17 @@ class YouTubePublisher(AccountPublisher):
             playlist = channels["items"][0]["contentDetails"]["relatedPlaylists"]["uploads"]
         items = self._call(service.playlistItems().list(part="snippet", playlistId=playlist, maxResults=25), "listing uploads")
         self._spend("list")
-        for item in items.get("items", []):
-            snippet = item.get("snippet") or {}
-            if snippet.get("title") == package.title:
-                return self._result(snippet["resourceId"]["videoId"])
+        ids = [(i.get("snippet") or {}).get("resourceId", {}).get("videoId") for i in items.get("items", [])]
+        ids = [i for i in ids if i]
+        if not ids:
+            return None
+        # The title is no proof (a creator may reuse one): the marker tag this post's upload carried is.
+        videos = self._call(service.videos().list(part="snippet", id=",".join(ids)), "reading recent uploads")
+        self._spend("list")
+        marker = reconcile_marker(package)
+        for video in videos.get("items", []):
+            if marker in ((video.get("snippet") or {}).get("tags") or []):
+                return self._result(video["id"])
         return None
 
 
