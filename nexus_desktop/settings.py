@@ -141,6 +141,12 @@ class PublishSettings(_Section):
     x_base_url: str = "https://api.x.com"
     linkedin_base_url: str = "https://api.linkedin.com"
     linkedin_version: str = ""  # LinkedIn-Version to pin ("202607"); empty: newest live one by date
+    tiktok_base_url: str = "https://open.tiktokapis.com"
+    tiktok_mode: Literal["direct", "inbox"] = "direct"  # Direct Post (video.publish) or Upload to inbox (video.upload)
+    facebook_base_url: str = "https://graph.facebook.com"
+    facebook_api_version: str = "v24.0"
+    threads_base_url: str = "https://graph.threads.net"
+    bluesky_video_url: str = "https://video.bsky.app"
 
 
 class PromotionRule(_Section):

@@ -44,6 +44,7 @@ PublisherFactory = Callable[[PublisherSetup], Publisher]
 FACTORIES: dict[str, str] = {
     "export": "export_folder:create",
     "mastodon": "mastodon:create",
+    "bluesky": "bluesky:create",
 }
 
 _registered: dict[str, PublisherFactory] = {}
