@@ -315,7 +315,7 @@ def connect(handle: str, app_password: str, *, accounts: Any, pds: str = DEFAULT
 
 
 def create(setup) -> BlueskyPublisher:
-    from .oauth import tokens_for
-
-    _, accounts = tokens_for(setup)
+    if setup.account_id is None or setup.accounts is None:
+        raise PublishError(f"the target {setup.target_name} has no connected account", hint="choose one in Targets")
+    accounts = setup.accounts
     return BlueskyPublisher(NetworkTokens(setup.account_id, accounts), video_service=setup.settings.publish.bluesky_video_url)

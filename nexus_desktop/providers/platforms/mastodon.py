@@ -285,7 +285,7 @@ def _connect(base: str, http: requests.Session, accounts: Any, open_url: Callabl
 
 
 def create(setup) -> MastodonPublisher:
-    from .oauth import tokens_for
-
-    _, accounts = tokens_for(setup)
+    if setup.account_id is None or setup.accounts is None:
+        raise PublishError(f"the target {setup.target_name} has no connected account", hint="choose one in Targets")
+    accounts = setup.accounts
     return MastodonPublisher(NetworkTokens(setup.account_id, accounts), visibility=str(setup.options.get("visibility", "public")))
