@@ -65,7 +65,7 @@ def test_a_missed_reading_is_taken_once_not_several_times(metrics_world):
 def test_trouble_with_one_post_never_stops_the_others(metrics_world):
     world = metrics_world
     for platform in PLATFORMS:
-        world.connect(platform, scope="tweet.read users.read" if platform == "linkedin" else None)  # LinkedIn: no analytics scope
+        world.connect(platform, scope="openid profile w_member_social" if platform == "linkedin" else None)  # LinkedIn: no analytics scope
     posts = publish(world, world.job())
     x_id = world.ws.store.posts.get(posts["x"]).remote_id
     world.stand_ins["x"].tweets.pop(x_id)  # deleted on X
