@@ -8,7 +8,7 @@ import re
 
 from nexus_desktop.domain.content import FORMATS, SafeArea, VideoFormat, WordTiming
 from nexus_desktop.pipeline import captions as cap
-from nexus_desktop.pipeline.ffmpeg_graph import plan_timeline
+from nexus_desktop.pipeline.ffmpeg_graph import frame_bounds
 
 TEXT = ("Solid-state cells swap the liquid electrolyte for a ceramic layer. That change promises higher "
         "energy density and less fire risk, but it has been hard to manufacture at scale.")
@@ -109,21 +109,10 @@ def test_caption_changes_are_the_frames_where_a_word_lights_up_or_a_cue_ends():
     assert math.ceil(cues[0].end * 30) in frames  # the first frame after the cue
 
 
-def test_timeline_is_whole_frames_and_drops_empty_scenes():
-    timeline = plan_timeline([0.0, 1.0, 1.0, 2.5], 4.0, 30)
-    assert timeline.total == 120
-    assert timeline.bounds == (0, 30, 75, 120)
-    assert timeline.scenes == (0, 2, 3), "the empty scene 1 gives way to scene 2"
-    assert timeline.fade == 15
-    first, end = timeline.visible(1)
-    assert (first, end) == (30 - 7, 75 - 7 + 15)
-
-
-def test_timeline_shortens_the_crossfade_for_short_scenes_and_handles_one_scene():
-    short = plan_timeline([0.0, 0.2, 0.4], 1.0, 30)
-    assert short.fade <= min(b - a for a, b in zip(short.bounds, short.bounds[1:])) // 2
-    single = plan_timeline([0.0], 3.02, 30)
-    assert single.bounds == (0, 91) and single.fade == 0 and single.scenes == (0,)
+def test_shot_bounds_are_whole_frames_ending_on_the_narrations_last_frame():
+    bounds = frame_bounds([0.0, 1.0, 1.0, 2.5], 4.0, 30)
+    assert bounds == [0, 30, 30, 75, 120], "a shot with no time of its own gets no frames"
+    assert frame_bounds([0.0], 3.02, 30) == [0, 91]
 
 
 def test_srt_clock_format():

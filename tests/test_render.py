@@ -22,6 +22,7 @@ from nexus_desktop.domain.content import (
     WordTiming,
 )
 from nexus_desktop.domain.errors import Cancelled, UserFixableError
+from nexus_desktop.domain.shots import FormatFrames, Layer, Shot, ShotFrames, ShotPlan
 from nexus_desktop.pipeline import render
 from nexus_desktop.pipeline.formats import active_formats
 from nexus_desktop.pipeline.media_probe import (
@@ -50,7 +51,8 @@ def ffmpeg(*args: str) -> None:
 
 def make_inputs(job_dir: Path, formats: list[VideoFormat], seconds: float = 4.0,
                 scenes: tuple[str, ...] = SCENES) -> dict:
-    """Earlier stages' results as their contracts describe them, with files on disk."""
+    """Earlier stages' results as their contracts describe them, with files on disk:
+    one shot per scene, a flat background each and a card layer."""
     (job_dir / "narration").mkdir(parents=True, exist_ok=True)
     ffmpeg("-f", "lavfi", "-i", f"anoisesrc=d={seconds}:c=pink:r=22050:a=0.3",
            "-af", "loudnorm=I=-14:TP=-2", "-ar", "22050", "-ac", "1", str(job_dir / "narration" / "voice.wav"))
@@ -62,26 +64,30 @@ def make_inputs(job_dir: Path, formats: list[VideoFormat], seconds: float = 4.0,
     script = Script(title="Solid-state batteries: a second pilot line", summary="s", narration=" ".join(scenes),
                     scenes=tuple(Scene(text, f"Headline {i}") for i, text in enumerate(scenes)),
                     titles=("t",), description="d", hashtags=("#x",), platforms=PlatformText("y", "y", "x", "i", "l"))
+    shots = tuple(Shot("title", seconds * i / len(scenes), seconds * (i + 1) / len(scenes), text=f"Headline {i}",
+                       drift=i) for i in range(len(scenes)))
+    plan = ShotPlan(shots, formats=tuple(_draw(job_dir, fmt, len(scenes)) for fmt in formats))
     return {
         "analyze": {"script": script.to_dict()},
         "narrate": {"narration": narration.to_dict()},
-        "visualize": {"formats": {fmt.name: _draw(job_dir, fmt, len(scenes)) for fmt in formats}},
+        "visualize": {"plan": plan.to_dict()},
     }
 
 
-def _draw(job_dir: Path, fmt: VideoFormat, scenes: int) -> dict:
+def _draw(job_dir: Path, fmt: VideoFormat, scenes: int) -> FormatFrames:
     folder = job_dir / "visuals" / fmt.name
     folder.mkdir(parents=True, exist_ok=True)
-    entry: dict = {"width": fmt.width, "height": fmt.height, "backgrounds": [], "foregrounds": []}
+    room = (fmt.width // 10 * 2 // 2, fmt.height // 10 * 2 // 2)
+    room = (room[0] - room[0] % 2, room[1] - room[1] % 2)
+    drawn = []
     for i in range(scenes):
-        Image.new("RGB", (fmt.width, fmt.height), BACKGROUND).save(folder / f"bg-{i}.jpg", quality=95)
-        fg = Image.new("RGBA", (fmt.width, fmt.height), (0, 0, 0, 0))
+        Image.new("RGB", (fmt.width + room[0], fmt.height + room[1]), BACKGROUND).save(folder / f"bg-{i}.jpg",
+                                                                                       quality=95)
         card = card_box(fmt)
-        ImageDraw.Draw(fg).rectangle(card, fill=(*CARD, 255))
-        fg.save(folder / f"fg-{i}.png")
-        entry["backgrounds"].append(f"visuals/{fmt.name}/bg-{i}.jpg")
-        entry["foregrounds"].append(f"visuals/{fmt.name}/fg-{i}.png")
-    return entry
+        Image.new("RGBA", (card[2] - card[0], card[3] - card[1]), (*CARD, 255)).save(folder / f"fg-{i}.png")
+        drawn.append(ShotFrames(f"visuals/{fmt.name}/bg-{i}.jpg", room,
+                                (Layer(f"visuals/{fmt.name}/fg-{i}.png", card[0], card[1]),)))
+    return FormatFrames(fmt.name, fmt.width, fmt.height, tuple(drawn))
 
 
 def card_box(fmt: VideoFormat) -> tuple[int, int, int, int]:
@@ -232,7 +238,8 @@ def test_missing_ffmpeg_says_what_to_do(make_context, one_small, monkeypatch, tm
 def test_missing_scene_images_fail_with_a_reason(make_context, small_formats):
     ctx = make_context()
     ctx.results = make_inputs(ctx.job_dir, small_formats)
-    (ctx.job_dir / ctx.results["visualize"]["formats"]["s1x1"]["backgrounds"][1]).unlink()
+    frames = ShotPlan.from_dict(ctx.results["visualize"]["plan"]).frames_for("s1x1")
+    (ctx.job_dir / frames.shots[1].background).unlink()
     with pytest.raises(UserFixableError, match="is missing"):
         render.run(ctx)
     assert not list((ctx.job_dir / "videos").glob("*-s1x1.mp4"))
@@ -273,30 +280,6 @@ def test_a_bad_music_file_is_the_creators_to_fix(make_context, one_small, settin
     ctx.results = make_inputs(ctx.job_dir, one_small)
     with pytest.raises(UserFixableError, match="music_path"):
         render.run(ctx)
-
-
-def test_scenes_start_in_the_pause_before_their_first_word():
-    script = Script.from_dict(make_script_dict())
-    words = tuple(WordTiming(t, i * 1.0, i * 1.0 + 0.5) for i, t in enumerate(script.narration.split()))
-    narration = Narration("a.wav", len(words), words, "test", "v")
-    counts = [len(s.narration.split()) for s in script.scenes]
-    starts = render.scene_starts(script, narration, narration.duration)
-    assert starts[0] == 0.0
-    assert starts[1] == counts[0] - 1 + 0.75  # between the end of the last word and the next word
-
-
-def test_scenes_are_spread_by_word_count_when_timings_do_not_match():
-    script = Script.from_dict(make_script_dict())
-    narration = Narration("a.wav", 10.0, (WordTiming("x", 0, 1),), "test", "v")
-    counts = [len(s.narration.split()) for s in script.scenes]
-    starts = render.scene_starts(script, narration, 10.0)
-    assert starts == pytest.approx([0.0, 10 * counts[0] / sum(counts), 10 * (counts[0] + counts[1]) / sum(counts)])
-
-
-def make_script_dict() -> dict:
-    return Script(title="t", summary="s", narration=" ".join(SCENES),
-                  scenes=tuple(Scene(text, "h") for text in SCENES), titles=("t",), description="d",
-                  hashtags=(), platforms=PlatformText("y", "y", "x", "i", "l")).to_dict()
 
 
 def test_file_names_come_from_the_title():

@@ -7,6 +7,7 @@ import io
 import logging
 import struct
 import zlib
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageFile, ImageStat
@@ -15,7 +16,7 @@ from werkzeug import Response
 from nexus_desktop.pipeline import visualize
 from nexus_desktop.providers.images.download import ImageRejected, decode_image, fetch_image
 from tests.conftest import make_article
-from tests.test_visualize import script_dict
+from tests.test_visualize import results_for, script_dict
 
 SCENES = ["Solid-state batteries reach a second pilot line", "A pressure frame keeps the stack compressed"]
 
@@ -58,7 +59,7 @@ def run_with_image(make_context, settings):
 
     def run(url, formats=("1x1",)):
         settings.render.formats = list(formats)
-        ctx = make_context({"analyze": {"script": script_dict(SCENES)}}, article=make_article(image_url=url))
+        ctx = make_context(results_for(script_dict(SCENES)), article=make_article(image_url=url))
         return ctx, visualize.run(ctx)
 
     return run
@@ -68,26 +69,83 @@ def assert_fell_back(out, caplog, reason: str) -> None:
     assert out.results["background"]["source"] == "generated"
     assert reason in out.results["background"]["note"]
     assert any(reason in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
-    assert len(out.results["formats"]["1x1"]["backgrounds"]) == len(SCENES)
+    plan = out.results["plan"]
+    assert not any(shot["kind"] == "photo" for shot in plan["shots"])
+    assert plan["skipped"] and reason in plan["skipped"][0]["reason"], "the reason stays with the job"
 
 
-def test_article_photo_is_used_as_background(run_with_image, httpserver):
+def photo_shots(out, name: str):
+    plan = out.results["plan"]
+    frames = next(f for f in plan["formats"] if f["name"] == name)
+    return [(shot, drawn) for shot, drawn in zip(plan["shots"], frames["shots"]) if shot["kind"] == "photo"]
+
+
+def test_article_photo_fills_the_frame_full_bleed(run_with_image, httpserver):
     httpserver.expect_request("/photo.jpg").respond_with_data(photo_jpeg(), content_type="image/jpeg")
     ctx, out = run_with_image(httpserver.url_for("/photo.jpg"), formats=("16x9", "1x1"))
     assert out.results["background"] == {"source": "article", "note": ""}
-    with Image.open(ctx.job_dir / out.results["formats"]["16x9"]["backgrounds"][0]) as image:
-        assert image.size == (1920, 1080)
-        red, green, _ = ImageStat.Stat(image.crop((1400, 0, 1920, 500))).mean
-    assert red > green, "the orange half of the photo should show, tinted and darkened"
-    assert len(httpserver.log) == 1, "the photo is downloaded once for all formats and scenes"
+    shots = photo_shots(out, "16x9")
+    assert shots, "the photo gets shots of its own"
+    with Image.open(ctx.job_dir / shots[0][1]["background"]) as image:
+        assert image.size[0] > 1920 and image.size[1] > 1080
+        red, green, _ = ImageStat.Stat(image.crop((image.width - 400, 0, image.width, 400))).mean
+    assert red > green, "the orange half of the photo shows at full strength"
+    assert len(httpserver.log) == 1, "the photo is downloaded once for all formats and shots"
 
 
 def test_small_photo_sits_over_a_blurred_copy_of_itself(run_with_image, httpserver):
-    httpserver.expect_request("/small.jpg").respond_with_data(photo_jpeg((480, 320)), content_type="image/jpeg")
+    httpserver.expect_request("/small.jpg").respond_with_data(photo_jpeg((480, 420)), content_type="image/jpeg")
     ctx, out = run_with_image(httpserver.url_for("/small.jpg"), formats=("9x16",))
     assert out.results["background"]["source"] == "article"
-    with Image.open(ctx.job_dir / out.results["formats"]["9x16"]["backgrounds"][1]) as image:
-        assert image.size == (1080, 1920)
+    shot, drawn = photo_shots(out, "9x16")[0]
+    with Image.open(ctx.job_dir / drawn["background"]) as image:
+        grey = image.convert("L")
+
+    def sharpest_step(y: int) -> int:
+        row = [grey.getpixel((x, y)) for x in range(grey.width)]
+        return max(abs(a - b) for a, b in zip(row, row[1:]))
+
+    assert sharpest_step(grey.height // 2) > 40, "the photo itself stays sharp (its green/orange edge)"
+    assert sharpest_step(40) < 15, "above it, a blurred fill rather than a blown-up photo"
+
+
+def test_every_photo_of_the_article_is_used_and_bad_ones_are_skipped_with_a_reason(make_context, settings,
+                                                                                   httpserver):
+    settings.render.formats = ["9x16"]
+    colours = [(230, 90, 30), (30, 90, 230), (40, 200, 80), (220, 200, 40)]
+    for n, colour in enumerate(colours):
+        image = Image.new("RGB", (1200, 900), colour)
+        image.paste((0, 0, 0), (700, 300, 900, 500))  # the detail sits right of centre
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG")
+        httpserver.expect_request(f"/p{n}.jpg").respond_with_data(buffer.getvalue(), content_type="image/jpeg")
+    httpserver.expect_request("/tiny.jpg").respond_with_data(photo_jpeg((200, 150)), content_type="image/jpeg")
+    httpserver.expect_request("/gone.jpg").respond_with_data("no", status=404)
+    content = "".join(f'<p>Text.</p><img src="{httpserver.url_for(f"/p{n}.jpg")}">' for n in (1, 2, 3))
+    content += f'<img src="{httpserver.url_for("/tiny.jpg")}"><img src="/gone.jpg">'
+    article = make_article(image_url=httpserver.url_for("/p0.jpg"), content_html=content,
+                           link=httpserver.url_for("/article.html"))
+    ctx = make_context(results_for(script_dict()), article=article)
+    out = visualize.run(ctx)
+    plan = out.results["plan"]
+    assert len(plan["photos"]) == 4
+    assert {shot["photo"] for shot in plan["shots"] if shot["kind"] == "photo"} == {0, 1, 2, 3}
+    reasons = {Path(s["source"]).name: s["reason"] for s in plan["skipped"]}
+    assert "too small" in reasons["tiny.jpg"] and "404" in reasons["gone.jpg"]
+    assert all(photo["focus"][0] > 0.5 for photo in plan["photos"]), "cropped around the detail, not the middle"
+
+
+def test_of_forty_images_only_the_first_twelve_are_tried_and_the_best_six_kept(make_context, settings,
+                                                                              httpserver):
+    settings.render.formats = ["1x1"]
+    httpserver.expect_request("/p.jpg").respond_with_data(photo_jpeg(), content_type="image/jpeg")
+    content = "".join(f'<img src="{httpserver.url_for("/p.jpg")}?n={n}">' for n in range(40))
+    ctx = make_context(results_for(script_dict()), article=make_article(image_url=None, content_html=content))
+    out = visualize.run(ctx)
+    plan = out.results["plan"]
+    assert len(httpserver.log) == 12
+    assert len(plan["photos"]) == 6
+    assert sum("only the first 12" in s["reason"] for s in plan["skipped"]) == 28
 
 
 def test_no_image_url_uses_generated_art(run_with_image):

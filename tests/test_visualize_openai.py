@@ -16,7 +16,7 @@ from nexus_desktop.pipeline import visualize
 from nexus_desktop.providers.images import ArtRequest, ImageRejected, Palette, provider_for
 from nexus_desktop.providers.images.openai_images import api_size
 from nexus_desktop.settings import BrandingSettings, Settings
-from tests.test_visualize import script_dict
+from tests.test_visualize import results_for, script_dict
 from tests.test_visualize_input import make_bomb_png
 
 SIZES = {"dall-e-3": {"1024x1024", "1792x1024", "1024x1792"}, "dall-e-2": {"256x256", "512x512", "1024x1024"}}
@@ -84,26 +84,29 @@ def serve(httpserver, stand_in: ImagesStandIn) -> None:
 def test_each_scene_gets_one_generated_image_shared_by_all_formats(images_settings, httpserver, make_context):
     stand_in = ImagesStandIn(png_b64((200, 60, 40)))
     serve(httpserver, stand_in)
-    ctx = make_context({"analyze": {"script": script_dict(["Title card", "Pressure frames"])}})
+    ctx = make_context(results_for(script_dict(["Title card", "Pressure frames"])))
     out = visualize.run(ctx)
     assert out.results["background"]["source"] == "openai"
     assert len(stand_in.requests) == 2
     first = stand_in.requests[1]
     assert first["model"] == "dall-e-3" and first["response_format"] == "b64_json"
     assert "Pressure frames" in first["prompt"] and "No text" in first["prompt"]
-    with Image.open(ctx.job_dir / out.results["formats"]["9x16"]["backgrounds"][1]) as image:
-        assert image.size == (1080, 1920)
+    plan = out.results["plan"]
+    frames = next(f for f in plan["formats"] if f["name"] == "9x16")
+    shown = [d for s, d in zip(plan["shots"], frames["shots"]) if s["kind"] == "photo"]
+    assert shown, "the generated pictures get shots"
+    with Image.open(ctx.job_dir / shown[0]["background"]) as image:
         red, green, blue = image.resize((1, 1)).getpixel((0, 0))
     assert red > blue, "the generated (red) image is the background"
 
 
 def test_rejected_key_falls_back_to_drawn_art(images_settings, httpserver, make_context, caplog):
     serve(httpserver, ImagesStandIn(png_b64(), status=401))
-    ctx = make_context({"analyze": {"script": script_dict(["Title card", "Pressure frames"])}})
+    ctx = make_context(results_for(script_dict(["Title card", "Pressure frames"])))
     out = visualize.run(ctx)
     assert out.results["background"]["source"] == "generated"
     assert "AuthenticationError" in out.results["background"]["note"]
-    assert len(out.results["formats"]["16x9"]["backgrounds"]) == 2
+    assert not any(shot["kind"] == "photo" for shot in out.results["plan"]["shots"])
 
 
 def test_generated_bomb_is_refused(images_settings, httpserver):

@@ -18,7 +18,7 @@ from nexus_desktop.providers.images.fonts import FontBook, bundled_font
 from nexus_desktop.providers.images.text import fit_text, tokenize, wrap
 from nexus_desktop.settings import CustomSize, Settings
 from tests.conftest import make_article
-from tests.test_visualize import expected_region, inside, script_dict
+from tests.test_visualize import allowed_region, inside, results_for, script_dict
 
 BOLD = FontBook.from_branding("").bold
 
@@ -154,16 +154,20 @@ def _installed_font_for(lang: str) -> bool:
 )
 def test_non_latin_script_is_drawn_or_fails_clearly(make_context, settings, language, title, headline):
     settings.render.formats = ["9x16"]
-    script = script_dict([title, headline], title=title, language=language, keywords=[(), ()])
-    ctx = make_context({"analyze": {"script": script}}, article=make_article(title=title, language=language))
+    script = script_dict([title, headline], title=title, language=language, keywords=[(), ()],
+                         sentences=[headline, headline])
+    ctx = make_context(results_for(script), article=make_article(title=title, language=language))
     if language in ("ja", "zh") and not _installed_font_for(language):
         with pytest.raises(UserFixableError, match="fonts-noto-cjk"):
             visualize.run(ctx)
         return
     out = visualize.run(ctx)
-    fg = ctx.job_dir / out.results["formats"]["9x16"]["foregrounds"][1]
-    with Image.open(fg) as image:
-        assert inside(image.getchannel("A").getbbox(), expected_region("9x16"))
+    title_shot = out.results["plan"]["formats"][0]["shots"][0]
+    assert title_shot["layers"], "the hook is drawn"
+    for layer in title_shot["layers"]:
+        with Image.open(ctx.job_dir / layer["path"]) as image:
+            box = (layer["x"], layer["y"], layer["x"] + image.width, layer["y"] + image.height)
+        assert inside(box, allowed_region("9x16"))
     face, _ = FontBook.from_branding("", language=language).face_for(headline, headline=True)
     assert not face.missing(headline), "every character has a glyph: no tofu boxes"
 

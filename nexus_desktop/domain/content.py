@@ -127,9 +127,9 @@ class VideoFormat:
 
 
 LANDSCAPE = VideoFormat("16x9", 1920, 1080, SafeArea(top=0.05, bottom=0.1, left=0.05, right=0.05))
-# Reels, Shorts and TikTok put captions, names and buttons over the bottom fifth
+# Reels, Shorts and TikTok put their header over the top seventh, captions, names and buttons over the bottom fifth
 # and a column of buttons down the right-hand side.
-PORTRAIT = VideoFormat("9x16", 1080, 1920, SafeArea(top=0.1, bottom=0.22, left=0.06, right=0.16))
+PORTRAIT = VideoFormat("9x16", 1080, 1920, SafeArea(top=0.14, bottom=0.22, left=0.06, right=0.16))
 SQUARE = VideoFormat("1x1", 1080, 1080, SafeArea(top=0.06, bottom=0.12, left=0.06, right=0.06))
 FORMATS: dict[str, VideoFormat] = {f.name: f for f in (LANDSCAPE, PORTRAIT, SQUARE)}
 

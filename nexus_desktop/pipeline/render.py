@@ -1,10 +1,11 @@
-"""Render: narration + scene images + captions -> one MP4 per format, with SRT/VTT beside it.
+"""Render: narration + the shot plan's pictures + captions -> one MP4 per format, with SRT/VTT beside it.
 
 The audio is mixed and AAC-encoded once; then each format is one ffmpeg run of
-one filter graph (``ffmpeg_graph.video_graph``) that copies that audio in. The
-formats run one after another rather than as three outputs of one process: the
-backgrounds differ per format so there is little to decode once, and three
-x264 encoders at once need more memory than the 600 MB budget (bench/README.md).
+one filter graph (``ffmpeg_graph.video_graph``: each shot's background moving,
+its layers entering, cuts between shots) that copies that audio in. The formats
+run one after another rather than as three outputs of one process: the pictures
+differ per format so there is little to decode once, and three x264 encoders at
+once need more memory than the 600 MB budget (bench/README.md).
 
 Every file is written under a temporary name and renamed when complete, so a
 cancelled or killed render never leaves a video that looks finished.
@@ -12,7 +13,6 @@ cancelled or killed render never leaves a video that looks finished.
 
 from __future__ import annotations
 
-import array
 import errno
 import logging
 import os
@@ -24,23 +24,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageChops
-
 from ..domain.content import Narration, Script, VideoFormat, WordTiming
 from ..domain.errors import UserFixableError
+from ..domain.shots import ShotPlan
 from ..providers.images.fonts import FontBook, FontFace
 from . import captions as cap
 from . import ffmpeg
 from . import upload_specs as spec
 from .context import AssetRecord, StageContext, StageOutput
-from .ffmpeg_graph import (
-    Captions,
-    Graph,
-    Layer,
-    audio_graph,
-    plan_timeline,
-    video_graph,
-)
+from .ffmpeg_graph import Captions, Graph, Span, SpanLayer, audio_graph, frame_bounds, video_graph
 from .ffmpeg import ffmpeg_exe, probe
 from .formats import active_formats
 
@@ -54,7 +46,7 @@ _DISK_FULL_HINT = "free some space on that disk, or move the data folder in Sett
 def run(ctx: StageContext) -> StageOutput:
     script = Script.from_dict(ctx.results["analyze"]["script"])
     narration = Narration.from_dict(ctx.results["narrate"]["narration"])
-    visuals = ctx.results["visualize"]["formats"]
+    plan = _plan(ctx)
     formats = active_formats(ctx.settings)
     exe = ffmpeg_exe()
     videos = ctx.job_dir / "videos"
@@ -69,7 +61,7 @@ def run(ctx: StageContext) -> StageOutput:
         weights = _weights(formats, AUDIO_SHARE)
         results, assets = {}, []
         for fmt, (low, high) in zip(formats, weights):
-            entry, records = job.render_format(fmt, visuals, videos, low, high)
+            entry, records = job.render_format(fmt, plan, videos, low, high)
             results[fmt.name] = entry
             assets += records
         ctx.progress(100, "Videos ready")
@@ -95,7 +87,8 @@ class _Job:
             raise UserFixableError(f"the narration audio {self.voice} is missing", hint="redo the narrate stage")
         self.duration = probe(self.voice).duration or narration.duration
         self.fps = ctx.settings.render.fps
-        self.timeline = plan_timeline(scene_starts(script, narration, self.duration), self.duration, self.fps)
+        self.total_frames = max(1, round(self.duration * self.fps))
+        self.loudness: ffmpeg.Loudness | None = None
         self.slug = slugify(script.title or ctx.article.title) or f"job-{ctx.job_id}"
         self.font = _caption_font(ctx, script)
         self.font.install(work / "fonts")
@@ -128,11 +121,11 @@ class _Job:
             if mixed.true_peak > spec.TRUE_PEAK_CEILING:
                 ceiling -= mixed.true_peak - spec.TRUE_PEAK_CEILING + 0.2
 
-    def render_format(self, fmt: VideoFormat, visuals: dict, videos: Path, low: float,
+    def render_format(self, fmt: VideoFormat, plan: ShotPlan, videos: Path, low: float,
                       high: float) -> tuple[dict, list[AssetRecord]]:
         label = display_name(fmt)
         self.ctx.progress(low, f"Preparing {label}")
-        graph, cues = self.prepare(fmt, visuals)
+        graph, cues = self.prepare(fmt, plan)
         graph_file = self.work / f"{fmt.name}.graph"
         graph_file.write_text(graph.text, encoding="utf-8")
         final = videos / f"{self.slug}-{fmt.name}.mp4"
@@ -141,7 +134,7 @@ class _Job:
             "-i", str(self.audio), "-/filter_complex", graph_file.name,
             *self.output_args(graph.output, len(graph.inputs), partial)]
         phrase = f"Rendering {label}"
-        self._ffmpeg(args, self.timeline.total / self.fps,
+        self._ffmpeg(args, self.total_frames / self.fps,
                         lambda share: self.ctx.progress(low + share * (high - low), f"{phrase} — {round(share * 100)}%"))
         duration = self._check(partial, fmt)
         srt = _replace_text(final.with_suffix(".srt"), cap.srt_text(cues))
@@ -154,13 +147,11 @@ class _Job:
                    self.ctx.asset("captions", vtt, format=fmt.name)]
         return entry, records
 
-    def prepare(self, fmt: VideoFormat, visuals: dict, *, first_input: int = 0,
-                tag: str = "") -> tuple[Graph, list[cap.Cue]]:
-        """The format's inputs laid out in the work folder, its captions, and its graph."""
+    def prepare(self, fmt: VideoFormat, plan: ShotPlan) -> tuple[Graph, list[cap.Cue]]:
+        """The format's graph over the plan's pictures, and its captions."""
         folder = self.work / fmt.name
         folder.mkdir()
-        backgrounds, layers = _prepare_visuals(self.ctx.job_dir, visuals.get(fmt.name), fmt, folder,
-                                               len(self.script.scenes))
+        spans = _spans(self.ctx.job_dir, plan, fmt, self.duration, self.fps)
         layout = cap.layout_for(fmt)
         cues = cap.build_cues(self.font.words(self.narration), self.duration, self.font.fits(layout))
         burn = None
@@ -168,9 +159,7 @@ class _Job:
             burn = Captions(f"{fmt.name}.ass", tuple(cap.change_frames(cues, self.fps)), layout.x, layout.y,
                             layout.width, layout.height, "fonts")
             cap.write_text(self.work / burn.ass, cap.ass_text(cues, layout, self.font.style, self.fps))
-        graph = video_graph(fmt.width, fmt.height, backgrounds, layers, self.timeline, captions=burn,
-                            first_input=first_input, tag=tag)
-        return graph, cues
+        return video_graph(fmt.width, fmt.height, spans, self.fps, captions=burn), cues
 
     def output_args(self, video_label: str, audio_input: int, target: Path) -> list[str]:
         render = self.ctx.settings.render
@@ -193,32 +182,6 @@ class _Job:
 
     def _rel(self, path: Path) -> str:
         return path.relative_to(self.ctx.job_dir).as_posix()
-
-
-def scene_starts(script: Script, narration: Narration, duration: float) -> list[float]:
-    """When each scene starts: halfway through the pause before its first word."""
-    counts = [len(scene.narration.split()) for scene in script.scenes]
-    words = narration.words
-    if not counts:
-        return [0.0]
-    if sum(counts) != len(words) or not words:
-        log.warning("narration has %d word timings for %d script words; spacing scenes by word count",
-                    len(words), sum(counts))
-        total, starts, seen = max(1, sum(counts)), [], 0
-        for count in counts:
-            starts.append(duration * seen / total)
-            seen += count
-        return starts
-    starts, seen = [0.0], 0
-    for count in counts[:-1]:
-        seen += count
-        if seen >= len(words):
-            starts.append(duration)
-        elif seen == 0:
-            starts.append(0.0)
-        else:
-            starts.append((words[seen - 1].end + words[seen].start) / 2)
-    return starts
 
 
 def slugify(title: str, limit: int = 60) -> str:
@@ -269,100 +232,33 @@ def _music(music_path: str) -> Path | None:
     return path
 
 
-# --- visuals -----------------------------------------------------------------------------------
-
-MAX_LAYERS = 3
-_BAND_GAP = 0.02  # transparent rows (fraction of the height) that separate two foreground pieces
+# --- the shot plan's pictures ------------------------------------------------------------------
 
 
-def _prepare_visuals(job_dir: Path, entry: dict | None, fmt: VideoFormat, folder: Path,
-                     scenes: int) -> tuple[str, list[Layer]]:
-    """Lay the scene images out as numbered sequences in ``folder``; return the
-    background pattern and the foreground pieces (same rectangles in every scene)."""
+def _plan(ctx: StageContext) -> ShotPlan:
+    data = (ctx.results.get("visualize") or {}).get("plan")
+    if not data:
+        raise UserFixableError("the shot plan is missing", hint="redo the visualize stage")
+    return ShotPlan.from_dict(data)
+
+
+def _spans(job_dir: Path, plan: ShotPlan, fmt: VideoFormat, duration: float, fps: int) -> list[Span]:
+    """Each shot's frames, background and layers for this format, checked to exist."""
     hint = "redo the visualize stage"
-    if not entry or len(entry.get("backgrounds", ())) < scenes:
-        raise UserFixableError(f"the scene images for {display_name(fmt)} are missing", hint=hint)
-    paths = [job_dir / p for p in entry["backgrounds"][:scenes]]
-    missing = [p for p in paths if not p.is_file()]
-    if missing:
-        raise UserFixableError(f"scene image {missing[0]} is missing", hint=hint)
-    pattern = _background_sequence(paths, fmt, folder)
-    foregrounds = [job_dir / p for p in entry.get("foregrounds", ())[:scenes]]
-    return pattern, _foreground_layers(foregrounds, fmt, folder, scenes)
-
-
-def _background_sequence(paths: list[Path], fmt: VideoFormat, folder: Path) -> str:
-    suffixes = {p.suffix.lower().replace(".jpeg", ".jpg") for p in paths}
-    sizes = {_image_size(p) for p in paths}
-    if len(suffixes) == 1 and suffixes <= {".jpg", ".png"} and sizes == {(fmt.width, fmt.height)}:
-        suffix = suffixes.pop()
-        for n, path in enumerate(paths):
-            _link_or_copy(path, folder / f"bg-{n:03d}{suffix}")
-        return f"{folder.name}/bg-%03d{suffix}"
-    for n, path in enumerate(paths):  # odd sizes or mixed types: one size, one type, for one decoder
-        with Image.open(path) as image:
-            _cover(image.convert("RGB"), fmt.width, fmt.height).save(folder / f"bg-{n:03d}.png", compress_level=1)
-    return f"{folder.name}/bg-%03d.png"
-
-
-def _foreground_layers(paths: list[Path], fmt: VideoFormat, folder: Path, scenes: int) -> list[Layer]:
-    images = []
-    for path in paths:
-        with Image.open(path) as image:
-            rgba = image.convert("RGBA")
-        images.append(rgba if rgba.size == (fmt.width, fmt.height) else rgba.resize((fmt.width, fmt.height)))
-    if not images:
-        return []
-    union = images[0].getchannel("A")
-    for image in images[1:]:
-        union = ImageChops.lighter(union, image.getchannel("A"))
-    layers = []
-    for j, box in enumerate(_opaque_boxes(union)):
-        for n in range(scenes):
-            piece = images[n].crop(box) if n < len(images) else Image.new("RGBA", (box[2] - box[0], box[3] - box[1]))
-            piece.save(folder / f"fg{j}-{n:03d}.png", compress_level=1)
-        layers.append(Layer(f"{folder.name}/fg{j}-%03d.png", box[0], box[1]))
-    return layers
-
-
-def _opaque_boxes(alpha: Image.Image) -> list[tuple[int, int, int, int]]:
-    """Up to MAX_LAYERS even-aligned rectangles that cover every visible pixel."""
-    width, height = alpha.size
-    rows = alpha.point(lambda a: 255 if a else 0).convert("F").resize((1, height), Image.Resampling.BOX)
-    filled = [value > 0 for value in array.array("f", rows.tobytes())]
-    bands: list[list[int]] = []
-    gap = max(8, round(height * _BAND_GAP))
-    for y, on in enumerate(filled):
-        if not on:
-            continue
-        if bands and y - bands[-1][1] <= gap:
-            bands[-1][1] = y + 1
-        else:
-            bands.append([y, y + 1])
-    while len(bands) > MAX_LAYERS:  # join the two bands with the smallest gap between them
-        i = min(range(len(bands) - 1), key=lambda k: bands[k + 1][0] - bands[k][1])
-        bands[i:i + 2] = [[bands[i][0], bands[i + 1][1]]]
-    boxes = []
-    for top, bottom in bands:
-        box = alpha.crop((0, top, width, bottom)).getbbox()
-        if box:
-            left, right = box[0] - box[0] % 2, min(width, box[2] + box[2] % 2)
-            top2, bottom2 = top - top % 2, min(height, bottom + bottom % 2)
-            boxes.append((left, top2, right, bottom2))
-    return boxes
-
-
-def _image_size(path: Path) -> tuple[int, int]:
-    with Image.open(path) as image:
-        return image.size
-
-
-def _cover(image: Image.Image, width: int, height: int) -> Image.Image:
-    scale = max(width / image.width, height / image.height)
-    resized = image.resize((max(width, round(image.width * scale)), max(height, round(image.height * scale))),
-                           Image.Resampling.LANCZOS)
-    left, top = (resized.width - width) // 2, (resized.height - height) // 2
-    return resized.crop((left, top, left + width, top + height))
+    frames = plan.frames_for(fmt.name)
+    if frames is None or len(frames.shots) != len(plan.shots) or not plan.shots:
+        raise UserFixableError(f"the pictures for {display_name(fmt)} are missing", hint=hint)
+    bounds = frame_bounds([shot.start for shot in plan.shots], duration, fps)
+    spans = []
+    for k, (shot, drawn) in enumerate(zip(plan.shots, frames.shots)):
+        paths = [drawn.background, *(layer.path for layer in drawn.layers)]
+        missing = [p for p in paths if not (job_dir / p).is_file()]
+        if missing:
+            raise UserFixableError(f"the picture {job_dir / missing[0]} is missing", hint=hint)
+        layers = tuple(SpanLayer(str(job_dir / layer.path), layer.x, layer.y, layer.start, layer.end, layer.motion)
+                       for layer in drawn.layers)
+        spans.append(Span(bounds[k], bounds[k + 1], str(job_dir / drawn.background), drawn.room, shot.drift, layers))
+    return spans
 
 
 def _link_or_copy(source: Path, target: Path) -> None:

@@ -1,5 +1,5 @@
-"""Backgrounds: abstract art in the brand's colours, or the article's photo
-fitted to a frame.
+"""Backgrounds: abstract art in the brand's colours (photos are framed by
+``shot_cards``).
 
 Soft shapes are drawn at a tenth of the size and scaled up with a bicubic filter:
 that is both the blur and the speed (a 1920×1080 background takes ~15 ms).
@@ -11,7 +11,6 @@ import colorsys
 import functools
 import math
 import random
-import threading
 
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
@@ -114,71 +113,3 @@ def _linework(art: Image.Image, palette: Palette, rng: random.Random, seed: int)
         for x in range(int(left), w, step):
             for y in range(step, int(h * 0.45), step):
                 draw.ellipse((x - dot, y - dot, x + dot, y + dot), fill=(*color[:3], 60))
-
-
-class PhotoFramer:
-    """The article's photo filling a frame, tinted toward the brand and darkened
-    for legibility; each scene frames a slightly different part of it. A photo
-    too small or the wrong shape for the frame sits sharp over a blurred copy of
-    itself instead of being blown up.
-
-    Scaling is the costly step, so the photo is scaled once per frame size and
-    zoom level and each scene crops from that (safe to share between threads)."""
-
-    ZOOMS = (1.0, 1.07, 1.14)
-
-    def __init__(self, photo: Image.Image, palette: Palette) -> None:
-        self.photo = photo
-        self.palette = palette
-        self._scaled: dict[tuple[int, int, int], Image.Image] = {}
-        self._lock = threading.Lock()
-
-    def frame(self, width: int, height: int, variant: int) -> Image.Image:
-        pw, ph = self.photo.size
-        if max(width / pw, height / ph) > 1.75:
-            frame = self._cached((width, height, -1), lambda: _blur_fill(self.photo, width, height))
-        else:
-            frame = self._cover(width, height, variant)
-        # One pass: tint toward the brand's background, more so where captions go.
-        return Image.composite(_solid((width, height), self.palette.background), frame, _photo_shade((width, height)))
-
-    def _cached(self, key, make) -> Image.Image:
-        with self._lock:
-            if key not in self._scaled:
-                self._scaled[key] = make()
-            return self._scaled[key]
-
-    def _cover(self, width: int, height: int, variant: int) -> Image.Image:
-        pw, ph = self.photo.size
-        level = variant % len(self.ZOOMS)
-        scale = max(width / pw, height / ph) * self.ZOOMS[level]
-        size = (max(width, round(pw * scale)), max(height, round(ph * scale)))
-        scaled = self._cached((width, height, level), lambda: self.photo.resize(
-            size, Image.Resampling.BICUBIC, reducing_gap=3.0))
-        spare_x, spare_y = size[0] - width, size[1] - height
-        left = round(spare_x / 2 * (1 + 0.8 * math.sin(variant * 2.1)))
-        top = round(spare_y / 2 * (1 + 0.6 * math.sin(variant * 1.3)))
-        return scaled.crop((left, top, left + width, top + height))
-
-
-@functools.lru_cache(maxsize=16)
-def _photo_shade(size: tuple[int, int]) -> Image.Image:
-    return caption_shade(size, depth=150).point(lambda v: 70 + v * 185 // 255)
-
-
-def _blur_fill(photo: Image.Image, width: int, height: int) -> Image.Image:
-    backdrop = ImageOps.fit(photo, (max(8, width // 16), max(8, height // 16)), Image.Resampling.BILINEAR)
-    backdrop = backdrop.filter(ImageFilter.GaussianBlur(1.2)).resize((width, height), Image.Resampling.BICUBIC)
-    backdrop = backdrop.point(lambda v: v * 55 // 100)
-    pw, ph = photo.size
-    portrait = width / height < 0.8
-    # Portrait: below the headline card, where it shows between card and captions.
-    box_w, box_h, centre_y = (0.94, 0.5, 0.62) if portrait else (0.92, 0.8, 0.5)
-    fit = min(width * box_w / pw, height * box_h / ph)
-    size = (max(1, round(pw * fit)), max(1, round(ph * fit)))
-    sharp = photo.resize(size, Image.Resampling.BICUBIC, reducing_gap=3.0)
-    corners = Image.new("L", size, 0)
-    ImageDraw.Draw(corners).rounded_rectangle((0, 0, size[0] - 1, size[1] - 1), radius=min(size) // 24, fill=255)
-    top = min(height - size[1], max(0, round(height * centre_y - size[1] / 2)))
-    backdrop.paste(sharp, ((width - size[0]) // 2, top), corners)
-    return backdrop

@@ -1,0 +1,106 @@
+"""Draws a shot plan's pictures for one format: each shot's background (larger
+than the frame, so the render can move it by cropping) and its layers, saved
+under ``visuals/<format>/`` and described as ``ShotFrames``."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from ..domain.content import VideoFormat
+from ..domain.shots import Layer, Photo, Shot, ShotFrames
+from ..providers.images import shot_cards as cards
+from ..providers.images.base import Palette
+from ..providers.images.fonts import FontBook
+from ..providers.images.pillow_cards import Brand
+from . import captions as cap
+
+PHOTO_ROOM = 0.16  # photos drift further than cards: the motion is the shot
+CARD_ROOM = 0.08
+
+
+@dataclass(frozen=True)
+class Look:
+    """What every shot of a job shares."""
+
+    fonts: FontBook
+    palette: Palette
+    brand: Brand
+    photos: tuple[Photo, ...]
+    images: tuple[Image.Image, ...]
+    seed: int
+    call: str  # the end card's call to follow
+    credit: str  # the end card's source line
+
+
+def draw_shot(job_dir: Path, fmt: VideoFormat, index: int, shot: Shot, look: Look, folder: Path) -> ShotFrames:
+    layout = cap.layout_for(fmt)
+    region = cards.card_region(fmt, layout.y)
+    photo = look.images[shot.photo] if 0 <= shot.photo < len(look.images) else None
+    if shot.kind == "photo" and photo is not None:
+        room = PHOTO_ROOM
+        size = cards.big_size(fmt, room)
+        background = cards.photo_background(photo, look.photos[shot.photo].focus, size, look.palette)
+    else:
+        room = CARD_ROOM
+        size = cards.big_size(fmt, room)
+        backdrop = look.images[index % len(look.images)] if look.images else None
+        background = cards.card_background(size, look.palette, look.seed + index, backdrop)
+    bg_path = folder / f"shot-{index + 1:02d}-bg.jpg"
+    _save(background, bg_path, "JPEG", quality=88)
+    pieces = _pieces(fmt, shot, look, region)
+    layers = []
+    for n, piece in enumerate(pieces):
+        path = folder / f"shot-{index + 1:02d}-layer-{n + 1:02d}.png"
+        _save(piece.image, path, "PNG", compress_level=3)
+        layers.append(Layer(path.relative_to(job_dir).as_posix(), piece.x, piece.y, piece.start, piece.end,
+                            piece.motion))
+    return ShotFrames(bg_path.relative_to(job_dir).as_posix(), (size[0] - fmt.width, size[1] - fmt.height),
+                      tuple(layers))
+
+
+def _pieces(fmt: VideoFormat, shot: Shot, look: Look, region) -> list[cards.Piece]:
+    fonts, palette = look.fonts, look.palette
+
+    def face(text: str, headline: bool = True):
+        return fonts.face_for(text, headline=headline)
+
+    if shot.kind == "title":
+        head, text = face(shot.text)
+        return cards.title_words(fmt, region, text, head, palette, shot.duration, accent_word=_accent(text))
+    if shot.kind == "stat":
+        head, _ = face(shot.value + shot.unit)
+        label, text = face(f"{shot.unit} {shot.text}")
+        return cards.stat(fmt, region, shot.value, shot.unit, shot.text if text else "", head, label, palette)
+    if shot.kind == "quote":
+        body, text = face(shot.text, headline=False)
+        who, who_text = face(shot.who, headline=False)
+        return cards.quote(fmt, region, text, who_text, body, who, palette)
+    if shot.kind == "icon":
+        head, text = face(shot.text)
+        return cards.icon(fmt, region, shot.icon, text, head, palette)
+    if shot.kind == "end":
+        head, call = face(look.call)
+        small, credit = face(look.credit, headline=False)
+        return cards.end_card(fmt, region, look.brand, call, credit, head, small)
+    return []
+
+
+def _accent(text: str) -> int:
+    """The hook's longest word is the one drawn in the accent colour."""
+    words = text.split()
+    return max(range(len(words)), key=lambda i: len(words[i].strip(".,:;!?…"))) if words else -1
+
+
+def _save(image: Image.Image, path: Path, kind: str, **params) -> None:
+    """Write beside the target and rename, so a crash never leaves half an image."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        image.save(tmp, kind, **params)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

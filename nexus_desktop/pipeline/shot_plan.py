@@ -1,0 +1,283 @@
+"""Which shot shows when: cuts at the narration's word boundaries, and a kind per shot.
+
+Pure functions over the script, the word timings and how many photos there are;
+drawing is ``shot_art``'s job. Shots last 1.5–3.5 s and end, where they can, in
+the pause after a sentence or a comma. The first is the hook as a kinetic title,
+the last the end card; in between a sentence with a number gets a stat callout,
+a quoted sentence a quote card, and the rest alternate between the article's
+photos and illustrated keywords (or, with neither, the shot's key phrase as
+kinetic text).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ..domain.content import Script, WordTiming
+from ..domain.shots import Shot
+
+log = logging.getLogger(__name__)
+
+MIN_SHOT, MAX_SHOT, TARGET_SHOT = 1.5, 3.5, 2.6
+END_CARD = 2.5  # seconds; the end card is 2-3 s
+MAX_TITLE_WORDS = 8
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)»]*$")
+_CLAUSE_END = re.compile(r"[,;:–—][\"'”’)»]*$")
+
+STOP_WORDS = frozenset("""a an the and or but if of to in on at by for with from as is are was were be been being it its
+this that these those their there they them he she his her we our you your i me my not no so than then too very can
+will would could should may might must has have had do does did just also into over under about after before
+more most less least new one two three per percent cent up out off all any some each what which who whom when
+where why how while says said say according told still yet only even much many such""".split())
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str  # as displayed (the script's spelling, punctuation kept)
+    start: float
+    end: float
+
+
+def align(script: Script, words: Sequence[WordTiming], duration: float) -> list[Token]:
+    """The script's displayed words with times. When the timings do not map one to
+    one (a number read out as several words), each displayed word takes the time of
+    the spoken word at the same share of the way through."""
+    shown = script.narration.split()
+    spoken = [w for w in words if w.word.strip()]
+    if not shown:
+        return [Token(w.word, w.start, w.end) for w in spoken]
+    if not spoken:
+        step = duration / len(shown)
+        return [Token(t, i * step, (i + 0.9) * step) for i, t in enumerate(shown)]
+    if len(shown) == len(spoken):
+        return [Token(t, w.start, w.end) for t, w in zip(shown, spoken)]
+    tokens = []
+    for i, text in enumerate(shown):
+        first = spoken[min(len(spoken) - 1, i * len(spoken) // len(shown))]
+        last = spoken[min(len(spoken) - 1, max(0, (i + 1) * len(spoken) // len(shown) - 1))]
+        tokens.append(Token(text, first.start, max(first.start, last.end)))
+    return tokens
+
+
+def cut_times(tokens: Sequence[Token], duration: float, *, end: float | None = None) -> list[float]:
+    """Shot boundaries from 0 to ``end`` (default: duration): each shot 1.5–3.5 s,
+    cut between words, preferring sentence ends, commas and long pauses."""
+    end = duration if end is None else end
+    bounds = [0.0]
+    gaps = [((a.end + b.start) / 2, b.start - a.end, a.text) for a, b in zip(tokens, tokens[1:])]
+    while end - bounds[-1] > MAX_SHOT:
+        here = bounds[-1]
+        fits = [(t, pause, text) for t, pause, text in gaps
+                if MIN_SHOT <= t - here <= MAX_SHOT and end - t >= MIN_SHOT]
+        if fits:
+            bounds.append(max(fits, key=lambda g: _cut_score(g, here))[0])
+        else:  # no word boundary in reach (a long pause or a long word): cut on time
+            bounds.append(here + min(TARGET_SHOT, (end - here) / 2))
+    bounds.append(end)
+    return bounds
+
+
+def _cut_score(gap: tuple[float, float, str], here: float) -> float:
+    at, pause, text = gap
+    bonus = 1.0 if _SENTENCE_END.search(text) else 0.5 if _CLAUSE_END.search(text) else 0.0
+    return bonus + min(pause, 0.6) * 2 - abs(at - here - TARGET_SHOT) * 0.35
+
+
+# --- what a sentence offers ----------------------------------------------------------------------
+
+_NUMBER = re.compile(
+    r"(?P<cur>[$€£¥])?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?:\s?(?P<mult>million|billion|trillion|thousand|bn|[MBK](?![a-z])))?"
+    r"(?:\s?(?P<unit>%|percent\b|per cent\b|°\s?[CF]\b|degrees\b(?:\s+(?:Celsius|Fahrenheit))?|[A-Za-z][A-Za-z-]*))?")
+_MULT = {"million": "M", "billion": "B", "trillion": "T", "thousand": "K", "bn": "B", "m": "M", "b": "B", "k": "K"}
+
+
+@dataclass(frozen=True)
+class Stat:
+    value: str
+    unit: str
+    label: str
+
+
+def find_stat(sentence: str) -> Stat | None:
+    """The most striking number with its unit: 91 percent, 800 cycles, $18.5M, 41°C.
+    Bare years and list numbers ("one of 3") are not stats."""
+    words = sentence.split()
+    for match in _NUMBER.finditer(sentence):
+        cur, num, mult, unit = match["cur"] or "", match["num"], match["mult"] or "", match["unit"] or ""
+        if not cur and not mult and re.fullmatch(r"(19|20)\d\d", num) and (not unit or unit.lower() in STOP_WORDS):
+            continue  # a year
+        start = match.start()
+        if start > 0 and sentence[start - 1].isalnum():
+            continue  # part of a word or model name (A320)
+        low = unit.lower()
+        value = f"{cur}{num}{_MULT.get(mult.lower(), mult) if mult else ''}"
+        if low in ("%", "percent", "per cent"):
+            unit = "%"
+        elif low.startswith(("°", "degrees")):
+            unit = "°F" if low.endswith(("f", "fahrenheit")) else "°C"
+        elif low in STOP_WORDS or not unit:
+            if not (cur or mult):
+                continue  # a bare number says little on its own
+            unit = ""
+        elif not (cur or mult) and float(num.replace(",", "")) < 10:
+            continue  # "3 times": too small to show off
+        tail = re.split(r"\d", sentence[match.end():])[0]
+        label = " ".join(w.strip(".,;:!?\"'“”()") for w in tail.split()[:5] if w.strip(".,;:!?\"'“”()"))
+        label = _trim_label(label) or _trim_label(" ".join(words[: len(sentence[:start].split())][-4:]))
+        return Stat(value, unit, label)
+    return None
+
+
+def _trim_label(text: str) -> str:
+    words = text.split()
+    while words and words[-1].lower() in STOP_WORDS:
+        words.pop()
+    while words and words[0].lower() in ("of", "in", "the", "a", "an", "and", "to", "for", "on", "at", "its",
+                                         "their", "his", "her", "our", "by", "with"):
+        words.pop(0)
+    return " ".join(words[:4])
+
+
+_QUOTE = re.compile(r"[“\"«„]([^”\"»“]{12,220})[”\"»“]")
+_NAME = r"[A-Z][\w.'-]+(?:\s+(?:(?:de|van|von|der|den|da|di|du|del|le|la|al|bin)\s+)*[A-Z][\w.'-]+){0,3}"
+_WHO_AFTER = re.compile(rf"(?:said|says|according to|told|explained|added)\s+({_NAME})")
+_WHO_BEFORE = re.compile(rf"({_NAME}),?\s+(?:said|says|explained|added)")
+
+
+def find_quote(sentence: str) -> tuple[str, str] | None:
+    """A quoted passage of at least four words, and who said it (or "")."""
+    match = _QUOTE.search(sentence)
+    if not match or len(match[1].split()) < 4:
+        return None
+    rest = sentence[:match.start()] + " " + sentence[match.end():]
+    who = _WHO_AFTER.search(rest) or _WHO_BEFORE.search(rest)
+    return match[1].strip(" ,."), (who[1].strip(" ,.") if who else "")
+
+
+def content_words(text: str) -> list[str]:
+    words = [w.strip(".,;:!?\"'“”()[]’‘").lower() for w in text.split()]
+    return [w for w in words if len(w) >= 3 and w.isalpha() and w not in STOP_WORDS]
+
+
+# --- the plan -------------------------------------------------------------------------------------
+
+
+def plan_shots(script: Script, tokens: Sequence[Token], duration: float, *, photos: int,
+               icon_for: Callable[[Sequence[str]], tuple[str, str] | None], hook: str, channel: str) -> list[Shot]:
+    """Shots covering [0, duration], each with its kind and content."""
+    if duration < MIN_SHOT + END_CARD:
+        return [Shot("title", 0.0, duration, text=_hook(hook))]
+    end_start = _end_card_start(tokens, duration)
+    bounds = cut_times(tokens, duration, end=end_start)
+    picker = _Picker(script, photos, icon_for)
+    shots = []
+    for n, (start, stop) in enumerate(zip(bounds, bounds[1:])):
+        inside = [t for t in tokens if start - 0.05 <= t.start < stop]
+        if n == 0:
+            shots.append(Shot("title", start, stop, text=_hook(hook), drift=0))
+            continue
+        shots.append(picker.pick(start, stop, inside, tokens, n))
+    shots.append(Shot("end", end_start, duration, text=channel, drift=len(shots) % 4))
+    return shots
+
+
+def _hook(text: str) -> str:
+    words = text.split()
+    return " ".join(words[:MAX_TITLE_WORDS]) + ("…" if len(words) > MAX_TITLE_WORDS else "")
+
+
+def _end_card_start(tokens: Sequence[Token], duration: float) -> float:
+    """2-3 s before the end, in a gap between words when there is one."""
+    wanted = duration - END_CARD
+    gaps = [(a.end + b.start) / 2 for a, b in zip(tokens, tokens[1:])]
+    near = [g for g in gaps if duration - 3.0 <= g <= duration - 2.0]
+    return min(near, key=lambda g: abs(g - wanted)) if near else wanted
+
+
+class _Picker:
+    """Chooses each middle shot's kind so the video keeps changing: a sentence's
+    stat or quote once, photos spread out, icons not repeated back to back."""
+
+    def __init__(self, script: Script, photos: int,
+                 icon_for: Callable[[Sequence[str]], tuple[str, str] | None]) -> None:
+        self.sentences = _sentences(script.narration)
+        self.photos, self.icon_for = photos, icon_for
+        self.used_sentences: set[int] = set()
+        self.next_photo = 0
+        self.icons: list[str] = []
+        self.used_words: set[str] = set()
+        self.kinds: list[str] = ["title"]
+        self.keywords = [k for scene in script.scenes for k in scene.keywords]
+
+    def pick(self, start: float, stop: float, inside: Sequence[Token], tokens: Sequence[Token], n: int) -> Shot:
+        text = " ".join(t.text for t in inside)
+        drift = n % 4
+        index = self._sentence_of(inside, tokens)
+        sentence = self.sentences[index] if index is not None else text
+        if index is not None and index not in self.used_sentences:
+            stat = find_stat(sentence)
+            if stat and self.kinds[-1] != "stat":
+                self.used_sentences.add(index)
+                return self._shot(Shot("stat", start, stop, text=stat.label, value=stat.value, unit=stat.unit,
+                                       drift=drift))
+            quote = find_quote(sentence)
+            if quote and self.kinds[-1] != "quote":
+                self.used_sentences.add(index)
+                return self._shot(Shot("quote", start, stop, text=quote[0], who=quote[1], drift=drift))
+        if self.photos and (self.kinds[-1] != "photo" or self.next_photo < self.photos):
+            photo = self.next_photo % self.photos
+            self.next_photo += 1
+            return self._shot(Shot("photo", start, stop, photo=photo, drift=drift))
+        words = content_words(text) + [w.lower() for k in self.keywords for w in k.split()]
+        found = self.icon_for([w for w in words if w not in self.used_words])
+        if found and found[0] not in self.icons[-2:]:
+            icon, word = found
+            self.icons.append(icon)
+            self.used_words.add(word)
+            return self._shot(Shot("icon", start, stop, text=_phrase_around(text, word), icon=icon, drift=drift))
+        return self._shot(Shot("title", start, stop, text=_key_phrase(text), drift=drift))
+
+    def _shot(self, shot: Shot) -> Shot:
+        self.kinds.append(shot.kind)
+        return shot
+
+    def _sentence_of(self, inside: Sequence[Token], tokens: Sequence[Token]) -> int | None:
+        if not inside or not self.sentences:
+            return None
+        position = tokens.index(inside[0]) if inside[0] in tokens else 0
+        seen = 0
+        for i, sentence in enumerate(self.sentences):
+            seen += len(sentence.split())
+            if position < seen:
+                return i
+        return len(self.sentences) - 1
+
+
+def _sentences(text: str) -> list[str]:
+    parts = re.split(r"(?<=[.!?…])[\"'”’)»]*\s+", " ".join(text.split()))
+    return [p for p in parts if p]
+
+
+def _key_phrase(text: str, limit: int = 5) -> str:
+    """The shot's words without leading filler, at most ``limit`` words."""
+    words = [w.strip(",;:") for w in text.split()]
+    while words and words[0].lower().strip(".,") in STOP_WORDS:
+        words.pop(0)
+    phrase = " ".join(words[:limit]).rstrip(",;:")
+    return phrase or " ".join(text.split()[:limit])
+
+
+def _phrase_around(text: str, word: str) -> str:
+    """The keyword with the word before it when that is a content word ("port cities")."""
+    words = [w.strip(".,;:!?\"'“”()") for w in text.split()]
+    lowered = [w.lower() for w in words]
+    if word not in lowered:
+        return word
+    i = lowered.index(word)
+    if i > 0 and lowered[i - 1] not in STOP_WORDS and lowered[i - 1].isalpha():
+        return f"{words[i - 1]} {words[i]}"
+    return words[i]
