@@ -45,6 +45,7 @@ FACTORIES: dict[str, str] = {
     "export": "export_folder:create",
     "mastodon": "mastodon:create",
     "bluesky": "bluesky:create",
+    "tiktok": "tiktok:create",
 }
 
 _registered: dict[str, PublisherFactory] = {}
