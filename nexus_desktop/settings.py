@@ -170,8 +170,8 @@ class MeasureSettings(_Section):
     publish_success_target: float = Field(0.98, ge=0, le=1)
     cleanup_after_days: int = Field(14, ge=1)
     disk_warn_free_gb: float = Field(2.0, ge=0)
-    title_tests: bool = False  # on for every job; per feed and per job in title_test_feeds / the job's test
-    title_test_feeds: list[int] = Field(default_factory=list)
+    title_tests: bool = False  # test every YouTube post; per feed in title_test_feeds, per job with nexus title-test
+    title_test_feeds: list[str] = Field(default_factory=list)  # feed titles whose jobs are tested
     title_test_rotate_hours: float = Field(6.0, gt=0)
     promotion_rules: list[PromotionRule] = Field(default_factory=lambda: [PromotionRule()])
 

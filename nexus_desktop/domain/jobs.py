@@ -41,7 +41,7 @@ ALLOWED: dict[JobStatus, frozenset[JobStatus]] = {
     S.APPROVED: frozenset({S.SCHEDULED, S.REJECTED, S.QUEUED}),
     S.REJECTED: frozenset({S.AWAITING_REVIEW, S.QUEUED}),
     S.SCHEDULED: frozenset({S.APPROVED, S.PUBLISHED, S.REJECTED}),
-    S.PUBLISHED: frozenset(),
+    S.PUBLISHED: frozenset({S.SCHEDULED}),  # a promotion adds a post to a published job
 }
 
 # Statuses in which the runner may pick a job up.
@@ -147,3 +147,8 @@ def unscheduled(state: JobState) -> JobState:
 
 def published(state: JobState) -> JobState:
     return _move(state, S.PUBLISHED, done=state.done | {Stage.PUBLISH})
+
+
+def promoted(state: JobState) -> JobState:
+    """A promotion rule placed a new post for a published job: it is scheduled again until that post is out."""
+    return _move(state, S.SCHEDULED, done=state.done - {Stage.PUBLISH})

@@ -158,5 +158,15 @@ class Measuring:
 
 def measure_due(ws: Workspace, *, clock: Callable[[], datetime] = utcnow, post_ids: set[int] | None = None,
                 stop=None) -> list[MeasureOutcome]:
-    """``nexus measure``: read the figures that are due now (or of the given posts)."""
-    return Measuring(ws, clock).run(post_ids=post_ids, stop=stop)
+    """``nexus measure``: read the figures that are due now (or of the given posts), then let
+    the title tests and the promotion rules look at them."""
+    outcomes = Measuring(ws, clock).run(post_ids=post_ids, stop=stop)
+    from . import promotion, title_tests  # they build on the figures just read
+
+    for step, work in (("title tests", lambda: title_tests.advance_all(ws, clock=clock)),
+                       ("promotion rules", lambda: promotion.apply_rules(ws, now=clock()))):
+        try:
+            work()
+        except Exception:  # figures are stored; a fault here must not lose them or stop the next run
+            log.exception("measuring: the %s failed", step)
+    return outcomes

@@ -295,20 +295,20 @@ class MetricRepo:
         with self.db.read() as session:
             return [Total(str(r[0]), *(int(v) for v in r[1:])) for r in session.execute(query).all()]
 
-    def engagement_samples(self, platform: str, *, at: timedelta | None = None) -> list[tuple[datetime, float]]:
-        """(published_at, engagement rate) of each post on ``platform`` from its reading closest
+    def engagement_rates(self, platform: str, *, at: timedelta | None = None) -> list[tuple[int, datetime, float]]:
+        """(post, published_at, engagement rate) of each post on ``platform`` from its reading closest
         after ``at`` hours (or its latest): the raw material of best times and promotion rules."""
         platform_col = case((Target.platform == EXPORT, Metric.platform), else_=Target.platform)
         query = (select(Metric.post_id, Post.published_at, Metric.recorded_at, Metric.engagements, Metric.impressions, Metric.views)
                  .join(Post, Post.id == Metric.post_id).join(Target, Target.id == Post.target_id)
                  .where(platform_col == platform, Post.published_at.is_not(None)).order_by(Metric.post_id, Metric.recorded_at))
-        chosen: dict[int, tuple[datetime, float]] = {}
+        chosen: dict[int, tuple[int, datetime, float]] = {}
         with self.db.read() as session:
             for post_id, published, recorded, engagements, impressions, views in session.execute(query):
                 base = impressions or views
                 if not base or (at is not None and (post_id in chosen or recorded - published < at)):
                     continue  # with ``at``: the first reading at or past it; without: the latest
-                chosen[post_id] = (published, (engagements or 0) / base)
+                chosen[post_id] = (post_id, published, (engagements or 0) / base)
         return list(chosen.values())
 
 

@@ -7,6 +7,8 @@ Contracts enforced, each as documented today:
 - YouTube Data API ``videos.list`` with ``part=statistics`` (1 unit of a daily quota;
   403 ``quotaExceeded`` once used; a deleted id is missing from ``items``):
   https://developers.google.com/youtube/v3/docs/videos/list
+- ``videos.update`` with ``part=snippet`` (50 units; the snippet replaces the old one
+  and must carry title and categoryId): https://developers.google.com/youtube/v3/docs/videos/update
 - YouTube Analytics API ``reports.query`` (``ids``, ``startDate``, ``endDate``,
   ``metrics`` required; dates YYYY-MM-DD; scope yt-analytics.readonly, else 403
   "insufficient authentication scopes"; the answer is a ``resultTable`` whose
@@ -58,15 +60,26 @@ class Figures:
         self.born: dict[str, datetime] = {}  # per remote id; else ``start``
         self.scale: dict[str, float] = {}  # a test makes one post do better
         self.corrected: dict[str, float] = {}  # a platform removed this share of the views (spam)
+        self.engaging: dict[str, float] = {}  # a post whose viewers like, reply and share more
+        self.title_boost: dict[str, float] = {}  # a title that draws more (or fewer) views per hour
+        self.segments: dict[str, list[tuple[datetime, float]]] = {}  # per id: (from when, draw) after a retitle
+
+    def retitle(self, remote_id: str, title: str) -> None:
+        self.segments.setdefault(remote_id, []).append((self.clock(), self.title_boost.get(title, 1.0)))
 
     def hours(self, remote_id: str) -> float:
         return max(0.0, (self.clock() - self.born.get(remote_id, self.start)).total_seconds() / 3600)
 
     def views(self, remote_id: str) -> int:
-        """Saturating growth: half of the final views after about 33 hours."""
+        """Saturating growth (half of the final views after about 33 hours), drawn faster or
+        slower while a boosted title is up."""
         base = 800 + zlib.crc32(remote_id.encode()) % 1200
-        grown = base * self.scale.get(remote_id, 1.0) * (1 - math.exp(-self.hours(remote_id) / 48))
-        return int(grown * (1 - self.corrected.get(remote_id, 0.0)))
+        born = self.born.get(remote_id, self.start)
+        share = lambda t: 1 - math.exp(-max(0.0, (t - born).total_seconds() / 3600) / 48)  # noqa: E731
+        now = self.clock()
+        marks = [(born, 1.0), *self.segments.get(remote_id, []), (now, 0.0)]
+        grown = sum(draw * (share(min(end, now)) - share(min(begin, now))) for (begin, draw), (end, _) in zip(marks, marks[1:]))
+        return int(base * self.scale.get(remote_id, 1.0) * grown * (1 - self.corrected.get(remote_id, 0.0)))
 
     def count(self, remote_id: str, share: float) -> int:
         return int(self.views(remote_id) * share)
@@ -108,7 +121,32 @@ def add_youtube_statistics(youtube, figures: Figures, *, daily_units: int = 10_0
                 "commentCount": str(int(views * 0.01))}})
         return Response(200, {"kind": "youtube#videoListResponse", "items": items, "pageInfo": {"totalResults": len(items)}})
 
+    def videos_update(req: Request) -> Response:
+        """videos.update with part=snippet: the whole snippet, categoryId included, replaces the old one."""
+        who = youtube._auth(req)
+        if isinstance(who, Response):
+            return who
+        if youtube.units_used + 50 > youtube.daily_units:
+            return google_error(403, "The request cannot be completed because you have exceeded your quota.", "quotaExceeded")
+        youtube.units_used += 50
+        if req.query.get("part") != "snippet":
+            return google_error(400, "this stand-in updates part=snippet only", "badRequest", "global")
+        body = req.json() or {}
+        video = youtube.videos.get(body.get("id", ""))
+        if video is None or video["owner"] != who:
+            return google_error(404, "The video that you are trying to update cannot be found.", "videoNotFound")
+        snippet = body.get("snippet") or {}
+        title = snippet.get("title", "")
+        if not title or len(title) > 100 or re.search(r"[<>]", title):
+            return google_error(400, "The request metadata specifies an invalid video title.", "invalidTitle")
+        if not snippet.get("categoryId"):
+            return google_error(400, "The request metadata does not specify a valid video category.", "invalidCategoryId")
+        video["snippet"] = {**snippet, "channelId": video["snippet"].get("channelId"), "publishedAt": video["snippet"].get("publishedAt")}
+        figures.retitle(body["id"], title)
+        return Response(200, {k: v for k, v in video.items() if k not in ("owner", "size")})
+
     youtube.routes.insert(0, ("GET", re.compile(r"/youtube/v3/videos\Z"), videos_list))
+    youtube.routes.insert(0, ("PUT", re.compile(r"/youtube/v3/videos\Z"), videos_update))
 
 
 class FakeYouTubeAnalytics(FakeServer):
@@ -228,12 +266,12 @@ def add_x_metrics(x, figures: Figures, *, window_calls: int = 900) -> None:
             return Response(200, {"errors": [{"value": tweet_id, "detail": f"Could not find tweet with id: [{tweet_id}].",
                                               "title": "Not Found Error", "resource_type": "tweet", "parameter": "id",
                                               "resource_id": tweet_id, "type": "https://api.twitter.com/2/problems/resource-not-found"}]})
-        views = figures.views(tweet_id)
+        views, liked = figures.views(tweet_id), figures.engaging.get(tweet_id, 1.0)
         data = {"id": tweet_id, "text": tweet["text"], "edit_history_tweet_ids": [tweet_id]}
         if "public_metrics" in fields:
-            data["public_metrics"] = {"retweet_count": int(views * 0.01), "reply_count": int(views * 0.005),
-                                      "like_count": int(views * 0.04), "quote_count": int(views * 0.002),
-                                      "bookmark_count": int(views * 0.003), "impression_count": views}
+            data["public_metrics"] = {"retweet_count": int(views * 0.01 * liked), "reply_count": int(views * 0.005 * liked),
+                                      "like_count": int(views * 0.04 * liked), "quote_count": int(views * 0.002 * liked),
+                                      "bookmark_count": int(views * 0.003 * liked), "impression_count": views}
         if "non_public_metrics" in fields:
             if tweet["author"] != who:
                 return Response(200, {"data": data, "errors": [{"title": "Authorization Error", "detail": "Sorry, you are not authorized to see the non_public_metrics of this Tweet."}]})

@@ -14,6 +14,7 @@ import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from ....domain.errors import UserFixableError
@@ -56,6 +57,15 @@ class MetricsReader(Protocol):
 
     def quota(self) -> Quota | None:
         """What of the platform's allowance is used today, if the app keeps count."""
+
+
+@runtime_checkable
+class LiveEditor(Protocol):
+    """A reader that can also change a live post (title and thumbnail tests)."""
+
+    def set_title(self, remote_id: str, title: str) -> None: ...
+
+    def set_thumbnail(self, remote_id: str, image: Path) -> None: ...
 
 
 ReaderFactory = Callable[[PublisherSetup], MetricsReader]

@@ -43,12 +43,16 @@ class MetricsSession:
     def get(self, url: str, *, action: str, params: Mapping[str, Any] | None = None,
             gone: Callable[[int, Any], bool] | None = None) -> Any:
         """The answer's JSON. ``gone(status, body)`` tells a deleted post from other refusals."""
+        return self.request("GET", url, action=action, params=params, gone=gone)
+
+    def request(self, method: str, url: str, *, action: str, gone: Callable[[int, Any], bool] | None = None,
+                headers: Mapping[str, str] | None = None, **kwargs: Any) -> Any:
         name = NAMES.get(self.platform, self.platform)
         token = self.tokens.access_token()
         for attempt in range(2):
             self.on_call()
             try:
-                response = self.http.get(url, params=params, headers={"Authorization": f"Bearer {token}"})
+                response = self.http.request(method, url, headers={**(headers or {}), "Authorization": f"Bearer {token}"}, **kwargs)
             except httpx.TimeoutException:
                 raise TransientPublishError(f"{name} did not answer in time while {action}") from None
             except httpx.TransportError as exc:

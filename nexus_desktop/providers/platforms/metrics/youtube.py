@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "youtube"
 DAILY_UNITS = 10_000  # the API project's default daily quota, shared with uploads
 LIST_COST = 1
+UPDATE_COST = 50  # videos.update and thumbnails.set
 ANALYTICS_METRICS = "views,estimatedMinutesWatched,averageViewDuration,likes,comments,shares"
 PACIFIC = ZoneInfo("America/Los_Angeles")
 
@@ -117,6 +119,34 @@ class YouTubeMetrics:
         if row.get("shares") is not None:
             found["shares"] = int(row["shares"])
         return found
+
+
+    # -- changing the live video (title and thumbnail tests) ----------------------------------
+
+    def set_title(self, video_id: str, title: str) -> None:
+        """videos.update replaces the whole snippet, so the current one is read first and only
+        the title changed (1 + 50 units). https://developers.google.com/youtube/v3/docs/videos/update"""
+        base = self.settings.publish.youtube_base_url.rstrip("/")
+        counter = count_call(self.accounts, self.tokens.account_id, PLATFORM, self._now)
+        with MetricsSession(PLATFORM, self.tokens, on_call=counter) as api:
+            self._spend(LIST_COST + UPDATE_COST)
+            answer = api.get(f"{base}/youtube/v3/videos", params={"part": "snippet", "id": video_id}, action="reading the video's snippet")
+            items = (answer or {}).get("items") or []
+            if not items:
+                raise PostGone("YouTube no longer has this video", hint="the test stops; its figures are kept")
+            snippet = {k: v for k, v in items[0]["snippet"].items() if k in ("title", "description", "tags", "categoryId", "defaultLanguage")}
+            snippet["title"] = title
+            api.request("PUT", f"{base}/youtube/v3/videos", params={"part": "snippet"}, json={"id": video_id, "snippet": snippet},
+                        action="changing the video's title")
+
+    def set_thumbnail(self, video_id: str, image: Path) -> None:
+        """thumbnails.set (50 units). https://developers.google.com/youtube/v3/docs/thumbnails/set"""
+        base = self.settings.publish.youtube_base_url.rstrip("/")
+        mime = "image/png" if image.suffix.lower() == ".png" else "image/jpeg"
+        with MetricsSession(PLATFORM, self.tokens) as api:
+            self._spend(UPDATE_COST)
+            api.request("POST", f"{base}/upload/youtube/v3/thumbnails/set", params={"videoId": video_id, "uploadType": "media"},
+                        content=image.read_bytes(), headers={"Content-Type": mime}, action="changing the video's thumbnail")
 
 
 def _int(value: Any) -> int | None:
