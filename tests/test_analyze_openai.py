@@ -85,13 +85,33 @@ def run(make_context, **article) -> Script:
     return Script.from_dict(analyze.run(ctx).results["script"])
 
 
+def run_results(make_context, **article) -> dict:
+    ctx = make_context(article=make_article(**article)) if article else make_context()
+    return analyze.run(ctx).results
+
+
+def offline_notice(make_context, **article) -> str:
+    """Run analyze expecting the offline fallback; return its notice."""
+    results = run_results(make_context, **article)
+    script = Script.from_dict(results["script"])
+    assert script.provider == "extractive (after openai:test-model)"
+    assert script.narration and results["notice"] == script.notice
+    assert script.notice.startswith("written offline: the model's answers were unusable: ")
+    return script.notice
+
+
 def test_valid_reply_becomes_the_script(llm_context, openai_server, settings):
     openai_server.queue(Reply.json(good_script(), usage=(900, 400)))
-    script = run(llm_context)
+    results = run_results(llm_context)
+    script = Script.from_dict(results["script"])
 
     assert script.narration == " ".join(SENTENCES)
     assert [s.headline for s in script.scenes][:2] == ["Headline 1", "Headline 2"]
     assert (script.provider, script.tokens_used, script.language) == ("openai:test-model", 1300, "en")
+    assert (script.prompt_tokens, script.completion_tokens, script.notice) == (900, 400, "")
+    assert results["usage"] == {"model": "openai:test-model", "prompt_tokens": 900, "completion_tokens": 400,
+                                "total_tokens": 1300, "cost_usd": 0.0}  # a server on this computer costs nothing
+    assert "notice" not in results
     assert script_problems(script, scenes_max=settings.analyze.scenes_max) == []
 
 
@@ -103,7 +123,9 @@ def test_request_follows_the_chat_completions_contract(llm_context, openai_serve
     assert request.path == "/v1/chat/completions"
     assert request.headers["authorization"] == "Bearer sk-test"
     assert request.body["model"] == "test-model"
-    assert request.body["response_format"] == {"type": "json_object"}
+    assert request.body["response_format"]["type"] == "json_schema"
+    assert "scenes" in request.body["response_format"]["json_schema"]["schema"]["properties"]
+    assert 1024 <= request.body["max_tokens"] <= 4096  # always capped, sized to the script
     assert [m["role"] for m in request.body["messages"]] == ["system", "user"]
     system, user = (m["content"] for m in request.body["messages"])
     assert "JSON" in system and "145 words" in system and "4 to 8" in system
@@ -132,25 +154,27 @@ def test_repairable_reply_is_mended_without_asking_again(llm_context, openai_ser
     assert x_length(script.platforms.x_post) <= X_POST_MAX and script.platforms.linkedin_post
 
 
-def test_invalid_json_is_sent_back_once_with_the_problem(llm_context, openai_server):
+def test_json_inside_prose_is_dug_out(llm_context, openai_server):
+    openai_server.queue(Reply.text("Sure! Here is the script:\n" + json.dumps(good_script()) + "\nEnjoy."))
+    script = run(llm_context)
+    assert script.narration == " ".join(SENTENCES) and len(openai_server.requests) == 1
+
+
+def test_invalid_json_is_asked_for_again_with_the_problem_not_the_reply(llm_context, openai_server):
     openai_server.queue(Reply.text("Sure! Here is your script: {oops", usage=(100, 10)), Reply.json(good_script()))
     script = run(llm_context)
 
     assert script.tokens_used == 110 + 200
     second = openai_server.requests[1].body["messages"]
-    assert [m["role"] for m in second] == ["system", "user", "assistant", "user"]
-    assert second[2]["content"] == "Sure! Here is your script: {oops"
-    assert "not valid JSON" in second[3]["content"]
+    assert [m["role"] for m in second] == ["system", "user", "user"]
+    assert "{oops" not in json.dumps(second)  # the broken reply is never pasted back
+    assert "not valid JSON" in second[2]["content"]
 
 
-def test_invalid_json_twice_fails_with_a_reason(llm_context, openai_server):
+def test_invalid_twice_writes_the_script_offline_with_a_notice(llm_context, openai_server):
     openai_server.queue(Reply.text("not json"), Reply.json({"scenes": []}))
-    with pytest.raises(UserFixableError) as caught:
-        run(llm_context)
-
-    message = str(caught.value)
-    assert "twice returned a script that cannot be used" in message and "scenes" in message
-    assert "Settings" in caught.value.hint
+    notice = offline_notice(llm_context)
+    assert "scenes" in notice
     assert len(openai_server.requests) == 2
 
 
@@ -162,81 +186,74 @@ def test_a_far_too_short_narration_counts_as_invalid(llm_context, openai_server)
     assert "write about 145 words" in openai_server.requests[1].body["messages"][-1]["content"]
 
 
-def test_timeout_is_retryable_with_a_readable_reason(llm_context, openai_server, settings):
+def test_a_timeout_writes_offline_within_the_time_allowed(llm_context, openai_server, settings):
     settings.analyze.timeout_seconds = 0.5
     openai_server.queue(Reply.slow(3))
     started = time.monotonic()
-    with pytest.raises(RetryableError) as caught:
-        run(llm_context)
-
+    notice = offline_notice(llm_context)
     assert time.monotonic() - started < 2
-    assert caught.value.message == "the analysis service did not answer within 0.5 s"
-    assert caught.value.hint
+    assert notice.endswith("the analysis service did not answer within 0.5 s")
 
 
-def test_bad_key_asks_the_creator_to_fix_it(llm_context, openai_server):
-    openai_server.queue(Reply.unauthorized())
-    with pytest.raises(UserFixableError) as caught:
-        run(llm_context)
-    assert "refused the API key (401)" in str(caught.value)
+@pytest.mark.parametrize(
+    "failure, reason",
+    [
+        (Reply.unauthorized(), "refused the API key (401)"),
+        (Reply.rate_limited(retry_after=7), "(429)"),
+        (Reply.fail(429, "You exceeded your current quota.", type="insufficient_quota", code="insufficient_quota"),
+         "run out of credit"),
+    ],
+    ids=["bad-key", "rate-limited", "no-credit"],
+)
+def test_account_failures_write_offline_and_say_why(llm_context, openai_server, failure, reason):
+    openai_server.queue(failure)
+    assert reason in offline_notice(llm_context)
+    assert len(openai_server.requests) == 1
 
 
-def test_rate_limit_is_retryable_after_the_servers_delay(llm_context, openai_server):
-    openai_server.queue(Reply.rate_limited(retry_after=7))
-    with pytest.raises(RetryableError) as caught:
-        run(llm_context)
-    assert "(429)" in str(caught.value) and caught.value.retry_after == 7
+def test_server_errors_step_down_every_format_then_write_offline(llm_context, openai_server):
+    openai_server.queue(Reply.server_error(), Reply.server_error(), Reply.server_error())
+    assert "(500)" in offline_notice(llm_context)
+    kinds = [r.body.get("response_format", {}).get("type") for r in openai_server.requests]
+    assert kinds == ["json_schema", "json_object", None]
 
 
-def test_exhausted_quota_is_not_retried(llm_context, openai_server):
-    openai_server.queue(Reply.fail(429, "You exceeded your current quota.", type="insufficient_quota",
-                                   code="insufficient_quota"))
-    with pytest.raises(UserFixableError, match="run out of credit"):
-        run(llm_context)
-
-
-def test_server_error_is_retryable(llm_context, openai_server):
-    openai_server.queue(Reply.server_error())
-    with pytest.raises(RetryableError, match=r"\(500\)"):
-        run(llm_context)
-
-
-def test_endpoint_without_json_mode_gets_a_json_schema(llm_context, openai_server):
+def test_a_refused_format_steps_down_to_json_object(llm_context, openai_server):
     openai_server.queue(
-        Reply.fail(400, "'response_format.type' must be 'json_schema' or 'text'", type="invalid_request_error"),
+        Reply.fail(400, "'response_format.type' 'json_schema' is not supported", type="invalid_request_error"),
         Reply.json(good_script()),
     )
     run(llm_context)
-    response_format = openai_server.requests[1].body["response_format"]
-    assert response_format["type"] == "json_schema"
-    assert response_format["json_schema"]["name"] == "video_script"
-    assert "scenes" in response_format["json_schema"]["schema"]["properties"]
+    assert openai_server.requests[1].body["response_format"] == {"type": "json_object"}
 
 
 def test_options_an_endpoint_refuses_are_dropped_one_by_one(llm_context, openai_server):
     refuse = "Unsupported value: 'temperature' does not support 0.4 with this model."
     openai_server.queue(
         Reply.fail(400, refuse, type="invalid_request_error"),
-        Reply.fail(400, "'response_format.type' must be 'json_schema' or 'text'", type="invalid_request_error"),
-        Reply.fail(400, "response_format is not supported", type="invalid_request_error"),
+        Reply.fail(400, "Unsupported parameter: 'max_tokens' is not supported with this model. "
+                        "Use 'max_completion_tokens' instead.", type="invalid_request_error"),
+        Reply.fail(400, "response_format json_schema is not supported", type="invalid_request_error"),
+        Reply.fail(422, "response_format is not supported", type="invalid_request_error"),
         Reply.json(good_script()),
     )
     run(llm_context)
     bodies = [r.body for r in openai_server.requests]
     assert "temperature" in bodies[0] and "temperature" not in bodies[1]
-    assert [b.get("response_format", {}).get("type") for b in bodies] == ["json_object", "json_object", "json_schema", None]
+    assert "max_tokens" in bodies[1] and "max_completion_tokens" in bodies[2] and "max_tokens" not in bodies[2]
+    assert [b.get("response_format", {}).get("type") for b in bodies] == [
+        "json_schema", "json_schema", "json_schema", "json_object", None]
 
 
-def test_other_bad_requests_say_what_the_server_said(llm_context, openai_server):
-    openai_server.queue(Reply.fail(400, "The model `nope` does not exist", type="invalid_request_error"))
-    with pytest.raises(UserFixableError, match="does not exist"):
-        run(llm_context)
+def test_other_bad_requests_write_offline_with_what_the_server_said(llm_context, openai_server):
+    refusal = Reply.fail(400, "The model `nope` does not exist", type="invalid_request_error")
+    openai_server.queue(refusal, refusal, refusal)
+    assert "does not exist" in offline_notice(llm_context)
 
 
-def test_unreachable_endpoint_is_retryable(llm_context, settings):
+def test_an_unreachable_endpoint_writes_offline(llm_context, settings):
     settings.analyze.base_url = "http://127.0.0.1:9/v1"  # discard port: nothing listens
-    with pytest.raises(RetryableError, match="cannot reach"):
-        run(llm_context)
+    assert "cannot reach" in offline_notice(llm_context)
 
 
 def test_cancel_is_honoured_while_waiting_for_the_model(llm_context, openai_server):

@@ -109,6 +109,9 @@ def show_command(args) -> int:
     script = detail.results.get("analyze", {}).get("script")
     if script:
         print(f"  narration: {script['narration']}")
+    notice = detail.results.get("analyze", {}).get("notice")
+    if notice:
+        print(f"  notice: {notice}")
     for a in assets:
         print(f"  {a.kind:<12} {a.format or '':<6} {ws.paths.data / a.path}")
     return 0

@@ -61,6 +61,10 @@ class Script:
     language: str = "en"
     provider: str = ""
     tokens_used: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None  # estimated; None when the model's price is unknown
+    notice: str = ""  # something the creator should know ("written offline: ...")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -59,7 +59,7 @@ def banner_text(detail: JobDetail) -> str:
         return f"Rejected: {job.error or 'no reason given'}"
     if job.status is JobStatus.CANCELLED:
         return "Cancelled. Retry to pick it up where it stopped."
-    return ""
+    return (detail.results.get("analyze") or {}).get("notice", "")  # "written offline: ..."
 
 
 def verdict_note(status: JobStatus) -> str:

@@ -46,8 +46,14 @@ def run(ctx: StageContext) -> StageOutput:
     ctx.progress(90, "Saving the script")
     data = json.loads(json.dumps(script.to_dict()))  # tuples become lists, as in the file
     path = write_json_atomic(ctx.job_dir / SCRIPT_FILE, data)
-    ctx.progress(100, "Script ready")
-    return StageOutput(results={"script": data}, assets=(ctx.asset("script", path),))
+    ctx.progress(100, f"Script ready ({script.notice})" if script.notice else "Script ready")
+    usage = {"model": script.provider, "prompt_tokens": script.prompt_tokens,
+             "completion_tokens": script.completion_tokens, "total_tokens": script.tokens_used,
+             "cost_usd": script.cost_usd}
+    results = {"script": data, "usage": usage}
+    if script.notice:
+        results["notice"] = script.notice
+    return StageOutput(results=results, assets=(ctx.asset("script", path),))
 
 
 def narration_words(settings) -> int:

@@ -11,6 +11,16 @@ code}}``. Tests queue the replies (a script as JSON, broken text, a slow answer,
         server.queue(Reply.json({...}))
         OpenAI(base_url=server.base_url, api_key="k").chat.completions.create(...)
         server.requests[0].body["model"]
+
+``FakeOpenAI(like_llama_cpp=True, context_tokens=4096)`` also behaves like a
+local llama.cpp server (tools/server/README.md in ggml-org/llama.cpp): GET /props
+reports ``default_generation_settings.n_ctx``; a prompt plus ``max_tokens`` over
+the context is refused with 400 ``exceed_context_size_error`` carrying
+``n_prompt_tokens`` and ``n_ctx``; a ``json_schema`` response format the build
+cannot turn into a grammar answers 500 ``server_error``. Prompt tokens are
+counted as characters / 4. ``Reply.cut_off`` answers with ``finish_reason:
+"length"`` and half a JSON object, as a model stopped at its token cap does.
+A tour of the endpoints: https://mvysny.github.io/llama-server-endpoints/
 """
 
 from __future__ import annotations
@@ -54,6 +64,11 @@ class Reply:
     @classmethod
     def text(cls, content: str, *, usage: tuple[int, int] = (120, 80)) -> "Reply":
         return cls(content=content, usage=usage)
+
+    @classmethod
+    def cut_off(cls, data: Any, *, usage: tuple[int, int] = (120, 1024)) -> "Reply":
+        text = json.dumps(data)
+        return cls(content=text[: len(text) // 2], usage=usage, finish_reason="length")
 
     @classmethod
     def slow(cls, seconds: float, then: "Reply | None" = None) -> "Reply":
@@ -193,7 +208,9 @@ def completion(model: str, reply: Reply) -> dict[str, Any]:
 class FakeOpenAI:
     """The server. ``base_url`` ends in /v1, as the openai client expects."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, like_llama_cpp: bool = False, context_tokens: int | None = None) -> None:
+        self.like_llama_cpp = like_llama_cpp
+        self.context_tokens = context_tokens
         self.replies: deque[Reply] = deque()
         self.requests: list[Request] = []
         self.rejected: list[ContractError] = []  # requests that broke the contract
@@ -235,6 +252,25 @@ class FakeOpenAI:
                 return self.replies.popleft()
         return Reply.fail(500, "the fake server has no reply queued", type="server_error")
 
+    def _llama_cpp_refusal(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        """What a local llama.cpp server refuses before generating anything."""
+        if not self.like_llama_cpp:
+            return None
+        if (body.get("response_format") or {}).get("type") == "json_schema":
+            return 500, {"error": {"code": 500, "type": "server_error",
+                                   "message": "JSON schema conversion failed: unsupported keyword 'title' in schema"}}
+        if self.context_tokens:
+            prompt = len(json.dumps(body["messages"], ensure_ascii=False)) // 4
+            wanted = prompt + int(body.get("max_tokens") or body.get("max_completion_tokens") or 0)
+            if wanted > self.context_tokens:
+                return 400, {"error": {
+                    "code": 400, "type": "exceed_context_size_error", "n_prompt_tokens": prompt,
+                    "n_ctx": self.context_tokens,
+                    "message": f"request ({wanted} tokens) exceeds the available context size "
+                               f"({self.context_tokens} tokens), try increasing it",
+                }}
+        return None
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
@@ -254,12 +290,23 @@ class FakeOpenAI:
                     self._send(exc.status, exc.body)
                     return
                 fake.requests.append(Request(self.path, headers, body))
+                refusal = fake._llama_cpp_refusal(body)
+                if refusal is not None:
+                    self._send(*refusal)
+                    return
                 reply = fake._next_reply()
                 if reply.delay and fake._stopping.wait(reply.delay):
                     self.close_connection = True  # shutting down: let the waiting client see it
                     return
                 payload = reply.error if reply.error else completion(body["model"], reply)
                 self._send(reply.status, payload, reply.headers)
+
+            def do_GET(self) -> None:  # noqa: N802
+                if self.path.rstrip("/") == "/props" and fake.like_llama_cpp:
+                    self._send(200, {"default_generation_settings": {"n_ctx": fake.context_tokens or 4096},
+                                     "total_slots": 1, "model_path": "/models/small.gguf"})
+                    return
+                self._send(404, {"error": {"code": 404, "message": "File Not Found", "type": "not_found_error"}})
 
             def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
                 data = json.dumps(payload).encode()

@@ -97,17 +97,35 @@ def _json_object(content: str | None) -> dict:
     if not content or not content.strip():
         raise InvalidDraft(["the reply was empty; reply with one JSON object"])
     text = content.strip()
-    fenced = re.match(r"^```(?:json)?\s*(.*?)\s*```$", text, re.DOTALL)
+    fenced = re.search(r"```(?:json)?\s*(.*?)\s*```", text, re.DOTALL)
     if fenced:  # models love code fences even when told not to
         text = fenced.group(1)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        where = f"{exc.msg} at line {exc.lineno} column {exc.colno}"
-        raise InvalidDraft([f"the reply is not valid JSON ({where})"]) from None
+        data = _embedded_object(text)  # plain-text mode: "Sure! Here it is: {...} Hope it helps."
+        if data is None:
+            where = f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+            raise InvalidDraft([f"the reply is not valid JSON ({where})"]) from None
     if not isinstance(data, dict):
         raise InvalidDraft([f"the reply must be a JSON object, not a JSON {type(data).__name__}"])
     return data
+
+
+def _embedded_object(text: str) -> dict | None:
+    """The first JSON object inside prose, if there is a whole one."""
+    decoder = json.JSONDecoder()
+    start = text.find("{")
+    while start != -1:
+        try:
+            data, _ = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            start = text.find("{", start + 1)
+            continue
+        if isinstance(data, dict):
+            return data
+        start = text.find("{", start + 1)
+    return None
 
 
 def _describe(error: dict) -> str:

@@ -1,217 +1,223 @@
 """Scripts from any OpenAI-compatible chat endpoint: OpenAI, Gemini's
 compatibility endpoint, Ollama, LM Studio, a llama.cpp server.
 
-The model is asked for one JSON object; a reply that cannot be mended is sent
-back once with the list of problems, and a second bad reply fails the stage with
-a reason. The client does not retry on its own: the job runner decides when.
+A model can never break a job. Every request carries a token cap sized to the
+script, and only as much of the article as fits the model's context (the
+article condensed by the extractive writer when it is long). A server that
+refuses structured output (llama.cpp answers 500 to some ``json_schema``
+requests) is asked again with ``json_object``, then with plain text whose JSON
+is dug out. A reply cut off at the cap is asked for once more with a shorter
+article, never by pasting the broken reply back. A reply that cannot be mended
+is asked for once more with the list of problems. When all that fails, the
+extractive writer writes the script and the job carries a notice saying why.
 """
 
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Callable
-from concurrent.futures import Future
-from dataclasses import replace
+import logging
+import math
+from dataclasses import dataclass, replace
 
 import openai
 from openai import OpenAI
 
 from ...domain.content import INSTAGRAM_CAPTION_MAX, LINKEDIN_POST_MAX, X_POST_MAX, YOUTUBE_TITLE_MAX, Script
-from ...domain.errors import NexusError, RetryableError, UserFixableError
+from ...domain.errors import Cancelled, NexusError
 from .base import CheckCancelledFn, ProgressFn, ScriptRequest
+from .budget import context_size, estimate_cost, estimate_tokens, reply_tokens
 from .compose import HEADLINE_MAX_WORDS
 from .draft import InvalidDraft, ScriptDraft, parse_reply
+from .openai_errors import error_field, error_message, is_context_error, translate, wait
+
+log = logging.getLogger(__name__)
 
 ARTICLE_WORDS_MAX = 3000  # what we send of a long article: enough to summarize, cheap in tokens
-_POLL_SECONDS = 0.2  # how often a waiting request looks at the cancel flag
-_SETTINGS_HINT = "Settings → Analyze"
+FORMATS = ("json_schema", "json_object", "text")  # the structured output asked for, strictest first
+_MARGIN_TOKENS = 256  # chat template and role markers the estimate does not see
+_MAX_REQUESTS = 8
+OFFLINE_NOTICE = "written offline: the model's answers were unusable: {reason}"
 
 Message = dict[str, str]
+
+
+class Unusable(Exception):
+    """The model's answers cannot become a script; the message says why."""
+
+
+@dataclass
+class _Usage:
+    prompt: int = 0
+    completion: int = 0
+
+    def add(self, completion) -> None:
+        usage = getattr(completion, "usage", None)
+        self.prompt += int(getattr(usage, "prompt_tokens", 0) or 0)
+        self.completion += int(getattr(usage, "completion_tokens", 0) or 0)
 
 
 class OpenAICompatProvider:
     name = "openai"
 
-    def __init__(self, *, base_url: str, model: str, api_key: str, timeout: float) -> None:
+    def __init__(self, *, base_url: str, model: str, api_key: str, timeout: float, context_tokens: int = 0) -> None:
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.timeout = timeout
+        self.context_tokens = context_tokens
         self._api_key = api_key or "not-needed"
 
     def write_script(
         self, request: ScriptRequest, *, progress: ProgressFn, check_cancelled: CheckCancelledFn
     ) -> Script:
-        messages = build_messages(request)
-        tokens = 0
-        problems: list[str] = []
-        for attempt in range(2):
-            progress(20 + 35 * attempt, f"Asking {self.model} for a script" + (" again" if attempt else ""))
-            reply, used = self._complete(messages, check_cancelled)
-            tokens += used
-            try:
-                script = parse_reply(reply, request)
-            except InvalidDraft as invalid:
-                problems = invalid.problems
-                messages = [*messages, {"role": "assistant", "content": reply or ""}, retry_message(problems)]
-                continue
-            return replace(script, provider=f"{self.name}:{self.model}", tokens_used=tokens)
-        raise UserFixableError(
-            f"{self.model} at {self.base_url} twice returned a script that cannot be used: {'; '.join(problems[:4])}",
-            hint=f"choose a stronger model or the built-in summarizer in {_SETTINGS_HINT}, then retry",
+        usage = _Usage()
+        try:
+            script = self._ask(request, usage, progress, check_cancelled)
+        except Cancelled:
+            raise
+        except (Unusable, NexusError) as failure:
+            reason = failure.message if isinstance(failure, NexusError) else str(failure)
+            log.warning("%s at %s gave no usable script (%s); writing it offline", self.model, self.base_url, reason)
+            return self._offline(request, usage, reason, progress, check_cancelled)
+        return self._with_usage(script, usage, f"{self.name}:{self.model}")
+
+    def _offline(self, request: ScriptRequest, usage: _Usage, reason: str, progress, check_cancelled) -> Script:
+        from .extractive import ExtractiveProvider
+
+        progress(60, "The model's answers were unusable: writing the script offline")
+        script = ExtractiveProvider().write_script(request, progress=lambda *_: None, check_cancelled=check_cancelled)
+        script = replace(script, notice=OFFLINE_NOTICE.format(reason=reason))
+        return self._with_usage(script, usage, f"extractive (after {self.name}:{self.model})")
+
+    def _with_usage(self, script: Script, usage: _Usage, provider: str) -> Script:
+        return replace(
+            script, provider=provider, tokens_used=usage.prompt + usage.completion, prompt_tokens=usage.prompt,
+            completion_tokens=usage.completion,
+            cost_usd=estimate_cost(self.model, self.base_url, usage.prompt, usage.completion),
         )
 
-    def _complete(self, messages: list[Message], check_cancelled: CheckCancelledFn) -> tuple[str | None, int]:
-        """One chat completion: (the reply's text, tokens used)."""
-        options: dict = {"response_format": {"type": "json_object"}, "temperature": 0.4}
-        while True:
+    def _ask(self, request: ScriptRequest, usage: _Usage, progress, check_cancelled) -> Script:
+        cap = reply_tokens(request)
+        context = context_size(self.base_url, self.context_tokens, self.timeout)
+        share = 1.0  # of the article that fits; halved after a cut-off reply or a context error
+        options: dict = {"temperature": 0.4, "max_tokens": cap}
+        fmt = 0
+        problems: list[str] = []
+        cut_off = invalid = False
+        for attempt in range(_MAX_REQUESTS):
+            progress(20 + 5 * attempt, f"Asking {self.model} for a script" + (" again" if attempt else ""))
+            messages = build_messages(request, room=int((context - cap - _MARGIN_TOKENS) * share), problems=problems)
             try:
-                completion = self._request(messages, options, check_cancelled)
-            except openai.BadRequestError as exc:
-                adjusted = _without_refused_option(options, str(exc))
-                if adjusted is None:
-                    raise self._translate(exc) from exc
-                options = adjusted
+                completion = self._request(messages, {**options, **_format(FORMATS[fmt])}, check_cancelled)
+            except (openai.BadRequestError, openai.UnprocessableEntityError, openai.InternalServerError) as exc:
+                step = self._step_down(exc, options, fmt)
+                if step is None:
+                    raise translate(exc, self.base_url, self.model, self.timeout) from exc
+                kind, value = step
+                if kind == "context":
+                    context, share = value or min(context, 4096), share / 2
+                elif kind == "format":
+                    fmt = value
+                else:
+                    options = value
                 continue
             except openai.APIError as exc:
-                raise self._translate(exc) from exc
-            return _reply_text(completion), _tokens(completion)
+                raise translate(exc, self.base_url, self.model, self.timeout) from exc
+            usage.add(completion)
+            reply, finish = _reply(completion)
+            if finish == "length":
+                if cut_off:
+                    raise Unusable(f"the reply was cut off at the {cap}-token cap twice")
+                cut_off, share = True, share / 2
+                continue
+            try:
+                return parse_reply(reply, request)
+            except InvalidDraft as bad:
+                if invalid:
+                    raise Unusable("; ".join(bad.problems[:4])) from None
+                invalid, problems = True, bad.problems
+        raise Unusable(f"no usable reply after {_MAX_REQUESTS} requests")
+
+    def _step_down(self, exc: openai.APIStatusError, options: dict, fmt: int):
+        """What to change after a refused request: ("context", n_ctx), ("format", next) or ("options", new)."""
+        message = error_message(exc).lower()
+        if is_context_error(exc):
+            reported = error_field(exc, "n_ctx")
+            return "context", (reported if isinstance(reported, int) and reported > 0 else None)
+        if isinstance(exc, openai.BadRequestError):
+            if "temperature" in message and "temperature" in options:
+                return "options", {k: v for k, v in options.items() if k != "temperature"}
+            if "max_tokens" in message and "max_tokens" in options:  # newer OpenAI models
+                return "options", {**{k: v for k, v in options.items() if k != "max_tokens"},
+                                   "max_completion_tokens": options["max_tokens"]}
+        if fmt + 1 < len(FORMATS):
+            log.info("%s refused %s (%s); asking with %s", self.base_url, FORMATS[fmt], exc.status_code, FORMATS[fmt + 1])
+            return "format", fmt + 1
+        return None
 
     def _request(self, messages: list[Message], options: dict, check_cancelled: CheckCancelledFn):
         client = OpenAI(api_key=self._api_key, base_url=self.base_url, timeout=self.timeout, max_retries=0)
-        return _wait(
+        return wait(
             lambda: client.chat.completions.create(model=self.model, messages=messages, **options),
             check_cancelled,
             on_done=client.close,
         )
 
-    def _translate(self, exc: openai.APIError) -> NexusError:
-        where = f"the analysis service at {self.base_url}"
-        if isinstance(exc, openai.APITimeoutError):
-            return RetryableError(
-                f"the analysis service did not answer within {self.timeout:g} s",
-                hint=f"check that {self.base_url} is up, or allow more time in {_SETTINGS_HINT}",
-            )
-        if isinstance(exc, openai.APIConnectionError):
-            return RetryableError(
-                f"cannot reach {where}", hint="check the address and your connection; a local server must be running"
-            )
-        if isinstance(exc, openai.AuthenticationError):
-            return UserFixableError(
-                f"{where} refused the API key (401)",
-                hint="enter a valid API key for the analysis service in Settings → Accounts",
-            )
-        return _status_error(exc, where, self.model)
 
-
-def _status_error(exc: openai.APIError, where: str, model: str) -> NexusError:
-    status = getattr(exc, "status_code", 0)
-    detail = _error_message(exc)
-    if isinstance(exc, openai.RateLimitError):
-        if exc.code == "insufficient_quota":
-            return UserFixableError(f"the analysis account has run out of credit (429): {detail}",
-                                    hint="add credit to the account, or use the built-in summarizer")
-        return RetryableError(f"{where} is limiting requests (429)", hint="it will be retried later",
-                              retry_after=_retry_after(exc))
-    if status >= 500:
-        return RetryableError(f"{where} failed with an error ({status}): {detail}", hint="it will be retried later")
-    if isinstance(exc, openai.NotFoundError):
-        return UserFixableError(f"{where} has no model '{model}' or no chat endpoint (404)",
-                                hint=f"check the base URL and model name in {_SETTINGS_HINT}")
-    if isinstance(exc, openai.PermissionDeniedError):
-        return UserFixableError(f"the API key may not use '{model}' at {where} (403): {detail}",
-                                hint=f"pick a model your account can use in {_SETTINGS_HINT}")
-    return UserFixableError(f"{where} refused the request ({status or 'error'}): {detail}",
-                            hint=f"check the model name and base URL in {_SETTINGS_HINT}")
-
-
-def _error_message(exc: openai.APIError) -> str:
-    body = exc.body
-    if isinstance(body, dict) and isinstance(body.get("message"), str):
-        return body["message"]
-    return exc.message
-
-
-def _retry_after(exc: openai.APIStatusError) -> float | None:
-    try:
-        return float(exc.response.headers.get("retry-after", ""))
-    except ValueError:
-        return None
-
-
-def _wait(call: Callable, check_cancelled: CheckCancelledFn, *, on_done: Callable[[], None]):
-    """Run a blocking request in a thread, so a cancel is honoured within a fraction of a second.
-
-    If the job is cancelled the request is left to finish (or time out) on its own;
-    ``on_done`` then releases its connection."""
-    future: Future = Future()
-
-    def work() -> None:
-        try:
-            future.set_result(call())
-        except BaseException as exc:  # handed to the waiting thread
-            future.set_exception(exc)
-        finally:
-            on_done()
-
-    threading.Thread(target=work, name="analysis-request", daemon=True).start()
-    while True:
-        check_cancelled()
-        try:
-            return future.result(timeout=_POLL_SECONDS)
-        except TimeoutError:
-            continue
-
-
-def _reply_text(completion) -> str | None:
+def _reply(completion) -> tuple[str | None, str]:
     choices = getattr(completion, "choices", None) or []
     if not choices:
-        return None
-    return choices[0].message.content
+        return None, "stop"
+    return choices[0].message.content, choices[0].finish_reason or "stop"
 
 
-def _tokens(completion) -> int:
-    usage = getattr(completion, "usage", None)
-    return int(getattr(usage, "total_tokens", 0) or 0)
+def _format(kind: str) -> dict:
+    if kind == "json_schema":
+        return {"response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": "video_script", "schema": ScriptDraft.model_json_schema(), "strict": False},
+        }}
+    if kind == "json_object":
+        return {"response_format": {"type": "json_object"}}
+    return {}
 
 
-def _without_refused_option(options: dict, refusal: str) -> dict | None:
-    """The request options minus the one an endpoint refused, or None if it refused something else.
-
-    Compatible servers differ: LM Studio takes json_schema but not json_object,
-    reasoning models take no temperature, some llama.cpp builds take neither format
-    (the prompt still asks for JSON)."""
-    refusal = refusal.lower()
-    if "temperature" in refusal and "temperature" in options:
-        return {k: v for k, v in options.items() if k != "temperature"}
-    response_format = options.get("response_format")
-    if "response_format" in refusal and response_format is not None:
-        if response_format["type"] == "json_object":
-            return {**options, "response_format": _schema_format()}
-        return {k: v for k, v in options.items() if k != "response_format"}
-    return None
+def build_messages(request: ScriptRequest, *, room: int = 100_000, problems: list[str] | None = None) -> list[Message]:
+    """The system prompt and the article, the article cut to ``room`` tokens in all."""
+    system = system_prompt(request)
+    text = request.text
+    head = "\n".join([f"Title: {text.title}", f"Source: {text.source}", f"Link: {text.article.link}",
+                      f"Language: {text.language}", ""])
+    note = _problems_note(problems)
+    room_for_body = max(200, room - estimate_tokens(system) - estimate_tokens(head) - estimate_tokens(note))
+    body = fit_body(request, room_for_body)
+    messages = [{"role": "system", "content": system}, {"role": "user", "content": head + "\n" + body}]
+    if note:
+        messages.append({"role": "user", "content": note})
+    return messages
 
 
-def _schema_format() -> dict:
-    return {
-        "type": "json_schema",
-        "json_schema": {"name": "video_script", "schema": ScriptDraft.model_json_schema(), "strict": False},
-    }
-
-
-def build_messages(request: ScriptRequest) -> list[Message]:
+def fit_body(request: ScriptRequest, room_tokens: int) -> str:
+    """The article's text within ``room_tokens``: whole when it fits, else its best
+    sentences in order, chosen by the extractive writer's ranking."""
     text = request.text
     words = text.body.split()
     body = " ".join(words[:ARTICLE_WORDS_MAX]) + (" …" if len(words) > ARTICLE_WORDS_MAX else "")
-    article = "\n".join([
-        f"Title: {text.title}",
-        f"Source: {text.source}",
-        f"Link: {text.article.link}",
-        f"Language: {text.language}",
-        "",
-        body,
-    ])
-    return [{"role": "system", "content": system_prompt(request)}, {"role": "user", "content": article}]
+    if estimate_tokens(body) <= room_tokens:
+        return body
+    from .extractive import _Ranker
+
+    budget_words = max(30, math.floor(room_tokens * 0.6))  # ~1.6 tokens a word, spoken-length counted
+    chosen = _Ranker(text).select(budget_words, avoid_title=False)
+    condensed = " ".join(text.sentences[i].text for i in chosen)
+    limit = int(room_tokens * 3.0)
+    return condensed if len(condensed) <= limit else condensed[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def _problems_note(problems: list[str] | None) -> str:
+    if not problems:
+        return ""
+    listed = "\n".join(f"- {problem}" for problem in problems[:12])
+    return f"Your previous reply could not be used:\n{listed}\nReply again with the corrected JSON object only."
 
 
 def system_prompt(request: ScriptRequest) -> str:
@@ -230,7 +236,8 @@ def system_prompt(request: ScriptRequest) -> str:
         "Rules:",
         f"- Write everything in the article's language ({request.text.language}). Use only facts from the article.",
         f"- narration: about {request.narration_words} words (45-60 seconds spoken), whole sentences, "
-        "opening with a hook, ending with a pointer to the full story; no links, no lists, no stage directions.",
+        "opening with a hook, ending with a pointer to the full story; no links, no lists, no stage directions. "
+        "Keep every caveat the article gives (still, but, not yet, at least, only, may).",
         f"- scenes: {request.scenes_min} to {request.scenes_max}, in order; each scene's narration is a run of whole "
         "sentences, and the scenes' narrations joined with single spaces are exactly the narration.",
         f"- headline: at most {HEADLINE_MAX_WORDS} words shown on screen; keywords: 2 to 4 per scene.",
@@ -242,12 +249,3 @@ def system_prompt(request: ScriptRequest) -> str:
         f"instagram_caption at most {INSTAGRAM_CAPTION_MAX} characters with at most 30 hashtags; "
         f"linkedin_post at most {LINKEDIN_POST_MAX} characters in a professional tone.",
     ])
-
-
-def retry_message(problems: list[str]) -> Message:
-    listed = "\n".join(f"- {problem}" for problem in problems[:12])
-    return {
-        "role": "user",
-        "content": f"That reply cannot be used:\n{listed}\nReply again with the corrected JSON object only.",
-    }
-

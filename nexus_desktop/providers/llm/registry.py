@@ -32,7 +32,8 @@ def _openai(settings: AnalyzeSettings) -> LLMProvider:
     from .openai_compat import OpenAICompatProvider  # the openai client is slow to import: only when used
 
     return OpenAICompatProvider(
-        base_url=settings.base_url, model=settings.model, api_key=_api_key(), timeout=settings.timeout_seconds
+        base_url=settings.base_url, model=settings.model, api_key=_api_key(), timeout=settings.timeout_seconds,
+        context_tokens=settings.context_tokens,
     )
 
 
