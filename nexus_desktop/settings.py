@@ -190,6 +190,8 @@ class SyncSettings(_Section):
 
 class UiSettings(_Section):
     theme: Literal["light", "dark", "system"] = "system"
+    # Closing the window while posts are scheduled keeps the app in the tray, publishing them.
+    close_to_tray: bool = True
     welcome_done: bool = False
 
 

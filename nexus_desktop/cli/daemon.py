@@ -16,6 +16,7 @@ A job a killed daemon left mid-stage resumes at that stage on the next start
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 
 from ..pipeline.flow import Workspace, run_all
@@ -99,6 +100,17 @@ def _describe(ws: Workspace, worker: bool) -> str:
 )
 def daemon_command(args) -> int:
     ws = workspace(args)
+    lock = None
+    if not args.worker:  # one scheduler per data folder
+        from ..runtime.ownership import DAEMON, SchedulerLock
+
+        lock = SchedulerLock(ws.paths.data, DAEMON)
+        if not lock.acquire():
+            holder = lock.holder()
+            who = holder.describe() if holder else "another process"
+            print(f"nexus: {who} already publishes for this data folder; quit it first "
+                  "(or run `nexus daemon --worker` for production work only)", file=sys.stderr)
+            return 2
     stop = stop_on_signals("stopping after the work under way")
     found = threading.Event()
     threads = []
@@ -130,5 +142,7 @@ def daemon_command(args) -> int:
         scheduler.stop()
     for thread in threads:
         thread.join(60)
+    if lock is not None:
+        lock.release()
     print("nexus daemon: stopped", flush=True)
     return 0

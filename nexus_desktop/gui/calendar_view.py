@@ -7,8 +7,10 @@ shown in the creator's zone, which the view names. A time that has passed asks
 whether to publish now, and posts missed while the app was closed or the
 computer slept are listed for the creator to publish or keep held.
 
-The view owns the app's ``PostScheduler`` unless one is handed in: the window
-builds every view at start-up, so publishing starts with the window.
+Publishing belongs to the app, not to this view: it uses the ``PostScheduler``
+in the context (the window's, gui/main.py). When ``nexus daemon`` publishes for
+this data folder the context has none; the view says so and publishing now only
+marks posts due for the daemon. Built alone (tests), it starts its own.
 """
 
 from __future__ import annotations
@@ -95,9 +97,10 @@ class CalendarView(QWidget):
         self._generation = 0
         self._dialogs: list[QWidget] = []  # open questions, kept alive while shown
 
-        self.scheduler = scheduler or self._start_scheduler()
-        self.scheduler.posts_changed.connect(self._on_posts_changed)
-        self.scheduler.missed_found.connect(self._on_missed_found)
+        self.scheduler = scheduler or ctx.scheduler or (None if ctx.publisher else self._start_scheduler())
+        if self.scheduler is not None:
+            self.scheduler.posts_changed.connect(self._on_posts_changed)
+            self.scheduler.missed_found.connect(self._on_missed_found)
         ctx.runner.jobs_changed.connect(self._on_jobs_changed)
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
         self._refresh_timer.timeout.connect(self.refresh)
@@ -197,6 +200,11 @@ class CalendarView(QWidget):
         split.setStretchFactor(0, 4)
         split.setStretchFactor(1, 1)
         column = QVBoxLayout(self)
+        if self.ctx.publisher is not None:
+            self.publisher_note = QLabel(
+                f"Posts are published by {self.ctx.publisher.describe()}; this window does not publish itself.",
+                objectName="Banner", wordWrap=True)
+            column.addWidget(self.publisher_note)
         column.addLayout(bar)
         column.addWidget(split, 1)
         column.addWidget(self.zone_label)
@@ -319,7 +327,11 @@ class CalendarView(QWidget):
             jobs = [self.posts[i].job_id for i in released if i in self.posts]
             self._changed(jobs, f"Publishing {count(len(released), 'post')} now" if released else "Nothing to publish")
 
-        self._store(lambda: self.scheduler.publish_now(post_ids), "Publishing now", done)
+        scheduler, ws, clock = self.scheduler, self.ws, self.clock
+        if scheduler is not None:
+            self._store(lambda: scheduler.publish_now(post_ids), "Publishing now", done)
+        else:  # the daemon's scheduler picks them up at its next tick
+            self._store(lambda: scheduling.publish_now(ws, post_ids, now=clock()), "Publishing now", done)
 
     def schedule_all(self) -> None:
         def done(plan: dict[int, datetime]) -> None:
@@ -427,7 +439,8 @@ class CalendarView(QWidget):
         dialog.finished.connect(lambda _r: self._dialogs.remove(dialog) if dialog in self._dialogs else None)
 
     def _changed(self, job_ids: list[int], told: str) -> None:
-        self.scheduler.refresh()
+        if self.scheduler is not None:
+            self.scheduler.refresh()
         if job_ids:
             self.ctx.runner.notify_jobs_changed(JobsChanged(tuple(sorted(set(job_ids)))))
         self.ctx.ops.told.emit(told)

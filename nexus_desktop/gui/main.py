@@ -17,11 +17,14 @@ from ..domain.errors import NexusError
 from ..pipeline.flow import Workspace
 from ..runtime.autopilot import Autopilot
 from ..runtime.feed_checks import FeedChecks
+from ..runtime.ownership import WINDOW, SchedulerLock
 from ..runtime.runner import Runner
+from ..runtime.scheduler import PostScheduler
 from . import icons, qt_messages, theme, welcome
 from .app_context import AppContext
 from .crash_dialog import CrashReporter
 from .operations import Operations
+from .single_instance import InstanceServer, ask_first_to_show
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +39,10 @@ def application() -> QApplication:
 
 
 def open_window(ws: Workspace):
-    """The main window over a workspace, jobs interrupted last time back in the queue."""
+    """The main window over a workspace, jobs interrupted last time back in the queue.
+
+    The window publishes and checks feeds only when it holds the data folder's
+    scheduler lock; when ``nexus daemon`` holds it, the window shows that instead."""
     from .main_window import MainWindow  # after the QApplication exists: views build widgets
 
     recovered = ws.store.jobs.recover_interrupted()
@@ -45,10 +51,19 @@ def open_window(ws: Workspace):
     theme.apply(QApplication.instance(), ws.settings.ui.theme)
     runner = Runner(ws)
     checks = FeedChecks(ws.paths.data)
-    autopilot = Autopilot(ws, runner, checks, runner)
-    ctx = AppContext(ws, runner, Operations(ws, runner, checks=checks), autopilot)
-    window = MainWindow(ctx)
-    autopilot.start()
+    lock = SchedulerLock(ws.paths.data, WINDOW)
+    owner = lock.acquire()
+    publisher = None if owner else lock.holder()
+    if publisher is not None:
+        log.info("%s publishes for this data folder; this window does not", publisher.describe())
+    scheduler = PostScheduler(ws, parent=runner) if owner else None
+    autopilot = Autopilot(ws, runner, checks, runner) if owner else None
+    ctx = AppContext(ws, runner, Operations(ws, runner, checks=checks), autopilot, scheduler, publisher)
+    window = MainWindow(ctx, scheduler_lock=lock)
+    if scheduler is not None:
+        scheduler.start()
+    if autopilot is not None:
+        autopilot.start()
     # What start-up made lives as long as the app. Frozen, the collector stops
     # walking it: a full collection otherwise holds every thread (the window's
     # too) for around 100 ms, the longest stalls measured while a job renders.
@@ -64,17 +79,26 @@ def run_gui(args: argparse.Namespace) -> int:
     except NexusError as exc:
         QMessageBox.critical(None, "Nexus Desktop cannot start", str(exc))
         return 2
+    instance = InstanceServer(ws.paths.data)
+    if not instance.claim():  # a window is open on this folder already: bring it forward instead
+        if not ask_first_to_show(ws.paths.data):
+            QMessageBox.information(None, "Nexus Desktop is already open",
+                                    "Nexus Desktop is already running for this data folder.")
+        ws.store.close()
+        return 0
     reporter = CrashReporter(ws.paths.log_file)
     reporter.install()
     _quit_on_signals(app)
     try:
         window = open_window(ws)
+        instance.activated.connect(window.bring_forward)
         window.show()
         welcome.show_if_first_run(window.ctx, window)
         runner = window.ctx.runner
         code = app.exec()  # quitting closes the window, which stops the runner (bounded) and closes the store
     finally:
         reporter.uninstall()
+        instance.release()
     return leave(runner, code)
 
 

@@ -34,8 +34,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..runtime.ownership import SchedulerLock
 from ..settings import Settings
 from . import accounts_view, dialogs, icons, theme
+from .app_lifetime import Lifetime
 from .app_context import AppContext
 from .calendar_view import CalendarView
 from .drops import addresses
@@ -71,9 +73,11 @@ def register_view(spec: ViewSpec) -> None:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *,
+                 scheduler_lock: SchedulerLock | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self._scheduler_lock = scheduler_lock
         self.setWindowTitle("Nexus Desktop")
         self.setWindowIcon(icons.app_icon())
         self.setAcceptDrops(True)
@@ -118,6 +122,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self._build_actions()
         self.tray = Tray(self, ctx.runner, self.quit_action, self)
+        self.lifetime = Lifetime(self, self._state)
         ctx.ops.problem.connect(self._on_problem)
         ctx.runner.task_failed.connect(lambda failed: self._on_problem(f"{failed.description} failed", failed.error))
         self._restore_state()
@@ -165,7 +170,7 @@ class MainWindow(QMainWindow):
         self.log_action.setShortcut(QKeySequence("Ctrl+L"))
         self.log_action.setToolTip("Show the log (Ctrl+L)")
         self.addAction(self.log_action)
-        self.quit_action = self._action("Quit", None, QKeySequence.StandardKey.Quit, self.close)
+        self.quit_action = self._action("Quit", None, QKeySequence.StandardKey.Quit, lambda: self.lifetime.quit())
         for number, name in enumerate(self.views, 1):
             self._action(f"Show {name}", None, f"Ctrl+{number}", lambda _=False, n=name: self.show_view(n))
         self.ctx.runner.queue_changed.connect(lambda state: self._sync_pause(state.paused))
@@ -270,7 +275,16 @@ class MainWindow(QMainWindow):
         self._state.setValue("window/view", self.sidebar.currentRow())
         self._state.sync()
 
+    def bring_forward(self) -> None:
+        """Another launch on this data folder asked for the window."""
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.lifetime.may_close():
+            event.ignore()
+            return
         self.shutdown()
         super().closeEvent(event)
 
@@ -284,4 +298,8 @@ class MainWindow(QMainWindow):
             self.ctx.autopilot.stop()
         self.jobs_view.preview.player.stop()
         logging.getLogger().removeHandler(self.log_handler)
+        if self.ctx.scheduler is not None and not self.ctx.scheduler.stop(timeout=5):
+            log.info("an upload was still under way at exit; the next start reconciles it")
         self.ctx.runner.shutdown(timeout=5)
+        if self._scheduler_lock is not None:
+            self._scheduler_lock.release()

@@ -25,6 +25,11 @@ class StatusBar(QStatusBar):
         self.pause_button = QToolButton(text="Pause queue", checkable=True)
         self.pause_button.toggled.connect(self._on_pause_toggled)
         self.addWidget(self.activity, 1)
+        if ctx.publisher is not None:
+            self.publisher = QLabel(f"Publishing: {ctx.publisher.describe()}")
+            self.publisher.setToolTip("nexus daemon publishes and checks feeds for this data folder, "
+                                      "so this window does not start its own scheduler")
+            self.addPermanentWidget(self.publisher)
         self.addPermanentWidget(self.totals)
         self.addPermanentWidget(self.pause_button)
         self.setSizeGripEnabled(False)
