@@ -188,6 +188,18 @@ class SyncSettings(_Section):
     path_style: bool = True
 
 
+class FarmSettings(_Section):
+    """Celery workers over RabbitMQ (``nexus worker``); the broker's password is in the keyring."""
+
+    broker_url: str = ""  # amqp://user@host:5672/vhost; empty: every stage runs on this computer
+    analyze_time_limit: float = Field(600.0, ge=10)  # seconds a stage may run on a worker before it is stopped
+    narrate_time_limit: float = Field(900.0, ge=10)
+    visualize_time_limit: float = Field(900.0, ge=10)
+    render_time_limit: float = Field(3600.0, ge=10)
+    resend_after_seconds: float = Field(120.0, ge=1)  # a queued stage no worker took by then is sent again
+    lease_seconds: float = Field(120.0, ge=1)  # a silent worker's claim lasts this long; then another worker redoes its stage
+
+
 class UiSettings(_Section):
     theme: Literal["light", "dark", "system"] = "system"
     # Closing the window while posts are scheduled keeps the app in the tray, publishing them.
@@ -210,6 +222,7 @@ class Settings(BaseModel):
     publish: PublishSettings = Field(default_factory=PublishSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
     measure: MeasureSettings = Field(default_factory=MeasureSettings)
+    farm: FarmSettings = Field(default_factory=FarmSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
 
 

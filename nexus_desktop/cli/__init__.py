@@ -20,7 +20,7 @@ from ..domain.errors import NexusError
 
 log = logging.getLogger(__name__)
 
-COMMAND_MODULES = ("feeds", "jobs", "posts", "sync", "metrics", "daemon")
+COMMAND_MODULES = ("feeds", "jobs", "posts", "sync", "metrics", "daemon", "farm")
 
 
 @dataclass(frozen=True)

@@ -71,12 +71,6 @@ def _produce(ws: Workspace, stop: threading.Event, found: threading.Event) -> No
             found.wait(IDLE_POLL_SECONDS)
 
 
-def _shared_worker(ws: Workspace, stop: threading.Event, found: threading.Event) -> None:
-    from ..pipeline.worker import run_worker  # the shared-workspace worker: sync, leases
-
-    run_worker(ws, stop)
-
-
 def _print_held(held: tuple[int, ...]) -> None:
     if held:
         print(f"{len(held)} missed post(s) held ({', '.join(map(str, held))}); publish them with: nexus publish POST --now", flush=True)
@@ -96,9 +90,13 @@ def _describe(ws: Workspace, worker: bool) -> str:
 @command(
     "daemon",
     "check feeds, make videos and publish due posts without a window until stopped",
-    arg("--worker", action="store_true", help="only production work, as a worker of a shared workspace"),
+    arg("--worker", action="store_true", help="only production work, as a farm worker (the same as: nexus worker)"),
 )
 def daemon_command(args) -> int:
+    if args.worker:
+        from ..farm.serve import run_worker  # the farm's Celery worker
+
+        return run_worker(args.data_dir)
     ws = workspace(args)
     lock = None
     if not args.worker:  # one scheduler per data folder
@@ -114,12 +112,9 @@ def daemon_command(args) -> int:
     stop = stop_on_signals("stopping after the work under way")
     found = threading.Event()
     threads = []
-    if args.worker:
-        threads.append(threading.Thread(target=_shared_worker, args=(ws, stop, found), name="production", daemon=True))
-    else:
-        threads.append(threading.Thread(target=_check_feeds, args=(ws, stop, found), name="feed-checks", daemon=True))
-        if ws.settings.harvest.auto_run:
-            threads.append(threading.Thread(target=_produce, args=(ws, stop, found), name="production", daemon=True))
+    threads.append(threading.Thread(target=_check_feeds, args=(ws, stop, found), name="feed-checks", daemon=True))
+    if ws.settings.harvest.auto_run:
+        threads.append(threading.Thread(target=_produce, args=(ws, stop, found), name="production", daemon=True))
     scheduler = None
     if not args.worker:
         from PySide6.QtCore import Qt

@@ -6,6 +6,7 @@ import sys
 
 from ..domain import jobs as job_states
 from ..domain.jobs import JobStatus
+from ..farm.config import enabled as farm_enabled
 from ..pipeline.flow import run_all
 from ..store.jobs import JobFilter
 from ..store.views import JobView
@@ -51,9 +52,19 @@ def _print_outputs(ws, view: JobView) -> None:
         print(f"    {asset.format}: {ws.paths.data / asset.path}")
 
 
-@command("run", "advance every job as far as the stages go")
+@command(
+    "run",
+    "advance every job as far as the stages go (on the farm's workers when a broker is set)",
+    arg("--local", action="store_true", help="run the stages on this computer even when a farm broker is set"),
+)
 def run_command(args) -> int:
     ws = workspace(args)
+    if farm_enabled(ws.settings) and not args.local:
+        from .farm import send_to_farm
+
+        sent = send_to_farm(ws)
+        if sent is not None:
+            return sent
     last = {}
 
     def progress(job_id, stage, percent, message):

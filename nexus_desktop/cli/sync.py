@@ -1,4 +1,4 @@
-"""nexus sync | restore | link | worker | bucket"""
+"""nexus sync | restore | link | bucket"""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ..providers.storage.base import BucketMissing
 from ..providers.storage.s3 import ACCESS_KEY_ID, MAX_LINK_SECONDS, SECRET_ACCESS_KEY
 from ..secrets import set_secret
 from . import JSON_FLAG, arg, command, print_json
-from .common import stop_on_signals, workspace
+from .common import workspace
 
 T = TypeVar("T")
 
@@ -118,28 +118,6 @@ def link_command(args) -> int:
         ws, lambda: sync_ops.share_link(ws, args.job_id, format=args.format, kind=args.kind, expires_seconds=args.expires)
     )
     print(url)
-    return 0
-
-
-@command(
-    "worker",
-    "run stages of any job for a shared workspace (same database and bucket on several machines) until stopped",
-    arg("--name", help="this machine's name in claims (default: the host name)"),
-    arg("--lease", type=float, help="seconds a claim outlives a worker that stopped answering (default 120)"),
-    arg("--poll", type=float, default=2.0, help="seconds between looks for work when there is none"),
-)
-def worker_command(args) -> int:
-    from ..pipeline.worker import run_worker
-
-    ws = workspace(args)
-    stop = stop_on_signals("stopping after the stage that is running")
-    print(f"Worker {args.name or ws.worker} is looking for work; Ctrl+C stops it.", flush=True)
-    ran = _offering_to_create(
-        ws,
-        lambda: run_worker(ws, stop, poll_seconds=args.poll, lease_seconds=args.lease, name=args.name,
-                           on_stage=lambda v: print(f"job {v.id}: {v.status_text} (at {v.stage.value})", flush=True)),
-    )
-    print(f"{ran} stage(s) run")
     return 0
 
 

@@ -52,6 +52,8 @@ class Workspace:
     before_stage: Callable[[int, Stage], None] | None = None
     # Called after a stage's result is stored, e.g. to upload the files it made.
     after_stage: Callable[[JobView], None] | None = None
+    # Says why a stage failed when the generic reason would not (a farm time limit, say); None: the generic one.
+    describe_failure: Callable[[Stage, BaseException], str | None] | None = None
 
     def __post_init__(self) -> None:
         self.worker = self.worker or this_worker()
@@ -150,8 +152,9 @@ def run_stage(
             log.warning("job %s: %s failed: %s", job_id, stage.value, exc)
         else:
             log.exception("job %s: %s crashed", job_id, stage.value)
+        reason = (ws.describe_failure and ws.describe_failure(stage, exc)) or failure_reason(stage, exc, str(ws.paths.log_file))
         try:
-            return ws.store.jobs.record_failure(job_id, stage, failure_reason(stage, exc, str(ws.paths.log_file)), ws.worker)
+            return ws.store.jobs.record_failure(job_id, stage, reason, ws.worker)
         except ClaimLost:
             return ws.store.jobs.get(job_id)
     finally:

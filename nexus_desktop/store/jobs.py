@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Select, delete, func, or_, select, update
 
 from ..domain import jobs as job_states
 from ..domain.content import Article
@@ -171,6 +171,19 @@ class JobRepo:
         with self.db.read() as session:
             query = select(Job.id).where(Job.status == JobStatus.QUEUED.value, Job.stage.in_([s.value for s in stages]))
             return list(session.scalars(query.order_by(Job.id)))
+
+    def mark_sent(self, job_ids: Iterable[int], *, unless_sent_after: datetime | None = None) -> list[int]:
+        """Note that these queued jobs' next stage went to the farm; with
+        ``unless_sent_after``, only jobs untouched since then (one sender wins)."""
+        ids = list(job_ids)
+        if not ids:
+            return []
+        with self.db.write() as session:
+            query = update(Job).where(Job.id.in_(ids), Job.status == JobStatus.QUEUED.value)
+            if unless_sent_after is not None:
+                query = query.where(Job.updated_at < unless_sent_after)
+            rows = session.execute(query.values(updated_at=utcnow()).returning(Job.id))
+            return sorted(rows.scalars())
 
     # -- claims ----------------------------------------------------------------
 

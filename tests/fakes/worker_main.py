@@ -1,5 +1,6 @@
-"""A worker process for the shared-workspace tests: ``nexus worker`` with the real
-claims, leases, recovery and sync, and fake stages that are quick and countable.
+"""A worker process for the farm tests: ``nexus worker`` (a Celery worker) with the
+real claims, leases, recovery and sync, and fake stages that are quick and countable.
+NEXUS_TEST_APP_VERSION makes it a worker of another app version.
 
 Each fake stage checks the file the stage before it wrote (fetched from the
 bucket when another machine made it), writes its own, logs "start" and "end"
@@ -55,5 +56,9 @@ if __name__ == "__main__":
     from nexus_desktop.cli import main
 
     flow.stage_function = fake_stage  # the test's stage registry; everything else is the real code
+    if os.environ.get("NEXUS_TEST_APP_VERSION"):
+        from nexus_desktop.farm import tasks
+
+        tasks.APP_VERSION = os.environ["NEXUS_TEST_APP_VERSION"]
 
     sys.exit(main(sys.argv[1:]))
