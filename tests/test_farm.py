@@ -9,10 +9,13 @@ from collections import Counter
 
 import pytest
 
+from nexus_desktop import __version__
+from nexus_desktop.domain.jobs import JobStatus
 from nexus_desktop.domain.stages import PRODUCTION, Stage
 from nexus_desktop.store import Store
 from tests.fakes.farm_world import Farm, broker, empty_queues, in_review, stage_log, wait_for  # noqa: F401
 from tests.fakes.sync_world import add_jobs, s3, sync_settings  # noqa: F401
+from tests.pg_cluster import free_port
 
 pytestmark = pytest.mark.postgres
 LEASE = 3.0  # seconds a killed worker's claim outlives it
@@ -27,12 +30,16 @@ def farm(tmp_path, pg_url, s3, empty_queues):
     world = Farm(tmp_path, settings)
     store = Store.open(pg_url)
     yield world, store
-    world.stop_all()
+    world.kill_all()
     store.close()
 
 
 def ends(farm: Farm) -> Counter:
     return Counter((job, stage) for event, job, stage, _, _ in stage_log(farm.log) if event == "end")
+
+
+def synced(store, job_ids) -> int:
+    return sum(a.sync_status == "synced" for j in job_ids for a in store.assets.for_job(j))
 
 
 def every_stage_once(job_ids) -> Counter:
@@ -57,6 +64,7 @@ def test_two_workers_take_a_batch_to_review_and_a_killed_render_is_redone_elsewh
     farm.kill("machine-a")
     killed_at = time.time()
     wait_for(lambda: in_review(store, job_ids), 60, "every job to reach review", check=farm.alive)
+    wait_for(lambda: synced(store, job_ids) == 16, 30, "the last render's upload", check=farm.alive)
 
     rows = stage_log(farm.log)
     assert ends(farm) == every_stage_once(job_ids)  # no stage recorded twice
@@ -75,3 +83,82 @@ def test_two_workers_take_a_batch_to_review_and_a_killed_render_is_redone_elsewh
     assert (farm.root / "machine-b" / "jobs" / f"{victim:06d}" / "visualize.txt").read_bytes() == made_there.read_bytes()
     farm.stop_all()
     assert farm.workers["machine-b"].returncode == 0, farm.output("machine-b")
+
+
+def test_with_the_broker_down_run_says_so_and_runs_here_when_asked_to(tmp_path, empty_queues):
+    settings = sync_settings("http://127.0.0.1:9", database_url=f"sqlite+pysqlite:///{tmp_path / 'shared.sqlite3'}")
+    settings.sync.enabled = False
+    settings.farm.broker_url = f"amqp://guest@127.0.0.1:{free_port()}//"  # nothing listens there
+    farm = Farm(tmp_path, settings, render_seconds=0.05)
+    store = Store.open(settings.store.database_url)
+    job_ids = add_jobs(store, 2)
+
+    refused = farm.cli("desk", "run")
+    assert refused.returncode == 2
+    assert "the farm's broker at amqp://guest@127.0.0.1" in refused.stderr and "is not answering" in refused.stderr
+    assert "nexus run --local" in refused.stderr
+    assert not stage_log(farm.log) and all(j.status is JobStatus.QUEUED for j in store.jobs.get_many(job_ids))
+
+    local = farm.cli("desk", "run", "--local")
+    assert local.returncode == 0, local.stdout + local.stderr
+    assert in_review(store, job_ids) and ends(farm) == every_stage_once(job_ids)
+    store.close()
+
+
+def test_a_worker_without_the_buckets_key_says_so_and_takes_no_task(farm):
+    farm, store = farm
+    job_ids = add_jobs(store, 1)
+    farm.send(store)
+    empty = farm.root / "no-keys.json"
+    empty.write_text("{}")
+    keyless = farm.start("keyless", NEXUS_TEST_KEYRING=str(empty))
+    assert keyless.wait(timeout=60) == 2
+    assert "nexus: no access key for the bucket is in the keyring" in farm.output("keyless")
+    assert "nexus bucket login" in farm.output("keyless")
+    assert not stage_log(farm.log) and store.jobs.get(job_ids[0]).status is JobStatus.QUEUED
+
+
+def test_a_worker_on_another_version_refuses_tasks_and_a_matching_one_takes_them(farm):
+    farm, store = farm
+    job_ids = add_jobs(store, 1)
+    farm.start("old", NEXUS_TEST_APP_VERSION="0.0.9")
+    farm.send(store)
+    refusal = (f"refused job {job_ids[0]} analyze: it was sent by Nexus Desktop {__version__} and this worker runs 0.0.9; "
+               "update the worker. It takes no more tasks until then")
+    wait_for(lambda: refusal in farm.output("old"), 60, "the old worker to refuse the task", check=farm.alive)
+    assert not stage_log(farm.log) and store.jobs.get(job_ids[0]).stage is Stage.ANALYZE
+
+    farm.start("new")
+    wait_for(lambda: in_review(store, job_ids), 60, "the matching worker to take the job to review", check=farm.alive)
+    assert {who for _, _, _, who, _ in stage_log(farm.log)} == {"new"} and ends(farm) == every_stage_once(job_ids)
+    later = [f"refused job {job_ids[0]} {s.value}" for s in PRODUCTION[1:]]
+    assert not any(line in farm.output("old") for line in later)  # it stopped taking tasks after the first
+
+
+def test_a_task_for_a_job_deleted_meanwhile_is_dropped_and_the_rest_run(farm):
+    farm, store = farm
+    gone, kept = add_jobs(store, 2)
+    farm.send(store)  # both analyze tasks wait on the broker
+    assert store.jobs.delete([gone]) == 1
+    farm.start("machine-a")
+    wait_for(lambda: in_review(store, [kept]), 60, "the other job to reach review", check=farm.alive)
+    wait_for(lambda: f"job {gone} was deleted; its analyze task is dropped" in farm.output("machine-a"), 30,
+             "the worker to drop the deleted job's task", check=farm.alive)
+    assert {job for _, job, _, _, _ in stage_log(farm.log)} == {kept}
+
+
+def test_when_the_broker_goes_away_mid_batch_the_tasks_resume_once_it_is_back(farm, broker):
+    farm, store = farm
+    farm.render_seconds = 1.5
+    job_ids = add_jobs(store, 3)
+    farm.start("machine-a")
+    farm.send(store)
+    wait_for(lambda: any(r[0] == "start" and r[2] == "render" for r in stage_log(farm.log)), 60, "a render to start",
+             check=farm.alive)
+    broker.stop()  # SIGKILL: the broker and whatever it had not written down are gone
+    wait_for(lambda: any(r[0] == "end" and r[2] == "render" for r in stage_log(farm.log)), 30,
+             "the render under way to finish without the broker", check=farm.alive)
+    broker.start()
+    wait_for(lambda: in_review(store, job_ids), 90, "every job to reach review after the broker is back", check=farm.alive)
+    wait_for(lambda: synced(store, job_ids) == 12, 30, "the last render's upload", check=farm.alive)
+    assert ends(farm) == every_stage_once(job_ids)  # nothing ran twice, nothing was lost

@@ -89,13 +89,16 @@ def sweep(app, ws: Workspace, *, now: datetime | None = None) -> list[int]:
 class Sweeper(threading.Thread):
     """Sweeps every ``interval`` seconds until stopped; a broker or database that is away is tried again next time."""
 
-    def __init__(self, app, ws: Workspace, interval: float) -> None:
+    def __init__(self, app, ws: Workspace, interval: float, outdated=None) -> None:
         super().__init__(daemon=True, name="farm-sweeper")
         self.app, self.ws, self.interval = app, ws, interval
+        self.outdated = outdated  # a path that appears when this worker refused a newer app's task
         self.stopped = threading.Event()
 
     def run(self) -> None:
         while not self.stopped.wait(self.interval):
+            if self.outdated is not None and self.outdated.exists():
+                return  # an out-of-date worker sends nothing under its old version
             try:
                 sweep(self.app, self.ws)
             except Exception as exc:

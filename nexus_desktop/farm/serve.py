@@ -86,7 +86,9 @@ def run_worker(data_dir: str | None, *, name: str | None = None, queues: tuple[s
     except FarmUnavailable as exc:
         print(f"nexus worker: {exc}; waiting for it to answer", file=sys.stderr, flush=True)
     tasks.setup_process(data_dir, name)
-    sweeper = Sweeper(app, ws, sweep_seconds)
+    outdated = tasks.outdated_marker(data_dir, name)
+    outdated.unlink(missing_ok=True)
+    sweeper = Sweeper(app, ws, sweep_seconds, outdated)
     signals.worker_ready.connect(lambda **_: sweeper.start(), weak=False)
     print(f"Worker {name} takes {', '.join(queues)} from {redacted(broker_url(ws.settings))} "
           f"({concurrency} at a time); Ctrl+C stops it after the stage under way.", flush=True)

@@ -26,7 +26,6 @@ from .config import APP_VERSION
 
 log = logging.getLogger("nexus_desktop.farm")
 
-REFUSED_RETRY_SECONDS = 5.0  # a refused task goes back to the queue for a worker that can take it
 TRANSIENT = (OperationalError, DBAPIError, ConnectionError, TimeoutError)
 
 _worker: dict = {}  # the pool process's workspace and broker app, opened on its first task
@@ -54,15 +53,59 @@ def _timeout_reason(stage: Stage, exc: BaseException) -> str | None:
 
 
 # Refused and held tasks wait as long as it takes (max_retries=None); a transient error is retried ten times.
+# Held tasks wait as long as it takes (max_retries=None); a transient error is retried ten times.
 @shared_task(bind=True, name="nexus.stage", acks_late=True, reject_on_worker_lost=True, autoretry_for=TRANSIENT,
              retry_kwargs={"max_retries": 10}, retry_backoff=1, retry_backoff_max=60, retry_jitter=True, max_retries=None)
 def stage_task(self, job_id: int, stage: str, version: str) -> str:
     if version != APP_VERSION:
-        log.warning("refused job %s %s: it was sent by Nexus Desktop %s and this worker runs %s; "
-                    "update the worker (or the sender) so both run the same version", job_id, stage, version, APP_VERSION)
-        raise self.retry(countdown=REFUSED_RETRY_SECONDS)
+        return refuse(self, job_id, stage, version)
     ws = _workspace()
     return run_task(self, ws, job_id, Stage(stage))
+
+
+def _version_key(version: str) -> tuple:
+    return tuple(int(part) if part.isdigit() else part for part in version.replace("-", ".").split("."))
+
+
+def refuse(task, job_id: int, stage: str, version: str) -> str:
+    """A task from another app version: stage code and stored results must match, so it does not run here.
+
+    Sent by a newer app: this worker is out of date. It stops taking tasks (its
+    queues' consumers are cancelled) and the task goes back for an up-to-date worker.
+    Sent by an older app: the task is dropped; an up-to-date worker's sweep sends the
+    stage again under its own version.
+    """
+    from celery.exceptions import Reject
+
+    try:
+        newer = _version_key(version) > _version_key(APP_VERSION)
+    except TypeError:
+        newer = True
+    if not newer:
+        log.warning("refused job %s %s: it was sent by Nexus Desktop %s, older than this worker's %s; update the app "
+                    "that sent it (a worker's sweep sends the stage again)", job_id, stage, version, APP_VERSION)
+        return "refused"
+    reason = (f"refused job {job_id} {stage}: it was sent by Nexus Desktop {version} and this worker runs {APP_VERSION}; "
+              "update the worker. It takes no more tasks until then")
+    log.warning("%s", reason)
+    _mark_outdated(reason)
+    hostname = task.request.hostname
+    for queue in config.QUEUES:
+        task.app.control.cancel_consumer(queue, destination=[hostname])
+    raise Reject(reason, requeue=True)
+
+
+def _mark_outdated(reason: str) -> None:
+    """Tell this worker's main process (its sweep) that it is out of date."""
+    path = outdated_marker(_worker.get("data_dir"), _worker.get("name") or "")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(reason + "\n", encoding="utf-8")
+
+
+def outdated_marker(data_dir: str | None, name: str):
+    from ..paths import AppPaths
+
+    return AppPaths.resolve(data_dir).data / ".farm" / f"{name}.outdated"
 
 
 def run_task(task, ws, job_id: int, stage: Stage) -> str:
@@ -88,7 +131,11 @@ def run_task(task, ws, job_id: int, stage: Stage) -> str:
         return "taken"
     log.info("job %s: %s %s", job_id, stage.value, "done" if result.stage is not stage else result.status.value)
     if result.status is JobStatus.QUEUED and result.stage in PRODUCTION:
-        send_stage(task.app, ws, result.id, result.stage)
+        try:
+            send_stage(task.app, ws, result.id, result.stage)
+        except Exception as exc:  # the broker went away: the stage is stored; the sweep sends the next one later
+            log.warning("job %s: %s could not be sent to the farm (%s); it is sent again once the broker answers",
+                        job_id, result.stage.value, exc)
     return result.status.value
 
 

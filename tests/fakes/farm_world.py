@@ -117,6 +117,14 @@ class Farm:
         self.workers[name] = process
         return process
 
+    def send(self, store) -> list:
+        """What ``nexus run`` does with a broker set, in this process: each queued job's next stage to the farm."""
+        from nexus_desktop.farm.dispatch import enqueue, open_app
+        from tests.fakes.sync_world import make_workspace
+
+        ws = make_workspace(store, self.root / "desk", self.settings)
+        return enqueue(open_app(ws), ws)
+
     def output(self, name: str) -> str:
         return (self.root / f"{name}.out").read_text(errors="replace")
 
@@ -125,6 +133,11 @@ class Farm:
         process = self.workers[name]
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
+
+    def kill_all(self) -> None:
+        for name, process in self.workers.items():
+            if process.poll() is None:
+                self.kill(name)
 
     def stop_all(self) -> None:
         for process in self.workers.values():
