@@ -20,6 +20,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="nexus-desktop", description="Nexus Desktop")
     parser.add_argument("--data-dir", help="keep data, settings and logs in this folder")
     parser.add_argument("--headless", action="store_true", help="no window: process the sample feeds end to end")
+    parser.add_argument("--daemon", action="store_true", help="no window: run `nexus daemon` (the background service)")
     parser.add_argument("--smoke", action="store_true", help="check that everything the app needs is there, then exit")
     parser.add_argument("-v", "--verbose", action="store_true")
     return parser.parse_args(argv)
@@ -60,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
             from .smoke import run_smoke
 
             return run_smoke(args)
+        if args.daemon:
+            from .cli import main as cli_main
+
+            return cli_main([*(["--data-dir", args.data_dir] if args.data_dir else []), "daemon"])
         if args.headless or not has_display():
             return run_headless(args)
         from .gui.main import run_gui

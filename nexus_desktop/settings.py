@@ -204,6 +204,8 @@ class UiSettings(_Section):
     theme: Literal["light", "dark", "system"] = "system"
     # Closing the window while posts are scheduled keeps the app in the tray, publishing them.
     close_to_tray: bool = True
+    # Linux: a systemd user unit runs `nexus daemon` at login (runtime/service.py), so posts go out with no window.
+    background_service: bool = False
     welcome_done: bool = False
 
 

@@ -138,3 +138,30 @@ def test_a_second_launch_brings_the_first_window_forward(qtbot, tmp_path):
         first.release()
         second.release()
     assert not ask_first_to_show(data)  # nobody listens once the first quit
+
+
+def test_the_background_service_switch_writes_and_removes_the_systemd_unit(qtbot, window, ws, tmp_path, monkeypatch):  # noqa: F811
+    from nexus_desktop.runtime import service
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    calls = []  # systemd itself cannot run in a test; what would have been asked of it is recorded
+    monkeypatch.setattr(service, "_systemctl", lambda *args: calls.append(args) or subprocess.CompletedProcess(args, 0, "", ""))
+    told = []
+    window.ctx.ops.told.connect(told.append)
+    dialog = window.open_settings()
+    qtbot.addWidget(dialog)
+    dialog.editors[("ui", "background_service")].set_value(True)
+    screenshot(dialog, tmp_path, "settings-general-background")
+    with qtbot.waitSignal(dialog.settings_saved):
+        dialog.save()
+    unit = tmp_path / "config" / "systemd" / "user" / "nexus-desktop-daemon.service"
+    qtbot.waitUntil(unit.exists)
+    text = unit.read_text(encoding="utf-8")
+    assert f"-m nexus_desktop.cli --data-dir {ws.paths.data} daemon" in text and "Restart=on-failure" in text
+    qtbot.waitUntil(lambda: ("enable", "--now", "nexus-desktop-daemon.service") in calls)
+    qtbot.waitUntil(lambda: any("runs in the background" in t for t in told))
+    settings = ws.settings.model_copy(deep=True)
+    settings.ui.background_service = False
+    window.apply_settings(settings)
+    qtbot.waitUntil(lambda: not unit.exists())
+    assert ("disable", "--now", "nexus-desktop-daemon.service") in calls

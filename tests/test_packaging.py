@@ -117,6 +117,9 @@ def test_install_sh_puts_the_app_in_the_menu_and_uninstall_takes_it_out(tmp_path
     for size in build.ICON_SIZES:
         assert (data / "icons" / "hicolor" / f"{size}x{size}" / "apps" / f"{APP_ID}.png").is_file()
     assert subprocess.run([str(bin_dir / "nexus-desktop")], capture_output=True, text=True).stdout == "stand-in\n"
+    unit = tmp_path / "home" / ".config" / "systemd" / "user" / "nexus-desktop-daemon.service"
+    assert f'ExecStart="{installed}" --daemon' in unit.read_text(encoding="utf-8")
+    assert "systemctl --user enable --now nexus-desktop-daemon.service" in proc.stdout
 
     again = subprocess.run([str(installed.parent / "install.sh")], env=env, capture_output=True, text=True)
     assert again.returncode == 0, again.stderr  # re-running the installed copy's script keeps it in place
@@ -126,6 +129,7 @@ def test_install_sh_puts_the_app_in_the_menu_and_uninstall_takes_it_out(tmp_path
     assert gone.returncode == 0, gone.stderr
     assert not (data / APP_ID).exists() and not entry.exists() and not (bin_dir / "nexus-desktop").exists()
     assert not list((data / "icons").rglob(f"{APP_ID}.*"))
+    assert not unit.exists()
 
 
 # -- the smoke check -------------------------------------------------------------------------------

@@ -222,6 +222,8 @@ class MainWindow(QMainWindow):
 
     @Slot(Settings)
     def apply_settings(self, settings: Settings) -> None:
+        if settings.ui.background_service != self.ctx.ws.settings.ui.background_service:
+            self.ctx.ops.set_background_service(settings.ui.background_service)
         self.ctx.ws.settings = settings
         self.ctx.runner.apply_settings()
         if self.ctx.autopilot is not None:

@@ -120,6 +120,15 @@ class Operations(QObject):
         self._store_work(lambda: settings_file.save(settings, path), "Saving settings",
                          lambda _: self.told.emit(f"Videos of {count(len(urls), 'feed')} {verb}"))
 
+    def set_background_service(self, on: bool) -> None:
+        """Install (or remove) the systemd user unit that runs nexus daemon at login."""
+        from ..runtime import service
+
+        paths = self.ws.paths
+        self._store_work(lambda: service.install(paths) if on else service.uninstall(), "Background service",
+                         lambda state: self.told.emit(state.message) if state.enabled or not on
+                         else self.problem.emit("The background service is not running", state.message))
+
     def remove_feeds(self, source_ids: list[int]) -> None:
         """Forget feeds; the jobs already made from them stay."""
 

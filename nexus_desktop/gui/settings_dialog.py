@@ -49,7 +49,7 @@ class Page:
 
 
 PAGES = (
-    Page("General", (("ui", ("theme", "close_to_tray")), ("store", None), ("publish", ("export_folder",))),
+    Page("General", (("ui", ("theme", "close_to_tray", "background_service")), ("store", None), ("publish", ("export_folder",))),
          "The database URL takes effect at the next start. Empty: SQLite in the data folder."),
     Page("Analysis", (("analyze", None),), "“openai” works with any OpenAI-compatible server: OpenAI, Gemini, "
          "Ollama, LM Studio, llama.cpp. Its key is kept in the system keyring, not here."),
@@ -73,7 +73,8 @@ LABELS = {
     "crf": "Quality (CRF, lower is finer)", "preset": "Encoder preset", "captions": "Burn in captions",
     "music_path": "Background music", "music_volume_db": "Music volume (dB)", "concurrent_renders": "Renders at once",
     "concurrency": "Feeds checked at once", "user_agent": "User agent",
-    "check_every_minutes": "Check feeds every (minutes)", "close_to_tray": "Keep running in the tray while posts are scheduled", "auto_run": "Make videos of new articles by themselves",
+    "check_every_minutes": "Check feeds every (minutes)", "close_to_tray": "Keep running in the tray while posts are scheduled",
+    "background_service": "Run in the background at login (nexus daemon)", "auto_run": "Make videos of new articles by themselves",
 }
 
 

@@ -2,8 +2,9 @@
 # Installs Nexus Desktop for the current user, from the unpacked bundle this
 # script sits in: the app into ~/.local/share/io.github.nexusdesktop.NexusDesktop/,
 # its menu entry, metadata and icons into ~/.local/share, and a `nexus-desktop`
-# link into ~/.local/bin. No root needed. XDG_DATA_HOME and XDG_BIN_HOME move
-# the targets. `install.sh --uninstall` removes all of it (never your data:
+# link into ~/.local/bin, and a systemd user unit (not enabled) that runs
+# `nexus-desktop --daemon` so posts go out with no window open. No root needed.
+# XDG_DATA_HOME, XDG_BIN_HOME and XDG_CONFIG_HOME move the targets. `install.sh --uninstall` removes all of it (never your data:
 # that lives in ~/.local/share/nexus-desktop/).
 set -eu
 
@@ -13,6 +14,12 @@ data=${XDG_DATA_HOME:-$HOME/.local/share}
 bin=${XDG_BIN_HOME:-$HOME/.local/bin}
 app=$data/$APP_ID
 sizes="16 24 32 48 64 128 256 512"
+units=${XDG_CONFIG_HOME:-$HOME/.config}/systemd/user
+unit=nexus-desktop-daemon.service
+
+systemctl_user() {
+    if command -v systemctl >/dev/null 2>&1; then systemctl --user "$@" >/dev/null 2>&1 || true; fi
+}
 
 refresh() {
     if command -v update-desktop-database >/dev/null 2>&1; then
@@ -26,6 +33,11 @@ refresh() {
 }
 
 if [ "${1:-}" = "--uninstall" ]; then
+    if [ -f "$units/$unit" ]; then
+        systemctl_user disable --now "$unit"
+        rm -f "$units/$unit"
+        systemctl_user daemon-reload
+    fi
     rm -rf "$app"
     rm -f "$data/applications/$APP_ID.desktop" "$data/metainfo/$APP_ID.metainfo.xml"
     rm -f "$data/icons/hicolor/scalable/apps/$APP_ID.svg"
@@ -61,7 +73,28 @@ for size in $sizes; do
     cp "$app/share/icons/hicolor/${size}x$size/apps/$APP_ID.png" "$data/icons/hicolor/${size}x$size/apps/"
 done
 ln -sf "$app/nexus-desktop" "$bin/nexus-desktop"
+# The same unit as Settings > General > Run in the background (nexus_desktop/runtime/service.py).
+mkdir -p "$units"
+cat > "$units/$unit" <<EOF
+[Unit]
+Description=Nexus Desktop: check feeds, make videos and publish due posts
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=simple
+ExecStart="$app/nexus-desktop" --daemon
+TimeoutStopSec=90
+Restart=on-failure
+RestartSec=30
+Nice=10
+
+[Install]
+WantedBy=default.target
+EOF
+systemctl_user daemon-reload
 refresh
 
 echo "Nexus Desktop is installed in $app."
 echo "Open it from your applications menu, or run: $bin/nexus-desktop"
+echo "To publish with no window open: systemctl --user enable --now $unit"
