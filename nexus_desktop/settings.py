@@ -146,7 +146,6 @@ class PublishSettings(_Section):
     tiktok_base_url: str = "https://open.tiktokapis.com"
     tiktok_mode: Literal["direct", "inbox"] = "direct"  # Direct Post (video.publish) or Upload to inbox (video.upload)
     facebook_base_url: str = "https://graph.facebook.com"
-    facebook_api_version: str = "v24.0"
     threads_base_url: str = "https://graph.threads.net"
     bluesky_video_url: str = "https://video.bsky.app"
 

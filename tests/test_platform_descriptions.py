@@ -20,7 +20,7 @@ PROVIDERS = Path(__file__).resolve().parents[1] / "nexus_desktop" / "providers"
 
 def test_each_network_has_one_frozen_description_in_the_registry():
     found = registry.descriptions()
-    assert [d.name for d in found] == ["youtube", "instagram", "x", "linkedin"]
+    assert [d.name for d in found] == ["youtube", "instagram", "x", "linkedin", "facebook"]
     for described in found:
         assert isinstance(described, PlatformDescription)
         with pytest.raises(dataclasses.FrozenInstanceError):

@@ -22,7 +22,7 @@ from .base import PublishError, Publisher
 from .description import PlatformDescription
 
 # The networks, in the order the app offers them (modules in ``descriptions/``).
-DESCRIPTION_MODULES: tuple[str, ...] = ("youtube", "instagram", "x", "linkedin")
+DESCRIPTION_MODULES: tuple[str, ...] = ("youtube", "instagram", "x", "linkedin", "facebook")
 
 
 @dataclass(frozen=True)
