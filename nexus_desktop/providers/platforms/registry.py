@@ -46,6 +46,7 @@ FACTORIES: dict[str, str] = {
     "mastodon": "mastodon:create",
     "bluesky": "bluesky:create",
     "tiktok": "tiktok:create",
+    "threads": "threads:create",
 }
 
 _registered: dict[str, PublisherFactory] = {}
