@@ -79,7 +79,8 @@ def test_portrait_layout_keeps_clear_of_the_bottom_fifth_and_the_button_column()
     assert layout.x >= 0.06 * fmt.width
     assert layout.height >= 2 * layout.font_size * 1.2, "room for two lines"
     assert layout.margin > layout.box_padding, "the box stays inside the strip"
-    assert layout.max_chars == 32 and cap.layout_for(FORMATS["16x9"]).max_chars == 42
+    assert layout.max_chars == 24 and cap.layout_for(FORMATS["16x9"]).max_chars == 42
+    assert layout.font_size >= 70, "large on a phone"
 
 
 def test_ass_is_sized_to_the_strip_timed_in_frames_and_highlights_each_word():
@@ -97,7 +98,7 @@ def test_ass_is_sized_to_the_strip_timed_in_frames_and_highlights_each_word():
     assert len(events) == 4  # one per word
     assert all(r"{\1c&H20B0FF&}" in e for e in events)
     assert "(this)" in text and "/that." in text and "{this}" not in text
-    # the second word lights up on frame ceil(0.3 * 30) = 9, i.e. 0.30 s; the event starts just before it
+    # the second word starts at 0.3 s, in frame 9 (0.300-0.333 s); the event starts just before it
     assert events[1].split(",")[1] == "0:00:00.29"
 
 
@@ -106,7 +107,7 @@ def test_caption_changes_are_the_frames_where_a_word_lights_up_or_a_cue_ends():
     frames = cap.change_frames(cues, 30)
     assert frames[0] == 0 and frames == sorted(set(frames))
     assert 9 in frames  # "two" at 0.3 s
-    assert math.ceil(cues[0].end * 30) in frames  # the first frame after the cue
+    assert math.floor(cues[0].end * 30) in frames  # the frame in which the cue ends
 
 
 def test_shot_bounds_are_whole_frames_ending_on_the_narrations_last_frame():
@@ -118,3 +119,41 @@ def test_shot_bounds_are_whole_frames_ending_on_the_narrations_last_frame():
 def test_srt_clock_format():
     cue = cap.Cue(3723.4567, 3724.0, ((WordTiming("x", 3723.4567, 3724.0),),))
     assert re.search(r"01:02:03,457 --> 01:02:04,000", cap.srt_text([cue]))
+
+
+def test_a_word_lights_up_on_the_frame_that_contains_its_start_not_the_next():
+    words = [WordTiming("one", 0.0, 0.3), WordTiming("two", 0.31, 0.6), WordTiming("three", 0.649, 1.0)]
+    cues = cap.build_cues(words, 2.0, by_chars(40))
+    frames = cap.change_frames(cues, 30)
+    assert 9 in frames and 10 not in frames, "0.31 s is inside frame 9 (0.300-0.333 s)"
+    assert 19 in frames, "0.649 s is inside frame 19"
+
+
+def test_a_number_stays_with_its_unit():
+    text = "The cells kept 91 percent of their capacity after 800 cycles and cost $18.5 million in total."
+    for limit in range(14, 40):
+        cues = cap.build_cues(timed(text), 30.0, by_chars(limit))
+        lines = [line for c in cues for line in c.text.split("\n")]
+        for number, unit in (("91", "percent"), ("800", "cycles"), ("$18.5", "million")):
+            assert any(f"{number} {unit}" in line for line in lines), (limit, lines)
+
+
+def test_no_one_word_orphan_line_and_no_line_ending_on_the_or_of():
+    text = "Researchers measured the energy density of the new ceramic cells in the lab notes."
+    cues = cap.build_cues(timed(text), 30.0, by_chars(24))
+    for cue in cues:
+        if len(cue.lines) == 2:
+            assert len(cue.lines[-1]) > 1, cue.text
+        for line in cue.lines[:-1]:
+            assert line[-1].word.lower() not in ("the", "of", "a"), cue.text
+
+
+def test_portrait_captions_are_at_most_two_lines_of_the_real_font():
+    from nexus_desktop.providers.images.fonts import FontBook
+
+    layout = cap.layout_for(FORMATS["9x16"])
+    face, _ = FontBook.from_branding("").face_for(TEXT)
+    font = face.get(layout.font_size)
+    fits = lambda line: len(line) <= layout.max_chars and font.getlength(line) <= layout.max_width  # noqa: E731
+    for cue in cap.build_cues(timed(TEXT), 30.0, fits):
+        assert len(cue.lines) <= 2 and all(fits(" ".join(w.word for w in line)) for line in cue.lines)

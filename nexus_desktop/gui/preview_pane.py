@@ -25,6 +25,7 @@ from ..domain.jobs import EDITABLE, JobStatus
 from ..domain.stages import Stage
 from ..runtime.events import JobsChanged
 from ..store.views import JobDetail
+from .quality_panel import QualityPanel
 from . import dialogs, formatting, icons
 from .app_context import AppContext
 from .elided_label import ElidedLabel
@@ -37,7 +38,7 @@ class PanelSpec:
     factory: Callable[[AppContext], QWidget]  # the widget has show_job(job_id | None)
 
 
-PANELS: list[PanelSpec] = []
+PANELS: list[PanelSpec] = [PanelSpec("Quality", QualityPanel)]
 
 APPROVABLE = frozenset({JobStatus.AWAITING_REVIEW})
 REJECTABLE = frozenset({JobStatus.AWAITING_REVIEW, JobStatus.APPROVED, JobStatus.SCHEDULED})

@@ -2,7 +2,10 @@
 
 A cue holds at most two lines that fit the format's caption width (measured with
 the caption font itself, and capped in characters so a line reads at a glance);
-a cue ends at a sentence end or a pause. The ASS file places the captions inside
+a cue ends at a sentence end or a pause. Lines break between phrases where they
+can (not after "the" or "of"), a number stays with its unit ("91 percent",
+"$18.5 million"), and a cue never ends on a one-word line when the line above
+can give it a word. A word lights up on the frame that contains its start. The ASS file places the captions inside
 the format's safe area, above the bottom margin (for 9:16 clear of the bottom
 fifth and of the button column on the right), on a translucent box in the
 brand's colours, with the word being spoken in the accent colour.
@@ -11,6 +14,7 @@ brand's colours, with the word being spoken in the accent colour.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +30,11 @@ FLICKER_SECONDS = 0.3  # a blank shorter than this between two cues would only f
 # part of drawing a caption); a fully transparent outline leaves only the box.
 _NO_OUTLINE = "&HFF000000"
 _SENTENCE_END = (".", "!", "?", "…", "。", "！", "？")
+# A line does not end on these: they lead into the words after them.
+_LEADING = frozenset("a an the of to in on at by for with from and or but as that this its their our your "
+                     "his her is are was were be will would can could than into over under about".split())
+_NUMBER = re.compile(r"^[$€£¥]?\d[\d,.]*[%°]?[A-Za-z]{0,2}$")
+_UNIT_SKIP = frozenset("and or but to of in on at by for with from as than that which who".split())
 
 
 @dataclass(frozen=True)
@@ -68,14 +77,16 @@ class CaptionLayout:
 
 def layout_for(fmt: VideoFormat) -> CaptionLayout:
     safe = fmt.safe
-    font_size = round(min(fmt.height * 0.05, fmt.width * 0.055))
+    portrait = fmt.aspect < 0.8
+    # 9:16 is watched on a phone at arm's length: its captions are the largest.
+    font_size = round(fmt.width * 0.068) if portrait else round(min(fmt.height * 0.05, fmt.width * 0.055))
     padding = max(4, round(font_size * 0.25))
     margin = round(min(fmt.width, fmt.height) * 0.02) + padding  # air between the box and the safe-area edge
     left = _even(fmt.width * safe.left, math.ceil)
     right = _even(fmt.width * (1 - safe.right), math.floor)
     bottom = _even(fmt.height * (1 - safe.bottom), math.floor)
     height = _even(MAX_LINES * font_size * 1.3 + padding + margin + font_size * 0.5, math.ceil)
-    max_chars = 42 if fmt.aspect >= 1.25 else 32 if fmt.aspect < 0.8 else 36
+    max_chars = 42 if fmt.aspect >= 1.25 else 24 if portrait else 36
     return CaptionLayout(font_size, max_chars, padding, left, bottom - height, right - left, height, margin)
 
 
@@ -88,22 +99,64 @@ def build_cues(words: Sequence[WordTiming], duration: float, fits: Callable[[str
     """Group words into cues whose lines all satisfy ``fits``; times stay inside [0, duration]."""
     groups: list[list[list[WordTiming]]] = []
     lines: list[list[WordTiming]] = []
-    for word in (w for w in words if w.word.strip()):
-        if lines and _starts_new_cue(lines, word):
+    for unit in _units([w for w in words if w.word.strip()]):
+        if lines and _starts_new_cue(lines, unit[0]):
             groups.append(lines)
             lines = []
         if not lines:
-            lines = [[word]]
-        elif fits(" ".join(w.word for w in [*lines[-1], word])):
-            lines[-1].append(word)
+            lines = [list(unit)]
+        elif fits(_text([*lines[-1], *unit])):
+            lines[-1].extend(unit)
         elif len(lines) < max_lines:
-            lines.append([word])
+            lines.append(_carry_lead(lines[-1], list(unit), fits))
         else:
             groups.append(lines)
-            lines = [[word]]
+            lines = [list(unit)]
     if lines:
         groups.append(lines)
-    return _timed(groups, duration)
+    return _timed([_no_orphan(g, fits) for g in groups], duration)
+
+
+def _text(words: Sequence[WordTiming]) -> str:
+    return " ".join(w.word for w in words)
+
+
+def _units(words: list[WordTiming]) -> list[list[WordTiming]]:
+    """Words that stay on one line: a number and the unit after it."""
+    units: list[list[WordTiming]] = []
+    for word in words:
+        previous = units[-1][-1] if units else None
+        if (previous is not None and _NUMBER.match(previous.word) and word.word[:1].isalpha()
+                and word.word.lower().strip(".,;:!?") not in _UNIT_SKIP and len(units[-1]) == 1):
+            units[-1].append(word)
+        else:
+            units.append([word])
+    return units
+
+
+def _carry_lead(line: list[WordTiming], unit: list[WordTiming], fits: Callable[[str], bool]) -> list[WordTiming]:
+    """Break before a phrase rather than inside it: a line ending on "the" or "of"
+    hands those words to the next line, if it keeps a word and the next line fits."""
+    moved: list[WordTiming] = []
+    while len(line) > 1 and line[-1].word.lower() in _LEADING and not _NUMBER.match(line[-1].word):
+        candidate = [line[-1], *moved, *unit]
+        if not fits(_text(candidate)):
+            break
+        moved.insert(0, line.pop())
+    return [*moved, *unit]
+
+
+def _no_orphan(lines: list[list[WordTiming]], fits: Callable[[str], bool]) -> list[list[WordTiming]]:
+    """A last line of one word takes the word before it from the line above."""
+    if len(lines) < 2 or len(lines[-1]) != 1 or len(lines[-2]) < 3:
+        return lines
+    above, last = lines[-2], lines[-1]
+    moved = [above[-1]]
+    if len(above) >= 2 and _NUMBER.match(above[-2].word) and _units([above[-2], above[-1]])[0] == above[-2:]:
+        moved = above[-2:]
+    if len(above) - len(moved) < 1 or not fits(_text([*moved, *last])):
+        return lines
+    return [*lines[:-2], above[:-len(moved)], [*moved, *last]]
 
 
 def _starts_new_cue(lines: list[list[WordTiming]], word: WordTiming) -> bool:
@@ -235,8 +288,15 @@ def change_frames(cues: Sequence[Cue], fps: int) -> list[int]:
 
 
 def _frame(seconds: float, fps: int) -> int:
-    """The first frame shown at or after ``seconds``."""
-    return math.ceil(seconds * fps - 1e-6)
+    """The frame that contains ``seconds``: a word lights up on the frame in which
+    the voice starts it, never one frame later by rounding up."""
+    return math.floor(seconds * fps + 1e-6)
+
+
+def word_frames(cues: Sequence[Cue], fps: int) -> list[tuple[float, int]]:
+    """Each spoken word's start and the frame its highlight appears on."""
+    return [(word.start, _frame(span[0], fps)) for cue in cues
+            for word, span in zip(cue.words, _word_spans(cue))]
 
 
 def _word_spans(cue: Cue) -> list[tuple[float, float]]:

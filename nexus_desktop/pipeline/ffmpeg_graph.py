@@ -74,6 +74,7 @@ class Graph:
     inputs: list[list[str]] = field(default_factory=list)
     filters: list[str] = field(default_factory=list)
     output: str = ""
+    motion: str = ""  # label of the grey motion samples, when asked for
 
     @property
     def text(self) -> str:
@@ -96,8 +97,10 @@ class Captions:
 
 
 def video_graph(width: int, height: int, spans: Sequence[Span], fps: int, *,
-                captions: Captions | None = None) -> Graph:
-    """The graph for one format: every span (shot) in order, cut to the next."""
+                captions: Captions | None = None, motion: tuple[int, int, int] | None = None) -> Graph:
+    """The graph for one format: every span (shot) in order, cut to the next.
+    ``motion`` (fps, width, height) adds a second output, ``graph.motion``: the
+    video as tiny grey frames, for the quality check."""
     graph = Graph()
     labels = []
     for k, span in enumerate(spans):
@@ -114,8 +117,15 @@ def video_graph(width: int, height: int, spans: Sequence[Span], fps: int, *,
         current = _captioned(graph, current, captions, fps, total)
     graph.output = "v"
     # Tag the frames themselves: the encoder takes the colour tags from them, and lavfi's are "unknown".
-    graph.filters.append(f"[{current}]format=yuv420p,setparams=range=tv:color_primaries=bt709:color_trc=bt709:"
-                         f"colorspace=bt709[{graph.output}]")
+    tagged = (f"[{current}]format=yuv420p,setparams=range=tv:color_primaries=bt709:color_trc=bt709:"
+              f"colorspace=bt709")
+    if motion is None:
+        graph.filters.append(f"{tagged}[{graph.output}]")
+        return graph
+    rate, w, h = motion
+    graph.motion = "motion"
+    graph.filters.append(f"{tagged},split=2[{graph.output}][tomotion]")
+    graph.filters.append(f"[tomotion]fps={rate},scale={w}:{h}:flags=area,format=gray[{graph.motion}]")
     return graph
 
 

@@ -29,7 +29,7 @@ from ..domain.errors import UserFixableError
 from ..domain.shots import ShotPlan
 from ..providers.images.fonts import FontBook, FontFace
 from . import captions as cap
-from . import ffmpeg
+from . import ffmpeg, quality
 from . import upload_specs as spec
 from .context import AssetRecord, StageContext, StageOutput
 from .ffmpeg_graph import Captions, Graph, Span, SpanLayer, audio_graph, frame_bounds, video_graph
@@ -130,18 +130,26 @@ class _Job:
         graph_file.write_text(graph.text, encoding="utf-8")
         final = videos / f"{self.slug}-{fmt.name}.mp4"
         partial = final.with_name(f".{final.name}.partial")
+        samples = quality.MotionSamples(self.work / f"{fmt.name}.motion", *quality.motion_size(fmt))
         args = [arg for spec in graph.inputs for arg in spec] + [
             "-i", str(self.audio), "-/filter_complex", graph_file.name,
-            *self.output_args(graph.output, len(graph.inputs), partial)]
+            *self.output_args(graph.output, len(graph.inputs), partial),
+            "-map", f"[{graph.motion}]", "-f", "rawvideo", str(samples.path)]
         phrase = f"Rendering {label}"
         self._ffmpeg(args, self.total_frames / self.fps,
-                        lambda share: self.ctx.progress(low + share * (high - low), f"{phrase} — {round(share * 100)}%"))
+                     lambda share: self.ctx.progress(low + share * (high - low), f"{phrase} — {round(share * 100)}%"))
         duration = self._check(partial, fmt)
+        self.ctx.progress(high, f"Checking {label}")
+        report = quality.check_video(partial, fmt, loudness=self.loudness, motion=samples,
+                                     shots=plan.frames_for(fmt.name).shots, job_dir=self.ctx.job_dir,
+                                     layout=cap.layout_for(fmt), cues=cues, fps=self.fps)
+        for failed in (c for c in report.checks if not c.passed):
+            log.info("job %s: %s video: quality check %s: %s", self.ctx.job_id, label, failed.name, failed.detail)
         srt = _replace_text(final.with_suffix(".srt"), cap.srt_text(cues))
         vtt = _replace_text(final.with_suffix(".vtt"), cap.vtt_text(cues))
         os.replace(partial, final)
         entry = {"path": self._rel(final), "duration": duration, "width": fmt.width, "height": fmt.height,
-                 "srt": self._rel(srt), "vtt": self._rel(vtt)}
+                 "srt": self._rel(srt), "vtt": self._rel(vtt), "quality": report.to_dict()}
         records = [self.ctx.asset("video", final, format=fmt.name, duration=duration),
                    self.ctx.asset("captions", srt, format=fmt.name),
                    self.ctx.asset("captions", vtt, format=fmt.name)]
@@ -159,7 +167,8 @@ class _Job:
             burn = Captions(f"{fmt.name}.ass", tuple(cap.change_frames(cues, self.fps)), layout.x, layout.y,
                             layout.width, layout.height, "fonts")
             cap.write_text(self.work / burn.ass, cap.ass_text(cues, layout, self.font.style, self.fps))
-        return video_graph(fmt.width, fmt.height, spans, self.fps, captions=burn), cues
+        motion = (quality.MOTION_FPS, *quality.motion_size(fmt))
+        return video_graph(fmt.width, fmt.height, spans, self.fps, captions=burn, motion=motion), cues
 
     def output_args(self, video_label: str, audio_input: int, target: Path) -> list[str]:
         render = self.ctx.settings.render
