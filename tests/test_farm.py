@@ -12,10 +12,12 @@ import pytest
 from nexus_desktop import __version__
 from nexus_desktop.domain.jobs import JobStatus
 from nexus_desktop.domain.stages import PRODUCTION, Stage
+from nexus_desktop.settings import Settings
 from nexus_desktop.store import Store
 from tests.fakes.farm_world import Farm, broker, empty_queues, in_review, stage_log, wait_for  # noqa: F401
 from tests.fakes.sync_world import add_jobs, s3, sync_settings  # noqa: F401
 from tests.pg_cluster import free_port
+from tests.s3_server import ADMIN
 
 pytestmark = pytest.mark.postgres
 LEASE = 3.0  # seconds a killed worker's claim outlives it
@@ -135,16 +137,24 @@ def test_a_worker_on_another_version_refuses_tasks_and_a_matching_one_takes_them
     assert not any(line in farm.output("old") for line in later)  # it stopped taking tasks after the first
 
 
-def test_a_task_for_a_job_deleted_meanwhile_is_dropped_and_the_rest_run(farm):
+def test_a_task_for_a_job_deleted_meanwhile_is_dropped_and_the_rest_run_on_a_worker_set_up_by_environment(farm):
     farm, store = farm
     gone, kept = add_jobs(store, 2)
     farm.send(store)  # both analyze tasks wait on the broker
     assert store.jobs.delete([gone]) == 1
-    farm.start("machine-a")
+    # This worker is set up the way the compose file sets one up: environment variables, no settings, no keyring.
+    empty = farm.root / "no-keys.json"
+    empty.write_text("{}")
+    sync = farm.settings.sync
+    farm.start("machine-a", settings=Settings(), NEXUS_TEST_KEYRING=str(empty),
+               NEXUS_DATABASE_URL=farm.settings.store.database_url, NEXUS_BROKER_URL=farm.settings.farm.broker_url,
+               NEXUS_S3_ENDPOINT=sync.endpoint_url, NEXUS_S3_BUCKET=sync.bucket, NEXUS_S3_PREFIX=sync.prefix,
+               NEXUS_S3_ACCESS_KEY_ID=ADMIN[0], NEXUS_S3_SECRET_ACCESS_KEY=ADMIN[1])
     wait_for(lambda: in_review(store, [kept]), 60, "the other job to reach review", check=farm.alive)
     wait_for(lambda: f"job {gone} was deleted; its analyze task is dropped" in farm.output("machine-a"), 30,
              "the worker to drop the deleted job's task", check=farm.alive)
     assert {job for _, job, _, _, _ in stage_log(farm.log)} == {kept}
+    wait_for(lambda: synced(store, [kept]) == 4, 30, "the worker to upload what it made")
 
 
 def test_when_the_broker_goes_away_mid_batch_the_tasks_resume_once_it_is_back(farm, broker):

@@ -18,6 +18,7 @@ from .common import table, when, workspace
     arg("--queues", default=",".join(QUEUES), help=f"queues to take tasks from (default: {','.join(QUEUES)})"),
     arg("--concurrency", type=int, default=1, help="stages run at once (default 1: one render at a time)"),
     arg("--sweep", type=float, default=30.0, help="seconds between looks for stages the broker lost"),
+    arg("--create-bucket", action="store_true", help="make the sync bucket if it is missing (a new farm's first worker)"),
 )
 def worker_command(args) -> int:
     from ..farm.serve import run_worker
@@ -30,7 +31,8 @@ def worker_command(args) -> int:
     if args.concurrency < 1:
         print("nexus: --concurrency must be at least 1", file=sys.stderr)
         return 2
-    return run_worker(args.data_dir, name=args.name, queues=queues, concurrency=args.concurrency, sweep_seconds=args.sweep)
+    return run_worker(args.data_dir, name=args.name, queues=queues, concurrency=args.concurrency, sweep_seconds=args.sweep,
+                      create_bucket=args.create_bucket)
 
 
 @command("workers", "list the farm's workers, what each runs and when it last answered", JSON_FLAG)

@@ -17,6 +17,8 @@ import sys
 from ..bootstrap import open_workspace
 from ..domain.errors import NexusError
 from ..pipeline.flow import Workspace
+from ..store import Store
+from . import environment
 from .config import QUEUES, broker_url, redacted
 
 log = logging.getLogger("nexus_desktop.farm")
@@ -24,13 +26,16 @@ log = logging.getLogger("nexus_desktop.farm")
 SWEEP_SECONDS = 30.0
 
 
-def open_worker_workspace(data_dir: str | None, name: str, *, check: bool = False) -> Workspace:
+def open_worker_workspace(data_dir: str | None, name: str, *, check: bool = False, create_bucket: bool = False) -> Workspace:
     """The workspace a worker runs stages in: claims under ``name:PID``, inputs fetched from
     the bucket before a stage, what it made uploaded after it (so the next stage can run anywhere)."""
     from ..pipeline import sync
     from .tasks import _timeout_reason
 
     ws = open_workspace(data_dir, console=True)
+    if environment.apply(ws.settings):  # a container: the database may differ from the data folder's settings
+        ws.store.close()
+        ws.store = Store.for_settings(ws.settings, ws.paths)
     ws.worker = f"{name}:{os.getpid()}"
     ws.lease = ws.settings.farm.lease_seconds
     ws.describe_failure = _timeout_reason
@@ -38,10 +43,25 @@ def open_worker_workspace(data_dir: str | None, name: str, *, check: bool = Fals
     if ws.settings.sync.enabled:
         storage = sync.open_storage(ws)
         if check:
-            storage.check()  # no key, a wrong key, no bucket: say so before taking any task
+            _check_bucket(storage, create_bucket)  # no key, a wrong key, no bucket: say so before taking any task
         ws.before_stage = sync.before_stage_hook(ws, storage)
         ws.after_stage = lambda view: _upload(ws, storage, view.id)
     return ws
+
+
+def _check_bucket(storage, create: bool) -> None:
+    from ..providers.storage.base import BucketMissing
+
+    try:
+        storage.check()
+    except BucketMissing:
+        if not create:
+            raise
+        try:
+            storage.create_bucket()
+            log.info("made the bucket %s", storage.name)
+        except NexusError:
+            storage.check()  # another worker made it meanwhile: fine if it answers now
 
 
 def _upload(ws: Workspace, storage, job_id: int) -> None:
@@ -68,7 +88,7 @@ def _show_farm_lines() -> None:
 
 
 def run_worker(data_dir: str | None, *, name: str | None = None, queues: tuple[str, ...] = QUEUES, concurrency: int = 1,
-               sweep_seconds: float = SWEEP_SECONDS) -> int:
+               sweep_seconds: float = SWEEP_SECONDS, create_bucket: bool = False) -> int:
     """Serve until Ctrl+C or SIGTERM (the stage under way finishes; a second one stops at once)."""
     from celery import signals
 
@@ -76,7 +96,7 @@ def run_worker(data_dir: str | None, *, name: str | None = None, queues: tuple[s
     from .dispatch import FarmUnavailable, Sweeper, check_broker, open_app
 
     name = name or socket.gethostname()
-    ws = open_worker_workspace(data_dir, name, check=True)
+    ws = open_worker_workspace(data_dir, name, check=True, create_bucket=create_bucket)
     if not ws.settings.sync.enabled:
         log.warning("sync is off: this worker can only run stages whose files are already on this machine")
     _show_farm_lines()
