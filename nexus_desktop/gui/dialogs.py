@@ -14,6 +14,15 @@ def confirm(parent: QWidget | None, title: str, text: str, action: str = "OK") -
     return box.clickedButton() is ok
 
 
+def save_discard_cancel(parent: QWidget | None, title: str, text: str) -> str:
+    """"save", "discard" or "cancel"."""
+    buttons = QMessageBox.StandardButton
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, buttons.Save | buttons.Discard | buttons.Cancel, parent)
+    box.setDefaultButton(buttons.Save)
+    answer = box.exec()
+    return {buttons.Save: "save", buttons.Discard: "discard"}.get(buttons(answer), "cancel")
+
+
 def ask_reason(parent: QWidget | None, title: str, label: str) -> str | None:
     """A short reason, or None if the creator changed their mind."""
     text, ok = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Normal, "")

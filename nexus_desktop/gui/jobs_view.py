@@ -127,7 +127,7 @@ class JobsView(QWidget):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
-        self.splitter.setSizes([860, 440])
+        self.splitter.setSizes([780, 520])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 14, 16, 14)
         layout.addWidget(self.splitter)
@@ -276,6 +276,10 @@ class JobsView(QWidget):
     @Slot(QModelIndex, QModelIndex)
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         job_id = self.model.job_at(self.proxy.mapToSource(current).row()).id if current.isValid() else None
+        shown = self.preview.job_id
+        if job_id != shown and shown is not None and not self.preview.confirm_leave():
+            QTimer.singleShot(0, lambda: self.select_job(shown))  # stay on the job being edited
+            return
         self.preview.show_job(job_id)
 
     def _update_actions(self) -> None:
@@ -335,6 +339,9 @@ class JobsView(QWidget):
 
     def approve_selected(self) -> None:
         ids = [v.id for v in self.selected_views() if v.status in APPROVABLE]
+        if self.preview.job_id in ids and self.preview.has_unsaved_edits():
+            ids.remove(self.preview.job_id)
+            self.preview.approve()  # saves the edits first
         if ids:
             self.ctx.ops.approve(ids)
 

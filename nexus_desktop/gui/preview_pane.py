@@ -194,8 +194,33 @@ class PreviewPane(QWidget):
         self._show(reload_media=media_changed, reload_script=script_changed and not unsaved)
 
     def approve(self) -> None:
-        if self.detail is not None:
-            self.ctx.ops.approve([self.detail.job.id])
+        """Approve what the creator sees: unsaved text is saved first; unsaved narration or
+        headlines are saved and made again (the old video is not the one approved)."""
+        if self.detail is None:
+            return
+        job_id, redo = self.detail.job.id, self.editor.redo_for_edits()
+        if redo is not None:
+            self.ctx.ops.edit_script(job_id, self.editor.edited_script(), redo)
+            if redo:
+                self.ctx.ops.told.emit("Saved your edits; the videos are made again with them. Approve once they are ready.")
+                return
+        self.ctx.ops.approve([job_id])
+
+    def has_unsaved_edits(self) -> bool:
+        return self.detail is not None and self.editor.redo_for_edits() is not None
+
+    def confirm_leave(self) -> bool:
+        """Before showing another job: save, discard or keep unsaved script edits. True to go on."""
+        if not self.has_unsaved_edits():
+            return True
+        choice = dialogs.save_discard_cancel(
+            self, "Unsaved script changes",
+            f"The script of «{self.detail.job.title}» has changes that are not saved. Save them before leaving it?")
+        if choice == "save":
+            self.ctx.ops.edit_script(self.detail.job.id, self.editor.edited_script(), self.editor.redo_for_edits())
+        elif choice == "discard":
+            self.editor.discard()
+        return choice != "cancel"
 
     def reject(self) -> None:
         if self.detail is None:

@@ -41,6 +41,7 @@ from ..domain.content import (
 )
 from ..domain.stages import REDO_AFTER_HEADLINE_EDIT, REDO_AFTER_NARRATION_EDIT, Stage
 from . import icons
+from .elided_label import ElidedLabel
 
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 X_LINK_LENGTH = 23  # X counts every link as 23 characters
@@ -145,12 +146,18 @@ class ScriptEditor(QWidget):
         for counted in self.platform_fields.values():
             counted.field.textChanged.connect(self._on_edited)
 
-        self.change_note = QLabel(objectName="Muted")
+        # The note is elided and the buttons keep their place while hidden: typing never moves the layout.
+        self.change_note = ElidedLabel(objectName="Muted")
         self.discard_button = QPushButton("Discard changes")
         self.discard_button.clicked.connect(self._on_discard)
         self.apply_button = QPushButton("Save")
         self.apply_button.setProperty("primary", True)
         self.apply_button.clicked.connect(self._on_apply)
+        for button in (self.discard_button, self.apply_button):
+            policy = button.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            button.setSizePolicy(policy)
+        self.apply_button.setMinimumWidth(self.apply_button.fontMetrics().horizontalAdvance("Re-voice and redraw") + 48)
         bottom = QHBoxLayout()
         bottom.addWidget(self.change_note, 1)
         bottom.addWidget(self.discard_button)
@@ -302,6 +309,9 @@ class ScriptEditor(QWidget):
 
     def _on_discard(self) -> None:
         self.load(self._original, editable=not self.hashtags.isReadOnly())
+
+    def discard(self) -> None:
+        self._on_discard()
 
 
 def _comparable(script: dict[str, Any]) -> dict[str, Any]:

@@ -4,6 +4,11 @@
 ``video_sink()``. Nothing touches the audio devices until the creator presses
 play, and without a sound output the video plays silently.
 
+Keys (while the player has focus; a click on the picture gives it): Space or K
+play and pause, J and L go 10 s back and forward, the arrow keys 5 s, F full
+screen (Esc leaves it). Switching format keeps the place in the video; loading
+the same files again (after a re-voice or redraw) reads them afresh.
+
 Signals:
     duration_known(int): the loaded video's length, in milliseconds.
 """
@@ -13,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QImageReader, QPixmap, QResizeEvent
+from PySide6.QtGui import QImageReader, QKeySequence, QMouseEvent, QPixmap, QResizeEvent, QShortcut
 from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer, QVideoSink
 from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import (
@@ -35,6 +40,7 @@ FORMATS = ("16x9", "9x16", "1x1")
 LABELS = {"16x9": "16:9", "9x16": "9:16", "1x1": "1:1"}
 
 
+SEEK_SHORT_MS, SEEK_LONG_MS = 5_000, 10_000
 POSTER_MAX = QSize(720, 720)  # decoded at most this big: a full-size thumbnail takes tens of ms
 
 
@@ -64,6 +70,8 @@ class VideoPlayer(QWidget):
         self._sound_checked = False
         self._audio: QAudioOutput | None = None
         self._narration_player: QMediaPlayer | None = None
+        self._resume_at: tuple[int, bool] | None = None  # after a format switch: where, and whether playing
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
         self.player = QMediaPlayer(self)
         self.video = QVideoWidget()
@@ -80,7 +88,7 @@ class VideoPlayer(QWidget):
         # widget would raise() the video's native window, which some platforms refuse).
         self.screen = QWidget(objectName="PlayerFrame")
         self.screen.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.screen.setMinimumHeight(260)
+        self.screen.setMinimumHeight(320)
         place = QGridLayout(self.screen)
         place.setContentsMargins(0, 0, 0, 0)
         place.addWidget(self.poster, 0, 0)
@@ -108,6 +116,13 @@ class VideoPlayer(QWidget):
         self.narration_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.narration_button.setToolTip("Play the narration alone")
         self.narration_button.toggled.connect(self._on_narration_toggled)
+        self.full_screen_button = QToolButton(text="⛶", toolTip="Full screen (F; Esc leaves it)")
+        self.full_screen_button.clicked.connect(self.toggle_full_screen)
+        for keys, slot in (("Space", self.toggle_play), ("K", self.toggle_play), ("J", lambda: self.seek(-SEEK_LONG_MS)),
+                           ("L", lambda: self.seek(SEEK_LONG_MS)), ("Left", lambda: self.seek(-SEEK_SHORT_MS)),
+                           ("Right", lambda: self.seek(SEEK_SHORT_MS)), ("F", self.toggle_full_screen)):
+            shortcut = QShortcut(QKeySequence(keys), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
 
         self.controls = QWidget()
         controls = QHBoxLayout(self.controls)
@@ -115,6 +130,7 @@ class VideoPlayer(QWidget):
         controls.addWidget(self.play_button)
         controls.addWidget(self.slider, 1)
         controls.addWidget(self.time)
+        controls.addWidget(self.full_screen_button)
         self.choices = QWidget()
         under = QHBoxLayout(self.choices)
         under.setContentsMargins(0, 0, 0, 0)
@@ -149,11 +165,16 @@ class VideoPlayer(QWidget):
         self.load({}, {}, None)
 
     def set_format(self, name: str) -> None:
+        """Show another format, at the same place in the video (playing on if it played)."""
+        position = self.player.position()
+        playing = self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
         self._format = name
         for button in self.format_buttons.buttons():
             button.setChecked(button.text() == LABELS[name])
         self.player.stop()
         video = self._videos.get(name)
+        self._resume_at = (position, playing) if video is not None and (position > 0 or playing) else None
+        self.player.setSource(QUrl())  # the same file name after a re-voice must be read again
         self.player.setSource(QUrl.fromLocalFile(str(video)) if video else QUrl())
         self.play_button.setEnabled(video is not None)
         self.slider.setEnabled(video is not None)
@@ -182,7 +203,31 @@ class VideoPlayer(QWidget):
         self._show_video(True)
         self.player.play()
 
+    def seek(self, delta_ms: int) -> None:
+        if self._videos.get(self._format) is None:
+            return
+        end = max(0, self.player.duration())
+        self.player.setPosition(max(0, min(end, self.player.position() + delta_ms)))
+        if self.player.playbackState() == QMediaPlayer.PlaybackState.StoppedState:
+            self._show_video(True)
+            self.player.pause()  # shows the frame at the new place
+
+    def toggle_full_screen(self) -> None:
+        if self._videos.get(self._format) is None:
+            return
+        if self.video.isFullScreen():
+            self.video.setFullScreen(False)
+            return
+        self._show_video(True)
+        self.video.setFullScreen(True)
+        self.video.setFocus()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.setFocus()
+        super().mousePressEvent(event)
+
     def stop(self) -> None:
+        self._resume_at = None
         self.player.stop()
         if self._narration_player is not None:
             self._narration_player.stop()
@@ -241,6 +286,16 @@ class VideoPlayer(QWidget):
     def _on_media_status(self, status: QMediaPlayer.MediaStatus) -> None:
         if status == QMediaPlayer.MediaStatus.EndOfMedia:
             self._show_poster()
+        elif status == QMediaPlayer.MediaStatus.LoadedMedia and self._resume_at is not None:
+            position, playing = self._resume_at
+            self._resume_at = None
+            self._show_video(True)
+            self.player.setPosition(position)
+            if playing:
+                self._attach_sound()
+                self.player.play()
+            else:
+                self.player.pause()
 
     def _show_poster(self) -> None:
         thumb = self._thumbs.get(self._format)

@@ -1,0 +1,150 @@
+"""The review loop: unsaved edits are never lost or approved unseen, the layout holds still while
+typing, the player reloads after a re-voice, keeps its place across formats and obeys the keys."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtMultimedia import QMediaPlayer
+
+from nexus_desktop.domain.jobs import JobStatus
+from nexus_desktop.gui import dialogs
+from nexus_desktop.gui.main import open_window
+from nexus_desktop.gui.preview_pane import media_paths
+from nexus_desktop.runtime.events import JobsChanged
+from tests.test_gui_fixtures import (  # noqa: F401  (fixtures)
+    add_jobs,
+    fake_stages,
+    make_media,
+    media_template,
+    rendered_job,
+    screenshot,
+    ws,
+)
+
+RESIZING_OFFSCREEN = "This plugin does not support propagateSizeHints"
+pytestmark = pytest.mark.qt_log_ignore(RESIZING_OFFSCREEN)
+PLAYING_OFFSCREEN = pytest.mark.qt_log_ignore(RESIZING_OFFSCREEN, "No RHI backend", "PulseAudioService: pa_context_connect",
+                                              "This plugin does not support raise", "This plugin does not support setParent")
+
+
+@pytest.fixture
+def window(qtbot, ws, rendered_job, add_jobs):  # noqa: F811
+    add_jobs(1, ["Why your laptop fan spins at idle"])
+    made = open_window(ws)
+    qtbot.addWidget(made)
+    made.show()
+    made.ctx.runner.notify_jobs_changed(JobsChanged(added=True))
+    qtbot.waitUntil(lambda: made.jobs_view.model.rowCount() == 2)
+    assert made.jobs_view.select_job(rendered_job)
+    return made
+
+
+def test_typing_in_the_script_does_not_move_the_layout(qtbot, window, tmp_path):
+    preview = window.jobs_view.preview
+    qtbot.wait(50)
+    before = (preview.width(), preview.player.screen.size())
+    _, narration = preview.editor.scene_fields()[0]
+    narration.setPlainText(narration.toPlainText() + " More.")
+    headline, _ = preview.editor.scene_fields()[1]
+    headline.setText(headline.text() + "!")
+    qtbot.wait(50)
+    assert preview.editor.apply_button.text() == "Re-voice and redraw"
+    assert (preview.width(), preview.player.screen.size()) == before
+    screenshot(window, tmp_path, "review-editing")
+
+
+def test_leaving_a_job_with_unsaved_edits_asks_and_cancel_stays(qtbot, window, rendered_job, monkeypatch):
+    preview, jobs = window.jobs_view.preview, window.jobs_view
+    preview.editor.platform_fields["x_post"].field.setPlainText("A sharper post. #Batteries")
+    asked = []
+    monkeypatch.setattr(dialogs, "save_discard_cancel", lambda *args: asked.append(args) or "cancel")
+    other = next(j.id for j in window.ctx.ws.store.jobs.list() if j.id != rendered_job)
+    jobs.select_job(other)
+    qtbot.waitUntil(lambda: jobs.selected_ids() == [rendered_job])
+    assert asked and "«Solid-state batteries reach a second pilot line»" in asked[0][2]
+    assert preview.job_id == rendered_job
+    assert preview.editor.platform_fields["x_post"].text() == "A sharper post. #Batteries"  # kept
+
+
+def test_leaving_with_save_stores_the_edits(qtbot, window, rendered_job, monkeypatch, ws):  # noqa: F811
+    preview, jobs = window.jobs_view.preview, window.jobs_view
+    preview.editor.platform_fields["x_post"].field.setPlainText("A sharper post. #Batteries")
+    monkeypatch.setattr(dialogs, "save_discard_cancel", lambda *args: "save")
+    other = next(j.id for j in ws.store.jobs.list() if j.id != rendered_job)
+    jobs.select_job(other)
+    assert preview.job_id == other
+    qtbot.waitUntil(lambda: ws.store.jobs.results(rendered_job)["analyze"]["script"]["platforms"]["x_post"]
+                    == "A sharper post. #Batteries", timeout=5_000)
+
+
+def test_leaving_with_discard_drops_the_edits(qtbot, window, rendered_job, monkeypatch, ws):  # noqa: F811
+    preview, jobs = window.jobs_view.preview, window.jobs_view
+    stored = ws.store.jobs.results(rendered_job)["analyze"]["script"]["platforms"]["x_post"]
+    preview.editor.platform_fields["x_post"].field.setPlainText("Never mind.")
+    monkeypatch.setattr(dialogs, "save_discard_cancel", lambda *args: "discard")
+    jobs.select_job(next(j.id for j in ws.store.jobs.list() if j.id != rendered_job))
+    jobs.select_job(rendered_job)
+    assert preview.editor.platform_fields["x_post"].text() == stored
+
+
+def test_approve_saves_unsaved_text_first(qtbot, window, rendered_job, ws):  # noqa: F811
+    preview = window.jobs_view.preview
+    preview.editor.platform_fields["x_post"].field.setPlainText("Approved with this post. #Batteries")
+    preview.approve_button.click()
+    qtbot.waitUntil(lambda: ws.store.jobs.get(rendered_job).status is JobStatus.APPROVED, timeout=5_000)
+    assert ws.store.jobs.results(rendered_job)["analyze"]["script"]["platforms"]["x_post"] == "Approved with this post. #Batteries"
+
+
+def test_approve_with_an_unsaved_narration_remakes_the_video_instead(qtbot, window, rendered_job, ws, fake_stages):  # noqa: F811
+    preview = window.jobs_view.preview
+    _, narration = preview.editor.scene_fields()[0]
+    narration.setPlainText("A different first sentence.")
+    told = []
+    window.ctx.ops.told.connect(told.append)
+    preview.approve_button.click()
+    qtbot.waitUntil(lambda: any("Approve once they are ready" in t for t in told), timeout=5_000)
+    qtbot.waitUntil(lambda: ws.store.jobs.get(rendered_job).status is JobStatus.AWAITING_REVIEW and bool(fake_stages.calls),
+                    timeout=10_000)
+    assert ws.store.jobs.get(rendered_job).status is not JobStatus.APPROVED  # the old video was not approved
+
+
+@PLAYING_OFFSCREEN
+def test_the_player_reloads_files_remade_under_the_same_names(qtbot, window, rendered_job, ws):  # noqa: F811
+    player = window.jobs_view.preview.player
+    qtbot.waitUntil(lambda: abs(player.duration_ms - 2000) < 150, timeout=10_000)
+    job_dir = ws.paths.job_dir(rendered_job)
+    make_media(job_dir, seconds=3.0)  # a re-voice: same file names, a longer video
+    player.load(*media_paths(job_dir, ws.store.jobs.results(rendered_job)))
+    qtbot.waitUntil(lambda: abs(player.duration_ms - 3000) < 150, timeout=10_000)
+
+
+@PLAYING_OFFSCREEN
+def test_the_keys_play_seek_and_go_full_screen(qtbot, window):
+    player = window.jobs_view.preview.player
+    qtbot.waitUntil(lambda: player.duration_ms > 0, timeout=10_000)
+    player.setFocus()
+    qtbot.keyClick(player, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: player.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState, timeout=5_000)
+    qtbot.keyClick(player, Qt.Key.Key_K)
+    qtbot.waitUntil(lambda: player.player.playbackState() == QMediaPlayer.PlaybackState.PausedState, timeout=5_000)
+    player.player.setPosition(0)
+    qtbot.keyClick(player, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: player.player.position() == player.duration_ms, timeout=5_000)  # 5 s on, clamped at the end
+    qtbot.keyClick(player, Qt.Key.Key_J)
+    qtbot.waitUntil(lambda: player.player.position() == 0, timeout=5_000)
+    qtbot.keyClick(player, Qt.Key.Key_F)
+    assert player.video.isFullScreen()
+    player.toggle_full_screen()
+    assert not player.video.isFullScreen()
+
+
+@PLAYING_OFFSCREEN
+def test_switching_format_keeps_the_place(qtbot, window):
+    player = window.jobs_view.preview.player
+    qtbot.waitUntil(lambda: player.duration_ms > 0, timeout=10_000)
+    player.seek(1200)
+    qtbot.waitUntil(lambda: player.player.position() >= 1100, timeout=5_000)
+    player.set_format("16x9")
+    qtbot.waitUntil(lambda: player.format == "16x9" and player.player.position() >= 1100, timeout=10_000)
+    assert player.time.text().startswith("0:01")
