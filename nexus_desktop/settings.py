@@ -61,6 +61,8 @@ class AnalyzeSettings(_Section):
     scenes_min: int = Field(4, ge=1, le=12)
     scenes_max: int = Field(8, ge=1, le=12)
     timeout_seconds: float = Field(60.0, gt=0)
+    # Read the article's web page when the feed sends only a summary.
+    fetch_article_pages: bool = True
     # The model's context in tokens; 0 asks a local server (llama.cpp's /props) or assumes a safe size.
     context_tokens: int = Field(0, ge=0, le=2_000_000)
 

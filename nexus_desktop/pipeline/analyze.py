@@ -18,6 +18,7 @@ from ..domain.errors import UserFixableError
 from ..providers.llm import ScriptRequest, get_provider
 from ..providers.llm.checks import script_problems
 from ..providers.llm.document import prepare
+from .article_page import whole_article
 from .context import StageContext, StageOutput
 
 SCRIPT_FILE = "script.json"
@@ -30,7 +31,7 @@ WORDS_PER_SECOND = 2.8
 def run(ctx: StageContext) -> StageOutput:
     settings = ctx.settings.analyze
     ctx.progress(0, "Reading the article")
-    text = prepare(ctx.article)
+    text = prepare(whole_article(ctx))
     ctx.check_cancelled()
     request = ScriptRequest(
         text=text,

@@ -35,6 +35,8 @@ _JUNK_PARAGRAPH = re.compile(
     r"|this (?:article|story|post) (?:was )?(?:originally )?(?:appeared|published|first appeared) .{0,200}"
     r"|(?:read more|continue reading|read the full (?:story|article|post)|click here|tap here|see more)\b.{0,80}"
     r"|(?:share (?:this|on)|subscribe|sign up (?:for|to)|follow us|like us on)\b.{0,80}"
+    r"|(?:submitted|posted|written) by\b.{0,120}"
+    r"|(?:we|this (?:site|website)) uses? cookies\b.{0,300}|(?:accept|manage) (?:all )?cookies\b.{0,80}"
     r"|advertisement|sponsored(?: content)?|related(?: articles| stories| posts| coverage)?(?:\s*:.{0,200})?"
     r"|(?:photo|image|picture|video|illustration)s?(?: credit)?\s*[:©].{0,200}"
     r"|(?:©|\(c\)|copyright)\s.{0,200}|all rights reserved\.?"
