@@ -28,6 +28,7 @@ from atproto_client.exceptions import AtProtocolError, NetworkError, RequestErro
 from ...domain.errors import UserFixableError
 from . import preflight
 from .base import CannotKnow, NeedsReconnect, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
+from .descriptions.bluesky import GUIDE
 from .networks import HINTS, NetworkTokens, explain, send
 from .oauth import TokenSet, load_secret_payload, save_tokens
 
@@ -38,15 +39,6 @@ DEFAULT_PDS = "https://bsky.social"
 DEFAULT_VIDEO_SERVICE = "https://video.bsky.app"
 MAX_GRAPHEMES = 300
 MAX_BYTES = 3000
-GUIDE = (
-    "1. In Bluesky open Settings → Privacy and security → App passwords and add one named 'Nexus Desktop'.\n"
-    "2. Type your handle (for example name.bsky.social) and paste that app password here — never your main password.\n"
-    "3. Videos need a confirmed e-mail address on the account; Bluesky limits how many videos a day it accepts.\n"
-    "Self-hosted PDS: type its address; the default is bsky.social."
-)
-# app.bsky.embed.video and the video service: MP4, up to 3 minutes and 100 MB.
-RULES = preflight.Rules(PLATFORM, "Bluesky videos", 0.1, 180, 1, 100 * preflight.MB, 1 / 3, 3.0,
-                        frozenset({"h264", "hevc", "vp9", "av1", "mpeg4"}), None, None, None)
 LINK = re.compile(r"https?://[^\s<>\"')\]]+[^\s<>\"')\].,;:!?]")
 TAG = re.compile(r"(?<![\w#&])#([^\s#.,;:!?()\[\]\"']*[^\d\s#.,;:!?()\[\]\"'][^\s#.,;:!?()\[\]\"']*)")
 TID_CHARS = "234567abcdefghijklmnopqrstuvwxyz"
@@ -166,7 +158,7 @@ class BlueskyPublisher:
     # -- checks ------------------------------------------------------------------------------
 
     def preflight(self, package: PostPackage) -> list[str]:
-        problems = preflight.check(package, RULES)
+        problems = preflight.check(package)
         count = graphemes(package.text)
         if count > MAX_GRAPHEMES:
             problems.append(f"the text is {count} characters; Bluesky allows {MAX_GRAPHEMES} — shorten it in the preview")

@@ -18,7 +18,7 @@ import threading
 import time
 import webbrowser
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlparse
 
@@ -33,8 +33,9 @@ from mastodon import (
 )
 
 from ...domain.errors import UserFixableError
-from . import preflight
+from . import preflight, registry
 from .base import CannotKnow, NeedsReconnect, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
+from .descriptions.mastodon import GUIDE
 from .networks import HINTS, NetworkTokens
 from .oauth import LoopbackReceiver, TokenSet, save_tokens
 
@@ -46,16 +47,6 @@ APP_NAME = "Nexus Desktop"
 DEFAULT_MAX_CHARACTERS = 500
 URL = re.compile(r"https?://\S+")
 MENTION = re.compile(r"(?<![\w@])@(\w+)@[\w.-]+\w")
-GUIDE = (
-    "1. Type the address of your Mastodon instance (for example mastodon.social).\n"
-    "2. Nexus Desktop registers itself on that instance; nothing to create by hand.\n"
-    "3. Your browser opens the instance's sign-in page: allow Nexus Desktop to post.\n"
-    "Each instance sets its own character and video limits; Nexus Desktop reads them before every post."
-)
-# Mastodon 4.x defaults (docs.joinmastodon.org/entities/Instance): 99 MB videos, no length limit,
-# 1920x1200 worth of pixels, 120 fps. The instance's own answer replaces the size limit.
-RULES = preflight.Rules(PLATFORM, "Mastodon videos", 0.1, 24 * 3600, 1, 99 * preflight.MB, 0.01, 100.0,
-                        frozenset({"h264", "hevc", "vp8", "vp9", "av1", "mpeg4"}), None, None, None)
 
 
 @dataclass(frozen=True)
@@ -157,7 +148,7 @@ class MastodonPublisher:
             self._limits = InstanceLimits(
                 int(statuses.get("max_characters") or DEFAULT_MAX_CHARACTERS),
                 int(statuses.get("characters_reserved_per_url") or 23),
-                int(media.get("video_size_limit") or RULES.max_bytes),
+                int(media.get("video_size_limit") or 99 * 1024 * 1024),
             )
         return self._limits
 
@@ -166,8 +157,9 @@ class MastodonPublisher:
 
     def preflight(self, package: PostPackage) -> list[str]:
         limits = self.limits()
-        rules = preflight.Rules(**{**RULES.__dict__, "max_bytes": limits.video_size_limit})
-        problems = preflight.check(package, rules)
+        described = registry.description(PLATFORM)
+        video = replace(described.video, max_bytes=limits.video_size_limit)
+        problems = preflight.check(package, replace(described, video=video))
         count = count_characters(self.status_text(package), limits.url_characters)
         if count > limits.max_characters:
             host = urlparse(self.instance).hostname

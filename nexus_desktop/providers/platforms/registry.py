@@ -22,7 +22,8 @@ from .base import PublishError, Publisher
 from .description import PlatformDescription
 
 # The networks, in the order the app offers them (modules in ``descriptions/``).
-DESCRIPTION_MODULES: tuple[str, ...] = ("youtube", "instagram", "x", "linkedin", "facebook")
+DESCRIPTION_MODULES: tuple[str, ...] = ("youtube", "instagram", "x", "linkedin", "tiktok", "facebook", "threads", "bluesky",
+                                         "mastodon")
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,6 @@ PublisherFactory = Callable[[PublisherSetup], Publisher]
 # Targets without a description yet (the export folder is not a network): "module:factory".
 FACTORIES: dict[str, str] = {
     "export": "export_folder:create",
-    "mastodon": "mastodon:create",
-    "bluesky": "bluesky:create",
-    "tiktok": "tiktok:create",
-    "threads": "threads:create",
 }
 
 _registered: dict[str, PublisherFactory] = {}

@@ -28,28 +28,15 @@ from ...domain.errors import NexusError, UserFixableError
 from ...settings import Settings
 from . import preflight
 from .base import CannotKnow, NeedsReconnect, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
+from .descriptions.threads import AUTHORIZE_URL, GUIDE, SCOPES
 from .networks import NetworkSession, NetworkTokens, explain, send, token_set
 from .oauth import LoopbackReceiver, TokenSet, save_tokens
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "threads"
-AUTHORIZE_URL = "https://threads.net/oauth/authorize"
-SCOPES = ("threads_basic", "threads_content_publish")
 TEXT_MAX = 500
 LINK_SECONDS = 3600
-GUIDE = (
-    "1. In Meta for Developers create an app with the 'Access the Threads API' use case and the permissions "
-    "threads_basic and threads_content_publish; add your Threads account as a tester and accept the invite in "
-    "Threads (Settings → Account → Website permissions).\n"
-    "2. Add http://127.0.0.1:8765/callback as a Redirect Callback URL.\n"
-    "3. Paste the Threads app id and app secret here. The token lasts 60 days and is renewed while you post.\n"
-    "Videos: Threads only fetches a video from a public web address. Set up a bucket in Settings → Sync and "
-    "Nexus Desktop hands Threads a link that expires after an hour; without a bucket, post text with the link."
-)
-# Threads media specs: MOV/MP4, H.264/HEVC, up to 5 minutes and 1 GB, width at most 1920 px.
-RULES = preflight.Rules(PLATFORM, "Threads videos", 0.1, 300, 1, 1024 * preflight.MB, 0.01, 10.0,
-                        frozenset({"h264", "hevc"}), None, None, None)
 
 
 class PublicLinks(Protocol):
@@ -113,7 +100,7 @@ class ThreadsPublisher:
     def preflight(self, package: PostPackage) -> list[str]:
         problems: list[str] = []
         if not self.text_only:
-            problems = preflight.check(package, RULES)
+            problems = preflight.check(package)
             if self.links is None:
                 problems.append("Threads takes a video only from a public web address, and no bucket is set up in "
                                 "Settings → Sync to give it one — set up a bucket, or switch this target to "

@@ -32,31 +32,17 @@ import httpx
 from ...domain.errors import UserFixableError
 from . import preflight
 from .base import CannotKnow, NeedsReconnect, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
+from .descriptions.tiktok import AUTHORIZE_URL, GUIDE, SCOPES
 from .networks import NetworkSession, NetworkTokens, explain, send, token_set
 from .oauth import LoopbackReceiver, TokenSet, save_tokens
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "tiktok"
-AUTHORIZE_URL = "https://www.tiktok.com/v2/auth/authorize/"
-SCOPES = ("user.info.basic", "video.publish", "video.upload")
 MB = 1024 * 1024
 MIN_CHUNK, MAX_CHUNK, MAX_LAST_CHUNK, MAX_CHUNKS = 5 * MB, 64 * MB, 128 * MB, 1000
 PREFERRED_CHUNK = 10 * MB
 PRIVATE = "SELF_ONLY"
-GUIDE = (
-    "1. On developers.tiktok.com create an app, add Login Kit (platform Desktop) and the Content Posting API; "
-    "turn on Direct Post.\n"
-    "2. Under Login Kit add the redirect URI http://127.0.0.1:*/callback (any port).\n"
-    "3. Paste the client key and client secret here and sign in with the TikTok account.\n"
-    "Important: until your app passes TikTok's audit, TikTok keeps every post it receives from the app private "
-    "(Only me) and the account itself must be private. Nexus Desktop posts as 'Only me' until you tick "
-    "'App audited by TikTok' on the target."
-)
-# TikTok's video restrictions: MP4/MOV/WebM, H.264/H.265/VP8/VP9, up to 4 GB and 10 minutes
-# (the creator's own maximum comes from creator_info), 360–4096 px, 23–60 fps.
-RULES = preflight.Rules(PLATFORM, "TikTok videos", 1, 600, 1, 4 * 1024 * preflight.MB, 0.01, 100.0,
-                        frozenset({"h264", "hevc", "vp8", "vp9"}), 2200, None, None)
 
 
 @dataclass(frozen=True)
@@ -132,7 +118,7 @@ class TikTokPublisher:
                 str(data.get("creator_username", "")), str(data.get("creator_nickname", "")),
                 tuple(data.get("privacy_level_options") or ()), bool(data.get("comment_disabled")),
                 bool(data.get("duet_disabled")), bool(data.get("stitch_disabled")),
-                int(data.get("max_video_post_duration_sec") or RULES.max_seconds))
+                int(data.get("max_video_post_duration_sec") or 600))
         return self._creator
 
     @property
@@ -144,7 +130,7 @@ class TikTokPublisher:
         return wanted
 
     def preflight(self, package: PostPackage) -> list[str]:
-        problems = preflight.check(package, RULES)
+        problems = preflight.check(package)
         found = preflight.probe(package.video_path) if package.video_path.is_file() else None
         if found and found.width and found.height and min(found.width, found.height) < 360:
             problems.append(f"the video is {found.width}x{found.height}; TikTok needs at least 360 px on each side — "
