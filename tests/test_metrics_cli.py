@@ -29,7 +29,7 @@ def test_metrics_and_health_answer_on_a_fresh_data_folder(capsys, tmp_path):
     assert code == 0 and report["accounts"] == [] and report["queue"] == {"jobs": {}, "posts": {}}
     assert report["disk"]["free_bytes"] > 0 and report["spend"]["currency"] == "USD"
     assert report["success_30_days"]["targets"] == {"media_generation": 0.95, "publishing": 0.98}
-    assert {v["platform"] for v in report["versions"]} == {"instagram", "linkedin"}
+    assert {"instagram", "linkedin"} <= {v["platform"] for v in report["versions"]}  # and each Graph network added later
     code, out, _ = nexus(capsys, tmp_path / "fresh", "measure")
     assert code == 0 and "Nothing to read now" in out
     code, out, _ = nexus(capsys, tmp_path / "fresh", "health")
