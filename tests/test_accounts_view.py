@@ -8,7 +8,7 @@ from tests.fakes.accounts_env import (  # noqa: F401 (fixtures)
     CLIENT_ID, CLIENT_SECRET, accounts, memory_keyring, oauth_fake, platform_store, settings_for,
 )
 from tests.fakes.linkedin_server import FakeLinkedIn
-from tests.fakes.oauth_server import play_browser
+from tests.fakes.oauth_server import browser_landing_address, play_browser
 from tests.fakes.x_server import FakeX
 
 
@@ -17,11 +17,22 @@ def test_connect_two_accounts_refresh_and_disconnect(qtbot, accounts, oauth_fake
         settings = settings_for(x_base_url=xfake.url, linkedin_base_url=linkedin.url).publish
         view = AccountsView(accounts, settings)
         qtbot.addWidget(view)
-        for platform in ("x", "linkedin"):
-            oauth_fake.require_pkce = platform == "x"  # LinkedIn's web flow has no PKCE
-            with qtbot.waitSignal(view.account_connected, timeout=10_000):
-                view.start_connect(platform, ClientApp(CLIENT_ID, CLIENT_SECRET), open_url=play_browser,
-                                   authorize_endpoint=oauth_fake.authorize_url, token_endpoint=oauth_fake.token_url, port=0)
+        oauth_fake.require_pkce = True
+        with qtbot.waitSignal(view.account_connected, timeout=10_000):
+            view.start_connect("x", ClientApp(CLIENT_ID, CLIENT_SECRET), open_url=play_browser,
+                               authorize_endpoint=oauth_fake.authorize_url, token_endpoint=oauth_fake.token_url, port=0)
+        # LinkedIn takes only the HTTPS redirect registered with the app: the creator pastes the address back.
+        oauth_fake.require_pkce, oauth_fake.loopback_allowed = False, False
+        oauth_fake.registered_redirects = {"https://localhost/nexus-desktop/callback"}
+        landed: list[str] = []
+        view.start_connect("linkedin", ClientApp(CLIENT_ID, CLIENT_SECRET),
+                           open_url=lambda url: landed.append(browser_landing_address(url)),
+                           authorize_endpoint=oauth_fake.authorize_url, token_endpoint=oauth_fake.token_url)
+        qtbot.waitUntil(lambda: view.paste_row.isVisibleTo(view) and bool(landed), timeout=10_000)
+        assert landed[0].startswith("https://localhost/nexus-desktop/callback?code=")
+        with qtbot.waitSignal(view.account_connected, timeout=10_000):
+            view.paste_edit.setText(landed[0])
+            view.paste_ok.click()
     model = view.model
     assert model.rowCount() == 2
     rows = {model.index(r, 0).data(): [model.index(r, c).data() for c in range(4)] for r in range(2)}
@@ -56,7 +67,55 @@ def test_connect_dialog_shows_a_guide_per_platform(qtbot):
     dialog = ConnectDialog(settings_for().publish)
     qtbot.addWidget(dialog)
     dialog.platform.setCurrentIndex(dialog.platform.findData("youtube"))
-    assert "locked private" in dialog.guide.text()
+    assert "locked private" in dialog.guide.text() and "In production" in dialog.guide.text()
     dialog.platform.setCurrentIndex(dialog.platform.findData("linkedin"))
     assert "60 days" in dialog.guide.text()
     assert dialog.token_url.text() == "https://www.linkedin.com/oauth/v2/accessToken"
+
+
+def test_connect_dialog_refuses_an_empty_client_id_and_shows_each_platforms_fields(qtbot):
+    dialog = ConnectDialog(settings_for().publish)
+    qtbot.addWidget(dialog)
+    dialog.platform.setCurrentIndex(dialog.platform.findData("instagram"))
+    assert not dialog.open_button.isEnabled()  # nothing opens without a client id
+    dialog.client_id.setText("   ")
+    assert not dialog.open_button.isEnabled()
+    dialog.client_id.setText("1234567890")
+    assert dialog.open_button.isEnabled()
+    assert dialog.config_id.isVisibleTo(dialog) and not dialog.port.isVisibleTo(dialog)
+    assert "login_success.html" in dialog.guide.text() and "config" in dialog.guide.text().lower()
+    dialog.platform.setCurrentIndex(dialog.platform.findData("linkedin"))
+    dialog.as_page.setChecked(True)
+    assert dialog.values()["client"].extra_scopes == ("w_organization_social",)
+    dialog.platform.setCurrentIndex(dialog.platform.findData("youtube"))
+    assert "In production" in dialog.guide.text() and dialog.port.isVisibleTo(dialog)
+    dialog.guide.grab().save("/tmp/p15_connect_guide_youtube.png")
+
+
+def test_an_empty_client_id_is_refused_before_anything_opens(qtbot, accounts, memory_keyring):
+    view = AccountsView(accounts, settings_for().publish)
+    qtbot.addWidget(view)
+    opened: list[str] = []
+    assert view.start_connect("youtube", ClientApp("  "), open_url=opened.append) is None
+    assert opened == [] and "client id is empty" in view.message.text()
+
+
+def test_cancel_works_while_waiting_for_the_browser_and_for_the_pasted_address(qtbot, accounts, oauth_fake, memory_keyring):
+    view = AccountsView(accounts, settings_for().publish)
+    qtbot.addWidget(view)
+    opened: list[str] = []
+    # Waiting for the loopback redirect (the creator never finishes in the browser).
+    view.start_connect("youtube", ClientApp(CLIENT_ID, CLIENT_SECRET), open_url=opened.append, port=0)
+    qtbot.waitUntil(lambda: bool(opened), timeout=5000)
+    assert view.cancel_connect_button.isVisibleTo(view)
+    with qtbot.waitSignal(view.connect_failed, timeout=5000) as failed:
+        view.cancel_connect_button.click()
+    assert "cancelled" in failed.args[0] and accounts.list() == []
+    # Waiting for the pasted address.
+    with qtbot.waitSignal(view.address_needed, timeout=5000):
+        view.start_connect("instagram", ClientApp(CLIENT_ID, CLIENT_SECRET, config_id="987"), open_url=opened.append)
+    assert "config_id=987" in opened[-1] and "scope=" not in opened[-1]
+    assert "login_success.html" in opened[-1]
+    with qtbot.waitSignal(view.connect_failed, timeout=5000) as failed:
+        view.paste_cancel.click()
+    assert "cancelled" in failed.args[0] and not view.paste_row.isVisibleTo(view) and accounts.list() == []

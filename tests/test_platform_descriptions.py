@@ -51,3 +51,9 @@ def test_no_module_under_providers_imports_the_store():
             if any(n == "store" or n.startswith("store.") or ".store" in n for n in names):
                 offenders.append(f"{path.relative_to(PROVIDERS)}:{node.lineno}")
     assert offenders == []
+
+
+def test_the_readme_carries_each_platforms_connect_guide_as_the_app_shows_it():
+    readme = (PROVIDERS.parents[1] / "README.md").read_text(encoding="utf-8")
+    for described in registry.descriptions():
+        assert described.guide in readme, f"README.md lacks the {described.display_name} guide"

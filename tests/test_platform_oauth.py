@@ -59,7 +59,7 @@ def test_a_denied_consent_says_what_happened(accounts, oauth_fake, memory_keyrin
         httpx.get(query["redirect_uri"], params={"error": "access_denied", "state": query["state"]})
 
     with pytest.raises(UserFixableError, match="did not grant access: access_denied"):
-        connect("linkedin", accounts, oauth_fake, settings_for(), open_url=deny)
+        connect("x", accounts, oauth_fake, settings_for(), open_url=deny)
 
 
 def test_disconnect_removes_the_secrets(accounts, oauth_fake, memory_keyring):

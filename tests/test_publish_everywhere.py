@@ -44,7 +44,7 @@ from tests.fakes.accounts_env import (  # noqa: F401 (fixtures)
 )
 from tests.fakes.instagram_server import FakeInstagram
 from tests.fakes.linkedin_server import FakeLinkedIn
-from tests.fakes.oauth_server import play_browser
+from tests.fakes.oauth_server import browser_landing_address, play_browser
 from tests.fakes.x_server import FakeX
 from tests.fakes.youtube_server import FakeYouTube
 from tests.test_publish_support import ZONE, FakeClock, script_for
@@ -123,10 +123,21 @@ def connect_all(qtbot, view: accounts_view.AccountsView, oauth_fake) -> None:
     failures: list[str] = []
     view.connect_failed.connect(failures.append)
     for count, platform in enumerate(PLATFORMS, 1):
-        oauth_fake.require_pkce = oauth.provider(platform, view.settings).pkce  # LinkedIn and Instagram have none
+        prov = oauth.provider(platform, view.settings)
+        oauth_fake.require_pkce = prov.pkce  # LinkedIn and Instagram have none
+        # Meta and LinkedIn refuse a loopback redirect: the browser lands on the registered HTTPS
+        # address and the creator pastes it into the Accounts view.
+        oauth_fake.loopback_allowed = prov.redirect == "loopback"
+        oauth_fake.registered_redirects = {prov.registered_redirect} if prov.registered_redirect else set()
+        landed: list[str] = []
+        browser = play_browser if prov.redirect == "loopback" else (lambda url: landed.append(browser_landing_address(url)))
         worker: threading.Thread = view.start_connect(
-            platform, ClientApp(CLIENT_ID, CLIENT_SECRET), open_url=play_browser, port=0, timeout=15,
+            platform, ClientApp(CLIENT_ID, CLIENT_SECRET), open_url=browser, port=0, timeout=15,
             authorize_endpoint=oauth_fake.authorize_url, token_endpoint=oauth_fake.token_url)
+        if prov.redirect == "registered":
+            qtbot.waitUntil(lambda: failures or (view.paste_row.isVisibleTo(view) and bool(landed)), timeout=20_000)
+            view.paste_edit.setText(landed[0])
+            view.paste_ok.click()
         qtbot.waitUntil(lambda n=count: failures or view.model.rowCount() == n, timeout=20_000)
         worker.join(timeout=5)
         assert not failures, f"connecting {platform} failed: {failures}"

@@ -11,6 +11,7 @@ Signals:
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -28,14 +30,15 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from .. import secrets
-from ..domain.errors import NexusError
-from ..providers.platforms import oauth
+from ..domain.errors import Cancelled, NexusError
+from ..providers.platforms import oauth, registry
 from ..providers.platforms.errors import NAMES
 from ..settings import PublishSettings
 from ..store.accounts import AccountRepo, AccountView
@@ -44,7 +47,7 @@ if TYPE_CHECKING:
     from .app_context import AppContext
 
 COLUMNS = ("Platform", "Account", "Health", "Token expires")
-PLATFORMS = ("youtube", "instagram", "x", "linkedin")
+PLATFORMS = tuple(d.name for d in registry.descriptions() if d.oauth is not None)
 
 
 def _expiry(view: AccountView) -> str:
@@ -106,22 +109,37 @@ class ConnectDialog(QDialog):
             self.platform.addItem(NAMES[platform], platform)
         self.guide = QLabel()
         self.guide.setWordWrap(True)
+        self.guide.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # to copy the redirect
+        self.guide.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.guide_area = QScrollArea()
+        self.guide_area.setWidgetResizable(True)
+        self.guide_area.setWidget(self.guide)
+        self.guide_area.setMinimumHeight(220)
+        self.setMinimumWidth(640)
         self.client_id = QLineEdit()
         self.client_secret = QLineEdit()
         self.client_secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.config_id = QLineEdit()
+        self.config_id.setPlaceholderText("Facebook Login for Business → Configurations → Configuration ID")
+        self.as_page = QCheckBox("Also post as a company page (asks for w_organization_social)")
         self.authorize_url = QLineEdit()
         self.token_url = QLineEdit()
         self.port = QLineEdit(str(oauth.DEFAULT_PORT))
         form = QFormLayout()
+        self.form = form
         form.addRow("Platform", self.platform)
-        form.addRow(self.guide)
+        form.addRow(self.guide_area)
         form.addRow("Client id", self.client_id)
         form.addRow("Client secret", self.client_secret)
+        form.addRow("Configuration ID", self.config_id)
+        form.addRow(self.as_page)
         form.addRow("Sign-in page (advanced)", self.authorize_url)
         form.addRow("Token endpoint (advanced)", self.token_url)
         form.addRow("Redirect port", self.port)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Open the browser")
+        self.open_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.open_button.setText("Open the browser")
+        self.client_id.textChanged.connect(self._update_open_button)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -135,11 +153,22 @@ class ConnectDialog(QDialog):
         self.guide.setText(prov.guide)
         self.authorize_url.setText(prov.authorize_url)
         self.token_url.setText(prov.token_url)
+        self.form.setRowVisible(self.config_id, prov.scope_param == "config_id")
+        self.form.setRowVisible(self.as_page, prov.platform == "linkedin")
+        self.form.setRowVisible(self.port, prov.redirect == "loopback")
+        self._update_open_button()
+
+    def _update_open_button(self) -> None:
+        """An empty client id is refused here, before any browser opens."""
+        self.open_button.setEnabled(bool(self.client_id.text().strip()))
 
     def values(self) -> dict[str, Any]:
+        platform = self.platform.currentData()
+        extra = ("w_organization_social",) if platform == "linkedin" and self.as_page.isChecked() else ()
         return {
-            "platform": self.platform.currentData(),
-            "client": oauth.ClientApp(self.client_id.text().strip(), self.client_secret.text().strip() or None),
+            "platform": platform,
+            "client": oauth.ClientApp(self.client_id.text().strip(), self.client_secret.text().strip() or None,
+                                      config_id=self.config_id.text().strip(), extra_scopes=extra),
             "authorize_endpoint": self.authorize_url.text().strip() or None,
             "token_endpoint": self.token_url.text().strip() or None,
             "port": int(self.port.text() or 0),
@@ -150,6 +179,7 @@ class AccountsView(QWidget):
     account_connected = Signal(int)
     connect_failed = Signal(str)
     accounts_changed = Signal()
+    address_needed = Signal(str)  # from the connect worker: ask the creator for the address the browser landed on
 
     def __init__(self, accounts: AccountRepo, settings: PublishSettings, parent: QWidget | None = None, *,
                  current_settings: Callable[[], PublishSettings] | None = None) -> None:
@@ -178,14 +208,40 @@ class AccountsView(QWidget):
         for button in (connect_button, refresh_button, disconnect_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        self.cancel_connect_button = QPushButton("Cancel connecting")
+        self.cancel_connect_button.setVisible(False)
+        self.cancel_connect_button.clicked.connect(self.cancel_connect)
+        buttons.addWidget(self.cancel_connect_button)
+        self._build_paste_row()
         layout = QVBoxLayout(self)
         layout.addWidget(self.store_status)
         layout.addLayout(buttons)
+        layout.addWidget(self.paste_row)
         layout.addWidget(self.table)
         layout.addWidget(self.message)
         self.account_connected.connect(self._on_account_connected)
         self.connect_failed.connect(self._on_connect_failed)
+        self.address_needed.connect(self._on_address_needed)
+        self._cancel = threading.Event()
+        self._answers: queue.Queue[str | None] = queue.Queue()
         self._update_store_status()
+
+    def _build_paste_row(self) -> None:
+        """Meta and LinkedIn send the browser to the HTTPS address registered with the app; the
+        creator pastes that address here so the app can finish connecting."""
+        self.paste_row = QWidget()
+        row = QHBoxLayout(self.paste_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.paste_label = QLabel("Paste the address your browser was sent to:")
+        self.paste_edit = QLineEdit()
+        self.paste_ok = QPushButton("Finish connecting")
+        self.paste_cancel = QPushButton("Cancel")
+        for widget in (self.paste_label, self.paste_edit, self.paste_ok, self.paste_cancel):
+            row.addWidget(widget)
+        self.paste_ok.clicked.connect(self._on_paste_ok)
+        self.paste_edit.returnPressed.connect(self._on_paste_ok)
+        self.paste_cancel.clicked.connect(self.cancel_connect)
+        self.paste_row.setVisible(False)
 
     @property
     def settings(self) -> PublishSettings:
@@ -206,16 +262,24 @@ class AccountsView(QWidget):
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.start_connect(**dialog.values())
 
-    def start_connect(self, platform: str, client: oauth.ClientApp, *, open_url=None, **options: Any) -> threading.Thread:
+    def start_connect(self, platform: str, client: oauth.ClientApp, *, open_url=None, **options: Any) -> threading.Thread | None:
         """Run the browser sign-in on a worker thread; the result arrives as a signal."""
+        if not client.client_id.strip():  # refused before any listener or browser opens
+            self._on_connect_failed(f"the {NAMES[platform]} client id is empty — paste the client id of your app first")
+            return None
         self.message.setText(f"Waiting for {NAMES[platform]} in your browser…")
-        kwargs = dict(options)
+        self._cancel = threading.Event()
+        self._answers = queue.Queue()
+        self.cancel_connect_button.setVisible(True)
+        kwargs = {"cancel": self._cancel, "ask_address": self._ask_address, **options}
         if open_url is not None:
             kwargs["open_url"] = open_url
 
         def work() -> None:
             try:
                 view = oauth.connect(platform, client, accounts=self.accounts, settings=self.settings, **kwargs)
+            except Cancelled:
+                self.connect_failed.emit("connecting was cancelled; nothing was saved")
             except NexusError as exc:
                 self.connect_failed.emit(str(exc))
             except Exception as exc:  # a bug: still tell the creator instead of waiting forever
@@ -227,13 +291,45 @@ class AccountsView(QWidget):
         worker.start()
         return worker
 
+    def _ask_address(self, redirect_uri: str) -> str | None:
+        """On the worker thread: show the paste row and wait for the creator (None when cancelled)."""
+        self.address_needed.emit(redirect_uri)
+        while not self._cancel.is_set():
+            try:
+                return self._answers.get(timeout=0.1)
+            except queue.Empty:
+                continue
+        return None
+
+    def _on_address_needed(self, redirect_uri: str) -> None:
+        self.paste_edit.clear()
+        self.paste_edit.setPlaceholderText(f"{redirect_uri}?code=…")
+        self.paste_row.setVisible(True)
+        self.paste_edit.setFocus()
+        self.message.setText("After allowing access, copy the address from your browser's address bar and paste it here.")
+
+    def _on_paste_ok(self) -> None:
+        self.paste_row.setVisible(False)
+        self._answers.put(self.paste_edit.text())
+
+    def cancel_connect(self) -> None:
+        """Stop connecting at whatever step it is: waiting for the browser or for the pasted address."""
+        self._cancel.set()
+        self._answers.put(None)
+        self.paste_row.setVisible(False)
+        self.cancel_connect_button.setVisible(False)
+
     def _on_account_connected(self, account_id: int) -> None:
+        self.paste_row.setVisible(False)
+        self.cancel_connect_button.setVisible(False)
         view = self.accounts.get(account_id)
         self.message.setText(f"Connected {NAMES.get(view.platform, view.platform)} account {view.name}." if view else "")
         self.model.reload()
         self.accounts_changed.emit()
 
     def _on_connect_failed(self, reason: str) -> None:
+        self.paste_row.setVisible(False)
+        self.cancel_connect_button.setVisible(False)
         self.message.setText(f"Could not connect: {reason}")
         self._update_store_status()
 

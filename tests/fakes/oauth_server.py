@@ -203,6 +203,9 @@ class FakeOAuthServer(FakeServer):
         self.access: dict[str, Grant] = {}
         self.refresh: dict[str, Grant] = {}
         self.grants_used: list[str] = []
+        # Meta and LinkedIn take only the redirect URIs registered with the app, HTTPS outside development.
+        self.registered_redirects: set[str] = set()
+        self.loopback_allowed = True
         self._ids = itertools.count(1)
         self.route("GET", "/o/authorize", self._authorize)
         self.route("POST", "/o/token", self._token)
@@ -259,8 +262,11 @@ class FakeOAuthServer(FakeServer):
         if missing or q["response_type"] != "code" or q["client_id"] not in self.clients:
             return Response(400, f"invalid authorization request: {missing or q.get('client_id')}")
         redirect = urlparse(q["redirect_uri"])
-        if redirect.scheme != "http" or redirect.hostname != "127.0.0.1":  # RFC 8252 loopback redirect
-            return Response(400, "redirect_uri must be a loopback address")
+        loopback = redirect.scheme == "http" and redirect.hostname == "127.0.0.1"  # RFC 8252 loopback redirect
+        if q["redirect_uri"] in self.registered_redirects:
+            pass  # Meta and LinkedIn: the exact HTTPS address registered with the app
+        elif not loopback or not self.loopback_allowed:
+            return Response(400, "redirect_uri does not match a registered redirect URI")
         if self.require_pkce and (not q.get("code_challenge") or q.get("code_challenge_method") != "S256"):
             return Response(400, "PKCE S256 code_challenge required")
         code = secrets.token_urlsafe(16)
@@ -324,6 +330,18 @@ class FakeOAuthServer(FakeServer):
             self.access[issued["access_token"]].expires_at = time.time() + issued["expires_in"]
             return Response(200, issued)
         return Response(400, {"error": "unsupported_grant_type"})
+
+
+def browser_landing_address(url: str, *, timeout: float = 10) -> str:
+    """What the creator's browser shows after consenting where the redirect is a registered HTTPS page:
+    the address it was sent to (the page itself is never loaded here, it is not on this machine)."""
+    import httpx
+
+    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+        response = client.get(url)
+    if response.status_code != 302:
+        raise AssertionError(f"the consent page refused: {response.status_code} {response.text}")
+    return response.headers["location"]
 
 
 def play_browser(url: str, *, timeout: float = 10) -> None:

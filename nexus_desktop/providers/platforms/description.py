@@ -54,6 +54,7 @@ class OAuthSpec:
     rotating_refresh: bool = False  # the refresh token changes on every refresh (X)
     # A long-lived token that can only be re-extended (Graph): exchange it when less than this is left.
     reextend_days: int = 0
+    registered_redirect: str = ""  # for redirect="registered": the HTTPS address the creator registers
 
 
 @dataclass(frozen=True)

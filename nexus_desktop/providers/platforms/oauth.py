@@ -152,14 +152,55 @@ def run_browser_flow(
         result = receiver.wait(timeout, cancel)
     finally:
         receiver.close()
+    _check_answer(prov, result, state)
+    return exchange_code(prov, client, result["code"], receiver.redirect_uri, verifier)
+
+
+def _check_answer(prov: OAuthProvider, result: dict[str, str], state: str) -> None:
     if result.get("error"):
-        reason = result.get("error_description") or result["error"]
+        reason = result.get("error_description") or result.get("error_reason") or result["error"]
         raise UserFixableError(f"{NAMES[prov.platform]} did not grant access: {reason}", hint="connect again and allow access")
     if result.get("state") != state:
         raise UserFixableError("the sign-in answer did not match this request (state mismatch)", hint="connect again")
     if not result.get("code"):
         raise UserFixableError("the sign-in answer carried no authorization code", hint="connect again")
-    return exchange_code(prov, client, result["code"], receiver.redirect_uri, verifier)
+
+
+def answer_from_address(address: str) -> dict[str, str]:
+    """The query (or fragment) of the address the browser was sent to, as the creator pasted it."""
+    parsed = urlparse(address.strip())
+    query = parse_qs(parsed.query) or parse_qs(parsed.fragment)
+    return {k: v[0] for k, v in query.items()}
+
+
+def run_paste_flow(
+    prov: OAuthProvider,
+    client: ClientApp,
+    redirect_uri: str,
+    *,
+    ask_address: Callable[[str], str | None],
+    open_url: Callable[[str], Any] = webbrowser.open,
+    cancel: threading.Event | None = None,
+) -> TokenSet:
+    """For platforms that accept only a registered HTTPS redirect (Meta, LinkedIn): the browser lands
+    on that address, the creator pastes it back, and the code in it is exchanged here."""
+    state = random_tokens.token_urlsafe(24)
+    verifier, challenge = pkce_pair() if prov.pkce else (None, None)
+    url = authorize_url(prov, client, redirect_uri, state, challenge)
+    open_url(url)
+    address = ask_address(redirect_uri)
+    if address is None or (cancel is not None and cancel.is_set()):
+        raise Cancelled("connecting was cancelled")
+    if not address.strip():
+        raise UserFixableError("no address was pasted", hint="copy the whole address from the browser's address bar")
+    result = answer_from_address(address)
+    if not result:
+        raise UserFixableError(
+            "the pasted address carries no answer from the sign-in",
+            hint=f"after allowing access, copy the address of the page you land on (it starts with {redirect_uri})",
+        )
+    _check_answer(prov, result, state)
+    return exchange_code(prov, client, result["code"], redirect_uri, verifier)
 
 
 # -- connecting an account -------------------------------------------------------------------
@@ -184,11 +225,30 @@ def connect(
     token_endpoint: str | None = None,
     cancel: threading.Event | None = None,
     timeout: float = 300,
+    ask_address: Callable[[str], str | None] | None = None,
+    redirect_uri: str | None = None,
 ) -> AccountRecord:
-    """The whole "Connect account" action: browser consent, identify the account, store it."""
+    """The whole "Connect account" action: browser consent, identify the account, store it.
+
+    Google and X redirect to a listener on 127.0.0.1; Meta and LinkedIn only to the HTTPS
+    address registered with the creator's app, which the creator pastes back (``ask_address``)."""
+    if not client.client_id.strip():
+        raise UserFixableError(f"the {NAMES[platform]} client id is empty",
+                               hint="paste the client id of the app you registered (see the guide) first")
     prov = provider(platform, settings)
     prov = replace(prov, authorize_url=authorize_endpoint or prov.authorize_url, token_url=token_endpoint or prov.token_url)
-    tokens = run_browser_flow(prov, client, open_url=open_url, port=port, timeout=timeout, cancel=cancel)
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("connecting was cancelled")
+    if prov.redirect == "registered":
+        if ask_address is None:
+            raise UserFixableError(f"{NAMES[platform]} needs the address the browser lands on pasted back",
+                                   hint="connect from the Accounts view")
+        tokens = run_paste_flow(prov, client, redirect_uri or prov.registered_redirect, ask_address=ask_address,
+                                open_url=open_url, cancel=cancel)
+    else:
+        tokens = run_browser_flow(prov, client, open_url=open_url, port=port, timeout=timeout, cancel=cancel)
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("connecting was cancelled")
     identify = importlib.import_module(f"{__package__}.{platform}").identify
     who: Identity = identify(settings, tokens.access_token)
     details = {

@@ -40,6 +40,7 @@ class OAuthProvider:
     scope_param: str = "scope"  # "config_id" for Facebook Login for Business
     rotating_refresh: bool = False
     reextend_days: int = 0
+    registered_redirect: str = ""
 
 
 def api_version(platform: str, settings: PublishSettings) -> str:
@@ -72,6 +73,7 @@ def provider(platform: str, settings: PublishSettings) -> OAuthProvider:
         scope_param=spec.scope_param,
         rotating_refresh=spec.rotating_refresh,
         reextend_days=spec.reextend_days,
+        registered_redirect=spec.registered_redirect,
     )
 
 

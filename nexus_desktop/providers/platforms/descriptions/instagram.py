@@ -46,6 +46,7 @@ DESCRIPTION = PlatformDescription(
         redirect="registered",
         scope_param="config_id",
         reextend_days=graph.REEXTEND_DAYS,
+        registered_redirect=graph.PASTE_REDIRECT,
     ),
     guide=GUIDE,
     # Reels: 3 s to 15 min, ≤ 300 MB, H.264/HEVC in MOV/MP4, aspect 0.01:1 to 10:1 (9:16 recommended).

@@ -76,6 +76,7 @@ DESCRIPTION = PlatformDescription(
         client_auth="body",
         refresh="refresh_token",
         redirect="registered",
+        registered_redirect=PASTE_REDIRECT,
     ),
     guide=GUIDE,
     video=VideoSpec("LinkedIn videos", 3, 30 * 60, 75 * KB, 500 * MB, 1 / 2.4, 2.4, frozenset({"h264"})),

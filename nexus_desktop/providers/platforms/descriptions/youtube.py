@@ -4,7 +4,8 @@ Sources: https://developers.google.com/youtube/v3/docs/videos/insert (256 GB / 1
 title ≤ 100 characters, description ≤ 5000 bytes, no < or >),
 https://developers.google.com/youtube/v3/docs/thumbnails/set (≤ 2 MB; JPEG, PNG),
 https://developers.google.com/youtube/v3/determine_quota_cost (quota per Cloud project),
-https://developers.google.com/identity/protocols/oauth2/native-app (loopback redirect, PKCE).
+https://developers.google.com/identity/protocols/oauth2/native-app (loopback redirect, PKCE),
+https://support.google.com/cloud/answer/15549945 (publishing status: Testing tokens die after 7 days).
 """
 
 from __future__ import annotations
@@ -83,5 +84,6 @@ DESCRIPTION = PlatformDescription(
         "https://developers.google.com/youtube/v3/docs/videos/insert",
         "https://developers.google.com/youtube/v3/docs/thumbnails/set",
         "https://developers.google.com/identity/protocols/oauth2/native-app",
+        "https://support.google.com/cloud/answer/15549945",  # audience: Testing vs In production
     ),
 )
