@@ -87,7 +87,8 @@ def unregister(platform: str) -> None:
 
 
 def known_platforms() -> list[str]:
-    return sorted({*FACTORIES, *_load(), *_registered})
+    """The export folder first (it needs no account), then every network by name."""
+    return ["export", *sorted({*FACTORIES, *_load(), *_registered} - {"export"})]
 
 
 def factory_for(platform: str) -> PublisherFactory:
