@@ -67,6 +67,20 @@ class AnalyzeSettings(_Section):
     context_tokens: int = Field(0, ge=0, le=2_000_000)
 
 
+class VoiceCatalog(_Section):
+    # Piper .onnx voices the creator added to the voice list.
+    piper_files: list[str] = Field(default_factory=list)
+    # A voice's own speaking rate ("piper:", "espeak:en-us", "elevenlabs:<id>" -> times the speed).
+    rates: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("rates")
+    @classmethod
+    def _sensible_rates(cls, value: dict[str, float]) -> dict[str, float]:
+        if any(not 0.5 <= rate <= 2.0 for rate in value.values()):
+            raise ValueError("a voice's rate must be between 0.5 and 2")
+        return value
+
+
 class VoiceSettings(_Section):
     provider: Literal["piper", "espeak", "elevenlabs"] = "piper"
     # Piper: a voice name or a path to an .onnx model; empty means the bundled voice.
@@ -80,6 +94,7 @@ class VoiceSettings(_Section):
     true_peak_db: float = Field(-1.0, ge=-9, le=0)
     # The creator's pronunciation list: a term as written -> how the voice should say it.
     pronunciations: dict[str, str] = Field(default_factory=dict)
+    catalog: VoiceCatalog = Field(default_factory=VoiceCatalog)
 
 
 class ImageSettings(_Section):

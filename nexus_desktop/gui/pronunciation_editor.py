@@ -144,8 +144,6 @@ class PronunciationEditor(QWidget):
         self._pool.setMaxThreadCount(1)
         self._folder = Path(tempfile.gettempdir()) / "nexus-hear-it"
         self._count = 0
-        self._player: QMediaPlayer | None = None
-        self._audio: QAudioOutput | None = None
         self._task: _SampleTask | None = None
 
     # -- the settings editor interface ------------------------------------------------------------
@@ -190,19 +188,8 @@ class PronunciationEditor(QWidget):
             self.status.setText(f"Cannot speak it: {error}")
             return
         self.status.setText(f"The voice says: “{said}”")
-        self._play(path)
+        play_sample(self, path, self.status)
         self.sample_ready.emit(path)
-
-    def _play(self, path: str) -> None:
-        if not QMediaDevices.audioOutputs():
-            self.status.setText(self.status.text() + " (no sound device to play it on)")
-            return
-        if self._player is None:
-            self._audio = QAudioOutput(self)
-            self._player = QMediaPlayer(self)
-            self._player.setAudioOutput(self._audio)
-        self._player.setSource(QUrl.fromLocalFile(path))
-        self._player.play()
 
     def _voice(self) -> VoiceSettings:
         """The voice as set in the dialog right now, unsaved changes included."""
@@ -213,3 +200,17 @@ class PronunciationEditor(QWidget):
             except Exception:  # a half-typed setting elsewhere: fall back to the defaults
                 log.info("the dialog's voice settings are not valid yet; using the defaults for the sample")
         return VoiceSettings()
+
+
+def play_sample(owner: QWidget, path: str, status: QLabel) -> None:
+    """Play a WAV through the computer's sound output, one player per widget;
+    without a sound device, say so beside the status."""
+    if not QMediaDevices.audioOutputs():
+        status.setText(status.text() + " (no sound device to play it on)")
+        return
+    player = owner.findChild(QMediaPlayer, "SamplePlayer")
+    if player is None:
+        player = QMediaPlayer(owner, objectName="SamplePlayer")
+        player.setAudioOutput(QAudioOutput(player))
+    player.setSource(QUrl.fromLocalFile(path))
+    player.play()

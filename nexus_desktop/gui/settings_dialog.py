@@ -75,6 +75,7 @@ LABELS = {
     "concurrency": "Feeds checked at once", "user_agent": "User agent",
     "check_every_minutes": "Check feeds every (minutes)", "close_to_tray": "Keep running in the tray while posts are scheduled",
     "background_service": "Run in the background at login (nexus daemon)", "auto_run": "Make videos of new articles by themselves",
+    "catalog": "Voices", "pronunciations": "Pronunciations",
 }
 
 

@@ -243,6 +243,10 @@ def editor_for(name: str, info: FieldInfo):
         return FormatsEditor()
     if name == "custom_sizes":
         return CustomSizesEditor()
+    if name == "catalog":
+        from .voice_picker import VoicePicker
+
+        return VoicePicker()
     if name == "pronunciations":
         from .pronunciation_editor import PronunciationEditor
 

@@ -8,6 +8,18 @@ Implements, as documented (elevenlabs.io/docs/api-reference/text-to-speech):
   is ``{"characters", "character_start_times_seconds", "character_end_times_seconds"}``.
 - ``POST /v1/text-to-speech/{voice_id}``: the same request, answered with the audio bytes.
 
+Voices (elevenlabs.io/docs/api-reference/voices/search and
+elevenlabs.io/docs/api-reference/voices/ivc/create):
+
+- ``GET /v2/voices``: the account's voices, ``{"voices": [{"voice_id", "name",
+  "category", "labels", "description", "preview_url"}], "has_more",
+  "total_count", "next_page_token"}``; ``page_size`` (at most 100),
+  ``next_page_token`` and ``search`` in the query.
+- ``POST /v1/voices/add`` (instant voice cloning): multipart form with a
+  required ``name`` and one or more ``files``, optional ``description``,
+  ``labels`` (JSON) and ``remove_background_noise``; answers ``{"voice_id",
+  "requires_verification"}`` and the voice joins the list as "cloned".
+
 Every request must carry the ``xi-api-key`` header. A request that breaks the
 contract (missing text, unknown field, malformed voice or model id, unknown
 output format) is refused the way the API refuses it, and is kept in
@@ -24,6 +36,8 @@ punctuation, so the character times are true of the audio.
 from __future__ import annotations
 
 import base64
+import email.parser
+import email.policy
 import json
 import re
 import subprocess
@@ -79,6 +93,13 @@ class FakeElevenLabs:
     violations: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     delay: float = 0.0  # seconds to wait before answering, to test cancelling
+    voices: list[dict[str, Any]] = field(default_factory=lambda: [
+        {"voice_id": "21m00Tcm4TlvDq8ikWAM", "name": "Rachel", "category": "premade",
+         "labels": {"accent": "american", "gender": "female", "language": "en"}, "description": "calm"},
+        {"voice_id": "pNInz6obpgDQGcFmaJgB", "name": "Adam", "category": "premade",
+         "labels": {"accent": "american", "gender": "male", "language": "en"}, "description": "deep"},
+    ])
+    clones: list[dict[str, Any]] = field(default_factory=list)  # what each clone request sent
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
 
@@ -116,9 +137,40 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
+    def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+        fake = self.server_fake
+        url = urlsplit(self.path)
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        fake.requests.append(Recorded(url.path, query, self.headers.get("xi-api-key"), None))
+        if url.path != "/v2/voices":
+            self._send(404, json.dumps({"detail": "Not Found"}).encode(), "application/json")
+            return
+        if self.headers.get("xi-api-key") != fake.api_key:
+            self._send(401, json.dumps(_error("invalid_api_key", "Invalid API key")).encode(), "application/json")
+            return
+        status, answer = _voice_page(fake.voices, query)
+        if status != 200:
+            fake.violations.append(json.dumps(answer))
+        self._send(status, json.dumps(answer).encode(), "application/json")
+
+    def _clone(self) -> None:
+        fake = self.server_fake
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        fake.requests.append(Recorded("/v1/voices/add", {}, self.headers.get("xi-api-key"), None))
+        if self.headers.get("xi-api-key") != fake.api_key:
+            status, answer = 401, _error("invalid_api_key", "Invalid API key")
+        else:
+            status, answer = _clone(fake, self.headers.get("Content-Type", ""), raw)
+            if status == 422:
+                fake.violations.append(json.dumps(answer))
+        self._send(status, json.dumps(answer).encode(), "application/json")
+
     def do_POST(self) -> None:
         fake = self.server_fake
         url = urlsplit(self.path)
+        if url.path == "/v1/voices/add":
+            self._clone()
+            return
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         try:
@@ -251,3 +303,47 @@ def _mp3(pcm: bytes, rate: int) -> bytes:
         input=pcm, capture_output=True, check=True,
     )  # fmt: skip
     return done.stdout
+
+
+def _voice_page(voices: list[dict[str, Any]], query: dict[str, str]) -> tuple[int, Any]:
+    size = query.get("page_size", "10")
+    if not size.isdigit() or not 1 <= int(size) <= 100:
+        return _invalid("less_than_equal", ["query", "page_size"], "Input should be less than or equal to 100")
+    found = [v for v in voices if query.get("search", "").lower() in v["name"].lower()]
+    start = int(query.get("next_page_token") or 0)
+    page = found[start : start + int(size)]
+    more = start + int(size) < len(found)
+    answer = [{**v, "preview_url": f"https://storage.example.org/{v['voice_id']}.mp3"} for v in page]
+    return 200, {"voices": answer, "has_more": more, "total_count": len(found),
+                 "next_page_token": str(start + int(size)) if more else None}
+
+
+def _clone(fake: FakeElevenLabs, content_type: str, raw: bytes) -> tuple[int, Any]:
+    """Instant voice cloning from a multipart form, as documented."""
+    if not content_type.startswith("multipart/form-data"):
+        return _invalid("content_type", ["header", "content-type"], "expected multipart/form-data")
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + raw)
+    fields: dict[str, str] = {}
+    files: list[tuple[str, bytes]] = []
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if part.get_filename() is not None or name == "files":
+            files.append((part.get_filename() or "", part.get_payload(decode=True) or b""))
+        elif name:
+            fields[name] = part.get_content().strip() if part.get_content_maintype() == "text" else ""
+    unknown = set(fields) - {"name", "description", "labels", "remove_background_noise"}
+    if unknown:
+        return _invalid("extra_forbidden", ["body", sorted(unknown)[0]], "Extra inputs are not permitted")
+    if not fields.get("name"):
+        return _invalid("missing", ["body", "name"], "Field required")
+    if not files:
+        return _invalid("missing", ["body", "files"], "Field required")
+    if any(not data for _, data in files):
+        return 400, _error("invalid_audio", "One of the uploaded files is empty or not audio.")
+    voice_id = uuid.uuid4().hex[:20]
+    labels = json.loads(fields["labels"]) if fields.get("labels") else {}
+    fake.voices.append({"voice_id": voice_id, "name": fields["name"], "category": "cloned", "labels": labels,
+                        "description": fields.get("description", "")})
+    fake.clones.append({"fields": fields, "files": [name for name, _ in files]})
+    return 200, {"voice_id": voice_id, "requires_verification": False}

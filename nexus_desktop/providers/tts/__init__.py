@@ -14,6 +14,7 @@ from pathlib import Path
 from ...domain.errors import UserFixableError
 from ...settings import VoiceSettings
 from .base import Speaker, Speech, VoiceMissing, VoiceUnavailable
+from .catalog import speed_for
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,8 @@ def _piper(voice: VoiceSettings, language: str, voices_dir: Path | None) -> Spea
     from .piper import PiperSpeaker
 
     try:
-        return PiperSpeaker.open(voice.piper_voice, language, speed=voice.speed, voices_dir=voices_dir)
+        return PiperSpeaker.open(voice.piper_voice, language, speed=speed_for(voice, "piper", voice.piper_voice),
+                                 voices_dir=voices_dir)
     except VoiceUnavailable as reason:
         level = logging.WARNING if isinstance(reason, VoiceMissing) else logging.INFO
         log.log(level, "%s; speaking with espeak-ng instead", reason)
@@ -37,7 +39,7 @@ def _piper(voice: VoiceSettings, language: str, voices_dir: Path | None) -> Spea
 def _espeak(voice: VoiceSettings, language: str, voices_dir: Path | None) -> Speaker:
     from .espeak import EspeakSpeaker
 
-    return EspeakSpeaker.open(voice.espeak_voice, language, speed=voice.speed)
+    return EspeakSpeaker.open(voice.espeak_voice, language, speed=speed_for(voice, "espeak", voice.espeak_voice))
 
 
 def _elevenlabs(voice: VoiceSettings, language: str, voices_dir: Path | None) -> Speaker:
@@ -51,7 +53,7 @@ def _elevenlabs(voice: VoiceSettings, language: str, voices_dir: Path | None) ->
         voice_id=voice.elevenlabs_voice_id,
         model_id=voice.elevenlabs_model,
         base_url=voice.elevenlabs_base_url,
-        speed=voice.speed,
+        speed=speed_for(voice, "elevenlabs", voice.elevenlabs_voice_id),
     )
 
 

@@ -120,6 +120,9 @@ def _translate(exc: Exception) -> Exception | None:
     return None
 
 
+translate_error = _translate  # for the voice catalogue, which talks to the same API
+
+
 def _api_error(status: int, body: Any, headers: dict[str, str]) -> Exception:
     """Map ElevenLabs' documented errors: ``{"detail": {"status"|"code": ..., "message": ...}}``."""
     detail = body.get("detail") if isinstance(body, dict) else None
