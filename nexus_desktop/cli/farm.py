@@ -51,7 +51,7 @@ def workers_command(args) -> int:
         print("No worker answered. Start one with: nexus worker")
         return 0
     rows = [[w.name, w.doing, str(w.waiting), str(w.done), ",".join(w.queues), when(w.heartbeat)] for w in found]
-    print(table(rows, ["WORKER", "RUNNING", "WAITING", "DONE", "QUEUES", "LAST HEARTBEAT"]))
+    print(table(rows, ["WORKER", "RUNNING", "WAITING", "TAKEN", "QUEUES", "LAST HEARTBEAT"]))
     return 0
 
 

@@ -30,7 +30,7 @@ class WorkerStatus:
     queues: tuple[str, ...]
     running: tuple[Running, ...]
     waiting: int  # tasks it has received but not started (its prefetch)
-    done: int  # tasks it has run since it started
+    done: int  # tasks it has taken since it started (run, dropped as done, or put off)
     heartbeat: datetime  # when it last answered
 
     @property

@@ -20,7 +20,7 @@ from ..runtime.feed_checks import FeedChecks
 from ..runtime.ownership import WINDOW, SchedulerLock
 from ..runtime.runner import Runner
 from ..runtime.scheduler import PostScheduler
-from . import icons, qt_messages, theme, welcome
+from . import icons, qt_messages, theme, welcome, workers_panel
 from .app_context import AppContext
 from .crash_dialog import CrashReporter
 from .operations import Operations
@@ -49,7 +49,7 @@ def open_window(ws: Workspace):
     if recovered:
         log.info("%d job(s) interrupted last time are back in the queue", len(recovered))
     theme.apply(QApplication.instance(), ws.settings.ui.theme)
-    runner = Runner(ws)
+    runner = Runner(ws, run_stage=workers_panel.stage_runner(ws))  # on the farm when a broker is set
     checks = FeedChecks(ws.paths.data)
     lock = SchedulerLock(ws.paths.data, WINDOW)
     owner = lock.acquire()

@@ -47,6 +47,7 @@ from .log_panel import LogPanel, QtLogHandler
 from .settings_dialog import SettingsDialog
 from .status_bar import StatusBar
 from .tray import Tray
+from .workers_panel import WorkersPanel
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ VIEWS: list[ViewSpec] = [
     ViewSpec("Feeds", "feed", FeedsView),
     ViewSpec("Calendar", "calendar", CalendarView),
     ViewSpec("Accounts", "accounts", accounts_view.for_window),
+    ViewSpec("Workers", "workers", WorkersPanel),
 ]
 
 

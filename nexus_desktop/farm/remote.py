@@ -1,0 +1,55 @@
+"""The window's runner with a farm: a stage is sent to the broker and the pool thread
+that would have run it waits for the store to show it done, passing on the
+worker's progress. The runner's lanes, signals and job list work as without a
+farm; ``render.concurrent_renders`` is then how many renders the window keeps on
+the farm at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from ..domain.jobs import JobStatus
+from ..domain.stages import PRODUCTION
+from ..pipeline.flow import Workspace
+from ..store.views import JobView
+from .dispatch import send_stage
+
+log = logging.getLogger("nexus_desktop.farm")
+
+POLL_SECONDS = 0.5
+BROKER_RETRY_SECONDS = 5.0
+
+
+def stage_runner(app) -> Callable[..., JobView | None]:
+    """A ``run_stage`` for ``Runner`` that runs the stage on the farm."""
+
+    def run_on_farm(ws: Workspace, job_id: int, *, progress=lambda p, m: None, cancel: threading.Event | None = None):
+        cancel = cancel or threading.Event()
+        view = ws.store.jobs.get(job_id)
+        if view is None or view.status is not JobStatus.QUEUED or view.stage not in PRODUCTION:
+            return None
+        stage = view.stage
+        while True:
+            try:
+                send_stage(app, ws, job_id, stage)
+                ws.store.jobs.mark_sent([job_id])
+                break
+            except Exception as exc:  # the broker is away: keep the job queued, try again
+                progress(0, f"waiting for the farm's broker ({exc})")
+                if cancel.wait(BROKER_RETRY_SECONDS):
+                    return ws.store.jobs.get(job_id)
+        progress(0, "sent to the farm")
+        while not cancel.wait(POLL_SECONDS):
+            view = ws.store.jobs.get(job_id)
+            if view is None:
+                return None
+            if view.status is JobStatus.RUNNING:
+                progress(view.progress, f"{view.progress_message or stage.value} on {view.claimed_by or 'the farm'}")
+            elif view.stage is not stage or view.status is not JobStatus.QUEUED:
+                return view
+        return ws.store.jobs.get(job_id)  # cancelled: a stage under way on a worker finishes there
+
+    return run_on_farm
