@@ -33,7 +33,7 @@ def test_ticking_a_target_adds_a_post_and_texts_respect_the_platform_limit(panel
     widget, ws = panel
     schedule.approve_jobs(ws, [1], now=MONDAY)
     widget.show_job(1)
-    qtbot.waitUntil(lambda: len(widget.boxes) == 4, timeout=5000)
+    qtbot.waitUntil(lambda: len(widget.boxes) == 9, timeout=5000)  # an export target per network
     names = {box.text(): box for box in widget.boxes.values()}
     assert names["Export for YouTube"].isChecked() and widget.tabs.count() == 1
     names["Export for X"].setChecked(True)
@@ -50,6 +50,6 @@ def test_ticking_a_target_adds_a_post_and_texts_respect_the_platform_limit(panel
     qtbot.waitUntil(lambda: next(p for p in schedule.posts(ws).for_job(1) if p.style == "x").text["body"] == "Short and sweet",
                     timeout=5000)
 
-    qtbot.waitUntil(lambda: len(widget.boxes) == 4, timeout=5000)
+    qtbot.waitUntil(lambda: len(widget.boxes) == 9, timeout=5000)  # an export target per network
     next(box for box in widget.boxes.values() if box.text() == "Export for YouTube").setChecked(False)
     qtbot.waitUntil(lambda: [p.style for p in schedule.posts(ws).for_job(1)] == ["x"], timeout=5000)

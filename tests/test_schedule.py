@@ -85,14 +85,15 @@ def test_approving_creates_a_post_per_default_target_with_its_text(sqlite_store,
     report = schedule.approve_jobs(ws, [job_id, 999], now=MONDAY)
     assert report.done == (job_id,) and "no job 999" in report.refused[999]
     posts = schedule.posts(ws).for_job(job_id)
-    assert sorted(p.style for p in posts) == ["instagram", "linkedin", "x", "youtube"]  # the export folder, per platform
+    assert sorted(p.style for p in posts) == sorted(  # the export folder, per platform
+        ["youtube", "instagram", "x", "linkedin", "tiktok", "facebook", "threads", "bluesky", "mastodon"])
     by_style = {p.style: p for p in posts}
     assert by_style["youtube"].text["title"] == "YT 1" and by_style["x"].text["body"] == "X post 1"
     assert by_style["instagram"].text["hashtags"] == ["battery", "#science"]
     assert all(p.status is PostStatus.DRAFT and p.scheduled_at is None for p in posts)
     assert sqlite_store.jobs.get(job_id).status is JobStatus.APPROVED
     again = schedule.approve_jobs(ws, [job_id], now=MONDAY)
-    assert job_id in again.refused and len(schedule.posts(ws).for_job(job_id)) == 4
+    assert job_id in again.refused and len(schedule.posts(ws).for_job(job_id)) == 9
     assert schedule.posts(ws).for_job(other) == []
 
 

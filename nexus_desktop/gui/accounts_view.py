@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from .. import secrets
 from ..domain.errors import Cancelled, NexusError
-from ..providers.platforms import oauth, registry
+from ..providers.platforms import network_connect, oauth, registry
 from ..providers.platforms.errors import NAMES
 from ..settings import PublishSettings
 from ..store.accounts import AccountRepo, AccountView
@@ -47,7 +47,8 @@ if TYPE_CHECKING:
     from .app_context import AppContext
 
 COLUMNS = ("Platform", "Account", "Health", "Token expires")
-PLATFORMS = tuple(d.name for d in registry.descriptions() if d.oauth is not None)
+# The networks with a sign-in the app runs: OAuth from the description, or network_connect's own.
+PLATFORMS = tuple(d.name for d in registry.descriptions() if d.oauth is not None or d.name in network_connect.FORMS)
 
 
 def _expiry(view: AccountView) -> str:
@@ -149,13 +150,36 @@ class ConnectDialog(QDialog):
         self._on_platform_changed()
 
     def _on_platform_changed(self) -> None:
-        prov = oauth.provider(self.platform.currentData(), self.settings)
+        platform = self.platform.currentData()
+        own = network_connect.FORMS.get(platform)
+        if own is not None:  # a network with its own sign-in (providers/platforms/network_connect.py)
+            self.guide.setText(registry.description(platform).guide)
+            self.authorize_url.setText(own.address_default)
+            self.token_url.clear()
+            labels = {self.client_id: own.client_id, self.client_secret: own.client_secret, self.authorize_url: own.address}
+            for field, label in labels.items():
+                self.form.setRowVisible(field, bool(label))
+                if label and self.form.labelForField(field) is not None:
+                    self.form.labelForField(field).setText(label)
+            for field in (self.token_url, self.config_id, self.as_page):
+                self.form.setRowVisible(field, False)
+            self.form.setRowVisible(self.port, own.browser)
+            self.open_button.setText("Open the browser" if own.browser else "Connect")
+            self._update_open_button()
+            return
+        prov = oauth.provider(platform, self.settings)
         self.guide.setText(prov.guide)
         self.authorize_url.setText(prov.authorize_url)
         self.token_url.setText(prov.token_url)
+        for field, label in ((self.client_id, "Client id"), (self.client_secret, "Client secret"),
+                             (self.authorize_url, "Sign-in page (advanced)")):
+            self.form.setRowVisible(field, True)
+            self.form.labelForField(field).setText(label)
+        self.form.setRowVisible(self.token_url, True)
         self.form.setRowVisible(self.config_id, prov.scope_param == "config_id")
         self.form.setRowVisible(self.as_page, prov.platform == "linkedin")
         self.form.setRowVisible(self.port, prov.redirect == "loopback")
+        self.open_button.setText("Open the browser")
         self._update_open_button()
 
     def _update_open_button(self) -> None:
@@ -277,7 +301,8 @@ class AccountsView(QWidget):
 
         def work() -> None:
             try:
-                view = oauth.connect(platform, client, accounts=self.accounts, settings=self.settings, **kwargs)
+                connect = network_connect.connect if platform in network_connect.FORMS else oauth.connect
+                view = connect(platform, client, accounts=self.accounts, settings=self.settings, **kwargs)
             except Cancelled:
                 self.connect_failed.emit("connecting was cancelled; nothing was saved")
             except NexusError as exc:

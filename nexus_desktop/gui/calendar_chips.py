@@ -25,6 +25,11 @@ PLATFORM_MARKS: dict[str, tuple[str, str]] = {
     "instagram": ("IG", "#C13584"),
     "x": ("X", "#14171A"),
     "linkedin": ("in", "#0A66C2"),
+    "tiktok": ("♪", "#010101"),
+    "facebook": ("f", "#0866FF"),
+    "threads": ("@", "#101010"),
+    "bluesky": ("b", "#1185FE"),
+    "mastodon": ("M", "#6364FF"),
 }
 # Theme roles for each status.
 STATUS_ROLES: dict[PostStatus, str] = {

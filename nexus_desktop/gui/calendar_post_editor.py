@@ -42,6 +42,11 @@ LIMITS: dict[str, tuple[int | None, int]] = {
     "x": (None, content.X_POST_MAX),
     "instagram": (None, content.INSTAGRAM_CAPTION_MAX),
     "linkedin": (None, content.LINKEDIN_POST_MAX),
+    "tiktok": (None, 2200),
+    "facebook": (None, 63206),
+    "threads": (None, 500),
+    "bluesky": (None, 300),
+    "mastodon": (None, 500),  # the instance's own limit is checked before publishing
 }
 WITH_POSTS = (JobStatus.APPROVED, JobStatus.SCHEDULED, JobStatus.PUBLISHED)
 

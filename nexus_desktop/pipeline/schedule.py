@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 # The video each platform takes best; a target's config "format" overrides it.
-PLATFORM_FORMATS = {"youtube": "16x9", "instagram": "9x16", "x": "16x9", "linkedin": "1x1"}
+PLATFORM_FORMATS = {"youtube": "16x9", "instagram": "9x16", "x": "16x9", "linkedin": "1x1", "tiktok": "9x16",
+                    "facebook": "9x16", "threads": "9x16", "bluesky": "16x9", "mastodon": "16x9"}
 SEARCH_DAYS = 400
 
 
@@ -126,6 +127,11 @@ DEFAULT_RULES: dict[str, PostingRules] = {
     "instagram": PostingRules(times=(time(11), time(19)), max_per_day=2, min_hours_apart=4),
     "x": PostingRules(times=(time(9), time(13), time(17)), max_per_day=3, min_hours_apart=3),
     "linkedin": PostingRules(weekdays=WEEKDAYS, times=(time(8), time(12)), max_per_day=1),
+    "tiktok": PostingRules(times=(time(12), time(19)), max_per_day=2, min_hours_apart=4),
+    "facebook": PostingRules(times=(time(9), time(13)), max_per_day=1),
+    "threads": PostingRules(times=(time(8), time(12), time(18)), max_per_day=2, min_hours_apart=3),
+    "bluesky": PostingRules(times=(time(9), time(13), time(17)), max_per_day=3, min_hours_apart=3),
+    "mastodon": PostingRules(times=(time(10), time(16)), max_per_day=2, min_hours_apart=4),
 }
 
 
@@ -165,7 +171,10 @@ def post_text(script: Mapping[str, Any] | None, style: str, job_title: str) -> d
         return {"title": job_title, "description": "", "body": "", "hashtags": []}
     s = Script.from_dict(script)
     bodies = {"youtube": s.platforms.youtube_description, "instagram": s.platforms.instagram_caption,
-              "x": s.platforms.x_post, "linkedin": s.platforms.linkedin_post}
+              "x": s.platforms.x_post, "linkedin": s.platforms.linkedin_post,
+              # the newer networks take the copy closest to their own limits
+              "tiktok": s.platforms.instagram_caption, "facebook": s.platforms.instagram_caption,
+              "threads": s.platforms.x_post, "bluesky": s.platforms.x_post, "mastodon": s.platforms.x_post}
     title = s.platforms.youtube_title if style == "youtube" else (s.titles[0] if s.titles else s.title)
     description = s.platforms.youtube_description if style == "youtube" else s.description
     return {"title": title or job_title, "description": description, "body": bodies.get(style, s.description),

@@ -18,8 +18,9 @@ from .database import Database
 from .models import Account, Target
 
 EXPORT = "export"
-EXPORT_PLATFORMS = ("youtube", "instagram", "x", "linkedin")
-PLATFORM_NAMES = {"youtube": "YouTube", "instagram": "Instagram", "x": "X", "linkedin": "LinkedIn", EXPORT: "Export folder"}
+EXPORT_PLATFORMS = ("youtube", "instagram", "x", "linkedin", "tiktok", "facebook", "threads", "bluesky", "mastodon")
+PLATFORM_NAMES = {"youtube": "YouTube", "instagram": "Instagram", "x": "X", "linkedin": "LinkedIn", "tiktok": "TikTok",
+                  "facebook": "Facebook", "threads": "Threads", "bluesky": "Bluesky", "mastodon": "Mastodon", EXPORT: "Export folder"}
 
 
 def platform_name(platform: str) -> str:

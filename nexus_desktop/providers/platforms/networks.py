@@ -29,9 +29,6 @@ from .oauth import TokenSet, load_secret_payload, save_tokens
 log = logging.getLogger(__name__)
 
 NAMES = {"tiktok": "TikTok", "facebook": "Facebook", "threads": "Threads", "bluesky": "Bluesky", "mastodon": "Mastodon"}
-# Calendar marks: a letter on the network's brand colour.
-MARKS = {"tiktok": ("T", "#010101"), "facebook": ("f", "#0866FF"), "threads": ("@", "#101010"),
-         "bluesky": ("b", "#1185FE"), "mastodon": ("M", "#6364FF")}
 DEFAULT_RETRY = 60.0
 REFRESH_MARGIN = timedelta(minutes=5)
 
