@@ -144,7 +144,7 @@ class TikTokPublisher:
         level = self.privacy_level(info)
         if not self.audited and level != PRIVATE:
             problems.append("until your TikTok app passes TikTok's audit, TikTok only accepts private posts (Only me) — "
-                            "choose SELF_ONLY, or tick 'App audited by TikTok' once it has passed")
+                            "choose SELF_ONLY, or mark the target as audited once it has passed")
         elif level not in info.privacy_levels:
             offered = ", ".join(info.privacy_levels) or "none"
             problems.append(f"TikTok does not offer '{level}' to this account (it offers {offered}) — choose one of those")

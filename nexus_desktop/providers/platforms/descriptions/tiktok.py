@@ -23,8 +23,8 @@ GUIDE = (
     "2. Under Login Kit add the redirect URI http://127.0.0.1:*/callback (any port).\n"
     "3. Paste the client key and client secret here and sign in with the TikTok account.\n"
     "Important: until your app passes TikTok's audit, TikTok keeps every post it receives from the app private "
-    "(Only me) and the account itself must be private. Nexus Desktop posts as 'Only me' until you tick "
-    "'App audited by TikTok' on the target."
+    "(Only me) and the account itself must be private. Nexus Desktop posts as 'Only me' until you mark the "
+    "TikTok target as audited (target option audited: true)."
 )
 
 
