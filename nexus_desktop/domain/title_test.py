@@ -1,6 +1,9 @@
 """The rule a title (or thumbnail) test decides by. Plain numbers in, a verdict out.
 
-Each variant is shown in turn for a few hours. Where the platform reports impressions
+Each variant is shown in turn for a few hours, forwards then backwards (1 2 3 3 2 1 …):
+a post draws fewer views every hour, so whichever goes up first would look better; over
+a forward-and-back pair every variant sits, on average, at the same age, and a verdict
+is only given at the end of such a pair. Where the platform reports impressions
 and clicks, a variant's click-through rate gets a Beta(1 + clicks, 1 + impressions −
 clicks) posterior; where it reports only views (YouTube's APIs offer no impressions),
 its views per hour get a Gamma(1 + views, hours) posterior. The leader wins when
@@ -80,6 +83,16 @@ def chances(arms: list[Arm], *, seed: int = 17) -> tuple[float, ...]:
     return tuple(w / SAMPLES for w in wins)
 
 
+def rotation(windows_done: int, variants: int) -> int:
+    """The variant to show after ``windows_done`` windows: forwards, then backwards."""
+    order = [*range(variants), *reversed(range(variants))]
+    return order[windows_done % len(order)]
+
+
+def balanced(windows_done: int, variants: int) -> bool:
+    return windows_done > 0 and windows_done % (2 * variants) == 0
+
+
 def decide(arms: list[Arm], rounds: int, rule: Rule = Rule()) -> Verdict:
     clicks = _uses_clicks(arms)
     measure = "click-through" if clicks else "views per hour"
@@ -89,13 +102,14 @@ def decide(arms: list[Arm], rounds: int, rule: Rule = Rule()) -> Verdict:
     odds = chances(arms)
     best = odds.index(max(odds))
     rates = ", ".join(f"#{i + 1}: {_rate(a, clicks)}" for i, a in enumerate(arms))
-    ready = all(a.hours >= rule.min_hours for a in arms) and events >= rule.min_events
+    ready = all(a.hours >= rule.min_hours for a in arms) and events >= rule.min_events and balanced(rounds, len(arms))
     if ready and odds[best] >= rule.threshold:
         return Verdict(best, odds, measure, f"variant #{best + 1} wins with {odds[best]:.0%} certainty on {measure} ({rates})")
     if rounds >= rule.max_rounds:
         return Verdict(0, odds, measure, f"no clear winner after {rounds} rotations (best {odds[best]:.0%} on {measure}); "
                                          f"kept the first variant ({rates})")
-    need = "" if ready else f"; needs {rule.min_hours:g} h per variant and {rule.min_events} {'clicks' if clicks else 'views'}"
+    need = "" if ready else (f"; decides after each variant was shown {rule.min_hours:g} h, both ways round, "
+                             f"and {rule.min_events} {'clicks' if clicks else 'views'} in all")
     return Verdict(None, odds, measure, f"testing: variant #{best + 1} leads with {odds[best]:.0%} on {measure}{need} ({rates})")
 
 

@@ -37,11 +37,13 @@ from PySide6.QtWidgets import (
 from ..runtime.ownership import SchedulerLock
 from ..settings import Settings
 from . import accounts_view, dialogs, icons, theme
+from .analytics_view import AnalyticsView
 from .app_lifetime import Lifetime
 from .app_context import AppContext
 from .calendar_view import CalendarView
 from .drops import addresses
 from .feeds_view import FeedsView
+from .health_view import HealthView
 from .jobs_view import JobsView
 from .log_panel import LogPanel, QtLogHandler
 from .settings_dialog import SettingsDialog
@@ -65,6 +67,8 @@ VIEWS: list[ViewSpec] = [
     ViewSpec("Calendar", "calendar", CalendarView),
     ViewSpec("Accounts", "accounts", accounts_view.for_window),
     ViewSpec("Workers", "workers", WorkersPanel),
+    ViewSpec("Analytics", "analytics", AnalyticsView),
+    ViewSpec("Health", "health", HealthView),
 ]
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from ..domain.content import Script
 from ..domain.errors import UserFixableError
 from ..domain.posts import PostStatus
-from ..domain.title_test import Arm, Rule, decide
+from ..domain.title_test import Arm, Rule, decide, rotation
 from ..providers.platforms.base import NeedsReconnect, TransientPublishError
 from ..providers.platforms.metrics import EDITABLE_LIVE, LiveEditor, MissingScope, PostGone, create_reader
 from ..providers.platforms.registry import PublisherSetup
@@ -114,14 +114,15 @@ def advance(ws: Workspace, test: TitleTestView, now: datetime, rule: Rule = RULE
                                                      now_seen["impressions"] - base.get("impressions", 0),
                                                      now_seen["clicks"] - base.get("clicks", 0))
         stored = [{**a.to_json(), "shown": int(old.get("shown", 0)) + (i == test.current)} for i, (a, old) in enumerate(zip(arms, test.arms))]
-        verdict = decide(arms, sum(int(a["shown"]) for a in stored), rule)
+        windows = sum(int(a["shown"]) for a in stored)
+        verdict = decide(arms, windows, rule)
         if verdict.winner is not None:
             _show(editor, post.remote_id, test.kind, test.variants[verdict.winner], test.variants[test.current])
             repo.save(test.id, arms=stored, status="decided", winner=verdict.winner, current=verdict.winner,
                       shown_since=now, baseline=now_seen, verdict=verdict.text)
             log.info("title test on post %s: %s", post.id, verdict.text)
         else:
-            following = (test.current + 1) % len(test.variants)
+            following = rotation(windows, len(test.variants))
             _show(editor, post.remote_id, test.kind, test.variants[following], test.variants[test.current])
             repo.save(test.id, arms=stored, current=following, shown_since=now, baseline=now_seen, verdict=verdict.text)
     except PostGone as exc:

@@ -62,8 +62,8 @@ class HealthQueries:
                 for name in (errors or {}):
                     if name not in (done or []) and not (status == JobStatus.FAILED.value and name == stage):
                         counts.setdefault(name, [0, 0])[1] += 1
-        order = ("analyze", "narrate", "visualize", "render", "publish")
-        return [Rate(k, *counts[k]) for k in sorted(counts, key=lambda k: order.index(k) if k in order else 99)]
+        order = ("analyze", "narrate", "visualize", "render")  # media generation; publishing is per platform
+        return [Rate(k, *counts[k]) for k in order if k in counts]
 
     def publish_rates(self, since: datetime) -> list[Rate]:
         """Per platform: posts published since ``since`` against posts that failed or need checking."""

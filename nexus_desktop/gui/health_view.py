@@ -1,0 +1,236 @@
+"""Health: accounts and tokens, quotas, API versions, spend, disk (with a clean-up),
+the queue, recent errors, and 30-day success rates beside their targets.
+
+The report is built in the runner's READ lane (``pipeline.health.report``); the
+clean-up asks first, then runs in the STORE lane.
+
+Signals:
+    refreshed(): the view shows the latest report.
+    cleaned(int, int): files and bytes the clean-up freed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..pipeline import health
+from ..pipeline.health import HealthReport
+from ..runtime.lanes import READ, STORE
+from ..store.targets import platform_name
+from . import dialogs, formatting, icons, theme
+from .app_context import AppContext
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+REFRESH_MS = 60_000
+
+
+class RowsModel(QAbstractTableModel):
+    """A read-only table of text rows; a row may carry a colour role for its last cell."""
+
+    def __init__(self, headers: Sequence[str], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.headers = list(headers)
+        self.rows: list[tuple[list[str], str | None]] = []
+
+    def set_rows(self, rows: list[tuple[list[str], str | None]]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: N802 (Qt naming)
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.headers[section]
+        return None
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        cells, color = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return cells[index.column()]
+        if role == Qt.ItemDataRole.ForegroundRole and color and index.column() == len(cells) - 1:
+            return theme.current().color(color)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return cells[index.column()]
+        return None
+
+
+def _table(model: RowsModel, stretch: int = 0) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.verticalHeader().hide()
+    view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+    view.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    view.setMinimumHeight(110)
+    return view
+
+
+def _size(n: int) -> str:
+    if n >= 1024 ** 3:
+        return f"{n / 1024 ** 3:.2f} GB"
+    return f"{n / 1024 ** 2:.1f} MB" if n >= 1024 ** 2 else f"{n / 1024:.0f} KB"
+
+
+def _label() -> QLabel:
+    label = QLabel(wordWrap=True)
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)  # never squeezed by the tables
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def _group(title: str, *widgets: QWidget) -> QGroupBox:
+    box = QGroupBox(title)
+    layout = QVBoxLayout(box)
+    for widget in widgets:
+        layout.addWidget(widget)
+    return box
+
+
+class HealthView(QWidget):
+    refreshed = Signal()
+    cleaned = Signal(int, int)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, confirm=dialogs.confirm, clock=health.utcnow) -> None:
+        super().__init__(parent)
+        self.ctx, self._confirm, self.clock = ctx, confirm, clock
+        self.report: HealthReport | None = None
+        title = QLabel("Health", objectName="ViewTitle")
+        subtitle = QLabel("Accounts, quotas, spend, disk, the queue and how often each stage and platform succeeded.",
+                          objectName="Muted", wordWrap=True)
+        self.alerts = QLabel(objectName="Warning", wordWrap=True)
+        self.alerts.setStyleSheet(f"color: {theme.current().warning}; font-weight: 600;")
+        self.accounts = RowsModel(("Platform", "Account", "Token", "Expires", "Quota"))
+        self.rates = RowsModel(("Stage or platform", "Succeeded", "Failed", "Rate", "Target"))
+        self.errors = RowsModel(("When", "What", "Reason"))
+        self.versions, self.spend, self.disk, self.queue = _label(), _label(), _label(), _label()
+        self.clean_button = QPushButton(icons.icon("delete"), "Clean up…")
+        self.clean_button.setToolTip("Delete intermediate files of published jobs older than the clean-up age; final videos stay")
+        self.clean_button.clicked.connect(self.clean_up)
+        refresh = QPushButton(icons.icon("retry"), "Refresh")
+        refresh.clicked.connect(self.refresh)
+        head = QHBoxLayout()
+        head.addWidget(title)
+        head.addStretch(1)
+        head.addWidget(refresh)
+
+        disk_row = QWidget()
+        disk_layout = QHBoxLayout(disk_row)
+        disk_layout.setContentsMargins(0, 0, 0, 0)
+        disk_layout.addWidget(self.disk, 1)
+        disk_layout.addWidget(self.clean_button)
+        grid = QGridLayout()
+        grid.addWidget(_group("Accounts and quotas", _table(self.accounts, 4), self.versions), 0, 0)
+        grid.addWidget(_group("Success over 30 days", _table(self.rates, 0)), 0, 1)
+        grid.addWidget(_group("Spend", self.spend), 1, 0)
+        grid.addWidget(_group("Disk", disk_row), 1, 1)
+        grid.addWidget(_group("Queue", self.queue), 2, 0)
+        grid.addWidget(_group("Recent errors", _table(self.errors, 2)), 2, 1)
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.addWidget(self.alerts)
+        body_layout.addLayout(grid)
+        body_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        layout = QVBoxLayout(self)
+        layout.addLayout(head)
+        layout.addWidget(subtitle)
+        layout.addWidget(scroll, 1)
+
+        self._timer = QTimer(self, interval=REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start()
+        self.refresh()
+
+    def refresh(self) -> None:
+        ws = self.ctx.ws
+        now = self.clock()
+        self.ctx.runner.submit(lambda: health.report(ws, now=now), lane=READ, description="Reading the app's health",
+                               on_done=self._on_report, on_failed=self._failed("Reading the app's health"))
+
+    def _on_report(self, report: HealthReport) -> None:
+        self.report = report
+        self.alerts.setText("\n".join(f"⚠ {a}" for a in report.alerts))
+        self.alerts.setVisible(bool(report.alerts))
+        self.accounts.set_rows([([platform_name(a.platform), a.name, a.token, formatting.when(a.expires_at) if a.expires_at else "—",
+                                  _quota(a)], None if a.token == "ok" else "warning") for a in report.accounts]
+                               or [(["—", "No account connected: posts go to the export folder", "", "", ""], None)])
+        self.versions.setText("\n".join(f"{platform_name(v.platform)} API {v.version}: {v.note}" for v in report.versions))
+        self.rates.set_rows(_rates(report))
+        self.errors.set_rows([([formatting.when(e.at), e.what, e.reason], None) for e in report.errors])
+        months = sorted(report.spend_by_month.items())[-6:]
+        top = sorted(report.spend_by_job.items(), key=lambda kv: -kv[1])[:3]
+        self.spend.setText(("By month: " + ", ".join(f"{m} ${s:.2f}" for m, s in months) if months else "Nothing spent yet")
+                           + ("\nMost costly jobs: " + ", ".join(f"job {j} ${s:.2f}" for j, s in top) if top else "")
+                           + "\nPrices from Settings (measure.prices)")
+        d = report.disk
+        self.disk.setText(f"Jobs {_size(d.jobs_bytes)}, exports {_size(d.exports_bytes)}, {_size(d.free_bytes)} free.\n"
+                          f"{_size(d.reclaimable_bytes)} of intermediate files in {d.reclaimable_jobs} published job(s) "
+                          f"older than {self.ctx.ws.settings.measure.cleanup_after_days} days can go.")
+        self.clean_button.setEnabled(d.reclaimable_bytes > 0)
+        counts = lambda what: ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(report.queue[what].items())) or "none"  # noqa: E731
+        self.queue.setText(f"Jobs: {counts('jobs')}\nPosts: {counts('posts')}")
+        self.refreshed.emit()
+
+    def clean_up(self) -> None:
+        if self.report is None or not self.report.disk.reclaimable_bytes:
+            return
+        d = self.report.disk
+        text = (f"Delete {_size(d.reclaimable_bytes)} of intermediate files (narration, images, scratch) from "
+                f"{d.reclaimable_jobs} published job(s)? The final videos, captions and thumbnails stay.")
+        if not self._confirm(self, "Clean up", text, "Delete"):
+            return
+        ws, now = self.ctx.ws, self.clock()
+        self.ctx.runner.submit(lambda: health.clean_up(ws, now), lane=STORE, description="Cleaning up", keep_on_quit=True,
+                               on_done=self._on_cleaned, on_failed=self._failed("Cleaning up"))
+
+    def _on_cleaned(self, freed: tuple[int, int]) -> None:
+        self.cleaned.emit(*freed)
+        self.refresh()
+
+    def _failed(self, what: str):
+        def failed(exc: BaseException) -> None:
+            self.ctx.ops.problem.emit(f"{what} failed", str(exc))
+
+        return failed
+
+
+def _quota(a) -> str:
+    if a.quota_limit:
+        return f"{a.quota_used:,} of {a.quota_limit:,} {a.quota_unit} ({a.quota_limit - a.quota_used:,} left)"
+    return f"{a.quota_used:,} {a.quota_unit}" if a.quota_unit and a.quota_used is not None else "—"
+
+
+def _rates(report: HealthReport) -> list[tuple[list[str], str | None]]:
+    rows = []
+    for rates, target in ((report.stage_rates, report.targets["media_generation"]), (report.publish_rates, report.targets["publishing"])):
+        for r in rates:
+            name = r.key.capitalize() if r in report.stage_rates else platform_name(r.key)
+            ok = r.rate is None or r.rate >= target
+            rows.append(([name, str(r.succeeded), str(r.failed), "—" if r.rate is None else f"{r.rate:.0%}",
+                          f"> {target:.0%} {'✓' if ok else '✗ below'}"], "success" if ok else "danger"))
+    return rows or [(["Nothing made or published in the last 30 days", "", "", "", ""], None)]

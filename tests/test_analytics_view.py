@@ -1,0 +1,138 @@
+"""The Analytics and Health views against the stand-ins: a published job's curves across its
+platforms, totals, the title test's verdict on the job, CSV export, and Health with its clean-up."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from nexus_desktop.domain.metrics import SCHEDULE
+from nexus_desktop.gui.analytics_view import AnalyticsView
+from nexus_desktop.gui.app_context import AppContext
+from nexus_desktop.gui.health_view import HealthView
+from nexus_desktop.gui.main_window import VIEWS
+from nexus_desktop.gui.operations import Operations
+from nexus_desktop.pipeline import title_tests
+from nexus_desktop.pipeline.measure import measure_due
+from nexus_desktop.runtime.runner import Runner
+from tests.fakes.accounts_env import memory_keyring, oauth_fake  # noqa: F401 (fixtures)
+from tests.fakes.metrics_env import PLATFORMS, metrics_world, publish  # noqa: F401 (fixtures)
+
+SHOTS = Path("/tmp/nexus-m17")
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+def _context(world):
+    runner = Runner(world.ws)
+    return AppContext(world.ws, runner, Operations(world.ws, runner)), runner
+
+
+def test_the_window_has_analytics_and_health():
+    assert [(v.name, v.icon) for v in VIEWS if v.name in ("Analytics", "Health")] == [("Analytics", "analytics"), ("Health", "health")]
+
+
+def test_analytics_shows_a_jobs_curves_totals_and_its_title_test(qtbot, metrics_world, tmp_path):
+    world = metrics_world
+    for platform in PLATFORMS:
+        world.connect(platform)
+    first = publish(world, world.job())
+    publish(world, world.job(title="Heat pumps outsell gas boilers", feed="Energy Weekly"), ("youtube", "x"))
+    start = world.clock()
+    title_tests.start(world.ws, first["youtube"], now=world.clock())
+    for offset in SCHEDULE[:5]:
+        world.clock.now = start + offset + timedelta(minutes=2)
+        measure_due(world.ws, clock=world.clock)
+
+    ctx, runner = _context(world)
+    try:
+        view = AnalyticsView(ctx, clock=world.clock)
+        qtbot.addWidget(view)
+        view.resize(1400, 820)
+        view.show()
+        qtbot.waitUntil(lambda: view.model.rowCount() == 6, timeout=10_000)
+        view.select_post(first["instagram"])
+        qtbot.waitUntil(lambda: len(view.curve_chart.chart().series()) == 4, timeout=10_000)
+        assert {view.model.post(r).platform for r in range(6)} == set(PLATFORMS)
+        series = view.curve_chart.chart().series()
+        assert sorted(s.name().split(" ")[0] for s in series) == ["Instagram", "LinkedIn", "X", "YouTube"]
+        assert all(s.count() == 5 for s in series)  # five readings each: 1 h to 3 d
+        assert "Title test on post" in view.test_note.text() and "testing" in view.test_note.text()
+        assert {view.totals_model.index(r, 0).data() for r in range(view.totals_model.rowCount())} == {
+            "YouTube", "Instagram", "X", "LinkedIn"}
+        best = max((view.model.post(r) for r in range(6)), key=lambda p: p.views or -1)
+        assert view.proxy.index(0, 0).data() == str(best.post_id)  # the top post of the period comes first
+        SHOTS.mkdir(exist_ok=True)
+        view.grab().save(str(SHOTS / "analytics.png"))
+
+        view.group.setCurrentIndex(1)  # totals by feed
+        qtbot.waitUntil(lambda: {t.key for t in view.totals} == {"Tech Digest", "Energy Weekly"}, timeout=10_000)
+        target = tmp_path / "figures.csv"
+        view.export_csv(str(target))
+        qtbot.waitUntil(target.exists, timeout=10_000)
+        read = lambda: list(csv.DictReader(target.read_text(encoding="utf-8").splitlines()))  # noqa: E731
+        qtbot.waitUntil(lambda: len(read()) == 6, timeout=10_000)
+        rows = read()
+        assert {r["platform"] for r in rows} == set(PLATFORMS) and all(int(r["readings"]) == 5 for r in rows)
+    finally:
+        runner.shutdown()
+
+
+def test_analytics_on_a_fresh_data_folder_says_how_figures_arrive(qtbot, metrics_world):
+    ctx, runner = _context(metrics_world)
+    try:
+        view = AnalyticsView(ctx, clock=metrics_world.clock)
+        qtbot.addWidget(view)
+        with qtbot.waitSignal(view.refreshed, timeout=10_000):
+            pass
+        assert view.model.rowCount() == 0 and not view.empty.isHidden() and "export folder" in view.empty.text()
+        assert not view.export_button.isEnabled()
+    finally:
+        runner.shutdown()
+
+
+def test_health_shows_accounts_quotas_rates_and_cleans_up_after_asking(qtbot, metrics_world):
+    world = metrics_world
+    world.connect("youtube")
+    world.connect("x")
+    job_id = world.job()
+    publish(world, job_id, ("youtube", "x"))
+    world.clock.advance(hours=2)
+    measure_due(world.ws, clock=world.clock)
+    folder = world.ws.paths.job_dir(job_id)
+    (folder / "narration.wav").write_bytes(b"\0" * 40_000)
+    world.ws.settings.measure.cleanup_after_days = 1
+    asked = []
+    answer = [False]
+
+    def confirm(parent, title, text, action):
+        asked.append(text)
+        return answer[0]
+
+    ctx, runner = _context(world)
+    try:
+        two_days_on = lambda: datetime.now(timezone.utc) + timedelta(days=2)  # noqa: E731 (the job is two days old)
+        view = HealthView(ctx, confirm=confirm, clock=two_days_on)
+        qtbot.addWidget(view)
+        view.resize(1400, 900)
+        view.show()
+        qtbot.waitUntil(lambda: view.report is not None, timeout=10_000)
+        cells = {row[0][0]: row[0] for row in view.accounts.rows}
+        assert cells["YouTube"][1:3] == ["Nexus Test Channel", "ok"] and cells["X"][1:3] == ["@nexus_test", "ok"]
+        assert "of 10,000 units today" in cells["YouTube"][4] and "reads today" in cells["X"][4]
+        rates = {row[0][0]: row[0][3] for row in view.rates.rows}
+        assert rates["YouTube"] == "100%" and rates["X"] == "100%"
+        assert "can go" in view.disk.text() and view.clean_button.isEnabled()
+        SHOTS.mkdir(exist_ok=True)
+        view.grab().save(str(SHOTS / "health.png"))
+
+        view.clean_up()
+        assert len(asked) == 1 and "final videos" in asked[0] and (folder / "narration.wav").exists()  # said no
+        answer[0] = True
+        with qtbot.waitSignal(view.cleaned, timeout=10_000) as freed:
+            view.clean_up()
+        assert freed.args[1] >= 40_000 and not (folder / "narration.wav").exists() and (folder / "video.mp4").exists()
+    finally:
+        runner.shutdown()
