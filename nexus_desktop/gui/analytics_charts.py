@@ -38,7 +38,7 @@ def _style_axis(axis) -> None:
 def chart_view() -> QChartView:
     view = QChartView(_chart(""))
     view.setRenderHint(QPainter.RenderHint.Antialiasing)
-    view.setMinimumHeight(220)
+    view.setMinimumHeight(120)
     return view
 
 
