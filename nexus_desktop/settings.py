@@ -104,6 +104,8 @@ class ImageSettings(_Section):
     use_article_image: bool = True
     max_image_bytes: int = Field(20 * 1024 * 1024, ge=1024)
     max_image_pixels: int = Field(60_000_000, ge=1_000_000)
+    pexels_base_url: str = "https://api.pexels.com"  # stock B-roll, used only once a Pexels key is set
+    broll_shots: int = Field(3, ge=0, le=12)  # at most this many shots per video become stock clips
 
 
 class BrandingSettings(_Section):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-KINDS = ("title", "photo", "stat", "quote", "icon", "end")
+KINDS = ("title", "photo", "stat", "quote", "icon", "broll", "end")
 MOTIONS = ("none", "rise", "slide", "bob")  # how a layer enters or keeps moving
 
 
@@ -68,6 +68,7 @@ class ShotFrames:
     background: str
     room: tuple[int, int]
     layers: tuple[Layer, ...] = ()
+    clip: str = ""  # a stock video clip shown instead of the background (B-roll), relative to the job folder
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ class ShotPlan:
     def from_dict(cls, data: dict[str, Any]) -> "ShotPlan":
         def frames(entry: dict) -> ShotFrames:
             return ShotFrames(entry["background"], tuple(entry["room"]),
-                              tuple(Layer(**layer) for layer in entry.get("layers", ())))
+                              tuple(Layer(**layer) for layer in entry.get("layers", ())), entry.get("clip", ""))
 
         return cls(
             shots=tuple(Shot(**shot) for shot in data["shots"]),

@@ -55,6 +55,7 @@ class Span:
     room: tuple[int, int]
     drift: int
     layers: tuple[SpanLayer, ...] = ()
+    clip: str = ""  # a video clip (B-roll) instead of the still background
 
 
 def frame_bounds(starts: Sequence[float], duration: float, fps: int) -> list[int]:
@@ -136,12 +137,24 @@ def _input(graph: Graph, path: str) -> int:
 
 def _span(graph: Graph, k: int, span: Span, width: int, height: int, fps: int) -> str:
     frames = span.end - span.first
-    bg = _input(graph, span.background)
     out = f"s{k}"
+    if span.clip:  # the clip moves by itself: cover the frame, loop it if short, keep its first frames
+        graph.inputs.append(["-stream_loop", "-1", "-i", span.clip])
+        clip = len(graph.inputs) - 1
+        graph.filters.append(
+            f"[{clip}:v]scale={width}:{height}:force_original_aspect_ratio=increase:flags=bilinear,"
+            f"crop={width}:{height},fps={fps},setsar=1,format=yuv420p,trim=end_frame={frames},"
+            f"setpts=N/({fps}*TB)[{out}]")
+        return _layers(graph, out, span, width, height)
+    bg = _input(graph, span.background)
     graph.filters.append(
         f"[{bg}:v]scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,setsar=1,"
         f"loop=loop=-1:size=1,setpts=N/({fps}*TB),trim=end_frame={frames},"
         f"{_drift(width, height, span.room, DRIFTS[span.drift % len(DRIFTS)], frames, fps)}[{out}]")
+    return _layers(graph, out, span, width, height)
+
+
+def _layers(graph: Graph, out: str, span: Span, width: int, height: int) -> str:
     for j, layer in enumerate(span.layers):
         index = _input(graph, layer.path)
         graph.filters.append(f"[{index}:v]scale=out_color_matrix=bt709:out_range=tv,format=yuva420p[{out}l{j}]")

@@ -260,13 +260,14 @@ def _spans(job_dir: Path, plan: ShotPlan, fmt: VideoFormat, duration: float, fps
     bounds = frame_bounds([shot.start for shot in plan.shots], duration, fps)
     spans = []
     for k, (shot, drawn) in enumerate(zip(plan.shots, frames.shots)):
-        paths = [drawn.background, *(layer.path for layer in drawn.layers)]
+        paths = [drawn.background, *(layer.path for layer in drawn.layers), *([drawn.clip] if drawn.clip else [])]
         missing = [p for p in paths if not (job_dir / p).is_file()]
         if missing:
             raise UserFixableError(f"the picture {job_dir / missing[0]} is missing", hint=hint)
         layers = tuple(SpanLayer(str(job_dir / layer.path), layer.x, layer.y, layer.start, layer.end, layer.motion)
                        for layer in drawn.layers)
-        spans.append(Span(bounds[k], bounds[k + 1], str(job_dir / drawn.background), drawn.room, shot.drift, layers))
+        spans.append(Span(bounds[k], bounds[k + 1], str(job_dir / drawn.background), drawn.room, shot.drift, layers,
+                          str(job_dir / drawn.clip) if drawn.clip else ""))
     return spans
 
 

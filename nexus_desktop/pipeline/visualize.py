@@ -38,6 +38,7 @@ from ..providers.images.fonts import FontBook
 from ..providers.images.pillow_cards import Brand, Styled
 from . import photos as article_photos
 from . import shot_plan
+from .broll import add_broll
 from .context import AssetRecord, StageContext, StageOutput
 from .formats import active_formats
 from .shot_art import Look, draw_shot
@@ -71,7 +72,10 @@ def run(ctx: StageContext) -> StageOutput:
     look = Look(fonts, palette, brand, found.photos, found.images, seed, FOLLOW_CALL, _credit(ctx.article))
     ctx.check_cancelled()
     frames = _draw(ctx, formats, shots, look)
-    plan = ShotPlan(tuple(shots), found.photos, found.skipped, tuple(n for n in (note,) if n), tuple(frames))
+    shots, frames, broll_notes = add_broll(ctx.settings, ctx.job_dir, shots, frames, formats,
+                                           ctx.paths.data / "cache" / "pexels")
+    notes = tuple(n for n in (note, *broll_notes) if n)
+    plan = ShotPlan(tuple(shots), found.photos, found.skipped, notes, tuple(frames))
     ctx.progress(90, "Drawing thumbnails")
     thumbs = _guard(lambda: draw_thumbnails(ctx.job_dir, formats, plan, look, title))
     ctx.progress(100, "Visuals ready")
@@ -241,6 +245,8 @@ def _output(ctx: StageContext, plan: ShotPlan, thumbs: dict[str, list[Path]], so
         for shot in frames.shots:
             assets.append(ctx.asset("scene_image", ctx.job_dir / shot.background, format=frames.name))
             assets += [ctx.asset("scene_image", ctx.job_dir / layer.path, format=frames.name) for layer in shot.layers]
+            if shot.clip:
+                assets.append(ctx.asset("scene_video", ctx.job_dir / shot.clip, format=frames.name))
     for name, paths in thumbs.items():
         assets += [ctx.asset("thumbnail", path, format=name) for path in paths]
     results = {
