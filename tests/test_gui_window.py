@@ -157,7 +157,8 @@ def test_batch_actions_apply_to_every_selected_job(qtbot, window, add_jobs, fake
     monkeypatch.setattr(dialogs, "confirm", lambda *args: True)
     view.delete_selected()
     qtbot.waitUntil(lambda: view.model.rowCount() == 0, timeout=5_000)
-    assert window.ctx.ws.store.jobs.count() == 0
+    window.toast.settle()  # the deletion waits for the Undo time to pass
+    qtbot.waitUntil(lambda: window.ctx.ws.store.jobs.count() == 0, timeout=5_000)
 
 
 def test_cancel_from_the_window_stops_a_running_job(qtbot, window, add_jobs, fake_stages):  # noqa: F811

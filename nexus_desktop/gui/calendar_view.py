@@ -47,6 +47,7 @@ from ..runtime.events import JobsChanged
 from ..runtime.runner import STORE
 from ..runtime.scheduler import PostScheduler
 from ..store.posts import PostFilter, PostView
+from . import dialogs
 from .app_context import AppContext
 from .calendar_chips import PostChip
 from .calendar_dialogs import MissedPostsDialog, PastTimeQuestion, PostingRulesDialog
@@ -307,8 +308,22 @@ class CalendarView(QWidget):
         if when <= self.clock():
             self.ask_publish_now(post_id, when)
             return
-        self._store(lambda: scheduling.reschedule(self.ws, post_id, when, now=self.clock()), "Moving a post",
-                    lambda view: self._changed([view.job_id], f"«{view.title}» moved to {scheduling.format_local(when, self.zone)}"))
+        before = self.posts[post_id].scheduled_at if post_id in self.posts else None
+
+        def moved(view: PostView) -> None:
+            text = f"«{view.title}» moved to {scheduling.format_local(when, self.zone)}"
+            self._changed([view.job_id], text)
+            self.ctx.ops.undoable.emit(text, lambda: self._put_back(post_id, before), None)
+
+        self._store(lambda: scheduling.reschedule(self.ws, post_id, when, now=self.clock()), "Moving a post", moved)
+
+    def _put_back(self, post_id: int, before: datetime | None) -> None:
+        """Undo a move or a removed time: the old time again, or none if it has passed meanwhile."""
+        if before is None or before <= self.clock():
+            self.unschedule(post_id, undoable=False)
+            return
+        self._store(lambda: scheduling.reschedule(self.ws, post_id, before, now=self.clock()), "Moving a post back",
+                    lambda view: self._changed([view.job_id], f"«{view.title}» is back at {scheduling.format_local(before, self.zone)}"))
 
     def ask_publish_now(self, post_id: int, when: datetime) -> PastTimeQuestion | None:
         post = self.posts.get(post_id)
@@ -371,18 +386,34 @@ class CalendarView(QWidget):
         self._store(lambda: scheduling.suggest_time(self.ws, post_id, now=self.clock()), "Suggesting a time",
                     lambda when: self._move(post_id, when))
 
-    def unschedule(self, post_id: int) -> None:
-        self._store(lambda: scheduling.unschedule(self.ws, post_id), "Removing a time",
-                    lambda view: self._changed([view.job_id], f"«{view.title}» has no time now"))
+    def unschedule(self, post_id: int, *, undoable: bool = True) -> None:
+        """Cancel a post's publication: it keeps its text and waits for a time (Undo puts the time back)."""
+        before = self.posts[post_id].scheduled_at if post_id in self.posts else None
+
+        def done(view: PostView) -> None:
+            text = f"«{view.title}» will not be published: it has no time now"
+            self._changed([view.job_id], text)
+            if undoable and before is not None:
+                self.ctx.ops.undoable.emit(text, lambda: self._put_back(post_id, before), None)
+
+        self._store(lambda: scheduling.unschedule(self.ws, post_id), "Removing a time", done)
+
+    def confirm_publish_now(self, post: PostView) -> None:
+        """Publishing cannot be taken back: ask first."""
+        where = post.target_name
+        if dialogs.confirm(self, "Publish now",
+                           f"Publish «{post.title}» to {where} now? Once it is out it cannot be taken back from here.",
+                           "Publish now"):
+            self.publish_now([post.id])
 
     def _post_menu(self, post: PostView, where: QPoint) -> None:
         menu = QMenu(self)
         menu.addAction("Open job", lambda: self._open_job(post.job_id))
         if post.status.value not in ("published", "publishing"):
-            menu.addAction("Publish now", lambda: self.publish_now([post.id]))
+            menu.addAction("Publish now…", lambda: self.confirm_publish_now(post))
             menu.addAction("Next free time", lambda: self.suggest(post.id))
         if post.status.value in ("scheduled", "held", "failed"):
-            menu.addAction("Remove its time", lambda: self.unschedule(post.id))
+            menu.addAction("Cancel publishing (remove its time)", lambda: self.unschedule(post.id))
         if post.status.value == "needs_check":
             menu.addAction("It is on the platform: mark published", lambda: self.mark_published(post.id))
         menu.popup(where)

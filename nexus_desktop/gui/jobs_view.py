@@ -30,7 +30,8 @@ from ..store.jobs import JobFilter
 from ..store.views import JobView
 from . import dialogs, icons
 from .app_context import AppContext
-from .formatting import count
+from .formatting import count, size
+from .operations import DeletionSummary, deletion_summary
 from .jobs_model import CREATED, PROGRESS, SCHEDULED, SOURCE, STAGE, STATUS, TITLE, JobsModel, JobsProxy
 from .preview_pane import APPROVABLE, REJECTABLE, PreviewPane
 from .progress_delegate import ProgressDelegate
@@ -171,10 +172,12 @@ class JobsView(QWidget):
         self.approve_action = self._action("Approve", "approve", self.approve_selected, "Ctrl+Return",
                                            "Approve for scheduling")
         self.reject_action = self._action("Reject…", "reject", self.reject_selected, tip="Reject with a reason")
+        self.restore_action = self._action("Restore", "retry", self.restore_selected,
+                                           tip="Take a rejection back: the job waits for review again")
         self.delete_action = self._action("Delete", "delete", self.delete_selected, QKeySequence.StandardKey.Delete,
                                           "Delete the selected jobs")
         self.job_actions = (self.run_action, self.retry_action, self.cancel_action, self.approve_action,
-                            self.reject_action, self.delete_action)
+                            self.reject_action, self.restore_action, self.delete_action)
         enter = QAction(self)  # the keypad's Enter approves too
         enter.setShortcut(QKeySequence("Ctrl+Enter"))
         enter.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -292,6 +295,7 @@ class JobsView(QWidget):
         self.approve_action.setEnabled(bool(statuses & APPROVABLE))
         self._keypad_enter.setEnabled(self.approve_action.isEnabled())
         self.reject_action.setEnabled(bool(statuses & REJECTABLE))
+        self.restore_action.setEnabled(JobStatus.REJECTED in statuses)
         self.delete_action.setEnabled(bool(views) and JobStatus.RUNNING not in statuses)
         self.selection_label.setText(f"{count(len(views), 'job')} selected" if len(views) > 1 else "")
 
@@ -354,10 +358,24 @@ class JobsView(QWidget):
             self.ctx.ops.reject(ids, reason)
 
     def delete_selected(self) -> None:
-        views = self.selected_views()
+        """Ask first, saying what goes: the disk space freed and the posts that will not go out."""
+        views = [v for v in self.selected_views() if v.status is not JobStatus.RUNNING]
         if not views:
             return
+        ids, ws = [v.id for v in views], self.ctx.ws
+        self.ctx.runner.submit(lambda: deletion_summary(ws, ids), lane=READ,
+                               on_done=lambda summary: self._confirm_delete(views, summary))
+
+    def _confirm_delete(self, views: list[JobView], summary: DeletionSummary) -> None:
         what = f"«{views[0].title}»" if len(views) == 1 else count(len(views), "job")
-        if dialogs.confirm(self, "Delete jobs", f"Delete {what}? Its article will not be made into a job again.",
-                           "Delete"):
-            self.ctx.ops.delete([v.id for v in views])
+        text = f"Delete {what}? This frees {size(summary.bytes)} on disk (videos, narration, images)."
+        if summary.posts:
+            text += "\n\nThese posts go too and will not be published:\n" + "\n".join(f"• {p}" for p in summary.posts)
+        text += f"\n\n{'Its article' if len(views) == 1 else 'Their articles'} will not be made into a job again."
+        if dialogs.confirm(self, "Delete jobs", text, "Delete"):
+            self.ctx.ops.delete([v.id for v in views], size(summary.bytes))
+
+    def restore_selected(self) -> None:
+        ids = [v.id for v in self.selected_views() if v.status is JobStatus.REJECTED]
+        if ids:
+            self.ctx.ops.reopen(ids)

@@ -48,6 +48,7 @@ from .jobs_view import JobsView
 from .log_panel import LogPanel, QtLogHandler
 from .settings_dialog import SettingsDialog
 from .status_bar import StatusBar
+from .toast import Toast
 from .tray import Tray
 from .workers_panel import WorkersPanel
 
@@ -129,6 +130,8 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self.tray = Tray(self, ctx.runner, self.quit_action, self)
         self.lifetime = Lifetime(self, self._state)
+        self.toast = Toast(self)
+        ctx.ops.undoable.connect(lambda text, undo, expire: self.toast.show_message(text, undo=undo, on_expire=expire))
         ctx.ops.problem.connect(self._on_problem)
         ctx.runner.task_failed.connect(lambda failed: self._on_problem(f"{failed.description} failed", failed.error))
         self._restore_state()
@@ -301,6 +304,7 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
+        self.toast.settle()  # a delete waiting for its Undo happens now
         self._save_state()
         if self.ctx.autopilot is not None:
             self.ctx.autopilot.stop()

@@ -10,13 +10,17 @@ raised on the main thread, where the crash dialog shows it.
 Signals:
     told(str): a short outcome, for the status bar.
     problem(str, str): a title and a text a person must read (refused actions, bad feeds).
+    undoable(str, object, object): what was done, how to undo it (a callable) and what
+        to do once it can no longer be undone (a callable or None): for the toast.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -31,15 +35,40 @@ from ..pipeline.harvest import HarvestReport
 from ..runtime.events import JobsChanged
 from ..runtime.feed_checks import FeedChecks, check_feeds_now
 from ..runtime.runner import NETWORK, STORE, Runner
+from ..store.posts import PostFilter
 from ..store.views import JobView
 from .formatting import count
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class DeletionSummary:
+    """What deleting jobs takes with it: disk space, and posts that would have gone out."""
+
+    bytes: int
+    posts: tuple[str, ...]  # "Export for YouTube, Mon 14 Dec 17:00"
+
+
+def deletion_summary(ws: Workspace, job_ids: list[int]) -> DeletionSummary:
+    """Read in the runner: the size of the jobs' folders and their posts still to go out."""
+    total = 0
+    for job_id in job_ids:
+        folder = ws.paths.jobs / f"{job_id:06d}"  # not job_dir(): that would make the folder
+        if folder.is_dir():
+            total += sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+    zone = scheduling.local_zone(ws.settings)
+    going = [p for p in ws.store.posts.list(PostFilter(job_ids=tuple(job_ids)))
+             if p.status.value in ("scheduled", "held", "failed", "draft")]
+    return DeletionSummary(total, tuple(
+        f"{p.target_name}, {scheduling.format_local(p.scheduled_at, zone) if p.scheduled_at else 'no time yet'}"
+        for p in going))
+
+
 class Operations(QObject):
     told = Signal(str)
     problem = Signal(str, str)
+    undoable = Signal(str, object, object)
 
     def __init__(self, ws: Workspace, runner: Runner, parent: QObject | None = None, *,
                  checks: FeedChecks | None = None) -> None:
@@ -159,22 +188,54 @@ class Operations(QObject):
         self.runner.cancel(job_ids, on_refused=lambda refused: self._tell_refused("cancelled", refused))
 
     def approve(self, job_ids: list[int]) -> None:
-        """Approve for the calendar: each job gets a draft post per default target."""
-        self._report(lambda: scheduling.approve_jobs(self.ws, job_ids), job_ids, "approved")
+        """Approve for the calendar: each job gets a draft post per default target (Undo: back to review)."""
+        self._report(lambda: scheduling.approve_jobs(self.ws, job_ids), job_ids, "approved",
+                     undo=lambda done: self._back_to_review(done, "approval undone"))
 
     def reject(self, job_ids: list[int], reason: str) -> None:
-        """Reject with a reason; posts that have not gone out are dropped."""
-        self._report(lambda: scheduling.reject_jobs(self.ws, job_ids, reason), job_ids, "rejected")
+        """Reject with a reason; posts that have not gone out are dropped (Undo: back to review)."""
+        self._report(lambda: scheduling.reject_jobs(self.ws, job_ids, reason), job_ids, "rejected",
+                     undo=lambda done: self.reopen(list(done)))
+
+    def _back_to_review(self, job_ids, why: str) -> None:
+        """Take an approval back: its posts that have not gone out are dropped, the job waits for review."""
+        ids = list(job_ids)
+
+        def work() -> tuple[list[JobView], dict[int, str]]:
+            scheduling.reject_jobs(self.ws, ids, why)
+            return self.ws.store.jobs.transition_many(ids, job_states.reopen)
+
+        def done(outcome) -> None:
+            changed, refused = outcome
+            self.runner.notify_jobs_changed(JobsChanged(tuple(ids)))
+            if changed:
+                self.told.emit(f"{count(len(changed), 'job').capitalize()} back to review")
+            self._tell_refused("taken back", refused)
+
+        self._store_work(work, "Undoing an approval", done)
 
     def reopen(self, job_ids: list[int]) -> None:
         self._transition(job_ids, job_states.reopen, "reopened")
 
-    def delete(self, job_ids: list[int]) -> None:
-        def done(deleted: int) -> None:
-            self.runner.notify_jobs_changed(JobsChanged(removed=tuple(job_ids)))
-            self.told.emit(f"Deleted {count(deleted, 'job')}")
+    def delete(self, job_ids: list[int], freed: str = "") -> None:
+        """Delete jobs with their files and posts. The rows go at once; the deletion itself
+        waits for the toast's Undo to pass (or the quit)."""
+        ids = tuple(job_ids)
+        self.runner.notify_jobs_changed(JobsChanged(removed=ids))
 
-        self._store_work(lambda: self.ws.store.jobs.delete(job_ids), "Deleting jobs", done)
+        def work() -> int:
+            deleted = self.ws.store.jobs.delete(ids)
+            for job_id in ids:
+                shutil.rmtree(self.ws.paths.jobs / f"{job_id:06d}", ignore_errors=True)
+            return deleted
+
+        def done(deleted: int) -> None:
+            self.runner.notify_jobs_changed(JobsChanged(removed=ids))
+            self.told.emit(f"Deleted {count(deleted, 'job')}" + (f"; {freed} freed" if freed else ""))
+
+        text = f"Deleted {count(len(ids), 'job')}" + (f" ({freed})" if freed else "")
+        self.undoable.emit(text, lambda: self.runner.notify_jobs_changed(JobsChanged(ids)),
+                           lambda: self._store_work(work, "Deleting jobs", done))
 
     def edit_script(self, job_id: int, script: dict[str, Any], redo: frozenset[Stage]) -> None:
         """Store the creator's script; redo the stages the edit affects, then run the job."""
@@ -209,11 +270,15 @@ class Operations(QObject):
 
         self._store_work(lambda: self.ws.store.jobs.transition_many(job_ids, event, *args), f"Jobs {verb}", done)
 
-    def _report(self, fn: Callable[[], scheduling.Report], job_ids: list[int], verb: str) -> None:
+    def _report(self, fn: Callable[[], scheduling.Report], job_ids: list[int], verb: str,
+                undo: Callable[[tuple[int, ...]], None] | None = None) -> None:
         def done(report: scheduling.Report) -> None:
             self.runner.notify_jobs_changed(JobsChanged(tuple(job_ids)))
             if report.done:
-                self.told.emit(f"{count(len(report.done), 'job').capitalize()} {verb}")
+                text = f"{count(len(report.done), 'job').capitalize()} {verb}"
+                self.told.emit(text)
+                if undo is not None:
+                    self.undoable.emit(text, lambda: undo(report.done), None)
             self._tell_refused(verb, report.refused)
 
         self._store_work(fn, f"Jobs {verb}", done)

@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
-from ..resources import ui_dir
+from ..resources import resource_dir, ui_dir
 
 _COLOUR_LINE = re.compile(r"/\*\s*@([a-z_]+)\s+(#[0-9A-Fa-f]{6})\s*\*/")
 
@@ -76,6 +76,7 @@ def style_sheet(theme: Theme) -> str:
     own = (ui_dir() / f"{theme.name}.qss").read_text(encoding="utf-8")
     text = (ui_dir() / "base.qss").read_text(encoding="utf-8") + "\n" + own
     text = re.sub(r"/\*.*?\*/", "", text, flags=re.DOTALL)
+    text = text.replace("@icon_dir", (resource_dir() / "icons").as_posix())
     return re.sub(r"@([a-z_]+)", lambda m: getattr(theme, m.group(1)), text)
 
 
