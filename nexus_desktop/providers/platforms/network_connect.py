@@ -40,7 +40,9 @@ FORMS: dict[str, Form] = {
 
 def connect(platform: str, client: ClientApp, *, accounts: Any, settings: PublishSettings,
             open_url: Callable[[str], Any] = webbrowser.open, port: int = 0, authorize_endpoint: str | None = None,
-            token_endpoint: str | None = None, cancel: threading.Event | None = None, timeout: float = 300) -> Any:
+            token_endpoint: str | None = None, cancel: threading.Event | None = None, timeout: float = 300,
+            **_: Any) -> Any:
+    """Connect one of ``FORMS``' networks; options of the plain OAuth flow (a pasted address) do not apply."""
     module = importlib.import_module(f"{__package__}.{platform}")
     secret = client.client_secret or ""
     if platform == "tiktok":
