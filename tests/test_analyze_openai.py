@@ -15,7 +15,7 @@ import pytest
 
 import nexus_desktop
 from nexus_desktop.domain.content import X_POST_MAX, Script
-from nexus_desktop.domain.errors import Cancelled, RetryableError, UserFixableError
+from nexus_desktop.domain.errors import Cancelled
 from nexus_desktop.pipeline import analyze
 from nexus_desktop.providers.llm import registry
 from nexus_desktop.providers.llm.checks import script_problems

@@ -90,3 +90,11 @@ def test_a_50000_word_article_fits_the_target_length(make_context, settings):
     script = write(make_context, make_article(content_html=html))
     assert len(script.narration.split()) <= settings.analyze.narration_words * 1.1
     assert 4 <= len(script.scenes) <= 8
+
+
+def test_an_untitled_item_without_a_striking_sentence_opens_on_its_lead_once(make_context):
+    html = ("<p>The library on Elm Road reopened after a long renovation with brighter reading rooms.</p>"
+            "<p>Visitors found the children's corner moved upstairs, next to a quiet study area.</p>")
+    script = write(make_context, make_article(title="", content_html=html, summary_html=""))
+    assert script.narration.startswith("The library on Elm Road reopened after a long renovation")
+    assert script.narration.count("The library on Elm Road reopened") == 1

@@ -60,6 +60,8 @@ class ExtractiveProvider:
         check_cancelled()
         phrases = phrases_for(text.language)
         hook_index = ranker.hook()
+        if hook_index is None and text.title_from_text:
+            hook_index = 0  # the made-up title is the lead's first clause: open on the lead itself
         hook = opening(text, hook_index)
         close = closing(text, phrases)
         budget = request.narration_words - spoken_words(hook) - spoken_words(close)
@@ -84,7 +86,8 @@ def _hook_leftovers(text: ArticleText, hook_index: int | None) -> set[int]:
         return set()
     skip = {hook_index}
     before = hook_index - 1
-    if before >= 0 and text.sentences[before].words < 5 and text.sentences[before].paragraph == text.sentences[hook_index].paragraph:
+    same_paragraph = before >= 0 and text.sentences[before].paragraph == text.sentences[hook_index].paragraph
+    if same_paragraph and text.sentences[before].words < 5:
         skip.add(before)
     return skip
 

@@ -13,7 +13,6 @@ share one segment.
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
