@@ -115,6 +115,7 @@ def _assemble(text: ArticleText, ranker: "_Ranker", hook: str, body: list[str], 
         ),
         language=text.language,
         provider=ExtractiveProvider.name,
+        cost_usd=0.0,  # written on this computer
     )
 
 
