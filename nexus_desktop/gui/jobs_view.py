@@ -343,9 +343,9 @@ class JobsView(QWidget):
 
     def approve_selected(self) -> None:
         ids = [v.id for v in self.selected_views() if v.status in APPROVABLE]
-        if self.preview.job_id in ids and self.preview.has_unsaved_edits():
+        if self.preview.job_id in ids:
             ids.remove(self.preview.job_id)
-            self.preview.approve()  # saves the edits first
+            self.preview.approve()  # saves unsaved edits first, and goes where the Publish tab says
         if ids:
             self.ctx.ops.approve(ids)
 

@@ -187,10 +187,18 @@ class Operations(QObject):
     def cancel(self, job_ids: list[int]) -> None:
         self.runner.cancel(job_ids, on_refused=lambda refused: self._tell_refused("cancelled", refused))
 
-    def approve(self, job_ids: list[int]) -> None:
-        """Approve for the calendar: each job gets a draft post per default target (Undo: back to review)."""
-        self._report(lambda: scheduling.approve_jobs(self.ws, job_ids), job_ids, "approved",
-                     undo=lambda done: self._back_to_review(done, "approval undone"))
+    def approve(self, job_ids: list[int], *, targets: list[int] | None = None) -> None:
+        """Approve for the calendar: each job gets a draft post per default target, or per one of
+        ``targets`` when the creator picked them (Undo: back to review)."""
+
+        def work() -> scheduling.Report:
+            report = scheduling.approve_jobs(self.ws, job_ids)
+            if targets is not None:
+                for job_id in report.done:
+                    scheduling.choose_targets(self.ws, job_id, targets)
+            return report
+
+        self._report(work, job_ids, "approved", undo=lambda done: self._back_to_review(done, "approval undone"))
 
     def reject(self, job_ids: list[int], reason: str) -> None:
         """Reject with a reason; posts that have not gone out are dropped (Undo: back to review)."""

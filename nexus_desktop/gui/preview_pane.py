@@ -28,6 +28,7 @@ from ..store.views import JobDetail
 from .quality_panel import QualityPanel
 from . import dialogs, formatting, icons
 from .app_context import AppContext
+from .calendar_post_editor import JobPostsPanel
 from .elided_label import ElidedLabel
 from .script_editor import ScriptEditor
 from .video_player import VideoPlayer
@@ -38,7 +39,7 @@ class PanelSpec:
     factory: Callable[[AppContext], QWidget]  # the widget has show_job(job_id | None)
 
 
-PANELS: list[PanelSpec] = [PanelSpec("Quality", QualityPanel)]
+PANELS: list[PanelSpec] = [PanelSpec("Quality", QualityPanel), PanelSpec("Publish", JobPostsPanel)]
 
 APPROVABLE = frozenset({JobStatus.AWAITING_REVIEW})
 REJECTABLE = frozenset({JobStatus.AWAITING_REVIEW, JobStatus.APPROVED, JobStatus.SCHEDULED})
@@ -204,7 +205,15 @@ class PreviewPane(QWidget):
             if redo:
                 self.ctx.ops.told.emit("Saved your edits; the videos are made again with them. Approve once they are ready.")
                 return
-        self.ctx.ops.approve([job_id])
+        self.ctx.ops.approve([job_id], targets=self.approval_targets(job_id))
+
+    def approval_targets(self, job_id: int) -> list[int] | None:
+        """Where the creator chose, in the Publish tab, that this job goes (None: the default targets)."""
+        for panel in self.panels:
+            chosen = getattr(panel, "approval_targets", None)
+            if chosen is not None:
+                return chosen(job_id)
+        return None
 
     def has_unsaved_edits(self) -> bool:
         return self.detail is not None and self.editor.redo_for_edits() is not None

@@ -121,8 +121,9 @@ def build_package(ws: Workspace, claimed: ClaimedPost) -> PostPackage:
     job_dir = ws.paths.job_dir(post.job_id)
     video = videos[fmt]
     thumbnails: dict[str, Any] = results.get("visualize", {}).get("thumbnails", {})
-    thumbnail = thumbnails.get(fmt) or next(iter(thumbnails.values()), None)
     text = post.text
+    # The thumbnail the creator chose for this post (the post composer), else the video format's.
+    thumbnail = thumbnails.get(str(text.get("thumbnail") or fmt)) or thumbnails.get(fmt) or next(iter(thumbnails.values()), None)
     return PostPackage(
         post_id=post.id, attempt_id=claimed.attempt_id, job_id=post.job_id, platform=post.platform,
         account_id=post.account_id, title=str(text.get("title") or post.job_title),
