@@ -111,11 +111,9 @@ class PostChip(QFrame):
         row.setSpacing(4)
         row.addWidget(mark)
         row.addWidget(self.title, 1)
-        t = theme.current()
-        self.setStyleSheet(
-            f"QFrame#PostChip {{ background: {t.alt_surface}; border: 1px solid {t.border}; border-radius: 4px;"
-            f" border-left: 4px solid {status_colour(post.status).name()}; }}"
-        )
+        # Colours come from the application's style sheet (ui/base.qss, by status), so a theme
+        # switch repaints every chip at once; a style sheet per chip would not follow it.
+        self.setProperty("status", post.status.value)
         self.setToolTip(describe(post))
         self.setCursor(Qt.CursorShape.OpenHandCursor if self.movable else Qt.CursorShape.PointingHandCursor)
 

@@ -3,6 +3,11 @@
 A month cell stands for a day, a week cell for an hour of a day, both in the
 creator's local zone. A drop says which post went to which cell; the view decides
 what that means (a new time, or the question whether to publish now).
+
+Every column gets the same width whatever its chips say (cells ignore their
+content's width), days gone by are dimmed, and the colours come from the
+application's style sheet through properties (``past``, ``hovered``, ``today``),
+so a theme switch repaints the grid at once.
 """
 
 from __future__ import annotations
@@ -12,10 +17,9 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from ..store.posts import PostView
-from . import theme
 from .calendar_chips import PostChip, post_id_from
 
 ChipFactory = Callable[[PostView, bool], PostChip]  # (post, with its time) -> a connected chip
@@ -41,9 +45,11 @@ class DropCell(QFrame):
 
     post_dropped = Signal(int, object)
 
-    def __init__(self, moment: date | datetime, parent: QWidget | None = None) -> None:
+    def __init__(self, moment: date | datetime, parent: QWidget | None = None, *, past: bool = False) -> None:
         super().__init__(parent, objectName="CalendarCell")
         self.moment = moment
+        self.setProperty("past", past)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setAcceptDrops(True)
         self.chips = QVBoxLayout()
         self.chips.setContentsMargins(0, 0, 0, 0)
@@ -51,9 +57,11 @@ class DropCell(QFrame):
         self._paint(False)
 
     def _paint(self, hovered: bool) -> None:
-        t = theme.current()
-        background = t.selection if hovered else t.surface
-        self.setStyleSheet(f"QFrame#CalendarCell {{ background: {background}; border: 1px solid {t.border}; }}")
+        if self.property("hovered") == hovered:
+            return
+        self.setProperty("hovered", hovered)
+        self.style().unpolish(self)
+        self.style().polish(self)
 
     def clear_chips(self) -> None:
         while self.chips.count():
@@ -87,12 +95,19 @@ class DropCell(QFrame):
 
 
 class DayCell(DropCell):
-    def __init__(self, day: date, *, in_month: bool, today: bool, parent: QWidget | None = None) -> None:
-        super().__init__(day, parent)
-        number = QLabel(str(day.day), objectName="Muted" if not in_month else "DayNumber")
-        if today:
-            number.setStyleSheet(f"font-weight: bold; color: {theme.current().accent};")
-        self.more = QLabel(objectName="Muted")
+    """Signals:
+        opened(object): "+N more" was clicked: show this day (a ``date``) in full
+    """
+
+    opened = Signal(object)
+
+    def __init__(self, day: date, *, in_month: bool, today: bool, past: bool = False, parent: QWidget | None = None) -> None:
+        super().__init__(day, parent, past=past)
+        name = "TodayNumber" if today else ("DayNumber" if in_month else "Muted")
+        number = QLabel(str(day.day), objectName=name)
+        self.more = QPushButton(objectName="MoreLink", cursor=Qt.CursorShape.PointingHandCursor)
+        self.more.setFlat(True)
+        self.more.clicked.connect(lambda: self.opened.emit(self.moment))
         self.more.hide()
         column = QVBoxLayout(self)
         column.setContentsMargins(3, 2, 3, 2)
@@ -104,8 +119,8 @@ class DayCell(DropCell):
 
 
 class HourCell(DropCell):
-    def __init__(self, moment: datetime, parent: QWidget | None = None) -> None:
-        super().__init__(moment, parent)
+    def __init__(self, moment: datetime, parent: QWidget | None = None, *, past: bool = False) -> None:
+        super().__init__(moment, parent, past=past)
         self.setMinimumHeight(28)
         column = QVBoxLayout(self)
         column.setContentsMargins(2, 1, 2, 1)
@@ -144,7 +159,13 @@ class _Grid(QWidget):
 
 
 class MonthGrid(_Grid):
-    """Six weeks from the Monday on or before the first of the month."""
+    """Six weeks from the Monday on or before the first of the month.
+
+    Signals:
+        day_opened(object): the creator asked to see one day (a ``date``) in full
+    """
+
+    day_opened = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -153,6 +174,7 @@ class MonthGrid(_Grid):
         self.layout_.setContentsMargins(0, 0, 0, 0)
         for column, name in enumerate(WEEKDAYS):
             self.layout_.addWidget(QLabel(name, alignment=Qt.AlignmentFlag.AlignCenter, objectName="Muted"), 0, column)
+            self.layout_.setColumnStretch(column, 1)
         self.month = date.today().replace(day=1)
 
     def show_month(self, month: date, today: date) -> None:
@@ -161,7 +183,8 @@ class MonthGrid(_Grid):
         self._drop_cells()
         for index in range(42):
             day = self.first + timedelta(days=index)
-            cell = self._adopt(DayCell(day, in_month=day.month == self.month.month, today=day == today))
+            cell = self._adopt(DayCell(day, in_month=day.month == self.month.month, today=day == today, past=day < today))
+            cell.opened.connect(self.day_opened)
             self.layout_.addWidget(cell, 1 + index // 7, index % 7)
             self.layout_.setRowStretch(1 + index // 7, 1)
 
@@ -211,14 +234,13 @@ class WeekGrid(_Grid):
         self.headers = []
         for column in range(7):
             day = self.first + timedelta(days=column)
-            header = QLabel(f"{WEEKDAYS[column]} {day.day}", alignment=Qt.AlignmentFlag.AlignCenter)
-            if day == today:
-                header.setStyleSheet(f"font-weight: bold; color: {theme.current().accent};")
+            header = QLabel(f"{WEEKDAYS[column]} {day.day}", alignment=Qt.AlignmentFlag.AlignCenter,
+                            objectName="TodayNumber" if day == today else "")
             self.headers.append(header)
             self.layout_.addWidget(header, 0, 1 + column)
             self.layout_.setColumnStretch(1 + column, 1)
             for hour in range(24):
-                cell = self._adopt(HourCell(datetime.combine(day, time(hour))))
+                cell = self._adopt(HourCell(datetime.combine(day, time(hour)), past=day < today))
                 self.layout_.addWidget(cell, 1 + hour, 1 + column)
 
     def utc_range(self, zone: tzinfo) -> tuple[datetime, datetime]:

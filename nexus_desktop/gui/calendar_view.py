@@ -163,6 +163,7 @@ class CalendarView(QWidget):
         self.week = WeekGrid()
         for grid in (self.month, self.week):
             grid.post_dropped.connect(self._on_post_dropped)
+        self.month.day_opened.connect(self.open_day)
         self.upcoming = UpcomingModel(self)
         proxy = QSortFilterProxyModel(self)
         proxy.setSourceModel(self.upcoming)
@@ -172,6 +173,7 @@ class CalendarView(QWidget):
         self.list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list.verticalHeader().hide()
+        self.list.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)  # date and time, whole
         self.list.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.list.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.list.doubleClicked.connect(self._on_list_activated)
@@ -211,6 +213,15 @@ class CalendarView(QWidget):
         column.addWidget(self.zone_label)
 
     # -- navigation --------------------------------------------------------------------------------
+
+    def open_day(self, day: date) -> None:
+        """Show one day in full (its "+N more"): the week holding it, at its first post."""
+        self.anchor = day
+        self.set_mode(WEEK)
+        first = min((p.scheduled_at.astimezone(self.zone) for p in self.posts.values()
+                     if p.scheduled_at and p.scheduled_at.astimezone(self.zone).date() == day), default=None)
+        if first is not None:
+            QTimer.singleShot(0, lambda: self.week.scroll_to_hour(first.hour))
 
     def _today(self) -> date:
         return self.clock().astimezone(self.zone).date()
