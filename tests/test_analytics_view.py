@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 from nexus_desktop.domain.metrics import SCHEDULE
 from nexus_desktop.gui.analytics_view import AnalyticsView
@@ -63,7 +64,9 @@ def test_analytics_shows_a_jobs_curves_totals_and_its_title_test(qtbot, metrics_
         assert {view.totals_model.index(r, 0).data() for r in range(view.totals_model.rowCount())} == {
             "YouTube", "Instagram", "X", "LinkedIn"}
         best = max((view.model.post(r) for r in range(6)), key=lambda p: p.views or -1)
-        assert view.proxy.index(0, 0).data() == str(best.post_id)  # the top post of the period comes first
+        assert view.model.index(0, 0).data() == str(best.post_id)  # the top post of the period comes first
+        view.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)  # by platform, as a click on its header does
+        assert [view.model.index(r, 1).data() for r in range(6)] == sorted(view.model.index(r, 1).data() for r in range(6))
         SHOTS.mkdir(exist_ok=True)
         view.grab().save(str(SHOTS / "analytics.png"))
 

@@ -84,6 +84,11 @@ def test_figures_typed_in_or_imported_for_export_folder_posts(metrics_world, tmp
     assert readings[0].recorded_at < readings[1].recorded_at
     (row,) = metrics(world.ws).posts()
     assert row.platform == "youtube" and row.views == 1200 and row.readings == 3
+    older = tmp_path / "older.csv"
+    older.write_text(f"post_id,recorded_at,views\n{post.id},2026-11-20T10:00:00Z,5\n", encoding="utf-8")
+    assert import_csv(world.ws, older).stored == 1
+    (row,) = metrics(world.ws).posts()
+    assert row.views == 1200 and row.readings == 4  # an older reading counts, but is not the latest
 
 
 def test_clean_up_drops_intermediate_files_of_old_published_jobs_and_keeps_the_videos(metrics_world):

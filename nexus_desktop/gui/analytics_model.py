@@ -14,7 +14,6 @@ from ..store.targets import platform_name
 from . import formatting
 
 ModelIndex = QModelIndex | QPersistentModelIndex
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 POST_ROLE = Qt.ItemDataRole.UserRole + 2
 POST_COLUMNS = ("Post", "Platform", "Title", "Views", "Impressions", "Likes", "Comments", "Shares", "Engagement", "Readings", "Published")
 NUMERIC = {3, 4, 5, 6, 7, 8, 9}
@@ -53,7 +52,30 @@ class PostFiguresModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = list(posts)
         self._cells = [_cells(p) for p in self._rows]
+        self._order()
         self.endResetModel()
+
+    # Sorted here, in one pass over precomputed keys: a sort proxy asks data() n·log n times.
+    _sort_column, _sort_order = 3, Qt.SortOrder.DescendingOrder
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self.layoutAboutToBeChanged.emit()
+        self._sort_column, self._sort_order = column, order
+        self._order()
+        self.layoutChanged.emit()
+
+    def _order(self) -> None:
+        column = self._sort_column
+
+        def key(i: int):
+            value = self._cells[i][column]
+            if value is None:
+                return (0, 0)
+            return (1, value.timestamp() if column == 10 else value)
+
+        order = sorted(range(len(self._rows)), key=key, reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
+        self._rows = [self._rows[i] for i in order]
+        self._cells = [self._cells[i] for i in order]
 
     def post(self, row: int) -> PostFigures:
         return self._rows[row]
@@ -75,10 +97,6 @@ class PostFiguresModel(QAbstractTableModel):
         value = self._cells[index.row()][index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             return _text(index.column(), value)
-        if role == SORT_ROLE:
-            if value is None:
-                return -1
-            return value.timestamp() if index.column() == 10 else value
         if role == POST_ROLE:
             return self._rows[index.row()].post_id
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in NUMERIC:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -33,11 +33,21 @@ from ..pipeline.schedule import utcnow
 from ..runtime.lanes import READ
 from ..store.metrics import PostFigures, Reading, Total
 from . import analytics_charts, dialogs, icons
-from .analytics_model import POST_ROLE, SORT_ROLE, PostFiguresModel, TotalsModel, write_csv
+from .analytics_model import POST_ROLE, PostFiguresModel, TotalsModel, write_csv
 from .app_context import AppContext
 
+TOP = 500  # posts listed; the CSV export writes every post of the period
 PERIODS = (("Last 7 days", 7), ("Last 30 days", 30), ("Last 90 days", 90), ("Last year", 365), ("All time", 0))
 GROUPS = (("Platform", "platform"), ("Feed", "feed"), ("Format", "format"))
+
+
+@dataclass(frozen=True)
+class _Curves:
+    post_id: int
+    job_id: int
+    title: str
+    series: dict[str, tuple[float, list[Reading]]]
+    note: str
 
 
 @dataclass(frozen=True)
@@ -45,24 +55,29 @@ class _Loaded:
     generation: int
     posts: list[PostFigures]
     totals: list[Total]
+    count: int
+    curves: _Curves | None  # of the post selected after the read, in the same trip
 
 
-@dataclass(frozen=True)
-class _Curves:
-    job_id: int
-    title: str
-    series: dict[str, tuple[float, list[Reading]]]
-    note: str
+def _read_curves(ws, post: PostFigures) -> _Curves:
+    from ..pipeline import title_tests
+
+    repo, series = metrics(ws), {}
+    for other in repo.posts(job_ids=[post.job_id]):
+        published = (other.published_at or other.recorded_at).timestamp()
+        series[f"{other.platform} #{other.post_id}"] = (published, repo.series(other.post_id))
+    return _Curves(post.post_id, post.job_id, post.title, series, title_tests.describe_for_job(ws, post.job_id))
 
 
 class AnalyticsView(QWidget):
     refreshed = Signal()
     curves_shown = Signal()
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, clock=utcnow) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, clock=utcnow, days: int = 30) -> None:
         super().__init__(parent)
         self.ctx, self.clock = ctx, clock
         self._generation = 0
+        self._reading_curves = True
         self.posts: list[PostFigures] = []
         self.totals: list[Total] = []
 
@@ -72,7 +87,7 @@ class AnalyticsView(QWidget):
         self.period = QComboBox()
         for text, days in PERIODS:
             self.period.addItem(text, days)
-        self.period.setCurrentIndex(1)
+        self.period.setCurrentIndex(max(0, [d for _t, d in PERIODS].index(days) if days in [d for _t, d in PERIODS] else 1))
         self.group = QComboBox()
         for text, key in GROUPS:
             self.group.addItem(f"Totals by {text.lower()}", key)
@@ -87,18 +102,17 @@ class AnalyticsView(QWidget):
         bar.addWidget(self.export_button)
 
         self.model = PostFiguresModel(self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
         self.table = QTableView()
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(3, Qt.SortOrder.DescendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header = self.table.horizontalHeader()  # fixed widths: measuring every row's text is slow
+        for column, width in enumerate((52, 86, 0, 76, 96, 64, 84, 64, 94, 78, 130)):
+            if width:
+                self.table.setColumnWidth(column, width)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.setAlternatingRowColors(True)
         self.empty = QLabel("No figures yet. Published posts are read an hour after they go out; "
@@ -161,10 +175,14 @@ class AnalyticsView(QWidget):
     def refresh(self) -> None:
         self._generation += 1
         generation, (start, end), by = self._generation, self._range(), str(self.group.currentData())
-        repo = metrics(self.ctx.ws)
+        ws, current = self.ctx.ws, self.current_post_id()
+        repo = metrics(ws)
 
         def load() -> _Loaded:
-            return _Loaded(generation, repo.posts(start=start, end=end), repo.totals(by, start=start, end=end))
+            posts = repo.posts(start=start, end=end, limit=TOP)
+            chosen = next((p for p in posts if p.post_id == current), posts[0] if posts else None)
+            return _Loaded(generation, posts, repo.totals(by, start=start, end=end), repo.count_posts(start=start),
+                           _read_curves(ws, chosen) if chosen else None)
 
         self.ctx.runner.submit(load, lane=READ, description="Reading the figures", on_done=self._on_loaded,
                                on_failed=self._failed("Reading the figures"))
@@ -172,16 +190,20 @@ class AnalyticsView(QWidget):
     def _on_loaded(self, loaded: _Loaded) -> None:
         if loaded.generation != self._generation:
             return
-        current = self.current_post_id()
         self.posts, self.totals = loaded.posts, loaded.totals
         self.model.set_posts(loaded.posts)
         self.totals_model.set_totals(loaded.totals)
-        views = sum(p.views or 0 for p in loaded.posts)
-        self.summary.setText(f"{len(loaded.posts):,} posts with figures, {views:,} views — top posts first")
+        views = sum(t.views for t in loaded.totals)
+        shown = f"the top {len(loaded.posts):,} listed" if loaded.count > len(loaded.posts) else "best first"
+        self.summary.setText(f"{loaded.count:,} posts with figures, {views:,} views — {shown}")
         self.empty.setVisible(not loaded.posts)
         self.export_button.setEnabled(bool(loaded.posts))
         analytics_charts.bars(self.totals_chart, self.group.currentText(), loaded.totals)
-        self.select_post(current if current is not None else (loaded.posts[0].post_id if loaded.posts else None))
+        if loaded.curves is not None:
+            self._reading_curves = False  # the curves came with the list
+            self.select_post(loaded.curves.post_id)
+            self._reading_curves = True
+            self._on_curves(loaded.curves)
         self.refreshed.emit()
 
     def current_post_id(self) -> int | None:
@@ -189,29 +211,18 @@ class AnalyticsView(QWidget):
         return index.data(POST_ROLE) if index.isValid() else None
 
     def select_post(self, post_id: int | None) -> None:
-        for row in range(self.proxy.rowCount()):
-            index = self.proxy.index(row, 0)
+        for row in range(self.model.rowCount()):
+            index = self.model.index(row, 0)
             if index.data(POST_ROLE) == post_id:
                 self.table.setCurrentIndex(index)
                 self.table.scrollTo(index)
                 return
 
     def _on_current_changed(self, current, _previous) -> None:
-        if not current.isValid():
+        if not current.isValid() or not self._reading_curves:
             return
-        post = self.model.post(self.proxy.mapToSource(current).row())
-        repo, ws = metrics(self.ctx.ws), self.ctx.ws
-
-        def load() -> _Curves:
-            from ..pipeline import title_tests
-
-            series = {}
-            for other in repo.posts(job_ids=[post.job_id]):
-                published = (other.published_at or other.recorded_at).timestamp()
-                series[f"{other.platform} #{other.post_id}"] = (published, repo.series(other.post_id))
-            return _Curves(post.job_id, post.title, series, title_tests.describe_for_job(ws, post.job_id))
-
-        self.ctx.runner.submit(load, lane=READ, description="Reading a job's curves", on_done=self._on_curves,
+        post, ws = self.model.post(current.row()), self.ctx.ws
+        self.ctx.runner.submit(lambda: _read_curves(ws, post), lane=READ, description="Reading a job's curves", on_done=self._on_curves,
                                on_failed=self._failed("Reading a job's curves"))
 
     def _on_curves(self, curves: _Curves) -> None:
@@ -226,8 +237,8 @@ class AnalyticsView(QWidget):
         path = path or dialogs.save_file(self, "Export figures", "figures.csv", "CSV files (*.csv)")
         if not path:
             return
-        posts = list(self.posts)
-        self.ctx.runner.submit(lambda: write_csv(Path(path), posts), lane=READ, description="Exporting figures",
+        (start, end), repo = self._range(), metrics(self.ctx.ws)
+        self.ctx.runner.submit(lambda: write_csv(Path(path), repo.posts(start=start, end=end)), lane=READ, description="Exporting figures",
                                on_done=lambda n: self.window().statusBar().showMessage(f"Saved {n:,} posts to {path}", 5000)
                                if hasattr(self.window(), "statusBar") else None,
                                on_failed=self._failed("Exporting figures"))

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 
 from ..domain.metrics import SCHEDULE, Figures
 from ..domain.posts import PostStatus
 from .database import Database
-from .models import Job, Metric, MetricPlan, Post, Target, utcnow
+from .models import Job, LatestFigures, Metric, MetricPlan, Post, Target, utcnow
 from .targets import EXPORT
 
 # The video format a post takes by default (mirrors pipeline.schedule.PLATFORM_FORMATS; a store
@@ -124,15 +124,28 @@ class MetricRepo:
     # -- readings ----------------------------------------------------------------------------
 
     def record(self, post_id: int, platform: str, figures: Figures, *, at: datetime | None = None, source: str = "api") -> None:
-        with self.db.write() as session:
-            session.add(self._row(post_id, platform, figures, at or utcnow(), source))
+        self.record_many([(post_id, platform, figures, at or utcnow(), source)])
 
     def record_many(self, rows: Iterable[tuple[int, str, Figures, datetime, str]]) -> int:
-        """Add several readings in one transaction (a CSV import); returns how many."""
+        """Add readings in one transaction (a CSV import), keeping each post's latest in step."""
         with self.db.write() as session:
             added = [self._row(*row) for row in rows]
             session.add_all(added)
+            for metric in added:
+                self._keep_latest(session, metric)
             return len(added)
+
+    @staticmethod
+    def _keep_latest(session, metric: Metric) -> None:
+        latest = session.get(LatestFigures, metric.post_id)
+        if latest is None:
+            latest = LatestFigures(post_id=metric.post_id, readings=0, recorded_at=metric.recorded_at)
+            session.add(latest)
+        latest.readings = (latest.readings or 0) + 1
+        if metric.recorded_at >= latest.recorded_at:  # an older reading from a CSV counts, but is not the latest
+            latest.recorded_at, latest.platform = metric.recorded_at, metric.platform
+            for name in ("views", "likes", "comments", "shares", "impressions", "engagements"):
+                setattr(latest, name, getattr(metric, name))
 
     @staticmethod
     def _row(post_id: int, platform: str, figures: Figures, at: datetime, source: str) -> Metric:
@@ -224,23 +237,17 @@ class MetricRepo:
 
     # -- aggregates, in SQL ----------------------------------------------------------------------
 
-    def _latest_ids(self):
-        """Per post, its latest reading's row (by time; a CSV may add older readings later)."""
-        newest = select(Metric.post_id, func.max(Metric.recorded_at).label("at")).group_by(Metric.post_id).subquery()
-        return (select(func.max(Metric.id).label("id"))
-                .join(newest, and_(newest.c.post_id == Metric.post_id, newest.c.at == Metric.recorded_at))
-                .group_by(Metric.post_id).subquery())
+    @staticmethod
+    def _platform():
+        return case((Target.platform == EXPORT, LatestFigures.platform), else_=Target.platform)
 
     def _latest_select(self):
-        latest = self._latest_ids()
-        readings = select(Metric.post_id, func.count(Metric.id).label("n")).group_by(Metric.post_id).subquery()
-        platform = case((Target.platform == EXPORT, func.coalesce(Metric.platform, "export")), else_=Target.platform)
-        return (select(Post.id, Post.job_id, func.coalesce(Job.title, ""), platform.label("platform"), Job.source_title,
-                       Post.published_at, Metric.recorded_at, readings.c.n, Metric.views, Metric.likes, Metric.comments,
-                       Metric.shares, Metric.impressions, Metric.engagements, Post.url, Post.text)
-                .select_from(Metric).join(latest, latest.c.id == Metric.id).join(Post, Post.id == Metric.post_id)
-                .join(Target, Target.id == Post.target_id).join(Job, Job.id == Post.job_id)
-                .join(readings, readings.c.post_id == Post.id))
+        L = LatestFigures
+        return (select(Post.id, Post.job_id, func.coalesce(Job.title, ""), self._platform().label("platform"), Job.source_title,
+                       Post.published_at, L.recorded_at, L.readings, L.views, L.likes, L.comments, L.shares, L.impressions,
+                       L.engagements, Post.url, Post.text)
+                .select_from(L).join(Post, Post.id == L.post_id).join(Target, Target.id == Post.target_id)
+                .join(Job, Job.id == Post.job_id))
 
     @staticmethod
     def _figures_row(row) -> PostFigures:
@@ -263,17 +270,16 @@ class MetricRepo:
             query = query.where(Post.published_at >= start)
         if end is not None:
             query = query.where(Post.published_at < end)
-        column = getattr(Metric, sort)
+        column = getattr(LatestFigures, sort)
         query = query.order_by(func.coalesce(column, -1).desc(), Post.id)
         if limit:
             query = query.limit(limit)
         with self.db.read() as session:
-            return [self._figures_row(row) for row in session.execute(query).all()]
+            return [self._figures_row(row) for row in session.execute(query)]
 
     def totals(self, by: str, *, start: datetime | None = None, end: datetime | None = None) -> list[Total]:
         """Sums of the latest figures of each post, per platform, feed or format."""
-        latest = self._latest_ids()
-        platform = case((Target.platform == EXPORT, Metric.platform), else_=Target.platform)
+        L, platform = LatestFigures, self._platform()
         keys = {
             "platform": platform,
             "feed": func.coalesce(func.nullif(Job.source_title, ""), "(no feed)"),
@@ -283,17 +289,24 @@ class MetricRepo:
             raise ValueError("totals by platform, feed or format")
         key = keys[by].label("key")
         total = lambda c: func.coalesce(func.sum(c), 0)  # noqa: E731
-        query = (select(key, func.count(Metric.post_id), total(Metric.views), total(Metric.likes), total(Metric.comments),
-                        total(Metric.shares), total(Metric.impressions), total(Metric.engagements))
-                 .select_from(Metric).join(latest, latest.c.id == Metric.id).join(Post, Post.id == Metric.post_id)
-                 .join(Target, Target.id == Post.target_id).join(Job, Job.id == Post.job_id))
+        query = (select(key, func.count(L.post_id), total(L.views), total(L.likes), total(L.comments), total(L.shares),
+                        total(L.impressions), total(L.engagements))
+                 .select_from(L).join(Post, Post.id == L.post_id).join(Target, Target.id == Post.target_id)
+                 .join(Job, Job.id == Post.job_id))
         if start is not None:
             query = query.where(Post.published_at >= start)
         if end is not None:
             query = query.where(Post.published_at < end)
-        query = query.group_by(key).order_by(total(Metric.views).desc())
+        query = query.group_by(key).order_by(total(L.views).desc())
         with self.db.read() as session:
             return [Total(str(r[0]), *(int(v) for v in r[1:])) for r in session.execute(query).all()]
+
+    def count_posts(self, *, start: datetime | None = None) -> int:
+        query = select(func.count(LatestFigures.post_id)).join(Post, Post.id == LatestFigures.post_id)
+        if start is not None:
+            query = query.where(Post.published_at >= start)
+        with self.db.read() as session:
+            return int(session.scalar(query) or 0)
 
     def engagement_rates(self, platform: str, *, at: timedelta | None = None) -> list[tuple[int, datetime, float]]:
         """(post, published_at, engagement rate) of each post on ``platform`` from its reading closest

@@ -215,6 +215,23 @@ class Metric(Base):
     engagements: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
+class LatestFigures(Base):
+    """Each post's latest reading and how many it has, kept as readings are added, so the
+    Analytics view lists and totals thousands of posts without scanning every reading."""
+
+    __tablename__ = "latest_figures"
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(30), default="")
+    recorded_at: Mapped[datetime]
+    readings: Mapped[int] = mapped_column(Integer, default=1)
+    views: Mapped[int | None] = mapped_column(Integer)
+    likes: Mapped[int | None] = mapped_column(Integer)
+    comments: Mapped[int | None] = mapped_column(Integer)
+    shares: Mapped[int | None] = mapped_column(Integer)
+    impressions: Mapped[int | None] = mapped_column(Integer)
+    engagements: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class MetricPlan(Base):
     """When a published post's figures are read next (the decaying schedule), and what went wrong."""
 
