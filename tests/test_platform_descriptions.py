@@ -55,5 +55,5 @@ def test_no_module_under_providers_imports_the_store():
 
 def test_the_readme_carries_each_platforms_connect_guide_as_the_app_shows_it():
     readme = (PROVIDERS.parents[1] / "README.md").read_text(encoding="utf-8")
-    for described in map(registry.description, ("youtube", "instagram", "x", "linkedin")):
+    for described in registry.descriptions():
         assert described.guide in readme, f"README.md lacks the {described.display_name} guide"

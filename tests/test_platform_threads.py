@@ -17,7 +17,7 @@ from nexus_desktop.settings import Settings, SyncSettings
 from tests.fakes.accounts_env import (  # noqa: F401 (fixtures)
     AppKilled, StateLog, accounts, make_package, make_video, memory_keyring, platform_store,
 )
-from tests.fakes.oauth_server import play_browser
+from tests.fakes.oauth_server import browser_landing_address
 from tests.fakes.sync_world import s3  # noqa: F401 (fixture)
 from tests.fakes.threads_server import FakeThreads
 from tests.s3_server import ADMIN, BUCKET
@@ -56,8 +56,10 @@ def video(tmp_path):
 
 
 def test_connect_exchanges_for_a_60_day_token(accounts, fake):
+    landed: list[str] = []
     view = threads.connect(fake.client_id, fake.client_secret, accounts=accounts, base_url=fake.url,
-                           authorize_url=f"{fake.url}/oauth/authorize", open_url=play_browser, timeout=10)
+                           authorize_url=f"{fake.url}/oauth/authorize", open_url=lambda url: landed.append(browser_landing_address(url)),
+                           ask_address=lambda redirect: landed[0])
     assert (view.name, view.remote_user_id) == ("@nexus.threads", fake.user_id)
     assert view.token_expires_at is not None and (view.token_expires_at.timestamp() - __import__("time").time()) > 50 * 86400
 

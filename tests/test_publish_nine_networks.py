@@ -38,7 +38,7 @@ from tests.fakes.facebook_server import FakeFacebook
 from tests.fakes.instagram_server import FakeInstagram
 from tests.fakes.linkedin_server import FakeLinkedIn
 from tests.fakes.mastodon_server import FakeMastodon
-from tests.fakes.oauth_server import play_browser
+from tests.fakes.oauth_server import browser_landing_address, play_browser
 from tests.fakes.sync_world import s3  # noqa: F401 (fixture)
 from tests.fakes.threads_server import FakeThreads
 from tests.fakes.tiktok_server import FakeTikTok
@@ -133,8 +133,16 @@ def connect_in_the_view(qtbot, view: accounts_view.AccountsView, stand_ins) -> N
     view.connect_failed.connect(failures.append)
     for platform, client, authorize, token in attempts:
         before = view.model.rowCount()
-        worker: threading.Thread = view.start_connect(platform, client, open_url=play_browser, port=0, timeout=15,
+        landed: list[str] = []
+        # Threads sends the browser to the HTTPS callback registered with the app; the creator pastes it back.
+        browser = (lambda url: landed.append(browser_landing_address(url))) if platform == "threads" else play_browser
+        worker: threading.Thread = view.start_connect(platform, client, open_url=browser, port=0, timeout=15,
                                                       authorize_endpoint=authorize, token_endpoint=token)
+        if platform == "threads":
+            qtbot.waitUntil(lambda: bool(failures) or (view.paste_row.isVisibleTo(view) and bool(landed)), timeout=20_000)
+            assert landed[0].startswith("https://localhost/nexus-desktop/callback?code=")
+            view.paste_edit.setText(landed[0])
+            view.paste_ok.click()
         qtbot.waitUntil(lambda n=before: bool(failures) or view.model.rowCount() == n + 1, timeout=20_000)
         worker.join(timeout=5)
         assert not failures, f"connecting {platform} failed: {failures}"

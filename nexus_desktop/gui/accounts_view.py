@@ -163,7 +163,7 @@ class ConnectDialog(QDialog):
                     self.form.labelForField(field).setText(label)
             for field in (self.token_url, self.config_id, self.as_page):
                 self.form.setRowVisible(field, False)
-            self.form.setRowVisible(self.port, own.browser)
+            self.form.setRowVisible(self.port, own.loopback)
             self.open_button.setText("Open the browser" if own.browser else "Connect")
             self._update_open_button()
             return

@@ -46,6 +46,7 @@ class FakeThreads(FakeServer):
         self.fetched: list[str] = []  # video URLs Threads downloaded
         self.bytes_fetched = 0
         self.processing_polls = 1
+        self.https_only = True  # a live Meta app; a test may allow a development loopback redirect
         self._ids = itertools.count(18000000000000001)
         self.route("GET", r"/oauth/authorize", self._authorize)
         self.route("POST", r"/oauth/access_token", self._code)
@@ -77,6 +78,8 @@ class FakeThreads(FakeServer):
         q = req.query
         if q.get("client_id") != self.client_id or q.get("response_type") != "code" or not q.get("redirect_uri"):
             return Response(400, "Invalid request")
+        if self.https_only and not q["redirect_uri"].startswith("https://"):
+            return Response(400, "Invalid redirect_uri: the callback must be a registered HTTPS address")
         code = secrets.token_urlsafe(12)
         self.codes[code] = q["redirect_uri"]
         return Response(302, b"", {"Location": f"{q['redirect_uri']}?{urlencode({'code': code, 'state': q.get('state', '')})}"})

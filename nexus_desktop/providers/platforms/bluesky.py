@@ -28,7 +28,6 @@ from atproto_client.exceptions import AtProtocolError, NetworkError, RequestErro
 from ...domain.errors import UserFixableError
 from . import preflight
 from .base import CannotKnow, NeedsReconnect, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
-from .descriptions.bluesky import GUIDE
 from .networks import HINTS, NetworkTokens, explain, send
 from .oauth import TokenSet, load_secret_payload, save_tokens
 

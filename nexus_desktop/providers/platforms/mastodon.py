@@ -35,7 +35,6 @@ from mastodon import (
 from ...domain.errors import UserFixableError
 from . import preflight, registry
 from .base import CannotKnow, NeedsReconnect, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
-from .descriptions.mastodon import GUIDE
 from .networks import HINTS, NetworkTokens
 from .oauth import LoopbackReceiver, TokenSet, save_tokens
 

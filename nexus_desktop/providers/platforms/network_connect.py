@@ -28,12 +28,14 @@ class Form:
     address: str  # the "sign-in page (advanced)" field
     address_default: str
     browser: bool = True  # False: nothing opens in the browser (Bluesky)
+    loopback: bool = True  # the browser comes back to this computer (a redirect port); False: pasted back or none
 
 
 FORMS: dict[str, Form] = {
     "tiktok": Form("Client key", "Client secret", "Sign-in page (advanced)", "https://www.tiktok.com/v2/auth/authorize/"),
-    "threads": Form("Threads app id", "Threads app secret", "Sign-in page (advanced)", "https://threads.net/oauth/authorize"),
-    "bluesky": Form("Handle", "App password", "Server (PDS)", "https://bsky.social", browser=False),
+    "threads": Form("Threads app id", "Threads app secret", "Sign-in page (advanced)", "https://threads.net/oauth/authorize",
+                    loopback=False),
+    "bluesky": Form("Handle", "App password", "Server (PDS)", "https://bsky.social", browser=False, loopback=False),
     "mastodon": Form("Instance (e.g. mastodon.social)", "", "", ""),
 }
 
@@ -41,7 +43,7 @@ FORMS: dict[str, Form] = {
 def connect(platform: str, client: ClientApp, *, accounts: Any, settings: PublishSettings,
             open_url: Callable[[str], Any] = webbrowser.open, port: int = 0, authorize_endpoint: str | None = None,
             token_endpoint: str | None = None, cancel: threading.Event | None = None, timeout: float = 300,
-            **_: Any) -> Any:
+            **options: Any) -> Any:
     """Connect one of ``FORMS``' networks; options of the plain OAuth flow (a pasted address) do not apply."""
     module = importlib.import_module(f"{__package__}.{platform}")
     secret = client.client_secret or ""
@@ -52,7 +54,7 @@ def connect(platform: str, client: ClientApp, *, accounts: Any, settings: Publis
     if platform == "threads":
         return module.connect(client.client_id, secret, accounts=accounts, base_url=token_endpoint or settings.threads_base_url,
                               authorize_url=authorize_endpoint or FORMS[platform].address_default, open_url=open_url,
-                              port=port, timeout=timeout, cancel=cancel)
+                              port=port, timeout=timeout, cancel=cancel, ask_address=options.get("ask_address"))
     if platform == "bluesky":
         return module.connect(client.client_id, secret, accounts=accounts, pds=authorize_endpoint or FORMS[platform].address_default)
     if platform == "mastodon":

@@ -24,13 +24,13 @@ from urllib.parse import urlencode
 
 import httpx
 
-from ...domain.errors import NexusError, UserFixableError
+from ...domain.errors import Cancelled, NexusError, UserFixableError
 from ...settings import Settings
 from . import preflight
 from .base import CannotKnow, NeedsReconnect, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
-from .descriptions.threads import AUTHORIZE_URL, GUIDE, SCOPES
+from .descriptions.threads import AUTHORIZE_URL, PASTE_REDIRECT, SCOPES
 from .networks import NetworkSession, NetworkTokens, explain, send, token_set
-from .oauth import LoopbackReceiver, TokenSet, save_tokens
+from .oauth import LoopbackReceiver, TokenSet, answer_from_address, save_tokens
 
 log = logging.getLogger(__name__)
 
@@ -223,28 +223,44 @@ def refresher(base_url: str) -> Callable[[dict[str, Any]], TokenSet]:
     return refresh
 
 
+def _consent(authorize_url: str, client_id: str, redirect: str, state: str) -> str:
+    return f"{authorize_url}?" + urlencode({"client_id": client_id, "redirect_uri": redirect, "scope": ",".join(SCOPES),
+                                           "response_type": "code", "state": state})
+
+
 def connect(client_id: str, client_secret: str, *, accounts: Any, base_url: str, authorize_url: str = AUTHORIZE_URL,
             open_url: Callable[[str], Any] = webbrowser.open, port: int = 0, timeout: float = 300,
-            cancel: threading.Event | None = None) -> Any:
-    """Threads OAuth: code → short-lived token → 60-day token (th_exchange_token) → profile."""
+            cancel: threading.Event | None = None, ask_address: Callable[[str], str | None] | None = None) -> Any:
+    """Threads OAuth: code → short-lived token → 60-day token (th_exchange_token) → profile.
+
+    With ``ask_address`` (the Accounts view) the browser goes to the registered HTTPS callback and
+    the creator pastes the address back; without it, to a loopback listener (a development app)."""
     if not client_id.strip() or not client_secret.strip():
         raise UserFixableError("Threads needs your app's id and secret", hint="copy them from the app's Threads settings")
     base = base_url.rstrip("/")
-    receiver = LoopbackReceiver(port)
-    try:
-        state = random_tokens.token_urlsafe(24)
-        open_url(f"{authorize_url}?" + urlencode({"client_id": client_id, "redirect_uri": receiver.redirect_uri,
-                                                 "scope": ",".join(SCOPES), "response_type": "code", "state": state}))
-        result = receiver.wait(timeout, cancel)
-    finally:
-        receiver.close()
+    state = random_tokens.token_urlsafe(24)
+    if ask_address is not None:
+        redirect_uri = PASTE_REDIRECT
+        open_url(_consent(authorize_url, client_id, redirect_uri, state))
+        address = ask_address(redirect_uri)
+        if address is None or (cancel is not None and cancel.is_set()):
+            raise Cancelled("connecting was cancelled")
+        result = answer_from_address(address)
+    else:
+        receiver = LoopbackReceiver(port)
+        redirect_uri = receiver.redirect_uri
+        try:
+            open_url(_consent(authorize_url, client_id, redirect_uri, state))
+            result = receiver.wait(timeout, cancel)
+        finally:
+            receiver.close()
     if result.get("error") or result.get("state") != state or not result.get("code"):
         reason = result.get("error_description") or result.get("error") or "the sign-in answer did not match"
         raise UserFixableError(f"Threads did not grant access: {reason}", hint="connect again and allow access")
     with httpx.Client(timeout=30) as http:
         response = send(http, "POST", f"{base}/oauth/access_token", PLATFORM, "the sign-in", data={
             "client_id": client_id, "client_secret": client_secret, "grant_type": "authorization_code",
-            "redirect_uri": receiver.redirect_uri, "code": result["code"]})
+            "redirect_uri": redirect_uri, "code": result["code"]})
     explain(PLATFORM, response.status_code, response.headers, response.content, action="the sign-in")
     short = response.json()
     long = _token_get(f"{base}/access_token", {"grant_type": "th_exchange_token", "client_secret": client_secret,

@@ -32,7 +32,7 @@ import httpx
 from ...domain.errors import UserFixableError
 from . import preflight
 from .base import CannotKnow, NeedsReconnect, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
-from .descriptions.tiktok import AUTHORIZE_URL, GUIDE, SCOPES
+from .descriptions.tiktok import AUTHORIZE_URL, SCOPES
 from .networks import NetworkSession, NetworkTokens, explain, send, token_set
 from .oauth import LoopbackReceiver, TokenSet, save_tokens
 

@@ -41,6 +41,7 @@ DESCRIPTION = PlatformDescription(
         redirect="registered",
         scope_param="config_id",
         reextend_days=graph.REEXTEND_DAYS,
+        registered_redirect=graph.PASTE_REDIRECT,
     ),
     guide=GUIDE,
     video=VideoSpec("Facebook Reels", 3, 90, 1, 1 * GB, 0.5, 0.6, frozenset({"h264", "hevc"})),

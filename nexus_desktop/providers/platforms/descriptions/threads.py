@@ -14,13 +14,18 @@ from ..networks import HINTS
 
 AUTHORIZE_URL = "https://threads.net/oauth/authorize"
 
+# Threads accepts only HTTPS redirect callbacks registered with the app: the browser lands there
+# (the page need not load) and the creator pastes the address back into the app.
+PASTE_REDIRECT = "https://localhost/nexus-desktop/callback"
+
 SCOPES = ("threads_basic", "threads_content_publish")
 
 GUIDE = (
     "1. In Meta for Developers create an app with the 'Access the Threads API' use case and the permissions "
     "threads_basic and threads_content_publish; add your Threads account as a tester and accept the invite in "
     "Threads (Settings → Account → Website permissions).\n"
-    "2. Add http://127.0.0.1:8765/callback as a Redirect Callback URL.\n"
+    f"2. Add {PASTE_REDIRECT} as a Redirect Callback URL. After you allow access the browser lands there (the page "
+    "may not load — that is expected): copy the whole address from the address bar and paste it into the app.\n"
     "3. Paste the Threads app id and app secret here. The token lasts 60 days and is renewed while you post.\n"
     "Videos: Threads only fetches a video from a public web address. Set up a bucket in Settings → Sync and "
     "Nexus Desktop hands Threads a link that expires after an hour; without a bucket, post text with the link."
@@ -34,7 +39,8 @@ DESCRIPTION = PlatformDescription(
     adapter="threads:create",
     # Connected by threads.connect: the short-lived token is exchanged with th_exchange_token.
     oauth=OAuthSpec(AUTHORIZE_URL, "{threads_base_url}/oauth/access_token", SCOPES, pkce=False, client_auth="body",
-                    refresh="th_refresh_token", scope_separator=","),
+                    refresh="th_refresh_token", scope_separator=",", redirect="registered",
+                    registered_redirect=PASTE_REDIRECT),
     guide=GUIDE,
     video=VideoSpec("Threads videos", 0.1, 300, 1, 1 * GB, 0.01, 10.0, frozenset({"h264", "hevc"})),
     image=None,
