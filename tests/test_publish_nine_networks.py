@@ -1,6 +1,6 @@
 """Issue 16, done: one job goes out to all nine networks and the export folder against the
 local stand-ins. TikTok, Threads, Bluesky and Mastodon are connected from the Accounts view
-(the test plays the browser); the job is approved to every target, published through the
+(the test plays the browser), Facebook through its pasted-back sign-in; the job is approved to every target, published through the
 scheduler's state machine, and the calendar shows ten published posts, each with its remote
 id and address. Each stand-in received one upload, and publishing again does nothing."""
 
@@ -25,6 +25,7 @@ from nexus_desktop.paths import AppPaths
 from nexus_desktop.pipeline import schedule
 from nexus_desktop.pipeline.flow import Workspace
 from nexus_desktop.pipeline.publish import Backoff, Outcome, Publishing
+from nexus_desktop.providers.platforms import oauth
 from nexus_desktop.providers.platforms.oauth import ClientApp
 from nexus_desktop.providers.storage.s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 from nexus_desktop.runtime.runner import Runner
@@ -32,7 +33,7 @@ from nexus_desktop.runtime.scheduler import PostScheduler
 from nexus_desktop.settings import Settings, SyncSettings
 from nexus_desktop.store import Store
 from nexus_desktop.store.items import NewItem
-from tests.fakes.accounts_env import make_video, memory_keyring, oauth_fake, seed_account  # noqa: F401 (fixtures)
+from tests.fakes.accounts_env import CLIENT_ID, CLIENT_SECRET, make_video, memory_keyring, oauth_fake  # noqa: F401 (fixtures)
 from tests.fakes.bluesky_server import FakeBluesky
 from tests.fakes.facebook_server import FakeFacebook
 from tests.fakes.instagram_server import FakeInstagram
@@ -148,16 +149,34 @@ def connect_in_the_view(qtbot, view: accounts_view.AccountsView, stand_ins) -> N
         assert not failures, f"connecting {platform} failed: {failures}"
 
 
+def connect_facebook(qtbot, view: accounts_view.AccountsView, oauth_fake) -> None:
+    """Facebook Login as for Instagram: the browser lands on the registered HTTPS page, the creator
+    pastes the address; the app reads the person's Pages and keeps one they can post to."""
+    prov = oauth.provider("facebook", view.settings)
+    oauth_fake.require_pkce, oauth_fake.loopback_allowed = False, False
+    oauth_fake.registered_redirects = {prov.registered_redirect}
+    failures: list[str] = []
+    view.connect_failed.connect(failures.append)
+    landed: list[str] = []
+    before = view.model.rowCount()
+    worker = view.start_connect("facebook", ClientApp(CLIENT_ID, CLIENT_SECRET), open_url=lambda url: landed.append(
+        browser_landing_address(url)), port=0, timeout=15, authorize_endpoint=oauth_fake.authorize_url,
+        token_endpoint=oauth_fake.token_url)
+    qtbot.waitUntil(lambda: bool(failures) or (view.paste_row.isVisibleTo(view) and bool(landed)), timeout=20_000)
+    view.paste_edit.setText(landed[0])
+    view.paste_ok.click()
+    qtbot.waitUntil(lambda: bool(failures) or view.model.rowCount() == before + 1, timeout=20_000)
+    worker.join(timeout=5)
+    assert not failures, f"connecting Facebook failed: {failures}"
+
+
 def test_one_job_goes_to_nine_networks_and_the_export_folder_once(qtbot, ctx, oauth_fake, stand_ins, tmp_path):
     ws, clock = ctx.ws, FakeClock()
     view = accounts_view.for_window(ctx)
     qtbot.addWidget(view)
     connect_all(qtbot, view, oauth_fake)  # YouTube, Instagram, X, LinkedIn as test_publish_everywhere does
     connect_in_the_view(qtbot, view, stand_ins)
-    facebook = stand_ins["facebook"]  # Facebook Login is Instagram's flow; its Page comes from the adapter's identify
-    seed_account(ws.store.accounts, oauth_fake, "facebook", remote_user_id=facebook.user_id, name="Tech Digest",
-                 details={"page_id": facebook.pages[0]["id"]})
-    view.model.reload()
+    connect_facebook(qtbot, view, oauth_fake)
     shown = {view.model.index(r, 0).data() for r in range(view.model.rowCount())}
     assert shown == {"YouTube", "Instagram", "X", "LinkedIn", "TikTok", "Facebook", "Threads", "Bluesky", "Mastodon"}
 
