@@ -76,7 +76,7 @@ def test_dropping_an_opml_file_on_the_window_adds_its_feeds(qtbot, window, tmp_p
     qtbot.waitUntil(lambda: model.rowCount() == 3, timeout=10_000)
     names = sorted(model.source_at(r).display_name for r in range(3))
     assert names == ["City Science Notes", "Kitchen Lab", "Tech Digest Weekly"]
-    assert window.stack.currentWidget() is window.feeds_view
+    assert window.current_view() is window.feeds_view
     screenshot(window, tmp_path, "feeds")
 
 
@@ -228,7 +228,7 @@ def test_the_window_remembers_its_geometry(qtbot, ws):  # noqa: F811
     second = open_window(ws)
     qtbot.addWidget(second)
     assert second.height() == 700
-    assert second.stack.currentWidget() is second.feeds_view
+    assert second.current_view() is second.feeds_view
     assert (ws.paths.config / "window.ini").exists()
 
 

@@ -51,6 +51,8 @@ class FeedsView(QWidget):
         self.address = QLineEdit(placeholderText="Feed address, feed file or OPML file — e.g. https://example.com/feed.xml")
         self.address.setClearButtonEnabled(True)
         self.address.returnPressed.connect(self.add_from_field)
+        self._pending = ""
+        ctx.ops.feeds_added.connect(self._on_feeds_added)
         add = _button("Add feed", "add", "Add the feed (Ctrl+N)", primary=True)
         add.clicked.connect(self.add_from_field)
         add_row = QHBoxLayout()
@@ -129,10 +131,18 @@ class FeedsView(QWidget):
         self.address.selectAll()
 
     def add_from_field(self) -> None:
+        """Add what is typed; the field keeps it until it is added (a refusal says why, and
+        the text stays to be corrected)."""
         text = self.address.text().strip()
         if text:
+            self._pending = text
             self.ctx.ops.add_feeds(addresses_in_text(text) or [text])
-            self.address.clear()
+
+    def _on_feeds_added(self, accepted: list[str]) -> None:
+        if self._pending and (self._pending in accepted or set(addresses_in_text(self._pending)) <= set(accepted)):
+            if self.address.text().strip() == self._pending:
+                self.address.clear()
+            self._pending = ""
 
     def import_opml(self) -> None:
         path = dialogs.open_file(self, "Import feeds from OPML", OPML_FILTER)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedLayout,
     QTableView,
-    QToolButton,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -86,6 +86,12 @@ class JobsView(QWidget):
         self.date_filter = self._combo(DATE_FILTERS)
         for combo in (self.status_filter, self.source_filter, self.date_filter):
             combo.currentIndexChanged.connect(self.apply_filter)
+        # Narrow windows (800 px): the combos shrink to a few letters and the actions that do not
+        # fit go behind the tool bar's » button.
+        self.search.setMinimumWidth(90)
+        for combo in (self.status_filter, self.source_filter, self.date_filter):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(4)
         filters = QHBoxLayout()
         filters.setSpacing(8)
         filters.addWidget(self.search, 3)
@@ -95,14 +101,14 @@ class JobsView(QWidget):
 
         self._build_actions()
         self.selection_label = QLabel(objectName="SelectionLabel")
+        self.action_bar = QToolBar(objectName="ActionBar")
+        self.action_bar.setIconSize(QSize(16, 16))
+        self.action_bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for action in self.job_actions:
+            self.action_bar.addAction(action)
         action_bar = QHBoxLayout()
         action_bar.setSpacing(2)
-        for action in self.job_actions:
-            button = QToolButton()
-            button.setDefaultAction(action)
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            action_bar.addWidget(button)
-        action_bar.addStretch()
+        action_bar.addWidget(self.action_bar, 1)
         action_bar.addWidget(self.selection_label)
 
         self.table = QTableView()
@@ -183,6 +189,14 @@ class JobsView(QWidget):
         enter.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         enter.triggered.connect(self.approve_selected)
         self._keypad_enter = enter
+
+    NARROW = 760  # below this the preview goes under the table instead of beside it
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        wanted = Qt.Orientation.Vertical if self.width() < self.NARROW else Qt.Orientation.Horizontal
+        if self.splitter.orientation() != wanted:
+            self.splitter.setOrientation(wanted)
 
     def _setup_table(self) -> None:
         table = self.table

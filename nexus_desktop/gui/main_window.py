@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QScrollArea,
+    QFrame,
     QSizePolicy,
     QStackedWidget,
     QToolBar,
@@ -48,6 +50,7 @@ from .jobs_view import JobsView
 from .log_panel import LogPanel, QtLogHandler
 from .settings_dialog import SettingsDialog
 from .status_bar import StatusBar
+from .menus import build_menus
 from .toast import Toast
 from .tray import Tray
 from .workers_panel import WorkersPanel
@@ -79,6 +82,14 @@ def register_view(spec: ViewSpec) -> None:
         VIEWS.append(spec)
 
 
+def _scrolled(view: QWidget) -> QScrollArea:
+    """A view that may scroll sideways in a narrow window (800 px) rather than hold the window wide."""
+    area = QScrollArea(objectName="ViewScroll", widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+    area.setWidget(view)
+    return area
+
+
 class MainWindow(QMainWindow):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, *,
                  scheduler_lock: SchedulerLock | None = None) -> None:
@@ -96,13 +107,13 @@ class MainWindow(QMainWindow):
         self.views: dict[str, QWidget] = {}
         self.sidebar = QListWidget(objectName="Sidebar")
         self.sidebar.setIconSize(QSize(20, 20))
-        self.sidebar.setFixedWidth(150)
+        self.sidebar.setFixedWidth(136)
         self.sidebar.setViewportMargins(0, 10, 0, 0)
         self.stack = QStackedWidget()
         for spec in VIEWS:
             view = spec.factory(ctx)
             self.views[spec.name] = view
-            self.stack.addWidget(view)
+            self.stack.addWidget(_scrolled(view))
             item = QListWidgetItem(icons.icon(spec.icon), spec.name)
             item.setSizeHint(QSize(0, 38))
             self.sidebar.addItem(item)
@@ -131,6 +142,7 @@ class MainWindow(QMainWindow):
         self.tray = Tray(self, ctx.runner, self.quit_action, self)
         self.lifetime = Lifetime(self, self._state)
         self.toast = Toast(self)
+        build_menus(self)
         ctx.ops.undoable.connect(lambda text, undo, expire: self.toast.show_message(text, undo=undo, on_expire=expire))
         ctx.ops.problem.connect(self._on_problem)
         ctx.runner.task_failed.connect(lambda failed: self._on_problem(f"{failed.description} failed", failed.error))
@@ -146,6 +158,9 @@ class MainWindow(QMainWindow):
     @property
     def feeds_view(self) -> FeedsView:
         return self.views["Feeds"]
+
+    def current_view(self) -> QWidget:
+        return self.stack.currentWidget().widget()
 
     def show_view(self, name: str) -> QWidget:
         self.sidebar.setCurrentRow(list(self.views).index(name))
@@ -180,8 +195,8 @@ class MainWindow(QMainWindow):
         self.log_action.setToolTip("Show the log (Ctrl+L)")
         self.addAction(self.log_action)
         self.quit_action = self._action("Quit", None, QKeySequence.StandardKey.Quit, lambda: self.lifetime.quit())
-        for number, name in enumerate(self.views, 1):
-            self._action(f"Show {name}", None, f"Ctrl+{number}", lambda _=False, n=name: self.show_view(n))
+        self.view_actions = [self._action(f"Show {name}", None, f"Ctrl+{number}", lambda _=False, n=name: self.show_view(n))
+                             for number, name in enumerate(self.views, 1)]
         self.ctx.runner.queue_changed.connect(lambda state: self._sync_pause(state.paused))
 
         bar = QToolBar("Main", objectName="MainToolBar")

@@ -10,6 +10,7 @@ raised on the main thread, where the crash dialog shows it.
 Signals:
     told(str): a short outcome, for the status bar.
     problem(str, str): a title and a text a person must read (refused actions, bad feeds).
+    feeds_added(list): the addresses, as typed or dropped, that became feeds (or were already).
     undoable(str, object, object): what was done, how to undo it (a callable) and what
         to do once it can no longer be undone (a callable or None): for the toast.
 """
@@ -28,6 +29,7 @@ from PySide6.QtCore import QObject, Signal
 from ..domain import jobs as job_states
 from ..domain.errors import IllegalTransition, NexusError
 from ..domain.stages import Stage
+from ..pipeline.feed_discovery import find_feed
 from ..pipeline.feeds import add_feeds, export_feeds
 from ..pipeline.flow import Workspace
 from ..pipeline import schedule as scheduling
@@ -69,6 +71,7 @@ class Operations(QObject):
     told = Signal(str)
     problem = Signal(str, str)
     undoable = Signal(str, object, object)
+    feeds_added = Signal(list)  # the addresses (as given) that were added or already there
 
     def __init__(self, ws: Workspace, runner: Runner, parent: QObject | None = None, *,
                  checks: FeedChecks | None = None) -> None:
@@ -85,21 +88,31 @@ class Operations(QObject):
         if not wanted:
             return
 
-        def work() -> tuple[list[int], int, list[str]]:
-            store, problems, new_urls, known = self.ws.store, [], set(), 0
+        def work() -> tuple[list[int], int, list[str], list[str]]:
+            store, settings, problems, new_urls, known, accepted = self.ws.store, self.ws.settings, [], set(), 0, []
             for address in wanted:
-                try:
-                    for added in add_feeds(store, self.ws.settings, address):
-                        if added.created:
-                            new_urls.add(added.url)
-                        else:
-                            known += 1
+                try:  # checked before anything is saved: what is not a feed is refused with the reason
+                    found = find_feed(address, settings)
+                    if found.opml:
+                        added = [(one.url, one.created) for one in add_feeds(store, settings, address)]
+                    else:
+                        view, created = store.sources.add(found.url, found.title)
+                        added = [(view.url, created)]
                 except (NexusError, OSError) as exc:
                     problems.append(f"{address}: {exc}")
-            return [s.id for s in store.sources.list() if s.url in new_urls], known, problems
+                    continue
+                accepted.append(address)
+                for url, created in added:
+                    if created:
+                        new_urls.add(url)
+                    else:
+                        known += 1
+            return [s.id for s in store.sources.list() if s.url in new_urls], known, problems, accepted
 
-        def done(result: tuple[list[int], int, list[str]]) -> None:
-            new_ids, known, problems = result
+        def done(result: tuple[list[int], int, list[str], list[str]]) -> None:
+            new_ids, known, problems, accepted = result
+            if accepted:
+                self.feeds_added.emit(accepted)
             self.runner.notify_sources_changed()
             parts = [f"Added {count(len(new_ids), 'feed')}"] if new_ids else []
             if known:
