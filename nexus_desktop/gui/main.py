@@ -19,7 +19,9 @@ from ..runtime.autopilot import Autopilot
 from ..runtime.feed_checks import FeedChecks
 from ..runtime.ownership import WINDOW, SchedulerLock
 from ..runtime.runner import Runner
+from ..runtime.lanes import NARRATE
 from ..runtime.scheduler import PostScheduler
+from ..runtime.warmup import warm_voice
 from . import icons, qt_messages, theme, welcome, workers_panel
 from .app_context import AppContext
 from .crash_dialog import CrashReporter
@@ -27,6 +29,8 @@ from .operations import Operations
 from .single_instance import InstanceServer, ask_first_to_show
 
 log = logging.getLogger(__name__)
+
+WARM_UP_DELAY_MS = 1500
 
 
 def application() -> QApplication:
@@ -64,6 +68,9 @@ def open_window(ws: Workspace):
         scheduler.start()
     if autopilot is not None:
         autopilot.start()
+    # The voice model loads in the narrate lane soon after the window shows, not in the first job.
+    QTimer.singleShot(WARM_UP_DELAY_MS, lambda: runner.submit(lambda: warm_voice(ws), lane=NARRATE,
+                                                              description="Loading the voice"))
     # What start-up made lives as long as the app. Frozen, the collector stops
     # walking it: a full collection otherwise holds every thread (the window's
     # too) for around 100 ms, the longest stalls measured while a job renders.
