@@ -139,3 +139,20 @@ def test_health_shows_accounts_quotas_rates_and_cleans_up_after_asking(qtbot, me
         assert freed.args[1] >= 40_000 and not (folder / "narration.wav").exists() and (folder / "video.mp4").exists()
     finally:
         runner.shutdown()
+
+
+def test_the_window_reads_figures_when_they_fall_due(qtbot, metrics_world):
+    from nexus_desktop.runtime.measuring import Measurer
+
+    world = metrics_world
+    world.connect("x")
+    post_id = publish(world, world.job(), ("x",))["x"]
+    ctx, runner = _context(world)
+    try:
+        measurer = Measurer(world.ws, runner, clock=world.clock)
+        world.clock.advance(hours=1, minutes=1)
+        with qtbot.waitSignal(measurer.measured, timeout=10_000) as got:
+            measurer.start()
+        assert [(o.post_id, o.result.value) for o in got.args[0]] == [(post_id, "recorded")]
+    finally:
+        runner.shutdown()

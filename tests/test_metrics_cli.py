@@ -34,6 +34,15 @@ def test_metrics_and_health_answer_on_a_fresh_data_folder(capsys, tmp_path):
     assert code == 0 and "Nothing to read now" in out
     code, out, _ = nexus(capsys, tmp_path / "fresh", "health")
     assert code == 0 and "Accounts: none connected" in out and "Queue: jobs none; posts none" in out
+    code, out, _ = nexus(capsys, tmp_path / "fresh", "best-times", "--json")
+    assert code == 0 and {f["platform"]: f["learned"] for f in json.loads(out)} == {
+        "youtube": False, "instagram": False, "x": False, "linkedin": False}
+    code, out, _ = nexus(capsys, tmp_path / "fresh", "promotions")
+    assert code == 0 and "Twice my median at 24 h (off)" in out
+    code, out, _ = nexus(capsys, tmp_path / "fresh", "title-tests")
+    assert code == 0 and "No title tests" in out
+    code, _, err = nexus(capsys, tmp_path / "fresh", "promotion-undo", "7")
+    assert code == 2 and "there is no promotion 7" in err
 
 
 def test_the_cli_reads_due_figures_and_shows_them_with_health(capsys, metrics_world):

@@ -113,6 +113,10 @@ def daemon_command(args) -> int:
     found = threading.Event()
     threads = []
     threads.append(threading.Thread(target=_check_feeds, args=(ws, stop, found), name="feed-checks", daemon=True))
+    if not args.worker:  # figures of published posts, read on their schedule (issue 17)
+        from ..pipeline.measure import measure_loop
+
+        threads.append(threading.Thread(target=measure_loop, args=(ws, stop), name="measuring", daemon=True))
     if ws.settings.harvest.auto_run:
         threads.append(threading.Thread(target=_produce, args=(ws, stop, found), name="production", daemon=True))
     scheduler = None

@@ -164,6 +164,13 @@ class AnalyticsView(QWidget):
         self.export_button.clicked.connect(self.export_csv)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
         ctx.runner.jobs_changed.connect(lambda _change: self.refresh())
+        self.measurer = None
+        if ctx.autopilot is not None:  # this window owns the data folder: it reads the figures too
+            from ..runtime.measuring import Measurer
+
+            self.measurer = Measurer(ctx.ws, ctx.runner, self)
+            self.measurer.measured.connect(lambda _outcomes: self.refresh())
+            self.measurer.start()
         self.refresh()
 
     # -- reading ------------------------------------------------------------------------------

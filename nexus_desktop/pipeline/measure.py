@@ -170,3 +170,20 @@ def measure_due(ws: Workspace, *, clock: Callable[[], datetime] = utcnow, post_i
         except Exception:  # figures are stored; a fault here must not lose them or stop the next run
             log.exception("measuring: the %s failed", step)
     return outcomes
+
+
+LOOP_IDLE_SECONDS = 300.0
+
+
+def measure_loop(ws: Workspace, stop, *, clock: Callable[[], datetime] = utcnow, idle: float = LOOP_IDLE_SECONDS) -> None:
+    """``nexus daemon``'s measuring thread: read what is due, then sleep until the next
+    reading (at most ``idle`` seconds, so posts published meanwhile are planned)."""
+    while not stop.is_set():
+        if ws.settings.measure.enabled:
+            try:
+                measure_due(ws, clock=clock, stop=stop)
+            except Exception:
+                log.exception("measuring failed; trying again in %.0f s", idle)
+        next_at = metrics(ws).next_due_at()
+        wait = idle if next_at is None else max(1.0, min(idle, (next_at - clock()).total_seconds()))
+        stop.wait(wait)

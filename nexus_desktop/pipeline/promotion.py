@@ -69,7 +69,7 @@ def _apply(ws: Workspace, rule: PromotionRule, now: datetime) -> list[PromotionV
         been_on = {p.platform for p in ws.store.posts.for_job(post.job_id)}
         for target in (t for p, t in targets.items() if p not in been_on and (post_id, t.id) not in fired):
             text = schedule.drafts_for(ws, post.job_id, [target])[target.id]
-            when = schedule.next_free_slot(schedule.rules_for(target), ws.store.posts.taken_times(target.id), now, zone)
+            when = schedule.next_free_slot(schedule.rules_for(target, ws), ws.store.posts.taken_times(target.id), now, zone)
             reason = (f"{rule.name}: post {post_id} on {platform_name(platform)} reached {rate:.1%} engagement at "
                       f"{rule.at_hours:g} h, {rate / median:.1f}× the median {median:.1%}")
             made = repo.place(rule.name, post_id, target.id, text, when, reason)

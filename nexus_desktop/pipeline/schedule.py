@@ -135,8 +135,15 @@ DEFAULT_RULES: dict[str, PostingRules] = {
 }
 
 
-def rules_for(target: TargetView) -> PostingRules:
-    return PostingRules.from_config(target.rules, DEFAULT_RULES.get(target.style, PostingRules()))
+def rules_for(target: TargetView, ws: Workspace | None = None) -> PostingRules:
+    """The target's own rules; else, given the workspace, times learned from the creator's
+    results on that platform (``best_times``); else the platform's defaults."""
+    default = DEFAULT_RULES.get(target.style, PostingRules())
+    if ws is not None and not target.rules and not target.is_export:
+        from .best_times import learned_rules
+
+        default = learned_rules(ws, target.style, default, local_zone(ws.settings))
+    return PostingRules.from_config(target.rules, default)
 
 
 def _candidates(rules: PostingRules, day: date, zone: tzinfo) -> list[datetime]:
@@ -271,7 +278,7 @@ def suggest_time(ws: Workspace, post_id: int, *, now: datetime | None = None) ->
     taken = posts(ws).taken_times(post.target_id)
     if post.scheduled_at in taken:
         taken.remove(post.scheduled_at)
-    return next_free_slot(rules_for(target), taken, now or utcnow(), local_zone(ws.settings))
+    return next_free_slot(rules_for(target, ws), taken, now or utcnow(), local_zone(ws.settings))
 
 
 def place_posts(ws: Workspace, post_ids: Iterable[int], *, now: datetime) -> dict[int, datetime]:
@@ -284,7 +291,7 @@ def place_posts(ws: Workspace, post_ids: Iterable[int], *, now: datetime) -> dic
         post = _post(ws, post_id)
         if post.target_id not in taken:
             taken[post.target_id] = repo.taken_times(post.target_id)
-            rules[post.target_id] = rules_for(targets(ws).get(post.target_id))
+            rules[post.target_id] = rules_for(targets(ws).get(post.target_id), ws)
         slot = next_free_slot(rules[post.target_id], taken[post.target_id], now, zone)
         taken[post.target_id].append(slot)
         plan[post_id] = slot
@@ -303,7 +310,7 @@ def time_on_day(ws: Workspace, post_id: int, day: date) -> datetime:
     """Where a post dropped on a day (not an hour) goes: the first free posting time of its
     target that day, else its own time of day, else the target's first posting time."""
     zone, post = local_zone(ws.settings), _post(ws, post_id)
-    rules = rules_for(targets(ws).get(post.target_id))
+    rules = rules_for(targets(ws).get(post.target_id), ws)
     taken = [t for t in posts(ws).taken_times(post.target_id) if t != post.scheduled_at]
     apart = timedelta(hours=rules.min_hours_apart)
     for slot in (datetime.combine(day, t, tzinfo=zone).astimezone(timezone.utc) for t in rules.times):
@@ -322,7 +329,7 @@ def plan_all_approved(ws: Workspace, *, now: datetime | None = None) -> dict[int
     plan = {}
     for post in repo.unscheduled():
         slots = taken.setdefault(post.target_id, repo.taken_times(post.target_id))
-        plan[post.id] = next_free_slot(rules_for(targets(ws).get(post.target_id)), slots, now or utcnow(), zone)
+        plan[post.id] = next_free_slot(rules_for(targets(ws).get(post.target_id), ws), slots, now or utcnow(), zone)
         slots.append(plan[post.id])
     return plan
 
