@@ -40,7 +40,7 @@ class Lifetime(QObject):
         self._soon.timeout.connect(self.refresh)
         if self.publishes:
             self.ctx.scheduler.posts_changed.connect(lambda _ids: self._soon.start())
-            self.ctx.runner.jobs_changed.connect(lambda _change: self._soon.start())
+            self.ctx.runner.changed.connect(lambda _change: self._soon.start())
             self._timer.start()
             self.refresh()
 

@@ -56,6 +56,22 @@ class JobsChanged:
 
 
 @dataclass(frozen=True)
+class Changed:
+    """One change set: what a view showing any of these must re-read. Every jobs or feeds
+    change the runner announces also arrives as one of these, on ``Runner.changed``."""
+
+    jobs: frozenset[int] = frozenset()
+    posts: frozenset[int] = frozenset()
+    feeds: bool = False
+    added: bool = False  # new jobs came
+    removed: frozenset[int] = frozenset()  # jobs that went
+
+    @classmethod
+    def of_jobs(cls, change: JobsChanged) -> "Changed":
+        return cls(jobs=frozenset(change.job_ids), added=change.added, removed=frozenset(change.removed))
+
+
+@dataclass(frozen=True)
 class Running:
     job_id: int
     title: str

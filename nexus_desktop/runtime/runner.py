@@ -23,6 +23,8 @@ Signals:
     sources_changed(): feeds were added, removed, harvested or switched.
     queue_changed(QueueState): what runs and how much waits, for the status bar.
     task_failed(TaskFailed): background work without its own error handler raised.
+    changed(Changed): the one signal a view may follow instead: every jobs, feeds
+        or posts change as a frozen change set.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from ..pipeline import flow
 from ..pipeline.flow import Workspace
 from ..store.jobs import JobFilter
 from ..store.views import JobView
-from .events import JobDone, JobFailed, JobProgress, JobsChanged, QueueState, Running, TaskFailed
+from .events import Changed, JobDone, JobFailed, JobProgress, JobsChanged, QueueState, Running, TaskFailed
 from .lanes import NETWORK, READ, STAGE_LANES, STORE, Lane, lane_limits, make_lanes
 
 log = logging.getLogger(__name__)
@@ -107,6 +109,7 @@ class Runner(QObject):
     sources_changed = Signal()
     queue_changed = Signal(QueueState)
     task_failed = Signal(TaskFailed)
+    changed = Signal(Changed)
 
     def __init__(
         self,
@@ -134,6 +137,8 @@ class Runner(QObject):
         self._progress_timer = QTimer(self)
         self._progress_timer.setInterval(progress_interval_ms)
         self._progress_timer.timeout.connect(self._on_progress_tick)
+        self.jobs_changed.connect(lambda change: self.changed.emit(Changed.of_jobs(change)))
+        self.sources_changed.connect(lambda: self.changed.emit(Changed(feeds=True)))
 
     # -- jobs ----------------------------------------------------------------------------
 
@@ -241,6 +246,9 @@ class Runner(QObject):
 
     def notify_sources_changed(self) -> None:
         self.sources_changed.emit()
+
+    def notify_posts_changed(self, post_ids) -> None:
+        self.changed.emit(Changed(posts=frozenset(post_ids)))
 
     # -- shutting down ---------------------------------------------------------------------------
 

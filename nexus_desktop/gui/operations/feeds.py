@@ -94,7 +94,7 @@ class FeedActions:
 
     def set_auto_approve(self, urls: list[str], on: bool) -> None:
         """Approve these feeds' videos by themselves (or stop); saved with the settings."""
-        from .. import settings as settings_file
+        from ... import settings as settings_file
 
         chosen = [u for u in self.ws.settings.harvest.auto_approve_feeds if u not in urls] + (list(urls) if on else [])
         self.ws.settings.harvest.auto_approve_feeds = chosen
@@ -105,7 +105,7 @@ class FeedActions:
 
     def set_background_service(self, on: bool) -> None:
         """Install (or remove) the systemd user unit that runs nexus daemon at login."""
-        from ..runtime import service
+        from ...runtime import service
 
         paths = self.ws.paths
         self._store_work(lambda: service.install(paths) if on else service.uninstall(), "Background service",
