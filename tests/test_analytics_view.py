@@ -156,3 +156,23 @@ def test_the_window_reads_figures_when_they_fall_due(qtbot, metrics_world):
         assert [(o.post_id, o.result.value) for o in got.args[0]] == [(post_id, "recorded")]
     finally:
         runner.shutdown()
+
+
+def test_health_announces_a_token_about_to_expire_once(qtbot, metrics_world):
+    world = metrics_world
+    account_id = world.connect("linkedin")
+    world.ws.store.accounts.update_details(account_id, refreshable=False)  # LinkedIn gives most apps no refresh token
+    world.ws.store.accounts.set_token_expiry(account_id, datetime.now(timezone.utc) + timedelta(days=2))
+    ctx, runner = _context(world)
+    try:
+        view = HealthView(ctx)
+        qtbot.addWidget(view)
+        with qtbot.waitSignal(view.alerts_found, timeout=10_000) as found:
+            pass
+        assert found.args[0] == ["LinkedIn (Mara Lindqvist): token expires soon"]
+        assert view.accounts.rows[0][0][2] == "expires soon" and not view.alerts.isHidden()
+        with qtbot.assertNotEmitted(view.alerts_found, wait=200):
+            with qtbot.waitSignal(view.refreshed, timeout=10_000):
+                view.refresh()
+    finally:
+        runner.shutdown()

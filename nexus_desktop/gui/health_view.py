@@ -7,6 +7,8 @@ clean-up asks first, then runs in the STORE lane.
 Signals:
     refreshed(): the view shows the latest report.
     cleaned(int, int): files and bytes the clean-up freed.
+    alerts_found(list): alerts not announced before (token expiring within 3 days, a quota
+        nearly used, the disk nearly full), for the tray.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from . import dialogs, formatting, icons, theme
 from .app_context import AppContext
 
 ModelIndex = QModelIndex | QPersistentModelIndex
-REFRESH_MS = 60_000
+REFRESH_MS = 10 * 60_000  # and whenever the view is shown
 
 
 class RowsModel(QAbstractTableModel):
@@ -112,11 +114,13 @@ def _group(title: str, *widgets: QWidget) -> QGroupBox:
 class HealthView(QWidget):
     refreshed = Signal()
     cleaned = Signal(int, int)
+    alerts_found = Signal(list)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, confirm=dialogs.confirm, clock=health.utcnow) -> None:
         super().__init__(parent)
         self.ctx, self._confirm, self.clock = ctx, confirm, clock
         self.report: HealthReport | None = None
+        self._announced: set[str] = set()
         title = QLabel("Health", objectName="ViewTitle")
         subtitle = QLabel("Accounts, quotas, spend, disk, the queue and how often each stage and platform succeeded.",
                           objectName="Muted", wordWrap=True)
@@ -166,6 +170,11 @@ class HealthView(QWidget):
         self._timer.start()
         self.refresh()
 
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().showEvent(event)
+        if self.report is not None:
+            self.refresh()
+
     def refresh(self) -> None:
         ws = self.ctx.ws
         now = self.clock()
@@ -176,6 +185,10 @@ class HealthView(QWidget):
         self.report = report
         self.alerts.setText("\n".join(f"⚠ {a}" for a in report.alerts))
         self.alerts.setVisible(bool(report.alerts))
+        new = [a for a in report.alerts if a not in self._announced]
+        self._announced = set(report.alerts)
+        if new:
+            self.alerts_found.emit(new)
         self.accounts.set_rows([([platform_name(a.platform), a.name, a.token, formatting.when(a.expires_at) if a.expires_at else "—",
                                   _quota(a)], None if a.token == "ok" else "warning") for a in report.accounts]
                                or [(["—", "No account connected: posts go to the export folder", "", "", ""], None)])

@@ -140,6 +140,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self._build_actions()
         self.tray = Tray(self, ctx.runner, self.quit_action, self)
+        self.views["Health"].alerts_found.connect(lambda found: self.tray.notify("Nexus needs a look", "\n".join(found), warning=True))
         self.lifetime = Lifetime(self, self._state)
         self.toast = Toast(self)
         build_menus(self)

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..providers.platforms.metrics import READERS
 from ..store.health import HealthQueries, Rate, RecentError
+from ..store.targets import platform_name
 from .flow import Workspace
 from .schedule import utcnow
 
@@ -212,9 +213,9 @@ def alerts(report: HealthReport, warn_free_gb: float) -> list[str]:
     found = []
     for a in report.accounts:
         if a.token in ("expires soon", "expired", "needs reconnecting"):
-            found.append(f"{a.platform} ({a.name}): token {a.token}")
+            found.append(f"{platform_name(a.platform)} ({a.name}): token {a.token}")
         if a.quota_limit and a.quota_used is not None and a.quota_used >= 0.9 * a.quota_limit:
-            found.append(f"{a.platform} ({a.name}): {a.quota_used} of {a.quota_limit} {a.quota_unit} used")
+            found.append(f"{platform_name(a.platform)} ({a.name}): {a.quota_used:,} of {a.quota_limit:,} {a.quota_unit} used")
     if report.disk.free_bytes < warn_free_gb * 1024 ** 3:
         found.append(f"disk nearly full: {report.disk.free_bytes / 1024 ** 3:.1f} GB free")
     return found
