@@ -156,8 +156,11 @@ class CalendarView(QWidget):
             bar.addWidget(widget)
         bar.addStretch(1)
         bar.addLayout(modes)
-        bar.addWidget(self.schedule_all_button)
-        bar.addWidget(rules_button)
+        # The scheduling buttons get a row of their own, so the calendar fits an 800 px window.
+        self.tools = QHBoxLayout()
+        self.tools.addStretch(1)
+        self.tools.addWidget(self.schedule_all_button)
+        self.tools.addWidget(rules_button)
 
         self.month = MonthGrid()
         self.week = WeekGrid()
@@ -209,6 +212,7 @@ class CalendarView(QWidget):
                 objectName="Banner", wordWrap=True)
             column.addWidget(self.publisher_note)
         column.addLayout(bar)
+        column.addLayout(self.tools)
         column.addWidget(split, 1)
         column.addWidget(self.zone_label)
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QStackedLayout,
     QTableView,
@@ -61,10 +62,12 @@ class FeedsView(QWidget):
 
         self.check_button = _button("Check now", "harvest", "Look for new articles in every feed (F5)")
         self.check_button.clicked.connect(lambda: ctx.ops.harvest())
-        import_button = _button("Import OPML…", "import")
-        import_button.clicked.connect(self.import_opml)
-        export_button = _button("Export OPML…", "export")
-        export_button.clicked.connect(self.export_opml)
+        # Import and export share one button, so the row fits an 800 px window.
+        opml_button = _button("OPML", "import", "Import feeds from an OPML file, or export them as one")
+        opml_menu = QMenu(opml_button)
+        opml_menu.addAction(icons.icon("import"), "Import OPML…", self.import_opml)
+        opml_menu.addAction(icons.icon("export"), "Export OPML…", self.export_opml)
+        opml_button.setMenu(opml_menu)
         self.auto_approve_button = _button("Approve by itself", "approve",
                                            "Approve the selected feeds' videos when they are ready and place their "
                                            "posts at the next free times, without review")
@@ -73,7 +76,7 @@ class FeedsView(QWidget):
         self.remove_button = _button("Remove", "delete", "Remove the selected feeds; their jobs stay", danger=True)
         self.remove_button.clicked.connect(self.remove_selected)
         actions = QHBoxLayout()
-        for button in (self.check_button, import_button, export_button):
+        for button in (self.check_button, opml_button):
             actions.addWidget(button)
         actions.addStretch()
         actions.addWidget(self.auto_approve_button)
