@@ -235,3 +235,38 @@ def test_the_connect_guide_puts_the_consent_screen_in_production():
     guide = provider("youtube", settings_for().publish).guide
     assert "In production" in guide and "7 days" in guide and "Desktop app" in guide
     assert "test user" not in guide.lower()
+
+
+# -- what the seed asks of YouTube ---------------------------------------------------------
+
+
+def test_a_thumbnail_over_2_mb_is_sent_re_encoded_and_the_video_joins_its_playlist(tmp_path, accounts, account_id, youtube, video):
+    import os
+
+    from PIL import Image
+
+    big = tmp_path / "thumb.png"
+    Image.frombytes("RGB", (1600, 900), os.urandom(1600 * 900 * 3)).save(big)  # noise: a PNG of ~4 MB
+    assert big.stat().st_size > 2 * 1024 * 1024
+    package = make_package(tmp_path, "youtube", account_id=account_id, video=video, video_format="16x9",
+                           thumbnail=big, options={"playlist_id": "PLnexus-test"})
+    messages = []
+    result = publisher(accounts, account_id, youtube).publish(package, lambda p, m: messages.append(m), StateLog().save)
+    assert 0 < youtube.thumbnails[result.remote_id] <= 2 * 1024 * 1024
+    assert youtube.playlists["PLnexus-test"] == [result.remote_id]
+    assert messages[-1] == "Published on YouTube"  # 16:9 is never a Short
+
+
+def test_an_early_upload_is_private_with_a_publish_time_and_vertical_short_videos_are_shorts(
+        tmp_path, accounts, account_id, youtube):
+    from datetime import datetime, timedelta, timezone
+
+    vertical = make_video(tmp_path / "short.mp4", size="108x192", pad_to=3 * CHUNK)
+    when = (datetime.now(timezone.utc) + timedelta(days=1)).replace(microsecond=0)
+    package = __import__("dataclasses").replace(
+        make_package(tmp_path, "youtube", account_id=account_id, video=vertical, video_format="9x16"), scheduled_at=when)
+    messages = []
+    result = publisher(accounts, account_id, youtube).publish(package, lambda p, m: messages.append(m), StateLog().save)
+    status = youtube.videos[result.remote_id]["status"]
+    assert status["privacyStatus"] == "private" and status["publishAt"] == when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert messages[-1] == f"Uploaded to YouTube; it goes public at {when.strftime('%Y-%m-%dT%H:%M:%SZ')} (as a Short)"

@@ -59,6 +59,13 @@ def _expiry(view: AccountView) -> str:
     return local.strftime("%Y-%m-%d %H:%M") + suffix
 
 
+def _health(view: AccountView) -> str:
+    """The account's health, plus what the last post learned about the platform's API version."""
+    health = view.health(datetime.now(timezone.utc))
+    notice = view.details.get("api_notice")
+    return f"{health} · {notice}" if notice else health
+
+
 class AccountsModel(QAbstractTableModel):
     def __init__(self, accounts: AccountRepo, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -93,7 +100,7 @@ class AccountsModel(QAbstractTableModel):
         return (
             NAMES.get(view.platform, view.platform),
             view.name,
-            view.health(datetime.now(timezone.utc)),
+            _health(view),
             _expiry(view),
         )[index.column()]
 

@@ -16,7 +16,9 @@ thumbnails.set, captions.insert, channels.list, playlistItems.list):
   unfinished sessions answer 308 with Range "bytes=0-N";
 - "Content-Range: bytes */total" with an empty body asks for the status:
   308 + Range while incomplete, 200/201 with the video once complete;
-- thumbnails and captions need a video the caller owns.
+- thumbnails and captions need a video the caller owns; a thumbnail is at most 2 MB
+  (https://developers.google.com/youtube/v3/docs/thumbnails/set), else 413;
+- playlistItems.insert needs a playlist of the channel and a video it owns.
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ class FakeYouTube(FakeServer):
         self.route("GET", "/youtube/v3/channels", self._channels)
         self.route("GET", "/youtube/v3/playlistItems", self._playlist_items)
         self.route("GET", "/youtube/v3/videos", self._videos_list)
+        self.route("POST", "/youtube/v3/playlistItems", self._playlist_insert)
+        self.playlists: dict[str, list[str]] = {"PLnexus-test": []}
 
     def _auth(self, req: Request) -> str | Response:
         subject = self.oauth.subject_of(req.bearer)
@@ -176,6 +180,8 @@ class FakeYouTube(FakeServer):
             return google_error(404, "The video that you are trying to update cannot be found.", "videoNotFound")
         if not req.body:
             return google_error(400, "The request does not include the image content.", "mediaBodyRequired")
+        if len(req.body) > 2 * 1024 * 1024:
+            return google_error(413, "Media larger than: 2097152", "mediaBodyTooLarge", "global")
         self.thumbnails[req.query["videoId"]] = len(req.body)
         return Response(200, {"kind": "youtube#thumbnailSetResponse", "items": [{"default": {"url": "https://i.ytimg.com/x.jpg"}}]})
 
@@ -218,6 +224,20 @@ class FakeYouTube(FakeServer):
             for vid, v in reversed(list(self.videos.items())) if v["owner"] == who
         ]
         return Response(200, {"items": items[: int(req.query.get("maxResults", 5))]})
+
+    def _playlist_insert(self, req: Request) -> Response:
+        who = self._auth(req)
+        if isinstance(who, Response):
+            return who
+        snippet = (req.json() or {}).get("snippet") or {}
+        playlist, video = snippet.get("playlistId"), (snippet.get("resourceId") or {}).get("videoId", "")
+        if playlist not in self.playlists:
+            return google_error(404, "The playlist identified with the request's playlistId parameter cannot be found.",
+                                "playlistNotFound")
+        if self._owned_video(who, video) is None:
+            return google_error(404, "The video that you are trying to add cannot be found.", "videoNotFound")
+        self.playlists[playlist].append(video)
+        return Response(200, {"kind": "youtube#playlistItem", "id": f"PLI{len(self.playlists[playlist])}", "snippet": snippet})
 
     def _videos_list(self, req: Request) -> Response:
         who = self._auth(req)

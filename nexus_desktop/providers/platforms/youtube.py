@@ -32,6 +32,7 @@ from googleapiclient.http import MediaIoBaseUpload, build_http
 from ...settings import PublishSettings
 from .account_publisher import AccountPublisher
 from .accounts import Accounts
+from .descriptions.youtube import SHORTS_MAX_SECONDS, THUMBNAIL_MAX_BYTES
 from .base import CannotKnow, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
 from .errors import raise_for_response, seconds_until_pacific_midnight
 from .oauth import AccountTokens, Identity, tokens_for
@@ -42,8 +43,9 @@ PLATFORM = "youtube"
 CHUNK_SIZE = 8 * 256 * 1024  # resumable chunks must be multiples of 256 KiB
 DAILY_UNITS = 10_000
 DAILY_INSERTS = 100
-COST = {"videos.insert": 0, "thumbnails.set": 50, "captions.insert": 400, "list": 1}
+COST = {"videos.insert": 0, "thumbnails.set": 50, "captions.insert": 400, "playlistItems.insert": 50, "list": 1}
 TAGS_MAX_CHARS = 500
+EARLY_UPLOAD_MARGIN = timedelta(minutes=15)
 
 
 @lru_cache(maxsize=4)
@@ -89,6 +91,37 @@ def identify(settings: PublishSettings, access_token: str) -> Identity:
     channel = items[0]
     uploads = channel.get("contentDetails", {}).get("relatedPlaylists", {}).get("uploads", "")
     return Identity(channel["id"], channel["snippet"]["title"], {"uploads_playlist": uploads})
+
+
+def shorts_note(package: PostPackage) -> str:
+    """YouTube shows a vertical or square video of up to 3 minutes as a Short, by itself."""
+    w, _, h = package.video_format.partition("x")
+    upright = w.isdigit() and h.isdigit() and int(w) <= int(h)
+    if not upright:
+        return ""
+    if package.video_duration <= SHORTS_MAX_SECONDS:
+        return " (as a Short)"
+    return f" (as a regular video: Shorts are at most {SHORTS_MAX_SECONDS // 60} minutes)"
+
+
+def fit_thumbnail(path: Path) -> Path:
+    """The thumbnail as YouTube takes it: at most 2 MB (descriptions/youtube.py), else re-encoded
+    next to the original as a 1280x720-bounded JPEG of decreasing quality until it fits."""
+    if path.stat().st_size <= THUMBNAIL_MAX_BYTES:
+        return path
+    from PIL import Image
+
+    target = path.with_name(path.stem + ".youtube.jpg")
+    with Image.open(path) as image:
+        image = image.convert("RGB")
+        image.thumbnail((1280, 720))
+        for quality in (90, 80, 70, 60, 50, 40):
+            image.save(target, "JPEG", quality=quality, optimize=True)
+            if target.stat().st_size <= THUMBNAIL_MAX_BYTES:
+                break
+    log.info("the thumbnail %s was %s bytes; sent as %s (%s bytes)", path.name, path.stat().st_size, target.name,
+             target.stat().st_size)
+    return target
 
 
 def reconcile_marker(package: PostPackage) -> str:
@@ -178,6 +211,8 @@ class YouTubePublisher(AccountPublisher):
             units += COST["thumbnails.set"]
         if package.captions_path and not state.get("captions_done"):
             units += COST["captions.insert"]
+        if package.options.get("playlist_id") and not state.get("playlist_done"):
+            units += COST["playlistItems.insert"]
         needs_insert = not state.get("session_uri") and not state.get("video_id")
         if needs_insert and quota["inserts"] + 1 > DAILY_INSERTS or quota["units"] + units > DAILY_UNITS:
             raise TransientPublishError(
@@ -204,6 +239,11 @@ class YouTubePublisher(AccountPublisher):
             "containsSyntheticMedia": bool(options.get("synthetic_media", self.settings.youtube_synthetic_media)),
         }
         publish_at = options.get("publish_at")
+        scheduled = package.scheduled_at
+        if not publish_at and scheduled is not None and scheduled - self._now() > EARLY_UPLOAD_MARGIN:
+            # Uploaded ahead of its time: private with a publish time, so YouTube publishes it on
+            # time even when this computer is asleep.
+            publish_at = scheduled.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         if publish_at:
             status["publishAt"] = publish_at
             status["privacyStatus"] = "private"  # publishAt only works on private videos
@@ -232,7 +272,9 @@ class YouTubePublisher(AccountPublisher):
             self._extras(service, package, state, save_state)
         finally:
             service.close()
-        progress(100, "Published on YouTube")
+        publish_at = self._body(package)["status"].get("publishAt")
+        done = f"Uploaded to YouTube; it goes public at {publish_at}" if publish_at else "Published on YouTube"
+        progress(100, f"{done}{shorts_note(package)}")
         return self._result(state["video_id"])
 
     @staticmethod
@@ -302,8 +344,9 @@ class YouTubePublisher(AccountPublisher):
         """Thumbnail and captions: a permanent refusal is logged, not fatal, since the video is up."""
         video_id = state["video_id"]
         if package.thumbnail_path and not state.get("thumbnail_done"):
-            mime = "image/png" if package.thumbnail_path.suffix.lower() == ".png" else "image/jpeg"
-            with package.thumbnail_path.open("rb") as handle:
+            thumb = fit_thumbnail(package.thumbnail_path)
+            mime = "image/png" if thumb.suffix.lower() == ".png" else "image/jpeg"
+            with thumb.open("rb") as handle:
                 request = service.thumbnails().set(videoId=video_id, media_body=MediaIoBaseUpload(handle, mimetype=mime))
                 self._optional(request, "setting the thumbnail", "thumbnails.set")
             state["thumbnail_done"] = True
@@ -315,6 +358,13 @@ class YouTubePublisher(AccountPublisher):
                 request = service.captions().insert(part="snippet", body=body, media_body=media)
                 self._optional(request, "uploading captions", "captions.insert")
             state["captions_done"] = True
+            save_state(dict(state))
+        playlist = package.options.get("playlist_id")
+        if playlist and not state.get("playlist_done"):
+            body = {"snippet": {"playlistId": str(playlist), "resourceId": {"kind": "youtube#video", "videoId": video_id}}}
+            self._optional(service.playlistItems().insert(part="snippet", body=body), "adding it to the playlist",
+                           "playlistItems.insert")
+            state["playlist_done"] = True
             save_state(dict(state))
 
     def _optional(self, request, action: str, method: str) -> None:

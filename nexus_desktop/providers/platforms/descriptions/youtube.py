@@ -18,13 +18,12 @@ SHORTS_MAX_SECONDS = 180  # a vertical or square video up to 3 minutes is a Shor
 
 
 def thumbnail_check(package: PostPackage) -> list[str]:
+    """A thumbnail over 2 MB is re-encoded by the adapter; one that is not a JPEG or PNG cannot be."""
     thumb = package.thumbnail_path
     if thumb is None or not thumb.is_file():
         return []
-    size = thumb.stat().st_size
-    if size > THUMBNAIL_MAX_BYTES:
-        return [f"the thumbnail is {size / MB:.1f} MB; YouTube allows {THUMBNAIL_MAX_BYTES // MB} MB — "
-                "render the thumbnail again as a JPEG"]
+    if thumb.suffix.lower().lstrip(".") not in {"jpg", "jpeg", "png"}:
+        return [f"the thumbnail {thumb.name} is not a JPEG or PNG; YouTube takes those — render the thumbnail again"]
     return []
 
 
