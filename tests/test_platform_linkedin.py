@@ -151,3 +151,21 @@ def test_processing_then_available_and_a_processing_failure_is_a_clear_refusal(t
             make_package(tmp_path, "linkedin", account_id=account_id, video=video, video_format="16x9", text="second"),
             StateLog().report, StateLog().save)
     assert len(linkedin.posts) == 1
+
+
+def test_an_article_share_posts_the_source_link_with_title_and_thumbnail(tmp_path, accounts, account_id, linkedin, video):
+    """The seed's article distribution: no video, the article's link with its title and thumbnail."""
+    thumb = tmp_path / "thumb.jpg"
+    thumb.write_bytes(b"\xff\xd8jpeg" * 300)
+    package = make_package(tmp_path, "linkedin", account_id=account_id, video=video, video_format="16x9",
+                           thumbnail=thumb, options={"share": "article"}, text="New pilot line for solid-state cells")
+    log = StateLog()
+    result = publisher(accounts, account_id, linkedin).publish(package, log.report, log.save)
+    article = linkedin.posts[result.remote_id]["content"]["article"]
+    assert article["source"] == "https://techdigest.example.org/a" and article["title"] == package.title
+    assert linkedin.images[article["thumbnail"]] == thumb.stat().st_size
+    assert linkedin.videos == {} and linkedin.bytes_received == 0
+    crashed = make_package(tmp_path, "linkedin", account_id=account_id, video=video, video_format="16x9",
+                           thumbnail=thumb, options={"share": "article"}, text="New pilot line for solid-state cells",
+                           upload_state={k: v for k, v in log.state.items() if k != "post_urn"})
+    assert publisher(accounts, account_id, linkedin).find_existing(crashed) == result

@@ -173,3 +173,16 @@ def test_a_token_without_media_write_is_refused_with_what_to_do(tmp_path, accoun
     with pytest.raises(PublishError, match="media.write") as caught:
         publisher(accounts, account_id, xfake).publish(package, StateLog().report, StateLog().save)
     assert "reconnect" in str(caught.value)
+
+
+def test_the_pay_per_use_cost_is_said_before_posting(tmp_path, accounts, account_id, xfake, video):
+    from nexus_desktop.providers.platforms import registry
+
+    cost = registry.description("x").cost
+    one = make_package(tmp_path, "x", account_id=account_id, video=video, text="Short post, no link")
+    assert cost(one) == "1 post: about $0.020 in X API credits"  # $0.015 create + $0.005 alt text
+    thread = make_package(tmp_path, "x", account_id=account_id, video=video, text=LONG + " https://example.org/a")
+    assert cost(thread) == "a thread of 2 posts, 1 with a link: about $0.220 in X API credits"
+    messages = []
+    publisher(accounts, account_id, xfake).publish(one, lambda p, m: messages.append(m), StateLog().save)
+    assert messages[0] == "Posting on X — 1 post: about $0.020 in X API credits"

@@ -12,6 +12,8 @@ initializeUpload / finalizeUpload, "Posts API" create and find by author,
   (403 ACCESS_DENIED otherwise), per the Posts API permissions table;
 - after finalizeUpload a video is PROCESSING for a few status reads, then AVAILABLE
   (or PROCESSING_FAILED); a post with a video that is not AVAILABLE is refused;
+- an article post (content.article) needs an http(s) source and a title; its thumbnail
+  must be an image uploaded through the Images API (initializeUpload, then PUT);
 - commentary is little text format (https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/little-text-format):
   an unescaped reserved character ``| { } @ [ ] ( ) < > # \\ * _ ~`` outside a template ends
   the text there, as LinkedIn truncates it; ``rendered`` holds what members would read.
@@ -118,9 +120,12 @@ class FakeLinkedIn(FakeServer):
         self.route("POST", r"/rest/videos", self._videos_action)
         self.route("GET", r"/rest/videos/(?P<urn>[^/]+)", self._video)
         self.route("PUT", r"/upload/(?P<video>[^/]+)/(?P<part>\d+)", self._part)
+        self.route("PUT", r"/upload-image/(?P<image>[^/]+)", self._image_put)
         self.route("POST", r"/rest/posts", self._post)
         self.route("GET", r"/rest/posts", self._find_posts)
         self.route("GET", r"/v2/userinfo", self._userinfo)
+        self.route("POST", r"/rest/images", self._images_action)
+        self.images: dict[str, int] = {}  # image URN -> bytes uploaded (0 until the PUT)
 
     def _rest(self, req: Request) -> str | Response:
         subject = self.oauth.subject_of(req.bearer)
@@ -174,6 +179,25 @@ class FakeLinkedIn(FakeServer):
             video.finalized, video.status, video.polls_left = True, "PROCESSING", self.processing_polls
             return Response(200, b"")
         return li_error(400, f"unknown action {action}")
+
+    def _images_action(self, req: Request) -> Response:
+        who = self._rest(req)
+        if isinstance(who, Response):
+            return who
+        init = (req.json() or {}).get("initializeUploadRequest") or {}
+        if req.query.get("action") != "initializeUpload" or not init.get("owner"):
+            return li_error(422, "initializeUploadRequest.owner is required", 100)
+        image_id = f"D4E10AQ{next(self._ids):06d}"
+        self.images[f"urn:li:image:{image_id}"] = 0
+        return Response(200, {"value": {"uploadUrl": f"{self.url}/upload-image/{image_id}?sig=img",
+                                        "image": f"urn:li:image:{image_id}", "uploadUrlExpiresAt": 1999999999000}})
+
+    def _image_put(self, req: Request, image: str) -> Response:
+        urn = f"urn:li:image:{image}"
+        if urn not in self.images or "sig" not in req.query:
+            return li_error(403, "upload URL not valid")
+        self.images[urn] = len(req.body)
+        return Response(201, b"", {"ETag": "img"})
 
     def _part(self, req: Request, video: str, part: str) -> Response:
         v = self.videos.get(video)
@@ -230,6 +254,12 @@ class FakeLinkedIn(FakeServer):
         video = self.videos.get(media_id.removeprefix("urn:li:video:"))
         if media_id and (video is None or video.status != "AVAILABLE"):
             return li_error(400, f"{media_id} is not AVAILABLE yet")
+        article = (body.get("content") or {}).get("article")
+        if article is not None:
+            if not re.match(r"https?://", str(article.get("source", ""))) or not article.get("title"):
+                return li_error(422, "content.article needs an http(s) source and a title", 100)
+            if article.get("thumbnail") and not self.images.get(article["thumbnail"]):
+                return li_error(400, f"{article['thumbnail']} is not an uploaded image")
         urn = f"urn:li:share:{7000000000000000000 + next(self._ids)}"
         self.posts[urn] = {**body, "id": urn, "rendered": render_little_text(body["commentary"])}
         return Response(201, b"", {"x-restli-id": urn})

@@ -132,3 +132,4 @@ class PlatformDescription:
     checks: tuple[Check, ...] = ()
     versions: ApiVersions | None = None
     docs: tuple[str, ...] = ()  # the pages this description was written from
+    cost: Callable[[PostPackage], str] | None = None  # what a post costs on a paid API, said before publishing

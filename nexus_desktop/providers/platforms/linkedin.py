@@ -13,6 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -21,7 +22,8 @@ import httpx
 from ...settings import PublishSettings
 from .account_publisher import AccountPublisher
 from .base import CannotKnow, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
-from .descriptions.linkedin import ORGANIZATION_SCOPE, VERSIONS
+from . import preflight
+from .descriptions.linkedin import DESCRIPTION, ORGANIZATION_SCOPE, VERSIONS
 from .errors import raise_for_response
 from .oauth import AccountTokens, ApiSession, Identity, tokens_for
 from .versions import VersionInUse
@@ -108,11 +110,15 @@ class LinkedInPublisher(AccountPublisher):
         state = dict(package.upload_state)
         api = self._session()
         try:
-            if not state.get("post_urn"):
+            if not state.get("post_urn") and is_article(package):
+                content = self._article(api, package, state, save_state)
+                state["post_urn"] = self._create_post(api, package, content)
+                save_state(dict(state))
+            elif not state.get("post_urn"):
                 if not state.get("finalized"):
                     self._upload(api, package, state, progress, save_state)
                 self._wait_available(api, state["video"])
-                state["post_urn"] = self._create_post(api, package, state["video"])
+                state["post_urn"] = self._create_post(api, package, {"media": {"title": package.title, "id": state["video"]}})
                 save_state(dict(state))
         finally:
             api.close()
@@ -187,13 +193,37 @@ class LinkedInPublisher(AccountPublisher):
             self.sleep(2.0)
         raise TransientPublishError("LinkedIn is still processing the video", retry_after=60)
 
-    def _create_post(self, api: ApiSession, package: PostPackage, video: str) -> str:
+    def preflight(self, package: PostPackage) -> list[str]:
+        """An article share carries no video, so only its text is checked."""
+        if not is_article(package):
+            return super().preflight(package)
+        problems = preflight.check(package, replace(DESCRIPTION, video=None))
+        if not package.link.startswith(("https://", "http://")):
+            problems.append("an article share needs the article's web address; this job has none")
+        return problems
+
+    def _article(self, api: ApiSession, package: PostPackage, state: dict[str, Any], save_state: SaveState) -> dict[str, Any]:
+        """The seed's article distribution: the source link with its title and the job's thumbnail."""
+        if package.thumbnail_path and package.thumbnail_path.is_file() and not state.get("image"):
+            value = api.request("POST", self._url("/rest/images"), params={"action": "initializeUpload"},
+                                json={"initializeUploadRequest": {"owner": self.author(package)}},
+                                action="starting the thumbnail upload").json()["value"]
+            with httpx.Client(timeout=120) as uploads:
+                self._put(uploads, value["uploadUrl"], package.thumbnail_path.read_bytes())
+            state["image"] = value["image"]
+            save_state(dict(state))
+        article = {"source": package.link, "title": package.title[:400], "description": package.description[:4086]}
+        if state.get("image"):
+            article["thumbnail"] = state["image"]
+        return {"article": article}
+
+    def _create_post(self, api: ApiSession, package: PostPackage, content: dict[str, Any]) -> str:
         body = {
             "author": self.author(package),
             "commentary": commentary(package.text),
             "visibility": "PUBLIC",
             "distribution": {"feedDistribution": "MAIN_FEED", "targetEntities": [], "thirdPartyDistributionChannels": []},
-            "content": {"media": {"title": package.title, "id": video}},
+            "content": content,
             "lifecycleState": "PUBLISHED",
             "isReshareDisabledByAuthor": False,
         }
@@ -207,7 +237,7 @@ class LinkedInPublisher(AccountPublisher):
         state = package.upload_state
         if state.get("post_urn"):
             return self._result(state["post_urn"])
-        if not state.get("finalized"):
+        if not state.get("finalized") and not is_article(package):
             return None  # a post is only created after the video is finalized and saved
         api = self._session()
         try:
@@ -220,9 +250,19 @@ class LinkedInPublisher(AccountPublisher):
         finally:
             api.close()
         for post in answer.get("elements", []):
-            if ((post.get("content") or {}).get("media") or {}).get("id") == state["video"]:
+            content = post.get("content") or {}
+            if is_article(package):
+                if (content.get("article") or {}).get("source") == package.link and \
+                        post.get("commentary") == commentary(package.text):
+                    return self._result(post["id"])
+            elif (content.get("media") or {}).get("id") == state.get("video"):
                 return self._result(post["id"])
         return None
+
+
+def is_article(package: PostPackage) -> bool:
+    """A target configured with ``share: article`` posts the source link instead of the video."""
+    return str(package.options.get("share", "")).lower() == "article"
 
 
 class _VersionedSession(ApiSession):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -19,8 +18,7 @@ from typing import Any
 import requests
 import tweepy
 
-from ...domain.content import X_POST_MAX
-from ..llm.compose import x_length
+from .descriptions.x import comparable, cost_of, split_thread  # noqa: F401 (split_thread re-exported)
 from ...settings import PublishSettings
 from .account_publisher import AccountPublisher
 from .base import CannotKnow, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
@@ -69,53 +67,6 @@ def identify(settings: PublishSettings, access_token: str) -> Identity:
     return Identity(str(me.data.id), f"@{me.data.username}", {"username": me.data.username})
 
 
-def _cut(word: str, budget: int) -> tuple[str, str]:
-    """The longest head of ``word`` within ``budget`` as X weighs it, and the rest."""
-    end = len(word)
-    while end > 1 and x_length(word[:end]) > budget:
-        end -= 1
-    return word[:end], word[end:]
-
-
-def split_thread(text: str, limit: int = X_POST_MAX) -> list[str]:
-    """One post if it fits as X counts (CJK and emoji weigh 2, every link 23); else parts on
-    word boundaries, each ending " i/n". Text without spaces (Chinese, Japanese) is cut by weight."""
-    text = text.strip()
-    if x_length(text) <= limit:
-        return [text]
-    budget = limit - 8  # room for " 99/99"
-    parts: list[str] = []
-    current = ""
-    for word in text.split():
-        while x_length(word) > budget:  # an overlong token (a run of CJK text) is cut by weight
-            if current:
-                parts.append(current)
-                current = ""
-            head, word = _cut(word, budget)
-            parts.append(head)
-        candidate = f"{current} {word}".strip()
-        if x_length(candidate) > budget:
-            parts.append(current)
-            current = word
-        else:
-            current = candidate
-    if current:
-        parts.append(current)
-    return [f"{part} {i}/{len(parts)}" for i, part in enumerate(parts, 1)]
-
-
-_LINK = re.compile(r"https?://\S+", re.IGNORECASE)
-
-
-def comparable(text: str) -> str:
-    """Text as X shows it back, reduced to what survives: X replaces every link with a t.co link and
-    appends one for attached media, so links become one placeholder and trailing ones are dropped."""
-    reduced = _LINK.sub("\u2060LINK", text.strip())
-    while reduced.endswith("\u2060LINK"):
-        reduced = reduced[: -len("\u2060LINK")].rstrip()
-    return " ".join(reduced.split())
-
-
 class XPublisher(AccountPublisher):
     display_name = "X"
     platform = PLATFORM
@@ -142,6 +93,10 @@ class XPublisher(AccountPublisher):
         self.refuse_before_upload(package)
         state = dict(package.upload_state)
         parts = split_thread(package.text)
+        if not state.get("tweet_ids"):
+            cost = cost_of(package)
+            log.info("X: %s", cost)
+            progress(0, f"Posting on X — {cost}")
         if not state.get("media_ready"):
             api = ApiSession(PLATFORM, self.tokens)
             try:
