@@ -187,3 +187,46 @@ def test_a_video_instagram_fails_to_process_is_a_clear_refusal(tmp_path, account
     with pytest.raises(PublishError, match="audio codec is not supported"):
         publisher(accounts, account_id, instagram).publish(package, StateLog().report, StateLog().save)
     assert not instagram.media
+
+
+# -- what the seed asks of Instagram -------------------------------------------------------
+
+
+def test_a_story_carries_the_video_without_a_caption(tmp_path, accounts, account_id, instagram, video):
+    package = make_package(tmp_path, "instagram", account_id=account_id, video=video, options={"kind": "story"})
+    result = publisher(accounts, account_id, instagram).publish(package, StateLog().report, StateLog().save)
+    assert instagram.media[result.remote_id]["media_type"] == "STORIES"
+    assert instagram.bytes_received == video.stat().st_size
+    too_long = make_package(tmp_path, "instagram", account_id=account_id, video=video, duration=75.0,
+                            options={"kind": "story"})
+    assert any("Instagram Stories allow 60 s" in p for p in publisher(accounts, account_id, instagram).preflight(too_long))
+
+
+def test_a_feed_post_is_one_image_or_a_carousel_from_public_addresses(tmp_path, accounts, account_id, instagram, video):
+    urls = [f"https://bucket.example.org/nexus/thumb-{i}.jpg?sig=x" for i in range(3)]
+    carousel = make_package(tmp_path, "instagram", account_id=account_id, video=video,
+                            options={"kind": "feed", "image_urls": urls})
+    result = publisher(accounts, account_id, instagram).publish(carousel, StateLog().report, StateLog().save)
+    posted = instagram.media[result.remote_id]
+    assert posted["media_type"] == "CAROUSEL" and len(posted["children"]) == 3 and instagram.bytes_received == 0
+    single = make_package(tmp_path, "instagram", account_id=account_id, video=video, post_id=2, text="One image",
+                          options={"kind": "feed", "image_urls": urls[:1]})
+    result = publisher(accounts, account_id, instagram).publish(single, StateLog().report, StateLog().save)
+    assert instagram.media[result.remote_id]["media_type"] == "IMAGE"
+    without = make_package(tmp_path, "instagram", account_id=account_id, video=video, options={"kind": "feed"})
+    with pytest.raises(PublishError, match="public addresses"):
+        publisher(accounts, account_id, instagram).publish(without, StateLog().report, StateLog().save)
+
+
+def test_caption_limits_are_checked_before_uploading(tmp_path, accounts, account_id, instagram, video):
+    """2,200 characters, 30 hashtags, 20 mentions: each stops the post before any byte is sent."""
+    mentions = " ".join(f"@friend{i}" for i in range(21))
+    hashtags = " ".join(f"#tag{i}" for i in range(31))
+    ig = publisher(accounts, account_id, instagram)
+    for text, expected in ((mentions, "mentions 21 accounts; Instagram allows 20"),
+                           (hashtags, "hashtags; Instagram allows 30"),
+                           ("x" * 2201, "2201 characters; Instagram allows 2200")):
+        package = make_package(tmp_path, "instagram", account_id=account_id, video=video, text=text)
+        with pytest.raises(PublishError, match=expected):
+            ig.publish(package, StateLog().report, StateLog().save)
+    assert instagram.containers == {} and instagram.bytes_received == 0

@@ -14,6 +14,8 @@ Contract enforced (Instagram Platform docs: "Content Publishing", "IG Container"
 - GET /<ver>/<container>?fields=status_code reports IN_PROGRESS until processing
   is done, then FINISHED; media_publish before FINISHED is refused (code 9007,
   subcode 2207027 "Media ID is not available"); once published: PUBLISHED;
+- STORIES take a video and no caption; an IMAGE needs a public image_url; a CAROUSEL
+  takes 2 to 10 children made with is_carousel_item=true; a caption names at most 20 @accounts;
 - a container not published within 24 hours is EXPIRED and cannot be published;
 - an account may publish 50 posts through the API in a rolling 24 hours:
   GET /<IG_USER_ID>/content_publishing_limit reports quota_usage and config, and the
@@ -64,6 +66,9 @@ class Container:
     media_id: str | None = None
     share_to_feed: bool = False
     created: float = field(default_factory=time.time)
+    kind: str = "REELS"
+    carousel_item: bool = False
+    children: list[str] = field(default_factory=list)
 
 
 class FakeInstagram(FakeServer):
@@ -111,21 +116,35 @@ class FakeInstagram(FakeServer):
         if user != self.ig_user_id:
             return graph_error("Unsupported post request: the IG user does not exist or lacks permission", 100, 33)
         p = self._params(req)
-        if p.get("media_type") == "VIDEO":
+        kind = p.get("media_type") or ("IMAGE" if p.get("image_url") else "")
+        if kind == "VIDEO":
             return graph_error("The VIDEO media type is deprecated; use REELS", 100, 2207067)
-        if p.get("media_type") != "REELS":
+        if kind not in ("REELS", "STORIES", "IMAGE", "CAROUSEL"):
             return graph_error("(#100) The parameter media_type is required", 100)
         resumable = p.get("upload_type") == "resumable"
-        if not resumable and not p.get("video_url"):
+        if kind in ("REELS", "STORIES") and not resumable and not p.get("video_url"):
             return graph_error("(#100) The parameter video_url is required", 100)
+        if kind == "IMAGE" and not re.match(r"https?://", p.get("image_url", "")):
+            return graph_error("(#100) The parameter image_url is required", 100)
+        children = [c for c in p.get("children", "").split(",") if c]
+        if kind == "CAROUSEL" and (not 2 <= len(children) <= 10 or any(
+                self.containers.get(c) is None or not self.containers[c].carousel_item for c in children)):
+            return graph_error("(#100) children must be 2 to 10 carousel item containers", 100)
         caption = p.get("caption", "")
+        if kind == "STORIES" and caption:
+            return graph_error("(#100) Stories do not take a caption", 100)
         if len(caption) > 2200:
             return graph_error("The caption is too long (2200 characters maximum)", 100, 2207010)
         if len(set(re.findall(r"#\w+", caption.lower()))) > 30:
             return graph_error("The caption has more than 30 hashtags", 100, 2207028)
+        if len(set(re.findall(r"(?<![\w@])@[\w.]+", caption.lower()))) > 20:
+            return graph_error("The caption mentions more than 20 accounts", 100)
         container_id = f"{next(self._ids):017d}"
         self.containers[container_id] = Container(who, caption, resumable, polls_left=self.processing_polls,
                                                   share_to_feed=p.get("share_to_feed") == "true")
+        self.containers[container_id].kind = kind
+        self.containers[container_id].carousel_item = p.get("is_carousel_item") == "true"
+        self.containers[container_id].children = children
         body = {"id": container_id}
         if resumable:
             body["uri"] = f"{self.url}/ig-api-upload/{ver}/{container_id}"
@@ -223,8 +242,10 @@ class FakeInstagram(FakeServer):
         media_id = f"1790{next(self._ids):013d}"
         c.status, c.media_id = "PUBLISHED", media_id
         self.published_at.append(time.time())
-        self.media[media_id] = {"id": media_id, "caption": c.caption,
-                                "permalink": f"https://www.instagram.com/reel/C{media_id[-8:]}/"}
+        path = {"REELS": "reel", "STORIES": "stories/nexus.test", "IMAGE": "p", "CAROUSEL": "p"}[c.kind]
+        self.media[media_id] = {"id": media_id, "caption": c.caption, "media_type": c.kind,
+                                "children": list(c.children),
+                                "permalink": f"https://www.instagram.com/{path}/C{media_id[-8:]}/"}
         return Response(200, {"id": media_id})
 
     def _list_media(self, req: Request, ver: str, user: str) -> Response:

@@ -12,13 +12,16 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from ...settings import PublishSettings
 from . import preflight
 from .account_publisher import AccountPublisher
 from .base import CannotKnow, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
+from .description import TextRules
 from .descriptions.graph import VERSIONS
+from .descriptions.instagram import CAROUSEL_MAX, DESCRIPTION, STORY_VIDEO
 from .errors import raise_for_response
 from .oauth import AccountTokens, ApiSession, Identity, api_version, tokens_for
 from .versions import VersionInUse
@@ -143,14 +146,52 @@ class InstagramPublisher(AccountPublisher):
         progress(100, f"Published on Instagram. {self.version.notice}".strip())
         return result
 
+    def preflight(self, package: PostPackage) -> list[str]:
+        """Reels and Stories by their video specs; a feed post by its caption and its images."""
+        kind = kind_of(package)
+        if kind == "story":
+            return preflight.check(package, replace(DESCRIPTION, video=STORY_VIDEO, text=TextRules(None)))
+        if kind != "feed":
+            return super().preflight(package)
+        problems = preflight.check(package, replace(DESCRIPTION, video=None))
+        urls = image_urls(package)
+        if not urls:
+            problems.append("an Instagram feed post needs its images at public addresses (Instagram fetches them) — "
+                            "turn on bucket sync so the thumbnails get links, or post a Reel instead")
+        elif len(urls) > CAROUSEL_MAX:
+            problems.append(f"an Instagram carousel holds at most {CAROUSEL_MAX} images; this post has {len(urls)}")
+        return problems
+
+    def _create_feed_container(self, api: ApiSession, package: PostPackage) -> str:
+        urls = image_urls(package)
+        if len(urls) == 1:
+            params = {"image_url": urls[0], "caption": caption_of(package)}
+        else:
+            children = [
+                api.request("POST", f"{self._g()}/{self.user_id}/media", data={"image_url": url, "is_carousel_item": "true"},
+                            action="adding an image to the carousel").json()["id"]
+                for url in urls
+            ]
+            params = {"media_type": "CAROUSEL", "children": ",".join(children), "caption": caption_of(package)}
+        return api.request("POST", f"{self._g()}/{self.user_id}/media", data=params, action="creating the post").json()["id"]
+
     def _create_container(self, api: ApiSession, package: PostPackage, state: dict[str, Any], save_state: SaveState) -> None:
         options = package.options
+        kind = kind_of(package)
+        if kind == "feed":
+            state.update(container_id=self._create_feed_container(api, package), upload_uri=None, uploaded=0)
+            save_state(dict(state))
+            return
         params: dict[str, Any] = {
             "media_type": "REELS",
             "caption": caption_of(package),
             "share_to_feed": "true" if options.get("share_to_feed", True) else "false",
         }
-        if options.get("cover_url"):
+        if kind == "story":
+            params = {"media_type": "STORIES"}  # a story has no caption
+        if kind == "story":
+            pass
+        elif options.get("cover_url"):
             params["cover_url"] = options["cover_url"]
         elif options.get("thumb_offset_ms") is not None:
             params["thumb_offset"] = str(int(options["thumb_offset_ms"]))
@@ -244,6 +285,16 @@ class InstagramPublisher(AccountPublisher):
             raise CannotKnow(f"Instagram could not be asked about the earlier upload: {exc}") from None
         finally:
             api.close()
+
+
+def kind_of(package: PostPackage) -> str:
+    """What the target posts: "reel" (default), "story" (the video as a Story) or "feed" (images)."""
+    kind = str(package.options.get("kind") or "reel").lower()
+    return kind if kind in ("reel", "story", "feed") else "reel"
+
+
+def image_urls(package: PostPackage) -> list[str]:
+    return [str(u) for u in package.options.get("image_urls") or [] if str(u).startswith(("https://", "http://"))]
 
 
 _CONTAINER_KEYS = ("container_id", "upload_uri", "uploaded", "upload_attempted")

@@ -14,6 +14,11 @@ from __future__ import annotations
 from ..description import MB, ErrorMap, ImageSpec, OAuthSpec, PlatformDescription, TextRules, VideoSpec, frozen_map
 from . import graph
 
+# Stories: video 3 to 60 s, ≤ 100 MB; feed posts: 1 image, or a carousel of 2 to 10, fetched by
+# Instagram from public image addresses (image_url), so they need the bucket sync's links.
+STORY_VIDEO = VideoSpec("Instagram Stories", 3, 60, 1, 100 * MB, 0.01, 10.0, frozenset({"h264", "hevc"}))
+CAROUSEL_MAX = 10
+
 GUIDE = (
     "1. Your Instagram account must be a Business or Creator account linked to a Facebook Page.\n"
     "2. In Meta for Developers create a Business app, add 'Facebook Login for Business' and the "
