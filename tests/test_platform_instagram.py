@@ -230,3 +230,12 @@ def test_caption_limits_are_checked_before_uploading(tmp_path, accounts, account
         with pytest.raises(PublishError, match=expected):
             ig.publish(package, StateLog().report, StateLog().save)
     assert instagram.containers == {} and instagram.bytes_received == 0
+
+
+def test_a_sign_in_without_content_publish_is_refused_with_what_to_do(tmp_path, accounts, oauth_fake, instagram, video):
+    account_id = seed_account(accounts, oauth_fake, "instagram", remote_user_id=instagram.ig_user_id, name="nexus.test",
+                              scopes=("instagram_basic", "pages_show_list"))
+    package = make_package(tmp_path, "instagram", account_id=account_id, video=video)
+    with pytest.raises(PublishError, match="does not have permission") as caught:
+        publisher(accounts, account_id, instagram).publish(package, StateLog().report, StateLog().save)
+    assert "instagram_content_publish" in str(caught.value)

@@ -270,3 +270,12 @@ def test_an_early_upload_is_private_with_a_publish_time_and_vertical_short_video
     status = youtube.videos[result.remote_id]["status"]
     assert status["privacyStatus"] == "private" and status["publishAt"] == when.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert messages[-1] == f"Uploaded to YouTube; it goes public at {when.strftime('%Y-%m-%dT%H:%M:%SZ')} (as a Short)"
+
+
+def test_a_sign_in_without_the_upload_scope_is_refused_with_what_to_do(tmp_path, accounts, oauth_fake, youtube, video):
+    account_id = seed_account(accounts, oauth_fake, "youtube", remote_user_id="UCfake-channel", name="Nexus Test Channel",
+                              scopes=("openid",))
+    package = make_package(tmp_path, "youtube", account_id=account_id, video=video, video_format="16x9")
+    with pytest.raises(PublishError, match="insufficient authentication scopes") as caught:
+        publisher(accounts, account_id, youtube).publish(package, StateLog().report, StateLog().save)
+    assert "tick every permission" in str(caught.value) and youtube.videos == {}

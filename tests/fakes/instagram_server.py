@@ -14,6 +14,7 @@ Contract enforced (Instagram Platform docs: "Content Publishing", "IG Container"
 - GET /<ver>/<container>?fields=status_code reports IN_PROGRESS until processing
   is done, then FINISHED; media_publish before FINISHED is refused (code 9007,
   subcode 2207027 "Media ID is not available"); once published: PUBLISHED;
+- creating media needs the instagram_content_publish permission (code 10 otherwise);
 - STORIES take a video and no caption; an IMAGE needs a public image_url; a CAROUSEL
   takes 2 to 10 children made with is_carousel_item=true; a caption names at most 20 @accounts;
 - a container not published within 24 hours is EXPIRED and cannot be published;
@@ -115,6 +116,8 @@ class FakeInstagram(FakeServer):
             return who
         if user != self.ig_user_id:
             return graph_error("Unsupported post request: the IG user does not exist or lacks permission", 100, 33)
+        if "instagram_content_publish" not in self.oauth.scopes_of(req.bearer):
+            return graph_error("(#10) Application does not have permission for this action", 10, status=403)
         p = self._params(req)
         kind = p.get("media_type") or ("IMAGE" if p.get("image_url") else "")
         if kind == "VIDEO":

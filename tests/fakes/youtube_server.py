@@ -9,6 +9,8 @@ thumbnails.set, captions.insert, channels.list, playlistItems.list):
   a snippet.title of 1..100 characters without < or >, a description of ≤ 5000
   bytes in UTF-8 (https://developers.google.com/youtube/v3/docs/videos#snippet.description),
   and status.selfDeclaredMadeForKids; it answers 200 with the session URI in Location;
+- videos.insert needs a youtube.upload (or youtube, youtube.force-ssl) scope, else 403
+  insufficientPermissions;
 - a session URI expires (``expire_sessions``): chunks and status queries answer 404;
 - chunk PUTs carry Content-Range "bytes first-last/total": ``first`` must be the
   next byte the server expects, ``total`` the declared length, the body exactly
@@ -88,6 +90,9 @@ class FakeYouTube(FakeServer):
             return who
         if req.query.get("uploadType") != "resumable":
             return google_error(400, "Use the resumable protocol for videos", "badRequest", "global")
+        if not {"https://www.googleapis.com/auth/youtube.upload", "https://www.googleapis.com/auth/youtube",
+                "https://www.googleapis.com/auth/youtube.force-ssl"} & self.oauth.scopes_of(req.bearer):
+            return google_error(403, "Request had insufficient authentication scopes.", "insufficientPermissions", "global")
         length = req.headers.get("x-upload-content-length", "")
         ctype = req.headers.get("x-upload-content-type", "")
         if not length.isdigit():
