@@ -53,7 +53,7 @@ def test_reel_is_uploaded_polled_until_finished_then_published(tmp_path, account
 def test_publishing_before_finished_is_refused_by_the_fake(oauth_fake, instagram):
     import httpx
 
-    token = oauth_fake.issue()["access_token"]
+    token = oauth_fake.issue(scope="instagram_basic,instagram_content_publish")["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     created = httpx.post(f"{instagram.url}/v21.0/{instagram.ig_user_id}/media",
                          data={"media_type": "REELS", "video_url": "https://example.org/v.mp4"}, headers=headers).json()
