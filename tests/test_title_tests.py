@@ -76,3 +76,20 @@ def test_tests_start_by_themselves_only_when_switched_on(metrics_world):
     world.ws.settings.measure.title_test_feeds = ["Tech Digest"]
     (test,) = title_tests.advance_all(world.ws, clock=world.clock)
     assert test.status == "running" and world.clock() - timedelta(minutes=1) < test.shown_since
+
+
+def test_a_thumbnail_test_sets_each_image_on_the_live_video(metrics_world, tmp_path):
+    world = metrics_world
+    world.connect("youtube")
+    post_id = publish(world, world.job(), ("youtube",))["youtube"]
+    video = world.ws.store.posts.get(post_id).remote_id
+    images = []
+    for n, size in enumerate((1000, 2000)):
+        path = tmp_path / f"thumb{n}.png"
+        path.write_bytes(b"\x89PNG" + bytes(size - 4))
+        images.append(str(path))
+    test = title_tests.start(world.ws, post_id, kind="thumbnail", variants=images, now=world.clock())
+    assert world.stand_ins["youtube"].thumbnails[video] == 1000  # the first image goes up at once
+    world.clock.advance(hours=6)
+    (test,) = title_tests.advance_all(world.ws, clock=world.clock)
+    assert test.current == 1 and world.stand_ins["youtube"].thumbnails[video] == 2000

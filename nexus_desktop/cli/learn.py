@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from ..domain.errors import IllegalTransition
 from ..pipeline import best_times as learning
@@ -40,11 +41,19 @@ def best_times_command(args) -> int:
     "start a title test on a published post (YouTube only: the one platform whose API edits a live title)",
     arg("post", type=int),
     arg("--title", action="append", dest="titles", help="a variant (default: the script's title candidates)"),
+    arg("--thumbnail", action="append", dest="thumbnails", help="test thumbnails instead: an image file per variant"),
 )
 def title_test_command(args) -> int:
     ws = workspace(args)
-    test = title_tests.start(ws, args.post, variants=args.titles or None)
-    print(f"Testing {len(test.variants)} titles on post {test.post_id}; each shows for "
+    if args.thumbnails:
+        missing = [t for t in args.thumbnails if not Path(t).is_file()]
+        if missing:
+            print(f"nexus: no such image: {', '.join(missing)}", file=sys.stderr)
+            return 2
+        test = title_tests.start(ws, args.post, kind="thumbnail", variants=[str(Path(t).resolve()) for t in args.thumbnails])
+    else:
+        test = title_tests.start(ws, args.post, variants=args.titles or None)
+    print(f"Testing {len(test.variants)} {test.kind}s on post {test.post_id}; each shows for "
           f"{ws.settings.measure.title_test_rotate_hours:g} h in turn. Rule: {title_tests.RULE.describe()}.")
     return 0
 
