@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import re
 import shutil
@@ -64,12 +65,13 @@ def run(args: Sequence[str], *, cwd: Path | None = None, cancelled: CancelCheck 
     UserFixableError (ffmpeg missing, disk full)."""
     if _is_cancelled(cancelled):
         raise Cancelled()
-    command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats"]
+    exe = ffmpeg_exe()
+    command = [exe, "-hide_banner", "-nostdin", "-nostats"]
     if loglevel:
         command += ["-loglevel", loglevel]
     if on_progress is not None:
         command += ["-progress", "pipe:1", "-stats_period", "0.5"]
-    command += list(args)
+    command += _for_version(exe, args)
     with tempfile.TemporaryFile() as log:
         try:
             proc = subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL,
@@ -90,6 +92,26 @@ def run(args: Sequence[str], *, cwd: Path | None = None, cancelled: CancelCheck 
     if on_progress is not None:
         on_progress(1.0)
     return text
+
+
+@functools.lru_cache(maxsize=8)
+def major_version(exe: str) -> int | None:
+    """ffmpeg's major version (``ffmpeg version 6.0-static``, ``n9.0.2-17-g…``); None if unknown (a git build)."""
+    try:
+        out = subprocess.run([exe, "-hide_banner", "-version"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    found = re.match(r"ffmpeg version n?(\d+)\.", out)
+    return int(found[1]) if found else None
+
+
+def _for_version(exe: str, args: Sequence[str]) -> list[str]:
+    """``-/filter_complex FILE`` (ffmpeg 7 and later; 9 dropped the old spelling) as
+    ``-filter_complex_script FILE`` for an ffmpeg 6 (the Linux bundle ships one: bench/README.md)."""
+    args = list(args)
+    if "-/filter_complex" in args and (major_version(exe) or 99) < 7:
+        args[args.index("-/filter_complex")] = "-filter_complex_script"
+    return args
 
 
 def _wait(proc: subprocess.Popen, cancelled, duration: float, on_progress) -> None:

@@ -1,6 +1,7 @@
 """A worker process for the farm tests: ``nexus worker`` (a Celery worker) with the
 real claims, leases, recovery and sync, and fake stages that are quick and countable.
-NEXUS_TEST_APP_VERSION makes it a worker of another app version.
+NEXUS_TEST_APP_VERSION makes it a worker of another app version; NEXUS_TEST_CPU makes
+a render spin the CPU for its seconds instead of sleeping (bench/farm.py).
 
 Each fake stage checks the file the stage before it wrote (fetched from the
 bucket when another machine made it), writes its own, logs "start" and "end"
@@ -34,6 +35,13 @@ def content(job_id: int, stage: Stage) -> bytes:
     return f"{stage.value} of job {job_id}\n".encode() * 5000
 
 
+def spin(cpu_seconds: float) -> None:
+    """Busy one core for this much CPU time (not wall time: a shared core takes longer)."""
+    end = time.process_time() + cpu_seconds
+    while time.process_time() < end:
+        sum(i * i for i in range(2000))
+
+
 def fake_stage(stage: Stage):
     def run(ctx: StageContext) -> StageOutput:
         log("start", ctx, stage)
@@ -43,7 +51,11 @@ def fake_stage(stage: Stage):
             made = ctx.job_dir / f"{before.value}.txt"
             if made.read_bytes() != content(ctx.job_id, before):
                 raise RuntimeError(f"{made} is not what {before.value} wrote")
-        time.sleep(float(os.environ.get("NEXUS_TEST_RENDER_SECONDS", "2")) if stage is Stage.RENDER else 0.05)
+        seconds = float(os.environ.get("NEXUS_TEST_RENDER_SECONDS", "2")) if stage is Stage.RENDER else 0.05
+        if os.environ.get("NEXUS_TEST_CPU") and stage is Stage.RENDER:  # bench/farm.py: a render keeps a core busy
+            spin(seconds)
+        else:
+            time.sleep(seconds)
         out = ctx.job_dir / f"{stage.value}.txt"
         out.write_bytes(content(ctx.job_id, stage))
         log("end", ctx, stage)
