@@ -98,7 +98,8 @@ def run(args: Sequence[str], *, cwd: Path | None = None, cancelled: CancelCheck 
 def major_version(exe: str) -> int | None:
     """ffmpeg's major version (``ffmpeg version 6.0-static``, ``n9.0.2-17-g…``); None if unknown (a git build)."""
     try:
-        out = subprocess.run([exe, "-hide_banner", "-version"], capture_output=True, text=True, timeout=30).stdout
+        out = subprocess.run([exe, "-hide_banner", "-version"], capture_output=True, text=True, timeout=30,
+                             creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0)).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     found = re.match(r"ffmpeg version n?(\d+)\.", out)
