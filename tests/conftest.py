@@ -123,6 +123,20 @@ def database_url(request, tmp_path) -> str:
 
 
 @pytest.fixture
+def make_database_url(database_url, request, tmp_path):
+    """More empty databases of the same kind as ``database_url`` (a reset, a second data folder)."""
+    names = itertools.count(1)
+
+    def make() -> str:
+        n = next(names)
+        if database_url.startswith("sqlite"):
+            return f"sqlite+pysqlite:///{tmp_path / f'another-{n}.sqlite3'}"
+        return request.getfixturevalue("pg_cluster").create_database(f"nexus_test_{os.getpid()}_{next(_db_names)}_b{n}")
+
+    return make
+
+
+@pytest.fixture
 def store(database_url):
     from nexus_desktop.store import Store
 
@@ -143,3 +157,67 @@ def restore_logging():
         root.removeHandler(handler)
         handler.close()
     root.setLevel(level)
+
+
+# -- logged warnings fail the test (qutebrowser's logfail) ----------------------------------
+
+import logging  # noqa: E402
+
+
+class _LogFailHandler(logging.Handler):
+    """Keeps every WARNING or worse logged while a test runs."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "expect_log(*texts): the test expects WARNING/ERROR log records containing one of these texts "
+        "(any record when no text is given); other logged warnings fail the test",
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    handler = _LogFailHandler()
+    item.stash[_LOGFAIL] = handler
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        return (yield)
+    finally:
+        root.removeHandler(handler)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    result = yield
+    _fail_on_unexpected_logs(item)
+    return result
+
+
+def _fail_on_unexpected_logs(item) -> None:
+    """A test that uses caplog reads its own records; a marked one names what it expects."""
+    handler = item.stash.get(_LOGFAIL, None)
+    if handler is None or "caplog" in getattr(item, "fixturenames", ()):
+        return
+    marker = item.get_closest_marker("expect_log")
+    expected = marker.args if marker else None
+    unexpected = [
+        r for r in handler.records
+        if expected is None or (expected and not any(text in r.getMessage() for text in expected))
+    ]
+    if marker is not None and not expected:
+        unexpected = []
+    if unexpected:
+        lines = "\n".join(f"  {r.levelname} {r.name}: {r.getMessage()}" for r in unexpected[:10])
+        pytest.fail(f"the test logged {len(unexpected)} unexpected warning(s) or error(s):\n{lines}", pytrace=False)
+
+
+_LOGFAIL = pytest.StashKey[_LogFailHandler]()
