@@ -2,7 +2,10 @@
 
 Fetching and parsing run in a thread pool; the results are written by the
 calling thread one feed at a time, so database writes stay short and serial.
-A feed that fails records why and the others go on; nothing stored is lost.
+A feed that fails records why and the others go on; nothing stored is lost:
+a feed's new validators (ETag, Last-Modified) are committed with its items, so
+if the items cannot be stored the next harvest downloads them again instead of
+hearing "not modified". An item that cannot be read is skipped with its reason.
 """
 
 from __future__ import annotations
@@ -11,16 +14,19 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 import httpx
 
 from ..domain.errors import NexusError
 from ..settings import Settings
 from ..store import Store
+from ..store.items import FetchRecord
 from ..store.views import SourceView
-from .feed_fetch import fetch, make_client
+from ..providers.safe_http import is_internal_address
+from .feed_fetch import fetch, local_path, make_client
 from .feed_parse import ParsedFeed, parse_feed
 
 log = logging.getLogger(__name__)
@@ -35,6 +41,8 @@ class FeedOutcome:
     error: str | None = None
     retry_after: float | None = None  # seconds the server asked us to wait (429/503 Retry-After)
     ttl_minutes: int | None = None  # the feed's own <ttl>
+    held: int = 0  # new items over harvest.max_new_jobs_per_feed, kept as older (cancelled) jobs
+    skipped: tuple[str, ...] = ()  # items that could not be read, with why
 
 
 @dataclass(frozen=True)
@@ -64,10 +72,10 @@ class _Fetched:
 def _fetch_and_parse(client: httpx.Client, source: SourceView, settings: Settings) -> _Fetched:
     try:
         got = fetch(client, source.url, etag=source.etag, last_modified=source.last_modified,
-                    max_bytes=settings.harvest.max_feed_bytes)
+                    max_bytes=settings.harvest.max_feed_bytes, deadline_seconds=settings.harvest.deadline_seconds)
         if got.not_modified:
             return _Fetched(source, None, source.etag, source.last_modified, None, not_modified=True)
-        parsed = parse_feed(got.body, got.content_type, got.final_url)
+        parsed = _without_internal_images(parse_feed(got.body, got.content_type, got.final_url), got.final_url)
         return _Fetched(source, parsed, got.etag, got.last_modified, None)
     except NexusError as exc:
         return _Fetched(source, None, None, None, str(exc), retry_after=getattr(exc, "retry_after", None))
@@ -76,7 +84,24 @@ def _fetch_and_parse(client: httpx.Client, source: SourceView, settings: Setting
         return _Fetched(source, None, None, None, f"unexpected error: {exc}")
 
 
-def _store(store: Store, result: _Fetched, now: datetime) -> FeedOutcome:
+def _without_internal_images(parsed: ParsedFeed, feed_url: str) -> ParsedFeed:
+    """A feed on the public internet may not make the app fetch pictures from this computer
+    or its local network; a feed that lives there itself (a home server) may."""
+    if local_path(feed_url) is not None or is_internal_address(feed_url):
+        return parsed
+    verdicts: dict[str, bool] = {}
+
+    def internal(url: str) -> bool:
+        host = urlsplit(url).hostname or ""
+        if host not in verdicts:
+            verdicts[host] = is_internal_address(url)
+        return verdicts[host]
+
+    items = [replace(i, image_url=None) if i.image_url and internal(i.image_url) else i for i in parsed.items]
+    return replace(parsed, items=items)
+
+
+def _store(store: Store, result: _Fetched, now: datetime, max_new: int) -> FeedOutcome:
     source = result.source
     if result.error:
         # Keep the old validators: the next harvest asks again as if nothing changed.
@@ -87,12 +112,28 @@ def _store(store: Store, result: _Fetched, now: datetime) -> FeedOutcome:
         return FeedOutcome(source.id, source.display_name, not_modified=True)
     parsed = result.parsed
     assert parsed is not None
-    store.sources.record_fetch(
-        source.id, checked_at=now, error=None if parsed.items else "feed has no items",
-        etag=result.etag, last_modified=result.last_modified, title=parsed.title, site_url=parsed.site_url,
-    )
-    new = store.items.add_new(source.id, parsed.items)
-    return FeedOutcome(source.id, parsed.title or source.display_name, new_jobs=new, ttl_minutes=parsed.ttl_minutes)
+    for reason in parsed.skipped:
+        log.warning("feed %s: %s", source.url, reason)
+    error = None if parsed.items else ("feed has no items" if not parsed.skipped else f"no readable items ({parsed.skipped[0]})")
+    record = FetchRecord(now, error, result.etag, result.last_modified, parsed.title, parsed.site_url)
+    added = store.items.store_fetch(source.id, parsed.items, record, max_new=max_new)
+    return FeedOutcome(source.id, parsed.title or source.display_name, new_jobs=added.new_jobs,
+                       held=added.held, skipped=parsed.skipped, ttl_minutes=parsed.ttl_minutes)
+
+
+def _store_safely(store: Store, result: _Fetched, now: datetime, max_new: int) -> FeedOutcome:
+    """One feed that cannot be stored (a full disk, a database error) does not stop the others;
+    its validators stay as they were, so the next harvest fetches its items again."""
+    try:
+        return _store(store, result, now, max_new)
+    except Exception as exc:
+        log.exception("storing the items of %s failed", result.source.url)
+        error = f"its items could not be stored: {exc}"
+        try:
+            store.sources.record_fetch(result.source.id, checked_at=now, error=error, keep_validators=True)
+        except Exception:  # the database itself is gone; the report still says why
+            log.exception("recording the failure of %s failed", result.source.url)
+        return FeedOutcome(result.source.id, result.source.display_name, error=error)
 
 
 def harvest(
@@ -109,11 +150,11 @@ def harvest(
         return HarvestReport(())
     with make_client(settings.harvest) as client, ThreadPoolExecutor(settings.harvest.concurrency) as pool:
         futures = [pool.submit(_fetch_and_parse, client, s, settings) for s in sources]
-        outcomes = _collect(store, futures, len(sources), progress, cancel)
+        outcomes = _collect(store, futures, len(sources), progress, cancel, settings.harvest.max_new_jobs_per_feed)
     return HarvestReport(tuple(sorted(outcomes, key=lambda o: o.source_id)))
 
 
-def _collect(store: Store, futures, total: int, progress, cancel) -> list[FeedOutcome]:
+def _collect(store: Store, futures, total: int, progress, cancel, max_new: int) -> list[FeedOutcome]:
     """Store each feed's result as it arrives, in this thread: writes stay serial."""
     outcomes: list[FeedOutcome] = []
     for done, future in enumerate(as_completed(futures), start=1):
@@ -121,7 +162,7 @@ def _collect(store: Store, futures, total: int, progress, cancel) -> list[FeedOu
             for pending in futures:
                 pending.cancel()
             break
-        outcome = _store(store, future.result(), datetime.now(timezone.utc))
+        outcome = _store_safely(store, future.result(), datetime.now(timezone.utc), max_new)
         outcomes.append(outcome)
         progress(int(100 * done / total), f"Checked {outcome.name}")
     return outcomes
