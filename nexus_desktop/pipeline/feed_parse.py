@@ -1,5 +1,11 @@
 """Turning feed bytes into items: RSS 0.9x/1.0/2.0 and Atom through feedparser,
-JSON Feed 1.1 by hand (feedparser does not read it)."""
+JSON Feed 1.0/1.1 by hand (feedparser does not read it).
+
+The bytes are someone else's: a document that declares its own XML entities is
+refused before feedparser sees it (a few KB of nested or repeated entities expand
+to gigabytes), and an item that cannot be read is skipped with its reason while
+the rest of the feed goes on.
+"""
 
 from __future__ import annotations
 
@@ -17,11 +23,16 @@ import feedparser
 
 from ..domain.errors import UserFixableError
 from ..store.items import NewItem
+from .xml_guard import refuse_entity_declarations
 
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 _IMG = re.compile(r"<img[^>]+src=[\"']([^\"']+)[\"'][^>]*>", re.I)
 _TINY = re.compile(r"(width|height)=[\"']?[01][\"'\s>]", re.I)
+# Share buttons and counters that feed services put in every item: never the article's picture.
+_BUTTONS = re.compile(r"feeds\.feedburner\.com/~(ff|f|r)/|feedburner\.google\.com/~(ff|f|r)/|/~ff/|"
+                      r"feeds\.wordpress\.com/[\d.]+/(comments|go)/|(share|sharing|social|button)[-_/][^\"']*\.(gif|png)", re.I)
+_JSON_FEED_VERSIONS = ("https://jsonfeed.org/version/", "http://jsonfeed.org/version/")
 
 
 @dataclass(frozen=True)
@@ -30,6 +41,7 @@ class ParsedFeed:
     site_url: str
     items: list[NewItem]
     ttl_minutes: int | None = None  # RSS <ttl>: how long the publisher asks readers to wait between checks
+    skipped: tuple[str, ...] = ()  # why an item could not be read, one line each
 
 
 def _ttl(value: object) -> int | None:
@@ -51,12 +63,14 @@ def content_hash(title: str, text: str) -> str:
 
 
 def normalize_link(link: str | None) -> str | None:
+    """Scheme and host in lower case, an empty path as "/". The #fragment stays: blogs and
+    podcasts give each post its own fragment of one page."""
     if not link:
         return None
     parts = urlsplit(link.strip())
     if parts.scheme not in ("http", "https"):
         return link.strip() or None
-    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query, ""))
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query, parts.fragment))
 
 
 def _first_image(entry: Any, content: str) -> str | None:
@@ -70,7 +84,7 @@ def _first_image(entry: Any, content: str) -> str | None:
         if link.get("rel") == "enclosure" and str(link.get("type", "")).startswith("image/"):
             return link.get("href")
     for match in _IMG.finditer(content or ""):
-        if not _TINY.search(match.group(0)):  # skip tracking pixels
+        if not _TINY.search(match.group(0)) and not _BUTTONS.search(match.group(1)):  # tracking pixels, share buttons
             return match.group(1)
     return None
 
@@ -110,40 +124,70 @@ def _is_json(body: bytes, content_type: str) -> bool:
     return "json" in content_type.lower() or body[:64].lstrip().startswith(b"{")
 
 
+def _text(raw: dict, key: str) -> str:
+    value = raw.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"'{key}' is {_kind(value)}, not text")
+    return value
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", bool: "true/false", int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+def _json_item(raw: Any, data: dict) -> NewItem:
+    if not isinstance(raw, dict):
+        raise ValueError(f"the item is {_kind(raw)}, not an object")
+    guid = raw.get("id")
+    if guid is not None and (isinstance(guid, bool) or not isinstance(guid, (str, int))):
+        raise ValueError(f"'id' is {_kind(guid)}, not text")
+    content = _text(raw, "content_html") or html.escape(_text(raw, "content_text"))
+    title = plain_text(_text(raw, "title"))
+    author = raw.get("author")
+    authors = raw.get("authors") if raw.get("authors") is not None else ([author] if author else [])
+    if not isinstance(authors, list):
+        raise ValueError(f"'authors' is {_kind(authors)}, not a list")
+    published = _text(raw, "date_published") or _text(raw, "date_modified")
+    try:
+        when = datetime.fromisoformat(published.replace("Z", "+00:00")) if published else None
+    except ValueError:
+        when = None
+    language = _text(raw, "language") or (data.get("language") if isinstance(data.get("language"), str) else None)
+    return NewItem(
+        guid=str(raw["id"]) if raw.get("id") is not None else None,
+        link=normalize_link(_text(raw, "url")),
+        title=title,
+        author=", ".join(a["name"] for a in authors if isinstance(a, dict) and isinstance(a.get("name"), str)),
+        published=when.astimezone(timezone.utc) if when and when.tzinfo else None,
+        summary=_text(raw, "summary"),
+        content=content,
+        image_url=_text(raw, "image") or _text(raw, "banner_image") or None,
+        language=language or None,
+        content_hash=content_hash(title, content),
+    )
+
+
 def parse_json_feed(body: bytes) -> ParsedFeed:
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UserFixableError(f"broken JSON feed: {exc}") from None
-    if not isinstance(data, dict) or not str(data.get("version", "")).startswith("https://jsonfeed.org/version/"):
+    if not isinstance(data, dict) or not str(data.get("version", "")).startswith(_JSON_FEED_VERSIONS):
         raise UserFixableError("not a feed: JSON without a JSON Feed version")
-    items = []
-    for raw in data.get("items", []) or []:
-        if not isinstance(raw, dict):
-            continue
-        content = raw.get("content_html") or html.escape(raw.get("content_text", "") or "")
-        title = plain_text(raw.get("title", "") or "")
-        authors = raw.get("authors") or ([raw["author"]] if raw.get("author") else [])
-        published = raw.get("date_published") or raw.get("date_modified")
+    raw_items = data.get("items") or []
+    if not isinstance(raw_items, list):
+        raise UserFixableError(f"broken JSON feed: 'items' is {_kind(raw_items)}, not a list")
+    items, skipped = [], []
+    for number, raw in enumerate(raw_items, start=1):
         try:
-            when = datetime.fromisoformat(published.replace("Z", "+00:00")) if published else None
-        except ValueError:
-            when = None
-        items.append(
-            NewItem(
-                guid=str(raw["id"]) if raw.get("id") is not None else None,
-                link=normalize_link(raw.get("url")),
-                title=title,
-                author=", ".join(a.get("name", "") for a in authors if isinstance(a, dict)),
-                published=when.astimezone(timezone.utc) if when and when.tzinfo else None,
-                summary=raw.get("summary", "") or "",
-                content=content,
-                image_url=raw.get("image") or raw.get("banner_image"),
-                language=raw.get("language") or data.get("language"),
-                content_hash=content_hash(title, content),
-            )
-        )
-    return ParsedFeed(plain_text(data.get("title", "")), data.get("home_page_url", "") or "", items)
+            items.append(_json_item(raw, data))
+        except ValueError as exc:
+            skipped.append(f"item {number} skipped: {exc}")
+    title = data.get("title") if isinstance(data.get("title"), str) else ""
+    home = data.get("home_page_url") if isinstance(data.get("home_page_url"), str) else ""
+    return ParsedFeed(plain_text(title), home, items, skipped=tuple(skipped))
 
 
 def parse_feed(body: bytes, content_type: str = "", url: str = "") -> ParsedFeed:
@@ -152,6 +196,7 @@ def parse_feed(body: bytes, content_type: str = "", url: str = "") -> ParsedFeed
         raise UserFixableError("feed is empty")
     if _is_json(body, content_type):
         return parse_json_feed(body)
+    refuse_entity_declarations(body)
     headers = {"content-type": content_type} if content_type else {}
     if url:
         headers["content-location"] = url
@@ -165,5 +210,10 @@ def parse_feed(body: bytes, content_type: str = "", url: str = "") -> ParsedFeed
         raise UserFixableError("not a feed: no RSS, Atom or JSON Feed found")
     feed = parsed.get("feed", {})
     language = feed.get("language")
-    items = [_entry(e, language) for e in parsed.entries]
-    return ParsedFeed(plain_text(feed.get("title", "")), feed.get("link", "") or "", items, _ttl(feed.get("ttl")))
+    items, skipped = [], []
+    for number, entry in enumerate(parsed.entries, start=1):
+        try:
+            items.append(_entry(entry, language))
+        except (TypeError, ValueError, AttributeError, OverflowError) as exc:
+            skipped.append(f"item {number} skipped: {exc}")
+    return ParsedFeed(plain_text(feed.get("title", "")), feed.get("link", "") or "", items, _ttl(feed.get("ttl")), tuple(skipped))

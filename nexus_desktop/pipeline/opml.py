@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from email.utils import format_datetime
 
 from ..domain.errors import UserFixableError
+from .xml_guard import refuse_entity_declarations
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ def looks_like_opml(data: bytes) -> bool:
 
 def parse_opml(data: bytes) -> list[OpmlFeed]:
     """Every outline with an xmlUrl, nested folders included."""
+    refuse_entity_declarations(data, "OPML file")
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
