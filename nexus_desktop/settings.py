@@ -39,6 +39,8 @@ class StoreSettings(_Section):
 
 class HarvestSettings(_Section):
     timeout_seconds: float = Field(20.0, gt=0, le=300)
+    deadline_seconds: float = Field(60.0, gt=0, le=1800)  # a whole download, however slowly it trickles
+    max_new_jobs_per_feed: int = Field(50, ge=1)  # per harvest; the rest are kept as older items
     max_feed_bytes: int = Field(10 * 1024 * 1024, ge=1024)
     concurrency: int = Field(8, ge=1, le=64)
     user_agent: str = "NexusDesktop/0.1 (+feed reader)"

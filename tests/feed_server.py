@@ -19,6 +19,8 @@ class Route:
     last_modified: str | None = None
     delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    encoded: bool = False  # the body is sent as is (already compressed, its Content-Encoding in headers)
+    trickle: float = 0.0  # seconds between bytes: a server that never stops and never finishes
 
 
 class FeedServer:
@@ -50,10 +52,26 @@ class FeedServer:
                     return
                 body = route.body
                 extra = {}
-                if "gzip" in (self.headers.get("Accept-Encoding") or "") and route.status == 200:
+                if route.trickle:
+                    self._trickle(route)
+                    return
+                if "gzip" in (self.headers.get("Accept-Encoding") or "") and route.status == 200 and not route.encoded:
                     body = gzip.compress(body)
                     extra["Content-Encoding"] = "gzip"
                 self._send(route.status, body, route.content_type, route, extra)
+
+            def _trickle(self, route) -> None:
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", route.content_type)
+                    self.send_header("Content-Length", str(len(route.body)))
+                    self.end_headers()
+                    for byte in route.body:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(route.trickle)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
 
             def _send(self, status, body, content_type, route=None, extra=None) -> None:
                 try:

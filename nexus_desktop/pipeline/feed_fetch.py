@@ -1,12 +1,16 @@
 """Fetching a feed's bytes: HTTP(S) with conditional GET, or a local file.
 
-httpx does redirects and gzip; we add a size cap that stops reading early, and
-turn every failure into a sentence a person can act on.
+httpx does redirects; ``providers.safe_http`` decodes gzip layer by layer under
+the size cap and a total deadline. Every failure becomes a sentence a person can
+act on. A local file is read only when it is a regular file (never a device or
+a pipe), and never more than the cap.
 """
 
 from __future__ import annotations
 
 import email.utils
+import stat as stat_kind
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,6 +20,9 @@ import httpx
 
 from ..domain.addresses import is_reserved_host
 from ..domain.errors import RetryableError, UserFixableError
+from ..providers.safe_http import (
+    ACCEPT_ENCODING, BodyTooLarge, DeadlineExceeded, UnsupportedEncoding, read_capped,
+)
 from ..settings import HarvestSettings
 
 
@@ -49,12 +56,21 @@ def _fetch_file(path: Path, last_modified: str | None, max_bytes: int) -> Fetche
         raise UserFixableError(f"file not found: {path}", hint="check the path or remove the feed") from None
     except OSError as exc:
         raise UserFixableError(f"cannot read {path}: {exc.strerror}") from exc
+    if not stat_kind.S_ISREG(stat.st_mode):
+        raise UserFixableError(f"{path} is not a regular file", hint="a feed file must be an RSS, Atom, JSON Feed or OPML file")
     if stat.st_size > max_bytes:
         raise UserFixableError(f"feed file is larger than {_mib(max_bytes)}")
     stamp = email.utils.format_datetime(datetime.fromtimestamp(stat.st_mtime, timezone.utc), usegmt=True)
     if last_modified == stamp:
         return Fetched(True, b"", "", None, stamp, str(path))
-    return Fetched(False, path.read_bytes(), "", None, stamp, str(path))
+    try:
+        with open(path, "rb") as handle:
+            body = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise UserFixableError(f"cannot read {path}: {exc.strerror}") from exc
+    if len(body) > max_bytes:
+        raise UserFixableError(f"feed file is larger than {_mib(max_bytes)}")
+    return Fetched(False, body, "", None, stamp, str(path))
 
 
 def make_client(settings: HarvestSettings) -> httpx.Client:
@@ -64,16 +80,23 @@ def make_client(settings: HarvestSettings) -> httpx.Client:
         timeout=httpx.Timeout(settings.timeout_seconds, connect=min(10.0, settings.timeout_seconds)),
         headers={
             "User-Agent": settings.user_agent,
+            "Accept-Encoding": ACCEPT_ENCODING,
             "Accept": "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5",
         },
         limits=httpx.Limits(max_connections=settings.concurrency * 2, max_keepalive_connections=settings.concurrency),
     )
 
 
-def fetch(client: httpx.Client, url: str, *, etag: str | None, last_modified: str | None, max_bytes: int) -> Fetched:
+def fetch(client: httpx.Client, url: str, *, etag: str | None, last_modified: str | None, max_bytes: int,
+          deadline_seconds: float | None = None, allow_local: bool = True) -> Fetched:
+    """``allow_local`` is for addresses the creator typed; one read from a file or a
+    network document may only name http(s) feeds."""
     path = local_path(url)
     if path is not None:
+        if not allow_local:
+            raise UserFixableError(f"not a web address: {url[:200]}", hint="only http(s) feeds can come from a list; add a local file by hand")
         return _fetch_file(path, last_modified, max_bytes)
+    deadline = time.monotonic() + deadline_seconds if deadline_seconds else None
     if is_reserved_host(url):
         raise UserFixableError(f"{urlparse(url).hostname} is a domain reserved for examples; no server answers for it")
     headers = {}
@@ -89,20 +112,23 @@ def fetch(client: httpx.Client, url: str, *, etag: str | None, last_modified: st
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
                 raise UserFixableError(f"feed is larger than {_mib(max_bytes)} ({_mib(int(declared))} declared)")
-            chunks, size = [], 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > max_bytes:
-                    raise UserFixableError(f"feed is larger than {_mib(max_bytes)}; stopped reading")
-                chunks.append(chunk)
+            try:
+                body = read_capped(response, max_bytes, deadline)
+            except BodyTooLarge:
+                raise UserFixableError(f"feed is larger than {_mib(max_bytes)}; stopped reading") from None
+            except UnsupportedEncoding as exc:
+                raise UserFixableError(f"feed cannot be read: {exc}") from None
             return Fetched(
                 False,
-                b"".join(chunks),
+                body,
                 response.headers.get("content-type", ""),
                 response.headers.get("etag"),
                 response.headers.get("last-modified"),
                 str(response.url),
             )
+    except DeadlineExceeded:
+        raise RetryableError(f"feed took longer than {deadline_seconds:.0f} s to download; stopped",
+                             hint="the server is too slow; the next harvest tries again") from None
     except httpx.TimeoutException:
         raise RetryableError("feed timed out", hint="the server did not answer in time; the next harvest tries again") from None
     except httpx.TooManyRedirects:

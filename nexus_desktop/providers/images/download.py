@@ -1,7 +1,9 @@
 """Fetching and opening an image someone else controls.
 
-Checks, in order: http(s) only; status 200; an ``image/*`` content type; the
-byte cap (from Content-Length, then while streaming); the pixel count read from
+Checks, in order: http(s) only; optionally not on this computer or its network
+(checked again on every redirect); status 200; an ``image/*`` content type; the
+byte cap (from Content-Length, then while decoding every Content-Encoding layer,
+within a total deadline); the pixel count read from
 the header, before a single pixel is decoded; Pillow's ``verify``; then a decode
 reduced toward the size we need. Any failure is an ``ImageRejected`` with a
 reason a person can read; the caller falls back to generated art.
@@ -10,12 +12,17 @@ reason a person can read; the caller falls back to generated art.
 from __future__ import annotations
 
 import io
+import time
 import warnings
 
 import httpx
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ...domain.addresses import is_reserved_host
+from ..safe_http import (
+    ACCEPT_ENCODING, BodyTooLarge, DeadlineExceeded, InternalAddressRefused, UnsupportedEncoding,
+    read_capped, refuse_internal_hook,
+)
 
 ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF", "BMP", "AVIF", "MPO"})
 _MAX_REDIRECTS = 5
@@ -33,27 +40,41 @@ def fetch_image(
     timeout: float = 20.0,
     user_agent: str = "NexusDesktop/0.1",
     target: tuple[int, int] | None = None,
+    deadline: float = 60.0,
+    allow_internal: bool = True,
 ) -> Image.Image:
     """Download ``url`` and return it as an RGB image, or raise ImageRejected."""
-    return decode_image(download(url, max_bytes=max_bytes, timeout=timeout, user_agent=user_agent),
+    return decode_image(download(url, max_bytes=max_bytes, timeout=timeout, user_agent=user_agent,
+                                 deadline=deadline, allow_internal=allow_internal),
                         max_pixels=max_pixels, target=target)
 
 
-def download(url: str, *, max_bytes: int, timeout: float = 20.0, user_agent: str = "NexusDesktop/0.1") -> bytes:
+def download(url: str, *, max_bytes: int, timeout: float = 20.0, user_agent: str = "NexusDesktop/0.1",
+             deadline: float = 60.0, allow_internal: bool = True) -> bytes:
+    """``deadline`` bounds the whole download in seconds (``timeout`` bounds each read).
+    ``allow_internal=False`` refuses loopback, link-local and private addresses, redirects
+    included: for an image named by a feed on the public internet."""
     if not url.lower().startswith(("http://", "https://")):
         raise ImageRejected(f"not an http(s) URL: {url[:120]!r}")
     if is_reserved_host(url):
         raise ImageRejected("the address uses a domain reserved for examples, which no server answers")
+    hooks = {} if allow_internal else {"request": [refuse_internal_hook]}
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=True, max_redirects=_MAX_REDIRECTS,
-                          headers={"User-Agent": user_agent, "Accept": "image/*"}) as client:
+        with httpx.Client(timeout=timeout, follow_redirects=True, max_redirects=_MAX_REDIRECTS, event_hooks=hooks,
+                          headers={"User-Agent": user_agent, "Accept": "image/*", "Accept-Encoding": ACCEPT_ENCODING}) as client:
             with client.stream("GET", url) as response:
-                return _read_body(response, max_bytes)
+                return _read_body(response, max_bytes, time.monotonic() + deadline)
+    except InternalAddressRefused as exc:
+        raise ImageRejected(f"not fetched: {exc}, and the feed is on the public internet") from exc
+    except DeadlineExceeded as exc:
+        raise ImageRejected(f"the download took longer than {deadline:g} s; stopped") from exc
+    except UnsupportedEncoding as exc:
+        raise ImageRejected(str(exc)) from exc
     except httpx.HTTPError as exc:
         raise ImageRejected(f"download failed: {type(exc).__name__}: {exc}") from exc
 
 
-def _read_body(response: httpx.Response, max_bytes: int) -> bytes:
+def _read_body(response: httpx.Response, max_bytes: int, deadline: float | None = None) -> bytes:
     if response.status_code != 200:
         raise ImageRejected(f"the server answered HTTP {response.status_code}")
     kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -63,12 +84,10 @@ def _read_body(response: httpx.Response, max_bytes: int) -> bytes:
     if declared.isdigit() and int(declared) > max_bytes:
         raise ImageRejected(f"the image is {int(declared):,} bytes, over the {max_bytes:,}-byte limit "
                             "(images.max_image_bytes)")
-    body = bytearray()
-    for chunk in response.iter_bytes():
-        body += chunk
-        if len(body) > max_bytes:
-            raise ImageRejected(f"the image is over the {max_bytes:,}-byte limit (images.max_image_bytes)")
-    return bytes(body)
+    try:
+        return read_capped(response, max_bytes, deadline)
+    except BodyTooLarge:
+        raise ImageRejected(f"the image is over the {max_bytes:,}-byte limit (images.max_image_bytes)") from None
 
 
 def decode_image(data: bytes, *, max_pixels: int, target: tuple[int, int] | None = None,
