@@ -16,6 +16,9 @@ def add_feed(args) -> int:
     ws = workspace(args)
     for address in args.address:
         for added in add_feeds(ws.store, ws.settings, address):
+            if added.refused:
+                print(f"not added: {added.url} ({added.refused})")
+                continue
             print(f"{'added' if added.created else 'already there'}: {added.title}" + (f" <{added.url}>" if added.title != added.url else ""))
     return 0
 
@@ -47,6 +50,10 @@ def harvest_command(args) -> int:
         return 0
     for o in report.outcomes:
         status = f"error: {o.error}" if o.error else ("not modified" if o.not_modified else f"{o.new_jobs} new")
+        if o.held:
+            status += f", {o.held} older kept as cancelled (harvest.max_new_jobs_per_feed)"
+        if o.skipped:
+            status += f", {len(o.skipped)} unreadable skipped: {o.skipped[0]}"
         print(f"{clip(o.name, 50)}: {status}")
     print(f"{report.new_jobs} new job(s); {len(report.failed)} feed(s) failed")
     return 0

@@ -1,11 +1,20 @@
-"""Adding feeds by URL, file or OPML, and exporting them as OPML."""
+"""Adding feeds by URL, file or OPML, and exporting them as OPML.
+
+A local file is a feed only when the creator names it: an OPML list (a file or
+one fetched from the network) may name http(s) feeds alone, so it cannot point
+the harvest at /dev/zero, /etc/passwd or a pipe. A list fetched from a public
+address may not name feeds on this computer or its local network either.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ..domain.errors import UserFixableError
+from ..providers.safe_http import is_internal_address, is_internal_ip
 from ..settings import Settings
 from ..store import Store
 from .feed_fetch import fetch, local_path, make_client
@@ -17,6 +26,7 @@ class Added:
     url: str
     title: str
     created: bool
+    refused: str = ""  # why an entry of a list was not added
 
 
 def normalize_address(text: str) -> str:
@@ -52,12 +62,38 @@ def add_feeds(store: Store, settings: Settings, address: str) -> list[Added]:
     address = normalize_address(address)
     data = _read_for_sniffing(address, settings)
     if data is not None and looks_like_opml(data):
-        return [_add(store, f.url, f.title) for f in parse_opml(data)]
+        public = local_path(address) is None and not is_internal_address(address)
+        return add_opml_bytes(store, data, from_public_address=public)
     return [_add(store, address, "")]
 
 
-def add_opml_bytes(store: Store, data: bytes) -> list[Added]:
-    return [_add(store, f.url, f.title) for f in parse_opml(data)]
+def add_opml_bytes(store: Store, data: bytes, *, from_public_address: bool = False) -> list[Added]:
+    """Every http(s) feed of the list; the others come back with why they were refused."""
+    added = []
+    for feed in parse_opml(data):
+        refused = list_entry_refusal(feed.url, from_public_address)
+        added.append(Added(feed.url, feed.title or feed.url, False, refused) if refused else _add(store, feed.url, feed.title))
+    return added
+
+
+def list_entry_refusal(url: str, from_public_address: bool) -> str:
+    """Why a feed named by a list may not be added, or "" when it may."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return "not an http(s) address; add a local file by hand if you mean it"
+    if from_public_address and _names_this_network(parts.hostname):
+        return "a list from the internet may not name feeds on this computer or its local network"
+    return ""
+
+
+def _names_this_network(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return is_internal_ip(ipaddress.ip_address(host))
+    except ValueError:
+        return False
 
 
 def _add(store: Store, url: str, title: str) -> Added:

@@ -35,7 +35,9 @@ class FeedActions:
                 try:  # checked before anything is saved: what is not a feed is refused with the reason
                     found = find_feed(address, settings)
                     if found.opml:
-                        added = [(one.url, one.created) for one in add_feeds(store, settings, address)]
+                        listed = add_feeds(store, settings, address)
+                        problems.extend(f"{one.url}: {one.refused}" for one in listed if one.refused)
+                        added = [(one.url, one.created) for one in listed if not one.refused]
                     else:
                         view, created = store.sources.add(found.url, found.title)
                         added = [(view.url, created)]
