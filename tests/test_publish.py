@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import json
+import re
 import os
 import random
 import socket
@@ -68,7 +69,8 @@ def test_a_due_post_is_exported_once_as_a_finished_folder(sqlite_store, tmp_path
     outcomes = Publishing(ws, clock=clock).publish_due()
     assert [o.outcome for o in outcomes] == [Outcome.PUBLISHED]
     (folder,) = ws.paths.exports.iterdir()
-    assert folder.name == "2026-11-23 0800 YT 1 (post 1)"  # local time in Berlin, the YouTube title
+    # local time in Berlin, the YouTube title, the post's id and the start of its uid
+    assert re.fullmatch(r"2026-11-23 0800 YT 1 \(post 1-[0-9a-f]{12}\)", folder.name), folder.name
     assert sorted(p.name for p in folder.iterdir()) == ["captions.srt", "captions.vtt", "post.json", "post.txt",
                                                           "thumbnail.png", "video-16x9.mp4"]
     data = json.loads((folder / "post.json").read_text())
@@ -100,6 +102,7 @@ def test_a_post_that_is_not_due_waits(sqlite_store, tmp_path, media, clock):
     assert [o.outcome for o in Publishing(ws, clock=clock).publish_due()] == [Outcome.PUBLISHED]
 
 
+@pytest.mark.expect_log("is full")
 def test_a_full_disk_fails_the_post_with_a_reason_and_leaves_nothing_half_written(sqlite_store, tmp_path, media, clock, monkeypatch):
     ws = workspace(sqlite_store, tmp_path)
     (post_id,) = due_posts(ws, media, clock)
@@ -124,6 +127,7 @@ def test_a_full_disk_fails_the_post_with_a_reason_and_leaves_nothing_half_writte
     assert len(list(ws.paths.exports.iterdir())) == 1
 
 
+@pytest.mark.expect_log("is full")
 def test_too_little_free_space_is_caught_before_copying(sqlite_store, tmp_path, media, clock, monkeypatch):
     import shutil
 
@@ -230,6 +234,7 @@ def scripted():
     registry.unregister("scripted")
 
 
+@pytest.mark.expect_log("refused it")
 def test_a_refusal_fails_at_once_with_what_to_fix(sqlite_store, tmp_path, media, clock, scripted):
     ws = workspace(sqlite_store, tmp_path)
     publisher = scripted(publish=PublishError("the title is longer than 100 characters", hint="shorten it"))
@@ -240,6 +245,7 @@ def test_a_refusal_fails_at_once_with_what_to_fix(sqlite_store, tmp_path, media,
     assert schedule.posts(ws).get(post_id).status_text == "Failed: the title is longer than 100 characters — shorten it"
 
 
+@pytest.mark.expect_log("reconnect")
 def test_an_account_that_needs_reconnecting_holds_its_posts(sqlite_store, tmp_path, media, clock, scripted):
     ws = workspace(sqlite_store, tmp_path)
     scripted(publish=NeedsReconnect("the refresh token was revoked"))
@@ -257,6 +263,7 @@ def test_an_account_that_needs_reconnecting_holds_its_posts(sqlite_store, tmp_pa
     assert {p.status for p in schedule.posts(ws).list()} == {PostStatus.SCHEDULED}
 
 
+@pytest.mark.expect_log("crashed")
 def test_a_bug_in_an_adapter_fails_the_post_and_keeps_it_uncertain(sqlite_store, tmp_path, media, clock, scripted):
     ws = workspace(sqlite_store, tmp_path)
     scripted(publish=KeyError("oops"), find=None)
@@ -302,7 +309,8 @@ def test_after_a_crash_a_half_written_export_is_written_again_once(sqlite_store,
     run = Publishing(ws, clock=clock)
     assert [o.outcome for o in run.recover()] == [Outcome.RETRY]
     assert [o.outcome for o in run.publish_due()] == [Outcome.PUBLISHED]
-    assert [p.name for p in ws.paths.exports.iterdir()] == ["2026-11-23 0800 YT 1 (post 1)"]
+    (folder,) = ws.paths.exports.iterdir()
+    assert folder.name.startswith("2026-11-23 0800 YT 1 (post 1-")
 
 
 def test_a_live_claim_of_another_instance_is_left_alone(sqlite_store, tmp_path, media, clock):

@@ -132,7 +132,7 @@ def build_package(ws: Workspace, claimed: ClaimedPost) -> PostPackage:
         video_path=_rel(job_dir, video), video_format=fmt, video_duration=float(video.get("duration") or 0.0),
         thumbnail_path=_rel(job_dir, thumbnail), captions_path=_rel(job_dir, video.get("srt")),
         scheduled_at=post.scheduled_at, upload_state=dict(claimed.upload_state),
-        options={**claimed.options, "for": post.style},
+        options={**claimed.options, "for": post.style}, post_uid=post.uid,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timezone
 from typing import Any
 
@@ -176,6 +177,8 @@ class Post(Base):
     status: Mapped[str] = mapped_column(String(20), default="draft")
     scheduled_at: Mapped[datetime | None]
     text: Mapped[dict[str, Any]] = mapped_column(default=dict)  # title, description, body, hashtags
+    # Never reused, unlike the id after a database reset: what an export folder is keyed by.
+    uid: Mapped[str | None] = mapped_column(String(32), default=lambda: uuid.uuid4().hex)
     attempt_id: Mapped[str | None] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # Who is publishing it now (host:pid) and until when, so a second app instance

@@ -60,6 +60,7 @@ class PostView:
     updated_at: datetime
     uncertain: bool = False
     claimed_by: str | None = None
+    uid: str = ""  # stable across database resets, unlike id
 
     @property
     def title(self) -> str:
@@ -135,7 +136,7 @@ def _view(post: Post, target: Target, job_title: str) -> PostView:
         scheduled_at=post.scheduled_at, text=dict(post.text or {}), attempts=post.attempts,
         next_attempt_at=post.next_attempt_at, attempt_id=post.attempt_id, remote_id=post.remote_id, url=post.url,
         error=post.error, published_at=post.published_at, updated_at=post.updated_at, uncertain=bool(post.uncertain),
-        claimed_by=post.claimed_by,
+        claimed_by=post.claimed_by, uid=post.uid or "",
     )
 
 

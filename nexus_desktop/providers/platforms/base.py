@@ -37,6 +37,7 @@ class PostPackage:
     scheduled_at: datetime | None
     upload_state: dict[str, Any] = field(default_factory=dict)  # saved resumable-upload progress
     options: dict[str, Any] = field(default_factory=dict)  # target config (privacy, page id, ...)
+    post_uid: str = ""  # the post's identity that a database reset never reuses
 
 
 @dataclass(frozen=True)

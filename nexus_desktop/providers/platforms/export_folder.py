@@ -1,11 +1,16 @@
 """The embedded default publisher: a ready-to-upload folder per post.
 
-Each post becomes ``<export folder>/<date time> <title> (post N)/`` holding the
+Each post becomes ``<export folder>/<date time> <title> (post N-<uid>)/`` holding the
 video in the platform's format, the thumbnail, the captions, and ``post.json`` +
 ``post.txt`` with the title, description, hashtags and text. The folder is
 written under a hidden temporary name and renamed when complete, so a finished
 folder is the proof that the post was published and a crash never leaves half
 a package that looks whole.
+
+A folder belongs to one post by the post's uid, which a database reset never
+reuses (ids are): a new post 7 is never taken for the old post 7 already
+exported. Names are bounded in bytes, not characters, so a long title in
+Chinese or Japanese still fits the 255-byte limit of file systems.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ CHUNK = 1024 * 1024
 PARTIAL = ".partial-"
 SETTING = "publish.export_folder"
 FULL_DISK = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+NAME_BYTES = 200  # whole folder name, under the 255 bytes of ext4, NTFS, APFS with room for a suffix
 
 
 def _zone(name: str) -> tzinfo:
@@ -50,11 +56,17 @@ def create(setup: PublisherSetup) -> "ExportFolderPublisher":
     return ExportFolderPublisher(folder, _zone(setup.settings.schedule.timezone))
 
 
-def safe_title(title: str, limit: int = 80) -> str:
-    """A title that every file system accepts as part of a folder name."""
+def safe_title(title: str, limit: int = 80, max_bytes: int = 150) -> str:
+    """A title that every file system accepts as part of a folder name: at most ``limit``
+    characters and ``max_bytes`` bytes of UTF-8, cut at a character boundary."""
     cleaned = re.sub(r"[^\w\s.,'()&+-]", " ", title, flags=re.UNICODE)
-    cleaned = re.sub(r"\s+", " ", cleaned).strip()[:limit].rstrip(" .")
+    cleaned = re.sub(r"\s+", " ", cleaned).strip()[:limit]
+    cleaned = cleaned.encode("utf-8")[:max_bytes].decode("utf-8", errors="ignore").rstrip(" .")
     return cleaned or "untitled"
+
+
+def _post_key(package: PostPackage) -> str:
+    return f"{package.post_id}-{package.post_uid[:12]}" if package.post_uid else str(package.post_id)
 
 
 def _hashtag(tag: str) -> str:
@@ -103,7 +115,10 @@ class ExportFolderPublisher:
 
     def folder_name(self, package: PostPackage) -> str:
         when = (package.scheduled_at or datetime.now(timezone.utc)).astimezone(self.zone)
-        return f"{when:%Y-%m-%d %H%M} {safe_title(package.title)} (post {package.post_id})"
+        suffix = f" (post {_post_key(package)})"
+        head = f"{when:%Y-%m-%d %H%M} "
+        room = NAME_BYTES - len(head.encode("utf-8")) - len(suffix.encode("utf-8"))
+        return f"{head}{safe_title(package.title, max_bytes=room)}{suffix}"
 
     def _files(self, package: PostPackage) -> list[tuple[Path, str]]:
         files = [(package.video_path, f"video-{package.video_format}{package.video_path.suffix or '.mp4'}")]
@@ -138,10 +153,10 @@ class ExportFolderPublisher:
         if existing is not None:
             return existing
         final = self.folder / self.folder_name(package)
-        temp = self.folder / f"{PARTIAL}{package.post_id}-{package.attempt_id}"
+        temp = self.folder / f"{PARTIAL}{_post_key(package)}-{package.attempt_id}"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            self._remove_partials(package.post_id)
+            self._remove_partials(package.post_id)  # this post's, and any left by an earlier post with its id
             temp.mkdir()
             files = self._files(package)
             for index, (source, name) in enumerate(files):
@@ -158,10 +173,12 @@ class ExportFolderPublisher:
         return PublishResult(remote_id=final.name, url=final.as_uri())
 
     def find_existing(self, package: PostPackage) -> PublishResult | None:
-        """A finished folder of this post, whatever its time was then; None if there is none."""
+        """A finished folder of this post, whatever its time was then; None if there is none.
+
+        Matched by the post's uid: after a database reset a new post has an old id but a new uid."""
         if not self.folder.is_dir():
             return None
-        suffix = f"(post {package.post_id})"
+        suffix = f"(post {_post_key(package)})"
         for entry in self.folder.iterdir():
             if entry.name.startswith(".") or not entry.name.endswith(suffix) or not entry.is_dir():
                 continue
@@ -169,7 +186,7 @@ class ExportFolderPublisher:
                 data = json.loads((entry / "post.json").read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 continue
-            if data.get("post_id") == package.post_id:
+            if data.get("post_id") == package.post_id and data.get("post_uid", "") == package.post_uid:
                 return PublishResult(remote_id=entry.name, url=entry.as_uri())
         return None
 
@@ -186,7 +203,7 @@ class ExportFolderPublisher:
         when = package.scheduled_at.astimezone(self.zone) if package.scheduled_at else None
         hashtags = [_hashtag(t) for t in package.hashtags if t.strip()]
         data = {
-            "post_id": package.post_id, "job_id": package.job_id, "attempt_id": package.attempt_id,
+            "post_id": package.post_id, "post_uid": package.post_uid, "job_id": package.job_id, "attempt_id": package.attempt_id,
             "platform": package.options.get("for", package.platform), "format": package.video_format,
             "title": package.title, "description": package.description, "text": package.text, "hashtags": hashtags,
             "link": package.link, "duration": package.video_duration, "files": files,
@@ -211,5 +228,8 @@ class ExportFolderPublisher:
         if exc.errno in FULL_DISK:
             return PublishError(f"the disk of the export folder {self.folder} is full",
                                 hint=f"free some space or choose another folder in Settings ({SETTING})")
+        if exc.errno == errno.ENAMETOOLONG:
+            return PublishError(f"the file system of the export folder {self.folder} refused the package's name as too long",
+                                hint=f"choose an export folder with a shorter path in Settings ({SETTING})")
         return PublishError(f"cannot write to the export folder {self.folder}: {exc.strerror or exc}",
                             hint=f"check its permissions or choose another folder in Settings ({SETTING})")
