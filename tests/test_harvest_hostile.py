@@ -1,0 +1,268 @@
+"""Hostile and broken feeds: nothing is lost, nothing blows up, nothing local is read."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import time
+import tracemalloc
+import zlib
+
+import httpx
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from nexus_desktop.domain.errors import NexusError, UserFixableError
+from nexus_desktop.pipeline.feed_fetch import fetch, make_client
+from nexus_desktop.pipeline.feed_parse import parse_feed
+from nexus_desktop.pipeline.feeds import add_feeds, list_entry_refusal
+from nexus_desktop.pipeline.harvest import harvest
+from nexus_desktop.providers.images.download import ImageRejected, download
+from nexus_desktop.settings import Settings
+from tests.conftest import SAMPLES
+from tests.feed_server import FeedServer, Route
+
+
+@pytest.fixture
+def server():
+    with FeedServer() as running:
+        running.routes["/tech.xml"] = Route((SAMPLES / "tech-digest.rss.xml").read_bytes(), etag='"v1"')
+        yield running
+
+
+@pytest.fixture
+def fast() -> Settings:
+    settings = Settings()
+    settings.harvest.timeout_seconds = 2.0
+    settings.harvest.max_feed_bytes = 1024 * 1024
+    return settings
+
+
+# -- 1. validators are committed with the items ----------------------------------------------
+
+
+@pytest.mark.expect_log("storing the items of")
+def test_items_that_cannot_be_stored_are_fetched_again_next_time(store, server, fast, monkeypatch):
+    from nexus_desktop.store import items as items_module
+
+    add_feeds(store, fast, server.url("/tech.xml"))
+    real_insert = items_module.insert
+
+    def disk_full(*args, **kwargs):
+        raise OperationalError("INSERT", {}, Exception("database or disk is full"))
+
+    monkeypatch.setattr(items_module, "insert", disk_full)
+    first = harvest(store, fast)
+    assert "could not be stored" in first.failed[0].error and "disk is full" in first.failed[0].error
+    assert store.jobs.count() == 0
+    source = store.sources.list()[0]
+    assert source.etag is None, "the new ETag must not be kept when the items were not"
+
+    monkeypatch.setattr(items_module, "insert", real_insert)
+    second = harvest(store, fast)
+    assert second.new_jobs == 4 and not second.outcomes[0].not_modified
+    assert store.sources.list()[0].etag == '"v1"' and store.sources.list()[0].last_error is None
+
+
+# -- 2. a badly typed JSON Feed item is skipped, the rest goes on -----------------------------
+
+
+def json_feed(items, version="https://jsonfeed.org/version/1.1") -> bytes:
+    return json.dumps({"version": version, "title": "Typed badly", "items": items}).encode()
+
+
+@pytest.mark.expect_log("skipped")
+def test_badly_typed_json_feed_items_are_skipped_with_their_reason(store, server, fast):
+    server.routes["/bad.json"] = Route(json_feed([
+        {"id": "1", "url": "https://j.example.net/1", "title": "Good one", "content_text": "Fine words."},
+        {"id": "2", "url": "https://j.example.net/2", "title": "Picture", "content_text": "x", "image": {"url": "a.png"}},
+        {"id": "3", "url": "https://j.example.net/3", "title": "Listed", "summary": ["a", "b"], "content_text": "y"},
+        {"id": "4", "url": "https://j.example.net/4", "title": 42, "content_text": "z"},
+        "not an object",
+        {"id": "6", "url": "https://j.example.net/6", "title": "Good two", "content_text": "More words."},
+    ]), content_type="application/feed+json")
+    add_feeds(store, fast, server.url("/bad.json"))
+    add_feeds(store, fast, server.url("/tech.xml"))
+    report = harvest(store, fast)
+    assert report.new_jobs == 2 + 4 and not report.failed
+    bad = next(o for o in report.outcomes if o.name == "Typed badly")
+    assert bad.skipped == (
+        "item 2 skipped: 'image' is an object, not text",
+        "item 3 skipped: 'summary' is a list, not text",
+        "item 4 skipped: 'title' is a number, not text",
+        "item 5 skipped: the item is text, not an object",
+    ) or [s.split(":")[0] for s in bad.skipped] == ["item 2 skipped", "item 3 skipped", "item 4 skipped", "item 5 skipped"]
+    assert {"Good one", "Good two"} <= {j.title for j in store.jobs.list()}
+
+
+def test_json_feed_version_1_over_http_is_accepted():
+    parsed = parse_feed(json_feed([{"id": "a", "title": "Old style", "content_html": "<p>Hi</p>"}],
+                                  version="http://jsonfeed.org/version/1"), "application/json")
+    assert [i.title for i in parsed.items] == ["Old style"]
+
+
+# -- 3. entity expansion is refused before feedparser sees it ---------------------------------
+
+
+def test_one_large_entity_repeated_is_refused_at_once(store, server, fast):
+    big = b"x" * 100_000
+    body = (b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "' + big + b'">]><rss version="2.0"><channel>'
+            b"<title>Blow-up</title><item><title>t</title><description>" + b"&a;" * 200_000 + b"</description></item>"
+            b"</channel></rss>")
+    server.routes["/quadratic.xml"] = Route(body)
+    add_feeds(store, fast, server.url("/quadratic.xml"))
+    started = time.monotonic()
+    report = harvest(store, fast)
+    assert "declares entity &a; holding 100,000 characters" in report.failed[0].error
+    assert time.monotonic() - started < 60  # a hang guard, not a speed target
+    assert store.jobs.count() == 0
+
+
+def test_nested_entities_are_refused_and_short_named_characters_still_read():
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY l "lol"><!ENTITY l2 "&l;&l;&l;&l;&l;&l;&l;&l;">]>'
+              b"<rss><channel><item><title>&l2;</title></item></channel></rss>")
+    with pytest.raises(UserFixableError, match="made of other entities"):
+        parse_feed(laughs)
+    utf16 = laughs.decode().replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-16"?>').encode("utf-16")
+    with pytest.raises(UserFixableError, match="made of other entities"):
+        parse_feed(utf16)
+    friendly = (b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY nbsp "&#160;">]><rss version="2.0"><channel>'
+                b"<title>Old&nbsp;blog</title><item><guid>1</guid><title>Hello&nbsp;there</title></item></channel></rss>")
+    assert [i.title for i in parse_feed(friendly).items] == ["Hello there"]
+
+
+# -- 4. decompression is bounded across every Content-Encoding layer ------------------------
+
+
+def gzip_stream(size: int) -> bytes:
+    """gzip of ``size`` zero bytes, built without holding them in memory."""
+    out = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block, parts = b"\0" * (1 << 20), []
+    for _ in range(size >> 20):
+        parts.append(out.compress(block))
+    parts.append(out.flush())
+    return b"".join(parts)
+
+
+@pytest.fixture(scope="module")
+def double_gzip_bomb() -> bytes:
+    """256 MB of zeros, gzipped twice: a few hundred bytes on the wire."""
+    return gzip.compress(gzip_stream(256 << 20))
+
+
+def peak_mib(work) -> float:
+    tracemalloc.start()
+    try:
+        work()
+    finally:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    return peak / (1 << 20)
+
+
+def test_a_double_gzip_feed_stops_at_the_cap_without_inflating(server, fast, double_gzip_bomb):
+    server.routes["/bomb.xml"] = Route(double_gzip_bomb, encoded=True, headers={"Content-Encoding": "gzip, gzip"})
+    errors = []
+
+    def work():
+        with make_client(fast.harvest) as client:
+            try:
+                fetch(client, server.url("/bomb.xml"), etag=None, last_modified=None, max_bytes=fast.harvest.max_feed_bytes)
+            except NexusError as exc:
+                errors.append(str(exc))
+
+    assert peak_mib(work) < 32, "the bomb was inflated in memory"
+    assert errors == ["feed is larger than 1 MB; stopped reading"]
+
+
+def test_a_double_gzip_image_stops_at_the_cap_without_inflating(server, double_gzip_bomb):
+    server.routes["/bomb.png"] = Route(double_gzip_bomb, content_type="image/png", encoded=True,
+                                       headers={"Content-Encoding": "gzip, gzip"})
+    errors = []
+
+    def work():
+        try:
+            download(server.url("/bomb.png"), max_bytes=2 << 20)
+        except ImageRejected as exc:
+            errors.append(str(exc))
+
+    assert peak_mib(work) < 32, "the bomb was inflated in memory"
+    assert errors == ["the image is over the 2,097,152-byte limit (images.max_image_bytes)"]
+
+
+def test_layered_gzip_of_a_real_feed_still_reads(store, server, fast):
+    body = (SAMPLES / "tech-digest.rss.xml").read_bytes()
+    server.routes["/layered.xml"] = Route(gzip.compress(gzip.compress(body)), encoded=True,
+                                          headers={"Content-Encoding": "gzip, gzip"})
+    add_feeds(store, fast, server.url("/layered.xml"))
+    assert harvest(store, fast).new_jobs == 4
+
+
+# -- 5. lists may name only http(s) feeds; local files only by hand ---------------------------
+
+
+def test_an_opml_list_cannot_point_the_harvest_at_local_files(store, fast, tmp_path):
+    opml = tmp_path / "list.opml"
+    secret = tmp_path / "secret.xml"
+    secret.write_bytes((SAMPLES / "tech-digest.rss.xml").read_bytes())
+    outlines = ["/dev/zero", "/dev/stdin", "/etc/passwd", "~/.bashrc", f"file://{secret}", str(secret),
+                "https://feeds.example.net/ok.xml"]
+    opml.write_text('<?xml version="1.0"?><opml version="2.0"><body>'
+                    + "".join(f'<outline text="f{n}" xmlUrl="{url}"/>' for n, url in enumerate(outlines)) + "</body></opml>")
+    added = add_feeds(store, fast, str(opml))
+    assert [a.url for a in added if a.created] == ["https://feeds.example.net/ok.xml"]
+    assert all("not an http(s) address" in a.refused for a in added if not a.created)
+    assert [s.url for s in store.sources.list()] == ["https://feeds.example.net/ok.xml"]
+
+
+def test_a_list_from_the_internet_cannot_name_this_computer():
+    assert list_entry_refusal("http://127.0.0.1:8080/admin", from_public_address=True)
+    assert list_entry_refusal("http://[::1]/x", from_public_address=True)
+    assert list_entry_refusal("http://192.168.1.1/feed", from_public_address=True)
+    assert list_entry_refusal("http://localhost/feed", from_public_address=True)
+    assert list_entry_refusal("http://127.0.0.1:8080/feed", from_public_address=False) == ""
+    assert list_entry_refusal("https://news.example.net/feed", from_public_address=True) == ""
+
+
+@pytest.mark.timeout(30)
+def test_a_pipe_or_device_added_by_hand_is_refused_not_read(store, fast, tmp_path):
+    pipe = tmp_path / "feed.pipe"
+    os.mkfifo(pipe)
+    with make_client(fast.harvest) as client:
+        for path in (str(pipe), "/dev/zero"):
+            with pytest.raises(UserFixableError, match="not a regular file"):
+                fetch(client, path, etag=None, last_modified=None, max_bytes=fast.harvest.max_feed_bytes)
+
+
+# -- deadlines ----------------------------------------------------------------------------------
+
+
+def test_a_feed_that_trickles_stops_at_the_total_deadline(store, server, fast):
+    fast.harvest.deadline_seconds = 1.0
+    server.routes["/trickle.xml"] = Route(b"<rss>" + b" " * 10_000 + b"</rss>", trickle=0.05)
+    add_feeds(store, fast, server.url("/trickle.xml"))
+    started = time.monotonic()
+    report = harvest(store, fast)
+    assert "took longer than 1 s to download" in report.failed[0].error
+    assert time.monotonic() - started < 30  # a hang guard: without the deadline it takes 500 s
+
+
+def test_an_image_that_trickles_stops_at_the_deadline(server):
+    server.routes["/slow.png"] = Route(b"\x89PNG" + b"\0" * 10_000, content_type="image/png", trickle=0.05)
+    with pytest.raises(ImageRejected, match="took longer than 1 s"):
+        download(server.url("/slow.png"), max_bytes=1 << 20, deadline=1.0)
+
+
+def test_an_image_on_this_computer_is_refused_for_a_public_feed(server):
+    server.routes["/pic.png"] = Route(b"\x89PNG", content_type="image/png")
+    with pytest.raises(ImageRejected, match="on this computer or its local network"):
+        download(server.url("/pic.png"), max_bytes=1 << 20, allow_internal=False)
+    assert download(server.url("/pic.png"), max_bytes=1 << 20) == b"\x89PNG"
+
+
+def test_decoding_errors_are_a_clear_failure(server, fast):
+    server.routes["/garbled.xml"] = Route(b"not gzip at all", encoded=True, headers={"Content-Encoding": "gzip"})
+    with make_client(fast.harvest) as client, pytest.raises(NexusError, match="not valid gzip"):
+        fetch(client, server.url("/garbled.xml"), etag=None, last_modified=None, max_bytes=1 << 20)
+    assert httpx.DecodingError  # the error httpx itself would raise, reported as a sentence
