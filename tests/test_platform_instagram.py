@@ -82,6 +82,7 @@ def test_token_near_expiry_is_exchanged_for_a_new_long_lived_one(tmp_path, accou
     assert accounts.get(account_id).token_expires_at > datetime.now(timezone.utc) + timedelta(days=50)
 
 
+@pytest.mark.expect_log("refused a token request")
 def test_an_expired_long_lived_token_needs_reconnecting(tmp_path, accounts, account_id, instagram, oauth_fake, video):
     oauth_fake.expire_all()
     package = make_package(tmp_path, "instagram", account_id=account_id, video=video)
@@ -90,6 +91,7 @@ def test_an_expired_long_lived_token_needs_reconnecting(tmp_path, accounts, acco
     assert accounts.get(account_id).status.value == "needs_reconnect"
 
 
+@pytest.mark.expect_log("answered HTTP")
 def test_rate_limit_header_and_permanent_error(tmp_path, accounts, account_id, instagram, video):
     instagram.script("POST", r"/v[\d.]+/\d+/media", 429, {"error": {"message": "Application request limit reached", "code": 4}},
                      headers={"Retry-After": "1"})

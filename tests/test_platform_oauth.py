@@ -44,6 +44,7 @@ def test_loopback_redirect_with_pkce_connects_an_account(accounts, oauth_fake, m
     assert "access_token" not in view.details and CLIENT_SECRET not in str(view.details)
 
 
+@pytest.mark.expect_log("refused a token request")
 def test_a_wrong_pkce_verifier_is_refused(accounts, oauth_fake, memory_keyring, monkeypatch):
     monkeypatch.setattr(oauth, "pkce_pair", lambda: ("not-the-verifier", "c2hhMjU2LW9mLXNvbWV0aGluZy1lbHNl"))
     with FakeYouTube(oauth_fake) as youtube, pytest.raises(oauth.NeedsReconnect, match="invalid_grant"):

@@ -82,6 +82,7 @@ def test_401_refreshes_once_then_posts(tmp_path, accounts, account_id, xfake, oa
     assert oauth_fake.grants_used == ["refresh_token"] and len(xfake.tweets) == 1
 
 
+@pytest.mark.expect_log("answered HTTP")
 def test_429_uses_the_rate_limit_reset_and_duplicates_are_refused(tmp_path, accounts, account_id, xfake, video):
     package = make_package(tmp_path, "x", account_id=account_id, video=video)
     from tests.fakes.x_server import rate_limited

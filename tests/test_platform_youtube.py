@@ -107,6 +107,7 @@ def test_token_expiring_mid_upload_is_refreshed_and_the_chunk_retried(tmp_path, 
     assert accounts.get(account_id).status is AccountStatus.CONNECTED
 
 
+@pytest.mark.expect_log("refused a token request")
 def test_revoked_refresh_token_marks_the_account_needs_reconnecting(tmp_path, accounts, account_id, youtube, oauth_fake, video):
     oauth_fake.expire_all()
     oauth_fake.revoke_refresh_tokens()
@@ -118,6 +119,7 @@ def test_revoked_refresh_token_marks_the_account_needs_reconnecting(tmp_path, ac
     assert account.health().startswith("Needs reconnecting")
 
 
+@pytest.mark.expect_log("answered HTTP 429")
 def test_429_with_retry_after_is_transient_and_the_retry_continues(tmp_path, accounts, account_id, youtube, video):
     youtube.script("PUT", r"/upload/youtube/v3/videos", 429, {"error": {"code": 429, "message": "Too many requests",
                    "errors": [{"reason": "rateLimitExceeded"}]}}, headers={"Retry-After": "1"})
@@ -131,6 +133,7 @@ def test_429_with_retry_after_is_transient_and_the_retry_continues(tmp_path, acc
     assert youtube.videos[result.remote_id]["size"] == video.stat().st_size
 
 
+@pytest.mark.expect_log("answered HTTP 400")
 def test_permanent_400_is_shown_with_its_message(tmp_path, accounts, account_id, youtube, video):
     youtube.script("POST", r"/upload/youtube/v3/videos", 400, {"error": {"code": 400, "message": "The request metadata specifies an invalid video title.",
                    "errors": [{"reason": "invalidTitle"}]}})

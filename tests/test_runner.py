@@ -55,6 +55,7 @@ def test_jobs_run_to_review_with_progress_on_the_main_thread(qtbot, runner, ws, 
     qtbot.waitUntil(lambda: runner.state().idle)
 
 
+@pytest.mark.expect_log("narrate failed")
 def test_a_failed_stage_is_reported_with_its_reason(qtbot, runner, ws, add_jobs, fake_stages):  # noqa: F811
     (job_id,) = add_jobs(1)
     fake_stages.fail_at[job_id] = Stage.NARRATE
@@ -159,6 +160,7 @@ def test_renders_run_one_at_a_time(qtbot, ws, add_jobs, monkeypatch, qapp):  # n
     assert most[0] == 1
 
 
+@pytest.mark.expect_log("failed")
 def test_background_tasks_report_results_and_failures(qtbot, runner):
     results, errors = [], []
     runner.submit(lambda: 41 + 1, on_done=results.append)

@@ -270,6 +270,7 @@ def test_a_missing_bucket_says_how_to_create_it_and_bucket_create_does(s3, keys,
     assert "accepts the access key" in capsys.readouterr().out
 
 
+@pytest.mark.expect_log("sync is configured but cannot start")
 def test_bucket_login_puts_the_keys_in_the_keyring(s3, keys, tmp_path, monkeypatch, capsys):
     import io
     import json
