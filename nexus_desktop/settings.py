@@ -25,8 +25,9 @@ class _Section(BaseModel):
 
 
 class StoreSettings(_Section):
-    # Empty means the SQLite file in the data folder.
+    # Empty means the SQLite file in the data folder. A password in it is moved to the keyring.
     database_url: str = ""
+    daily_backups: int = Field(7, ge=0, le=365)  # daily copies of the SQLite database kept in backups/
 
     @field_validator("database_url")
     @classmethod

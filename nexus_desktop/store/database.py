@@ -3,6 +3,11 @@
 SQLite runs in WAL mode with a busy timeout and foreign keys on. Write sessions
 start with ``BEGIN IMMEDIATE`` so two writers queue for the lock instead of one
 failing with "database is locked" halfway through. PostgreSQL is used as is.
+
+Several processes may start at once on a new data folder: the schema is created
+by one of them under a lock (SQLite's write lock, PostgreSQL's advisory lock)
+while the others wait and then find it done. A damaged or unreadable SQLite file
+is reported with its path and the newest automatic daily copy to restore.
 """
 
 from __future__ import annotations
@@ -21,10 +26,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..domain.errors import StoreError
+from . import backups
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +43,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is deferred).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    # The busy timeout first: switching to WAL takes a lock another new process may hold.
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -117,6 +124,23 @@ def _backup_sqlite(path: Path, revision: str) -> Path:
     return backup
 
 
+MIGRATION_LOCK = 0x6E657875  # "nexu": PostgreSQL advisory lock id held while migrating
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator:
+    """One connection in a transaction that holds the database's write lock, so of several
+    processes starting at once one migrates and the others wait, then find it done."""
+    if engine.dialect.name == "sqlite":
+        with engine.execution_options(nexus_write=True).begin() as connection:  # BEGIN IMMEDIATE
+            yield connection
+    else:
+        with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+            yield connection
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision; refuse a database from a newer app."""
     scripts = ScriptDirectory.from_config(_alembic_config(None))
@@ -125,28 +149,46 @@ def migrate(engine: Engine) -> None:
         current = MigrationContext.configure(connection).get_current_revision()
     if current == head:
         return
-    if current is not None and current not in {rev.revision for rev in scripts.walk_revisions()}:
-        raise StoreError(
-            f"this database was written by a newer version of Nexus Desktop (schema {current})",
-            hint="update the app, or choose another data folder; the database was left untouched",
-        )
-    if current is not None and engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
-        backup = _backup_sqlite(Path(engine.url.database), current)
-        log.info("copied the database to %s before migrating", backup)
-    with engine.begin() as connection:
+    with _migration_lock(engine) as connection:
+        current = MigrationContext.configure(connection).get_current_revision()  # another process may have done it
+        if current == head:
+            return
+        if current is not None and current not in {rev.revision for rev in scripts.walk_revisions()}:
+            raise StoreError(
+                f"this database was written by a newer version of Nexus Desktop (schema {current})",
+                hint="update the app, or choose another data folder; the database was left untouched",
+            )
+        if current is not None and engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+            backup = _backup_sqlite(Path(engine.url.database), current)
+            log.info("copied the database to %s before migrating", backup)
         command.upgrade(_alembic_config(connection), "head")
 
 
-def open_store(url: str) -> Database:
-    """Connect, migrate and return the database, or raise StoreError saying what to fix."""
+def _sqlite_file(engine: Engine) -> Path | None:
+    name = engine.url.database if engine.dialect.name == "sqlite" else None
+    return Path(name) if name and name != ":memory:" and not name.startswith("file:") else None
+
+
+def open_store(url: str, *, daily_backups: int = 0) -> Database:
+    """Connect, migrate and return the database, or raise StoreError saying what to fix.
+
+    With ``daily_backups`` a SQLite database is copied once a day (the newest that
+    many copies are kept), and a damaged one names the newest copy to restore."""
     engine = make_engine(url)
+    path = _sqlite_file(engine)
+    if path is not None:
+        backups.secure_new_file(path)
     try:
         migrate(engine)
+        if path is not None and daily_backups:
+            backups.daily_copy(path, keep=daily_backups)
     except BaseException as exc:
         engine.dispose()
-        if not isinstance(exc, OperationalError):
+        if not isinstance(exc, DatabaseError):
             raise
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        if path is not None:
+            raise backups.unreadable(path, reason) from exc
         raise StoreError(f"cannot open the database: {reason}", hint=f"check the setting {SETTING}") from exc
     return Database(engine)
 

@@ -26,12 +26,13 @@ class Store:
         self.accounts = AccountRepo(db)
 
     @classmethod
-    def open(cls, url: str) -> "Store":
-        return cls(open_store(url))
+    def open(cls, url: str, *, daily_backups: int = 0) -> "Store":
+        return cls(open_store(url, daily_backups=daily_backups))
 
     @classmethod
     def for_settings(cls, settings: Settings, paths: AppPaths) -> "Store":
-        return cls.open(settings.store.database_url or sqlite_url(paths.database))
+        return cls.open(settings.store.database_url or sqlite_url(paths.database),
+                        daily_backups=settings.store.daily_backups)
 
     def close(self) -> None:
         self.db.close()
