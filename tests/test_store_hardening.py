@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 from datetime import datetime, timezone
 
 from nexus_desktop.providers.platforms.base import PostPackage
@@ -72,3 +73,83 @@ def test_a_name_too_long_says_to_choose_a_shorter_export_folder(tmp_path):
     exporter = ExportFolderPublisher(tmp_path)
     error = exporter._explain(OSError(errno.ENAMETOOLONG, "File name too long"))
     assert "too long" in str(error) and "shorter path" in error.hint
+
+
+# -- opening the database -----------------------------------------------------------------------
+
+
+def test_several_processes_starting_on_a_new_data_folder_create_the_schema_once(database_url):
+    import subprocess
+    import sys
+
+    code = ("import sys; from nexus_desktop.store import Store; s = Store.open(sys.argv[1]); "
+            "s.sources.add('https://feeds.example.net/' + sys.argv[2]); s.close()")
+    procs = [subprocess.Popen([sys.executable, "-c", code, database_url, str(n)], stderr=subprocess.PIPE, text=True)
+             for n in range(5)]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 5, "\n".join(errors)
+    assert not any("locked" in e for e in errors)
+    opened = Store.open(database_url)
+    try:
+        assert len(opened.sources.list()) == 5
+    finally:
+        opened.close()
+
+
+def test_a_damaged_database_names_its_path_and_the_newest_daily_copy(tmp_path):
+    import pytest
+
+    from nexus_desktop.domain.errors import StoreError
+    from nexus_desktop.store import backups
+
+    path = tmp_path / "nexus.sqlite3"
+    Store.open(f"sqlite+pysqlite:///{path}", daily_backups=7).close()
+    (copy,) = (tmp_path / "backups").iterdir()
+    path.write_bytes(b"this is not a database, it was overwritten" * 100)
+    with pytest.raises(StoreError) as caught:
+        Store.open(f"sqlite+pysqlite:///{path}", daily_backups=7)
+    assert f"the database {path} is damaged" in str(caught.value)
+    assert str(copy) in caught.value.hint and "store.daily_backups" in caught.value.hint
+    assert backups.newest_copy(path) == copy
+
+
+def test_an_unreadable_database_says_so_without_a_traceback(tmp_path):
+    import pytest
+
+    from nexus_desktop.domain.errors import StoreError
+
+    path = tmp_path / "nexus.sqlite3"
+    path.mkdir()  # something that is there but cannot be opened as a file, even by root
+    with pytest.raises(StoreError) as caught:
+        Store.open(f"sqlite+pysqlite:///{path}")
+    assert f"the database {path} cannot be opened" in str(caught.value)
+    assert "can be read and written" in caught.value.hint
+
+
+def test_daily_copies_are_made_once_a_day_and_the_newest_kept(tmp_path):
+    from nexus_desktop.store import backups
+
+    path = tmp_path / "nexus.sqlite3"
+    Store.open(f"sqlite+pysqlite:///{path}").close()
+    for day in range(1, 6):
+        made = backups.daily_copy(path, keep=3, today=datetime(2026, 12, day, tzinfo=timezone.utc))
+        assert made is not None and made.stat().st_mode & 0o777 == 0o600
+        assert backups.daily_copy(path, keep=3, today=datetime(2026, 12, day, 23, tzinfo=timezone.utc)) is None
+    assert [p.name for p in sorted((tmp_path / "backups").iterdir())] == [
+        "nexus-2026-12-03.sqlite3", "nexus-2026-12-04.sqlite3", "nexus-2026-12-05.sqlite3"]
+    copy = Store.open(f"sqlite+pysqlite:///{tmp_path / 'backups' / 'nexus-2026-12-05.sqlite3'}")
+    try:
+        assert copy.sources.list() == []  # a whole database that opens
+    finally:
+        copy.close()
+
+
+def test_the_database_file_and_its_folder_are_private(tmp_path):
+    path = tmp_path / "data" / "nexus.sqlite3"
+    opened = Store.open(f"sqlite+pysqlite:///{path}")
+    try:
+        opened.sources.add("https://feeds.example.net/a.xml")
+    finally:
+        opened.close()
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o777 == 0o700
