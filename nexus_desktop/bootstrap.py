@@ -46,11 +46,26 @@ def open_workspace(data_dir: str | None = None, *, verbose: bool = False, consol
     paths = AppPaths.resolve(data_dir)
     setup_logging(paths, verbose=verbose, console=console)
     settings = load_settings(paths.settings_file)
+    _move_database_password(settings, paths)
     store = Store.for_settings(settings, paths)
     ws = Workspace(store=store, settings=settings, paths=paths)
     if settings.sync.enabled:
         _connect_sync(ws)
     return ws
+
+
+def _move_database_password(settings, paths: AppPaths) -> None:
+    """A settings file from before the keyring kept the database password: move it there now."""
+    from .domain.errors import UserFixableError
+    from .secrets import MASK, mask_database_url
+    from .settings import save as save_settings
+
+    if MASK not in mask_database_url(settings.store.database_url):
+        return
+    try:
+        save_settings(settings.model_copy(deep=True), paths.settings_file)  # writes the URL without it
+    except UserFixableError as exc:
+        logging.getLogger(__name__).warning("the database password stays in %s: %s", paths.settings_file, exc)
 
 
 def _connect_sync(ws: Workspace) -> None:

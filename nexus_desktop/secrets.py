@@ -4,6 +4,10 @@ Tokens, API keys and client secrets are stored here under the service name
 "nexus-desktop", never in the database, settings or logs. Every value read or
 written is registered with the log filter so it cannot reach a log line.
 
+The database URL's password lives here too: ``settings.save`` moves it out of the
+URL, ``Store.for_settings`` puts it back to connect, and the Settings dialog shows
+it as ``***``.
+
 When no keyring backend works (a Linux box without a Secret Service, say), every
 call says so plainly with ``NoSecretStore``; the creator can then choose the
 passphrase-protected file vault (``secrets_vault.py``) with ``use_vault``. There
@@ -16,6 +20,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import SplitResult, quote, unquote, urlsplit, urlunsplit
 
 import keyring
 from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
@@ -139,3 +144,54 @@ def delete_secret(name: str) -> None:
         pass  # already gone
     except NoKeyringError as exc:
         raise _no_backend(exc) from None
+
+
+# -- the database password ----------------------------------------------------------------------
+
+DATABASE_PASSWORD = "store.database_password"
+MASK = "***"
+
+
+def _split_netloc(url: str) -> tuple[SplitResult, str | None, str | None, str]:
+    parts = urlsplit(url)
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if not at:
+        return parts, None, None, parts.netloc
+    user, colon, password = userinfo.partition(":")
+    return parts, unquote(user), (unquote(password) if colon else None), host
+
+
+def _with_netloc(parts: SplitResult, user: str | None, password: str | None, host: str) -> str:
+    shown = MASK if password == MASK else quote(password or "", safe="")
+    userinfo = quote(user or "", safe="") + (f":{shown}" if password is not None else "")
+    return urlunsplit(parts._replace(netloc=f"{userinfo}@{host}" if user or password else host))
+
+
+def mask_database_url(url: str) -> str:
+    """The URL as the Settings dialog shows it: a password becomes ***."""
+    parts, user, password, host = _split_netloc(url)
+    return _with_netloc(parts, user, MASK, host) if password else url
+
+
+def keep_database_password(url: str) -> str:
+    """Move a password in the database URL to the keyring (or the vault); return the URL
+    without it, for settings.json. ``***`` (the masked value shown) leaves the kept one alone."""
+    parts, user, password, host = _split_netloc(url)
+    if not password:
+        return url
+    if password != MASK:
+        set_secret(DATABASE_PASSWORD, password)
+    return _with_netloc(parts, user, None, host)
+
+
+def database_url_with_password(url: str) -> str:
+    """The URL to connect with: the kept password put back when the URL names a user without one."""
+    parts, user, password, host = _split_netloc(url)
+    if not user or password:
+        return url
+    try:
+        kept = get_secret(DATABASE_PASSWORD)
+    except UserFixableError as exc:  # no keyring: connect without one (trust or .pgpass), and say why
+        log.info("no database password from the keyring: %s", exc)
+        return url
+    return _with_netloc(parts, user, kept, host) if kept else url

@@ -274,7 +274,11 @@ def load(path: Path) -> Settings:
 
 
 def save(settings: Settings, path: Path) -> None:
-    """Write atomically, so a crash never leaves half a settings file."""
+    """Write atomically, so a crash never leaves half a settings file. A password in the
+    database URL goes to the keyring first (``secrets.keep_database_password``), never here."""
+    from . import secrets  # the keyring is only touched when there is a password to keep
+
+    settings.store.database_url = secrets.keep_database_password(settings.store.database_url)
     path.parent.mkdir(parents=True, exist_ok=True)
     text = settings.model_dump_json(indent=2)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".json")

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from ..domain.errors import UserFixableError
 from ..paths import AppPaths
 from ..pipeline.formats import active_formats
+from ..secrets import database_url_with_password, mask_database_url
 from ..settings import Settings, save
 from .settings_fields import editor_for
 
@@ -178,7 +179,10 @@ class SettingsDialog(QDialog):
 
     def show_values(self, settings: Settings) -> None:
         for (section, name), editor in self.editors.items():
-            editor.set_value(getattr(getattr(settings, section), name))
+            value = getattr(getattr(settings, section), name)
+            if (section, name) == ("store", "database_url") and value:
+                value = mask_database_url(database_url_with_password(value))  # the password shows as ***
+            editor.set_value(value)
 
     def edited(self) -> dict[str, Any]:
         data = self.settings.model_dump()
@@ -206,7 +210,11 @@ class SettingsDialog(QDialog):
         settings = self.validated()
         if settings is None:
             return
-        save(settings, self.paths.settings_file)
+        try:
+            save(settings, self.paths.settings_file)  # a database password goes to the keyring
+        except UserFixableError as exc:
+            self._show_error("store.database_url", str(exc))
+            return
         self.settings = settings
         self.settings_saved.emit(settings)
         self.accept()

@@ -31,8 +31,10 @@ class Store:
 
     @classmethod
     def for_settings(cls, settings: Settings, paths: AppPaths) -> "Store":
-        return cls.open(settings.store.database_url or sqlite_url(paths.database),
-                        daily_backups=settings.store.daily_backups)
+        from ..secrets import database_url_with_password
+
+        url = database_url_with_password(settings.store.database_url) if settings.store.database_url else sqlite_url(paths.database)
+        return cls.open(url, daily_backups=settings.store.daily_backups)
 
     def close(self) -> None:
         self.db.close()
