@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import SplitResult, quote, unquote, urlsplit, urlunsplit
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _vault: Vault | None = None
+_opener: Callable[[], Vault | None] | None = None
 
 
 class NoSecretStore(UserFixableError):
@@ -65,6 +67,22 @@ def use_vault(vault: Vault | None) -> None:
         for name in vault.names():
             log_redaction.register(vault.get(name))
         log.info("secrets are kept in the passphrase-protected vault %s", vault.path)
+
+
+def open_vault_when_needed(opener: Callable[[], Vault | None] | None) -> None:
+    """With no keyring, the first secret read or written calls ``opener`` (the command line
+    asks for the passphrase) and keeps the vault it returns; None: no vault to open."""
+    global _opener
+    _opener = opener
+
+
+def _vault_instead() -> Vault | None:
+    global _opener
+    opener, _opener = _opener, None  # ask once per process
+    vault = opener() if opener is not None else None
+    if vault is not None:
+        use_vault(vault)
+    return vault
 
 
 def _plaintext(backend: keyring.backend.KeyringBackend) -> bool:
@@ -100,7 +118,8 @@ def status() -> SecretStoreStatus:
 def _no_backend(exc: Exception) -> NoSecretStore:
     return NoSecretStore(
         "no system keyring is available to keep keys and tokens safely",
-        hint="start a Secret Service (e.g. GNOME Keyring or KWallet), or use the passphrase-protected vault in Accounts",
+        hint="start a Secret Service (e.g. GNOME Keyring or KWallet), or use a passphrase-protected vault: "
+             "Accounts → Secrets vault, or nexus vault create",
     )
 
 
@@ -112,6 +131,8 @@ def get_secret(name: str) -> str | None:
         try:
             value = _backend().get_password(SERVICE, name)
         except NoKeyringError as exc:
+            if _vault_instead() is not None:
+                return get_secret(name)
             raise _no_backend(exc) from None
         except KeyringError as exc:
             raise UserFixableError(f"the keyring could not be read: {exc}") from None
@@ -128,6 +149,8 @@ def set_secret(name: str, value: str) -> None:
     try:
         _backend().set_password(SERVICE, name, value)
     except NoKeyringError as exc:
+        if _vault_instead() is not None:
+            return set_secret(name, value)
         raise _no_backend(exc) from None
     except KeyringError as exc:
         raise UserFixableError(f"the keyring refused to store {name}: {exc}") from None

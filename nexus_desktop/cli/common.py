@@ -13,7 +13,12 @@ from ..pipeline.flow import Workspace
 
 
 def workspace(args: argparse.Namespace) -> Workspace:
-    return open_workspace(args.data_dir, verbose=args.verbose)
+    ws = open_workspace(args.data_dir, verbose=args.verbose)
+    from .. import secrets
+    from .vault import opener
+
+    secrets.open_vault_when_needed(opener(ws.paths))  # no keyring: ask for the vault's passphrase when a secret is needed
+    return ws
 
 
 def when(moment: datetime | None) -> str:

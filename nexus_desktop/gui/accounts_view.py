@@ -402,4 +402,8 @@ class AccountsView(QWidget):
 def for_window(ctx: AppContext) -> AccountsView:
     """The main window's Accounts view: the workspace's accounts, and its publish settings
     read at each action, so base URLs or API versions saved in Settings apply at once."""
-    return AccountsView(ctx.ws.store.accounts, ctx.ws.settings.publish, current_settings=lambda: ctx.ws.settings.publish)
+    view = AccountsView(ctx.ws.store.accounts, ctx.ws.settings.publish, current_settings=lambda: ctx.ws.settings.publish)
+    from .vault_dialog import add_vault_button
+
+    add_vault_button(view, ctx.ws.paths.data, on_opened=view._update_store_status)
+    return view
