@@ -19,6 +19,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
+from .plain_text import tooltip
 from ..store.posts import PostView
 from .calendar_chips import PostChip, post_id_from
 
@@ -204,7 +205,7 @@ class MonthGrid(_Grid):
             rest = shown[MONTH_CHIPS:]
             cell.more.setVisible(bool(rest))
             cell.more.setText(f"+{len(rest)} more")
-            cell.more.setToolTip("\n".join(p.title for p in rest))
+            cell.more.setToolTip(tooltip("\n".join(p.title for p in rest)))
 
 
 class WeekGrid(_Grid):

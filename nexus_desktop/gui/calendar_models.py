@@ -8,6 +8,7 @@ from datetime import tzinfo
 from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QIcon
 
+from .plain_text import tooltip
 from ..store.posts import PostView
 from ..store.targets import platform_name
 from .calendar_chips import POST_MIME, platform_mark, post_mime, status_colour
@@ -65,7 +66,7 @@ class UpcomingModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and column == STATUS:
             return status_colour(post.status)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return post.status_text
+            return tooltip(post.status_text)
         return None
 
 
@@ -91,7 +92,7 @@ class UnscheduledModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return post.title
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{post.title}\n{_where(post)}\nDrag onto the calendar to give it a time"
+            return tooltip(f"{post.title}\n{_where(post)}\nDrag onto the calendar to give it a time")
         if role == Qt.ItemDataRole.DecorationRole:
             return QIcon(platform_mark(post.style, post.platform == "export"))
         if role == POST_ROLE:

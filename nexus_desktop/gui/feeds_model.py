@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 
+from .plain_text import tooltip
 from ..store.views import SourceView
 from . import formatting, theme
 
@@ -72,7 +73,7 @@ class FeedsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.CheckStateRole and column == FEED:
             return Qt.CheckState.Checked if source.active else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.ToolTipRole:
-            return source.url if column == FEED else status_text(source)
+            return tooltip(source.url if column == FEED else status_text(source))
         if role == Qt.ItemDataRole.ForegroundRole:
             t = theme.current()
             if column == STATUS:

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt, Slot
 
+from .plain_text import tooltip
 from ..domain.jobs import JobStatus
 from ..domain.stages import PRODUCTION
 from ..runtime.events import JobProgress, JobsChanged, overall_percent
@@ -257,11 +258,11 @@ class JobsModel(QAbstractTableModel):
     def _tooltip(self, view: JobView, column: int) -> str | None:
         if column == PROGRESS:
             live = self._live.get(view.id)
-            return live.message if live else (view.progress_message or None)
+            return tooltip(live.message if live else (view.progress_message or None))
         if column == STATUS and view.error:
-            return view.status_text
+            return tooltip(view.status_text)
         if column == TITLE:
-            return view.title
+            return tooltip(view.title)
         return None
 
     def _sort_key(self, view: JobView, column: int):
