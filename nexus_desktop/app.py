@@ -56,6 +56,10 @@ def run_headless(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if argv is None:  # a real start: what the app writes is this user's alone (0600 files, 0700 folders)
+        from .terminal import private_files
+
+        private_files()
     try:
         if args.smoke:
             from .smoke import run_smoke

@@ -81,10 +81,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ..terminal import private_files, quiet_broken_pipe, sanitize_standard_streams
+
+    if argv is None:  # a real run, not a call from a test or another command
+        private_files()
+        sanitize_standard_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.handler(args) or 0)
+        code = int(args.handler(args) or 0)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        quiet_broken_pipe()
+        return 0
     except NexusError as exc:
         print(f"nexus: {exc}", file=sys.stderr)
         return 2
