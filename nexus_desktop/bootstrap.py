@@ -6,6 +6,7 @@ import logging
 import logging.handlers
 import sys
 
+from .children import clean_stale_scratch
 from .paths import AppPaths
 from .pipeline.flow import Workspace
 from .settings import load as load_settings
@@ -47,6 +48,7 @@ def open_workspace(data_dir: str | None = None, *, verbose: bool = False, consol
     setup_logging(paths, verbose=verbose, console=console)
     settings = load_settings(paths.settings_file)
     _move_database_password(settings, paths)
+    clean_stale_scratch(paths.jobs)  # folders left by a run that was killed
     store = Store.for_settings(settings, paths)
     ws = Workspace(store=store, settings=settings, paths=paths)
     if settings.sync.enabled:

@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..children import child_options
 from ..domain.errors import Cancelled, FfmpegError, UserFixableError
 
 CancelCheck = Callable[[], bool]
@@ -76,7 +77,8 @@ def run(args: Sequence[str], *, cwd: Path | None = None, cancelled: CancelCheck 
         try:
             proc = subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL,
                                     stdout=subprocess.PIPE if on_progress else subprocess.DEVNULL, stderr=log,
-                                    creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))
+                                    creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),
+                                    **child_options())  # dies with the app, even after kill -9
         except OSError as exc:
             if exc.errno == errno.ENOSPC:
                 raise UserFixableError("the disk is full: ffmpeg could not start", hint=DISK_FULL_HINT) from exc

@@ -1,0 +1,80 @@
+"""Child processes (ffmpeg, espeak-ng, Piper) that die with the app, and the scratch
+folders a killed run leaves behind, cleaned at the next start.
+
+On Linux a child asks the kernel for SIGKILL when its parent goes
+(``PR_SET_PDEATHSIG``), so ``kill -9`` of the app no longer leaves ffmpeg
+encoding for minutes as an orphan. The signal follows the thread that started the
+child, which here always waits for it. (Other systems: the child stays in the
+app's process group, so stopping the group stops it.) No Qt and no store: any
+module that starts a process can use it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import shutil
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+PR_SET_PDEATHSIG = 1
+SCRATCH_PATTERNS = (".render-*", ".narrate-*", ".partial-*")
+STALE_AFTER = 12 * 3600  # seconds without a change before a scratch folder is a leftover
+MARKER = ".scratch-checked"
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def child_options() -> dict[str, Any]:
+    """Extra ``subprocess.Popen`` arguments that tie the child's life to this process."""
+    if sys.platform.startswith("linux"):
+        return {"preexec_fn": _die_with_parent}
+    return {}
+
+
+def _last_change(folder: Path) -> float:
+    newest = folder.stat().st_mtime
+    for entry in folder.rglob("*"):
+        try:
+            newest = max(newest, entry.stat().st_mtime)
+        except OSError:
+            pass
+    return newest
+
+
+def clean_stale_scratch(jobs_root: Path, *, now: float | None = None, every: float = 3600) -> list[Path]:
+    """Remove scratch folders in job folders untouched for STALE_AFTER seconds; at most once
+    per ``every`` seconds (a marker file keeps the time), so starting a command stays quick."""
+    now = time.time() if now is None else now
+    marker = jobs_root / MARKER
+    if not jobs_root.is_dir():
+        return []
+    try:
+        if now - marker.stat().st_mtime < every:
+            return []
+    except OSError:
+        pass
+    removed = []
+    for pattern in SCRATCH_PATTERNS:
+        for folder in jobs_root.glob(f"*/{pattern}"):
+            try:
+                if folder.is_dir() and now - _last_change(folder) > STALE_AFTER:
+                    shutil.rmtree(folder)
+                    removed.append(folder)
+            except OSError as exc:
+                log.info("could not remove the leftover %s: %s", folder, exc)
+    if removed:
+        log.info("removed %d scratch folder(s) left by runs that stopped: %s", len(removed), ", ".join(map(str, removed[:5])))
+    try:
+        marker.touch()
+    except OSError:
+        pass
+    return removed

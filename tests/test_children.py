@@ -1,0 +1,73 @@
+"""Children die with the app; scratch folders a killed run left are cleaned at start."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from nexus_desktop.children import STALE_AFTER, clean_stale_scratch
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PARENT = """
+import subprocess, sys, time
+from nexus_desktop.children import child_options
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"], **child_options())
+print(child.pid, flush=True)
+time.sleep(120)
+"""
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split()[2] != "Z"
+
+
+def wait_until(condition, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_child_dies_when_the_app_is_killed_hard():
+    parent = subprocess.Popen([sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    child = int(parent.stdout.readline())
+    assert alive(child)
+    parent.send_signal(signal.SIGKILL)
+    parent.wait(timeout=10)
+    parent.stdout.close()
+    assert wait_until(lambda: not alive(child)), "the child outlived the killed app"
+
+
+def test_stale_scratch_folders_are_removed_and_fresh_ones_kept(tmp_path):
+    jobs = tmp_path / "jobs"
+    stale = jobs / "000001" / ".render-abc123"
+    fresh = jobs / "000002" / ".narrate-xyz"
+    keep = jobs / "000001" / "video.mp4"
+    for folder in (stale, fresh):
+        folder.mkdir(parents=True)
+        (folder / "part.bin").write_bytes(b"x")
+    keep.write_bytes(b"v")
+    old = time.time() - STALE_AFTER - 60
+    for path in (stale, stale / "part.bin"):
+        os.utime(path, (old, old))
+    assert clean_stale_scratch(jobs) == [stale]
+    assert not stale.exists() and fresh.exists() and keep.exists()
+    later = time.time() + STALE_AFTER * 2
+    assert clean_stale_scratch(jobs, now=later, every=STALE_AFTER * 3) == []  # checked a moment ago: skipped
+    assert clean_stale_scratch(jobs, now=later) == [fresh]
