@@ -190,8 +190,17 @@ def _clock(seconds: float, separator: str) -> str:
 
 
 def srt_text(cues: Sequence[Cue]) -> str:
-    blocks = [f"{n}\n{_clock(c.start, ',')} --> {_clock(c.end, ',')}\n{c.text}\n" for n, c in enumerate(cues, 1)]
+    blocks = [f"{n}\n{_clock(c.start, ',')} --> {_clock(c.end, ',')}\n{_srt_plain(c.text)}\n" for n, c in enumerate(cues, 1)]
     return "\n".join(blocks)
+
+
+# The tags SRT players act on (<i>, <b>, <u>, <s>, <font …>) and ASS overrides ({\an8}); other text stays.
+_SRT_MARKUP = re.compile(r"</?(?:i|b|u|s|font)(?:\s[^<>]*)?>|\{\\[^{}]*\}", re.I)
+
+
+def _srt_plain(text: str) -> str:
+    """Words from an article as words: tags players would act on are dropped."""
+    return _SRT_MARKUP.sub("", text)
 
 
 def vtt_text(cues: Sequence[Cue]) -> str:
