@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QPalette
 from PySide6.QtWidgets import QApplication, QLabel
 
 from nexus_desktop.domain.jobs import JobStatus
@@ -262,7 +262,10 @@ def test_the_dark_theme(qtbot, window, rendered_job, tmp_path):  # noqa: F811
     try:
         announce_new_jobs(window)
         window.jobs_view.select_job(rendered_job)
-        screenshot(window, tmp_path, "jobs-dark")
+        shot = QImage(str(screenshot(window, tmp_path, "jobs-dark")))
+        corner = shot.pixelColor(shot.width() - 4, shot.height() // 2)
+        assert window.palette().color(QPalette.ColorRole.Window).lightness() < 80, "the window is not dark"
+        assert corner.lightness() < 100, "the screenshot is not dark"
     finally:
         light = settings.model_copy(deep=True)
         light.ui.theme = "light"

@@ -175,10 +175,17 @@ def test_a_presigned_link_serves_the_video_until_it_expires(sqlite_store, s3, ke
         ExpiresIn=1)
     import time
 
-    time.sleep(1.5)
-    with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(expired)
-    assert refused.value.code == 403
+    def refused_code() -> int | None:  # the link stops working once its second is over
+        try:
+            urllib.request.urlopen(expired).close()
+        except urllib.error.HTTPError as exc:
+            return exc.code
+        return None
+
+    deadline = time.monotonic() + 15
+    while (code := refused_code()) != 403 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert code == 403
     with pytest.raises(UserFixableError, match="has no 1x1 video"):
         sync.share_link(ws, job_id, format="1x1")
     with pytest.raises(UserFixableError, match="from 1 second to 7 days"):
