@@ -59,8 +59,7 @@ def fill(data_dir: Path) -> None:
     from nexus_desktop.paths import AppPaths
     from nexus_desktop.settings import Settings
     from nexus_desktop.store import Store
-    from tests.test_gui_fixtures import bulk_insert_jobs
-
+    from tests.gui_support import bulk_insert_jobs
     paths = AppPaths.resolve(data_dir)
     store = Store.for_settings(Settings(), paths)
     began = time.perf_counter()

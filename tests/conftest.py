@@ -227,3 +227,9 @@ def _fail_on_unexpected_logs(item) -> None:
 
 
 _LOGFAIL = pytest.StashKey[_LogFailHandler]()
+
+
+# -- fixtures shared across modules (their helpers live in the *_support modules) ------------
+
+from tests.gui_support import add_jobs, bulk_jobs, fake_stages, media_template, rendered_job, ws  # noqa: E402,F401
+from tests.publish_support import media, sqlite_store  # noqa: E402,F401

@@ -116,8 +116,7 @@ def test_with_a_misbehaving_model_the_job_reaches_review_with_three_videos_and_t
     from nexus_desktop.paths import AppPaths
     from nexus_desktop.settings import Settings
     from nexus_desktop.store import Store
-    from tests.test_gui_fixtures import new_item
-
+    from tests.gui_support import new_item
     monkeypatch.setattr(registry, "_api_key", lambda: registry.NO_KEY)
     with FakeOpenAI(like_llama_cpp=True, context_tokens=4096) as server:
         server.queue(Reply.text("I cannot help with that."), Reply.cut_off(good_script()),

@@ -18,7 +18,7 @@ from nexus_desktop.gui.single_instance import InstanceServer, ask_first_to_show
 from nexus_desktop.gui.tray import Tray
 from nexus_desktop.pipeline import schedule as scheduling
 from nexus_desktop.runtime.ownership import DAEMON, SchedulerLock
-from tests.test_gui_fixtures import add_jobs, media_template, rendered_job, screenshot, ws  # noqa: F401  (fixtures)
+from tests.gui_support import screenshot
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,7 +14,7 @@ from nexus_desktop.pipeline.harvest import FeedOutcome
 from nexus_desktop.runtime.feed_checks import FeedChecks, check_due_feeds, wait_after
 from tests.test_daemon import rss
 from tests.feed_server import FeedServer, Route
-from tests.test_gui_fixtures import add_jobs, fake_stages, screenshot, ws  # noqa: F401  (fixtures)
+from tests.gui_support import screenshot
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 

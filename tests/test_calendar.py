@@ -20,7 +20,7 @@ from nexus_desktop.pipeline import schedule
 from nexus_desktop.pipeline.publish import Backoff
 from nexus_desktop.runtime.runner import Runner
 from nexus_desktop.runtime.scheduler import PostScheduler
-from tests.test_publish_support import FakeClock, media, rendered_jobs, sqlite_store, workspace  # noqa: F401
+from tests.publish_support import FakeClock, rendered_jobs, workspace
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # Offscreen Qt says so whenever a window is shown.

@@ -9,7 +9,7 @@ from nexus_desktop.gui.calendar_post_editor import JobPostsPanel
 from nexus_desktop.gui.operations import Operations
 from nexus_desktop.pipeline import schedule
 from nexus_desktop.runtime.runner import Runner
-from tests.test_publish_support import MONDAY, media, rendered_jobs, sqlite_store, workspace  # noqa: F401
+from tests.publish_support import MONDAY, rendered_jobs, workspace
 
 
 @pytest.fixture

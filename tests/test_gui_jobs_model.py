@@ -12,7 +12,7 @@ from nexus_desktop.domain.jobs import JobStatus
 from nexus_desktop.gui.jobs_model import STATUS, JobsModel, JobsProxy
 from nexus_desktop.runtime.events import JobsChanged
 from nexus_desktop.store.jobs import JobFilter
-from tests.test_gui_fixtures import add_jobs, bulk_insert_jobs, bulk_jobs, ws  # noqa: F401  (fixtures)
+from tests.gui_support import bulk_insert_jobs
 
 MANY = 100_000
 

@@ -20,14 +20,7 @@ from nexus_desktop.gui.jobs_model import STATUS
 from nexus_desktop.gui.main import open_window
 from nexus_desktop.runtime.events import JobsChanged
 from tests.conftest import SAMPLES
-from tests.test_gui_fixtures import (  # noqa: F401  (fixtures)
-    add_jobs,
-    fake_stages,
-    media_template,
-    rendered_job,
-    screenshot,
-    ws,
-)
+from tests.gui_support import screenshot
 
 # The offscreen platform cannot resize a window to its size hints and says so
 # whenever a layout's limits change; on a real desktop Qt does it silently.

@@ -26,7 +26,7 @@ from nexus_desktop.providers.platforms.export_folder import ExportFolderPublishe
 from nexus_desktop.store.models import Account, Post
 from tests.fakes import flaky_target
 from tests.fakes.flaky_target import FaultPlan, FlakyTarget
-from tests.test_publish_support import FakeClock, media, rendered_jobs, sqlite_store, workspace  # noqa: F401
+from tests.publish_support import FakeClock, rendered_jobs, workspace
 
 
 @pytest.fixture

@@ -47,8 +47,7 @@ from tests.fakes.linkedin_server import FakeLinkedIn
 from tests.fakes.oauth_server import browser_landing_address, play_browser
 from tests.fakes.x_server import FakeX
 from tests.fakes.youtube_server import FakeYouTube
-from tests.test_publish_support import ZONE, FakeClock, script_for
-
+from tests.publish_support import ZONE, FakeClock, script_for
 PLATFORMS = ("youtube", "instagram", "x", "linkedin")
 LINKS = {
     "youtube": "https://www.youtube.com/watch?v=",

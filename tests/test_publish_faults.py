@@ -20,7 +20,7 @@ from nexus_desktop.providers.platforms import registry
 from nexus_desktop.store.posts import PostFilter
 from tests.fakes import flaky_target
 from tests.fakes.flaky_target import FaultPlan, FlakyTarget
-from tests.test_publish_support import media, rendered_jobs, workspace  # noqa: F401
+from tests.publish_support import rendered_jobs, workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTS = 100

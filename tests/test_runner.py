@@ -12,7 +12,6 @@ from nexus_desktop.domain.jobs import JobStatus
 from nexus_desktop.domain.stages import Stage
 from nexus_desktop.runtime.events import JobDone, JobFailed, JobProgress
 from nexus_desktop.runtime.runner import Runner
-from tests.test_gui_fixtures import add_jobs, fake_stages, ws  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from nexus_desktop.domain.jobs import JobStatus
 from nexus_desktop.domain.posts import PostStatus
 from nexus_desktop.pipeline import schedule
 from nexus_desktop.pipeline.schedule import PostingRules, next_free_slot
-from tests.test_publish_support import MONDAY, media, rendered_jobs, sqlite_store, workspace  # noqa: F401
+from tests.publish_support import MONDAY, rendered_jobs, workspace
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

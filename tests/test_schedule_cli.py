@@ -18,7 +18,7 @@ from nexus_desktop.cli import main
 from nexus_desktop.paths import AppPaths
 from nexus_desktop.store import Store
 from nexus_desktop.store.database import sqlite_url
-from tests.test_publish_support import ZONE, media, rendered_jobs  # noqa: F401
+from tests.publish_support import ZONE, rendered_jobs
 
 ROOT = Path(__file__).resolve().parent.parent
 

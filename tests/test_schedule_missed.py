@@ -9,7 +9,7 @@ from nexus_desktop.domain.posts import PostStatus
 from nexus_desktop.pipeline import schedule
 from nexus_desktop.pipeline.missed import ClockWatch, catch_up
 from nexus_desktop.pipeline.publish import Outcome, Publishing
-from tests.test_publish_support import FakeClock, media, rendered_jobs, sqlite_store, workspace  # noqa: F401
+from tests.publish_support import FakeClock, rendered_jobs, workspace
 
 
 def placed(ws, media, clock, count):

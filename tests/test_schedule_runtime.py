@@ -11,7 +11,7 @@ from nexus_desktop.pipeline.publish import Backoff, Outcome
 from nexus_desktop.runtime.scheduler import PostScheduler
 from nexus_desktop.store.models import Post
 from tests.test_publish import dead_worker
-from tests.test_publish_support import FakeClock, media, rendered_jobs, sqlite_store, workspace  # noqa: F401
+from tests.publish_support import FakeClock, rendered_jobs, workspace
 
 
 class Watch:

@@ -15,7 +15,7 @@ from nexus_desktop.gui import welcome
 from nexus_desktop.gui.welcome import WelcomeDialog, show_if_first_run
 from nexus_desktop.resources import sample_feeds
 from nexus_desktop.runtime.runner import Runner
-from tests.test_gui_fixtures import screenshot, ws  # noqa: F401  (fixtures)
+from tests.gui_support import screenshot
 
 # The offscreen platform cannot resize a window to its size hints and says so; a desktop does it silently.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")

@@ -15,8 +15,7 @@ from nexus_desktop.providers.platforms import oauth
 from nexus_desktop.settings import Settings
 from nexus_desktop.store import Store
 from nexus_desktop.store.items import NewItem
-from tests.test_publish_support import FakeClock, script_for
-
+from tests.publish_support import FakeClock, script_for
 from .accounts_env import CLIENT_ID, CLIENT_SECRET, make_video
 from .instagram_server import FakeInstagram
 from .linkedin_server import FakeLinkedIn

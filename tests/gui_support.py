@@ -1,4 +1,4 @@
-"""Fixtures shared by the runner and window tests (imported by them; no tests here).
+"""Helpers for the runner and window tests; their fixtures are registered in conftest.py (no tests here).
 
 - ``ws``: a workspace on SQLite in the test's folder.
 - ``add_jobs`` / ``bulk_jobs``: queued jobs, a few through the store's own path
