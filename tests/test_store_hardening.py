@@ -153,3 +153,24 @@ def test_the_database_file_and_its_folder_are_private(tmp_path):
         opened.close()
     assert path.stat().st_mode & 0o777 == 0o600
     assert path.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_an_image_written_when_the_disk_fills_leaves_no_truncated_file(tmp_path, monkeypatch):
+    import pytest
+    from PIL import Image
+
+    from nexus_desktop.pipeline.visualize import save_image
+
+    real_save = Image.Image.save
+
+    def full_disk(self, fp, *args, **kwargs):
+        real_save(self, fp, *args, **kwargs)
+        with open(fp, "r+b") as half:
+            half.truncate(100)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Image.Image, "save", full_disk)
+    target = tmp_path / "generated-01.jpg"
+    with pytest.raises(OSError):
+        save_image(Image.new("RGB", (64, 64), "red"), target, "JPEG", quality=92)
+    assert not target.exists() and list(tmp_path.iterdir()) == []

@@ -42,6 +42,7 @@ from .broll import add_broll
 from .context import AssetRecord, StageContext, StageOutput
 from .formats import active_formats
 from .shot_art import Look, draw_shot
+from .shot_art import _save as save_image
 from .thumbnails import draw_thumbnails
 
 log = logging.getLogger(__name__)
@@ -162,7 +163,7 @@ def _pictures(ctx: StageContext, script: Script, title: str, formats: list[Video
     photos = []
     for n, image in enumerate(made, 1):
         path = folder / f"generated-{n:02d}.jpg"
-        _guard(lambda: image.save(path, "JPEG", quality=92))
+        _guard(lambda: save_image(image, path, "JPEG", quality=92))  # a full disk leaves no half image
         photos.append(Photo(path.relative_to(ctx.job_dir).as_posix(), settings.images.provider, image.width,
                             image.height, article_photos.focus(image)))
     return article_photos.Found(tuple(photos), found.skipped, tuple(made)), settings.images.provider, notes
