@@ -58,12 +58,14 @@ PAGES = (
     Page("Images", (("images", ("provider", "base_url", "model", "use_article_image")),)),
     Page("Branding", (("branding", None),), "Colours, logo and font of the title cards and thumbnails."),
     Page("Output", (("render", None),), "Custom sizes are made in addition to the formats ticked above."),
-    Page("Feeds", (("harvest", ("check_every_minutes", "auto_run", "timeout_seconds", "concurrency", "user_agent")),),
+    Page("Feeds", (("harvest", ("check_every_minutes", "auto_run", "timeout_seconds", "concurrency", "user_agent",
+                                "max_new_jobs_per_feed")),),
          "Feeds are checked by themselves on this interval (0: only when you press Check feeds); a feed that "
          "fails, or asks to be left alone, is checked less often."),
 )
 LABELS = {
-    "database_url": "Database URL", "export_folder": "Export folder", "base_url": "Server URL",
+    "database_url": "Database URL", "daily_backups": "Daily database copies kept",
+    "max_new_jobs_per_feed": "New videos per feed per check", "export_folder": "Export folder", "base_url": "Server URL",
     "narration_words": "Narration length (words)", "scenes_min": "Fewest scenes", "scenes_max": "Most scenes",
     "timeout_seconds": "Time-out (seconds)", "piper_voice": "Piper voice (.onnx)", "espeak_voice": "espeak-ng voice",
     "elevenlabs_voice_id": "ElevenLabs voice ID", "elevenlabs_model": "ElevenLabs model",
