@@ -13,16 +13,7 @@ from nexus_desktop.gui.main import open_window
 from nexus_desktop.gui.quality_panel import QualityPanel, summary_html
 from nexus_desktop.runtime.events import JobsChanged
 from nexus_desktop.pipeline.context import AssetRecord
-from tests.test_gui_fixtures import (  # noqa: F401  (fixtures)
-    add_jobs,
-    finish_stages,
-    sample_script,
-    fake_stages,
-    media_template,
-    rendered_job,
-    screenshot,
-    ws,
-)
+from tests.gui_support import finish_stages, sample_script, screenshot
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 

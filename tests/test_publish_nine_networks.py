@@ -47,7 +47,7 @@ from tests.fakes.x_server import FakeX
 from tests.fakes.youtube_server import FakeYouTube
 from tests.s3_server import ADMIN, BUCKET
 from tests.test_publish_everywhere import connect_all
-from tests.test_publish_support import ZONE, FakeClock, script_for
+from tests.publish_support import ZONE, FakeClock, script_for
 
 NETWORKS = ("youtube", "instagram", "x", "linkedin", "tiktok", "facebook", "threads", "bluesky", "mastodon")
 LINKS = {

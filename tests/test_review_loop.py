@@ -12,15 +12,7 @@ from nexus_desktop.gui import dialogs
 from nexus_desktop.gui.main import open_window
 from nexus_desktop.gui.preview_pane import media_paths
 from nexus_desktop.runtime.events import JobsChanged
-from tests.test_gui_fixtures import (  # noqa: F401  (fixtures)
-    add_jobs,
-    fake_stages,
-    make_media,
-    media_template,
-    rendered_job,
-    screenshot,
-    ws,
-)
+from tests.gui_support import make_media, screenshot
 
 RESIZING_OFFSCREEN = "This plugin does not support propagateSizeHints"
 pytestmark = pytest.mark.qt_log_ignore(RESIZING_OFFSCREEN)

@@ -21,7 +21,6 @@ from nexus_desktop.settings import Settings
 from nexus_desktop.store import Store
 from tests.fakes.farm_world import Farm, broker, empty_queues, stage_log  # noqa: F401
 from tests.fakes.sync_world import add_jobs
-from tests.test_gui_fixtures import ws  # noqa: F401
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
