@@ -266,3 +266,50 @@ def test_decoding_errors_are_a_clear_failure(server, fast):
     with make_client(fast.harvest) as client, pytest.raises(NexusError, match="not valid gzip"):
         fetch(client, server.url("/garbled.xml"), etag=None, last_modified=None, max_bytes=1 << 20)
     assert httpx.DecodingError  # the error httpx itself would raise, reported as a sentence
+
+
+# -- addresses on this computer's network ----------------------------------------------------
+
+
+@pytest.fixture
+def intranet(monkeypatch):
+    """A second local server that stands for a service on the creator's network; the first
+    server stands for the internet (both listen on 127.0.0.1 here)."""
+    from urllib.parse import urlsplit
+
+    from nexus_desktop.pipeline import feed_fetch, harvest as harvest_module
+
+    with FeedServer() as inside:
+        port = inside.httpd.server_address[1]
+
+        def internal(url: str) -> bool:
+            return urlsplit(url).port == port
+
+        monkeypatch.setattr(feed_fetch, "is_internal_address", internal)
+        monkeypatch.setattr(harvest_module, "is_internal_address", internal)
+        yield inside
+
+
+def test_a_public_feed_cannot_redirect_the_app_into_the_local_network(store, server, fast, intranet):
+    intranet.routes["/admin/feed.xml"] = Route((SAMPLES / "tech-digest.rss.xml").read_bytes())
+    server.routes["/moved.xml"] = Route(b"", status=302, headers={"Location": intranet.url("/admin/feed.xml")})
+    add_feeds(store, fast, server.url("/moved.xml"))
+    report = harvest(store, fast)
+    assert "is on this computer or its local network" in report.failed[0].error
+    assert intranet.hits == {}, "the local service was called"
+
+
+def test_a_public_feed_cannot_point_images_or_pages_into_the_local_network(store, server, fast, intranet):
+    body = ('<?xml version="1.0"?><rss version="2.0"><channel><title>Outside</title>'
+            f'<item><guid>1</guid><title>Inside job</title><link>{intranet.url("/router/reboot")}</link>'
+            f'<description><![CDATA[<img src="{intranet.url("/cam.jpg")}"> words]]></description></item>'
+            '<item><guid>2</guid><title>Fine</title><link>https://news.example.net/2</link>'
+            '<description><![CDATA[<img src="https://news.example.net/2.jpg"> words]]></description></item>'
+            '</channel></rss>').encode()
+    server.routes["/outside.xml"] = Route(body)
+    add_feeds(store, fast, server.url("/outside.xml"))
+    assert harvest(store, fast).new_jobs == 2
+    articles = {store.jobs.article(j.id).title: store.jobs.article(j.id) for j in store.jobs.list()}
+    assert articles["Inside job"].image_url is None and not articles["Inside job"].link
+    assert articles["Fine"].image_url == "https://news.example.net/2.jpg"
+    assert articles["Fine"].link == "https://news.example.net/2"

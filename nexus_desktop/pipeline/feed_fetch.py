@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email.utils
 import stat as stat_kind
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -21,7 +22,8 @@ import httpx
 from ..domain.addresses import is_reserved_host
 from ..domain.errors import RetryableError, UserFixableError
 from ..providers.safe_http import (
-    ACCEPT_ENCODING, BodyTooLarge, DeadlineExceeded, UnsupportedEncoding, read_capped,
+    ACCEPT_ENCODING, BodyTooLarge, DeadlineExceeded, InternalAddressRefused, UnsupportedEncoding,
+    is_internal_address, read_capped,
 )
 from ..settings import HarvestSettings
 
@@ -84,6 +86,7 @@ def make_client(settings: HarvestSettings) -> httpx.Client:
             "Accept": "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5",
         },
         limits=httpx.Limits(max_connections=settings.concurrency * 2, max_keepalive_connections=settings.concurrency),
+        event_hooks={"request": [_refuse_internal_redirect]},
     )
 
 
@@ -104,6 +107,7 @@ def fetch(client: httpx.Client, url: str, *, etag: str | None, last_modified: st
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
+    _origin.public = not is_internal_address(url)
     try:
         with client.stream("GET", url, headers=headers) as response:
             if response.status_code == 304:
@@ -126,8 +130,10 @@ def fetch(client: httpx.Client, url: str, *, etag: str | None, last_modified: st
                 response.headers.get("last-modified"),
                 str(response.url),
             )
+    except InternalAddressRefused as exc:
+        raise UserFixableError(f"refused: {exc}, and {urlparse(url).hostname} is on the internet") from None
     except DeadlineExceeded:
-        raise RetryableError(f"feed took longer than {deadline_seconds:.0f} s to download; stopped",
+        raise RetryableError(f"feed took longer than {deadline_seconds:g} s to download; stopped",
                              hint="the server is too slow; the next harvest tries again") from None
     except httpx.TimeoutException:
         raise RetryableError("feed timed out", hint="the server did not answer in time; the next harvest tries again") from None
@@ -139,6 +145,19 @@ def fetch(client: httpx.Client, url: str, *, etag: str | None, last_modified: st
         raise RetryableError(f"cannot connect to {urlparse(url).netloc}: {_reason(exc)}") from None
     except httpx.HTTPError as exc:
         raise RetryableError(f"download failed: {_reason(exc)}") from None
+    finally:
+        _origin.public = False
+
+
+_origin = threading.local()  # whether the address being fetched in this thread is on the internet
+
+
+def _refuse_internal_redirect(request: httpx.Request) -> None:
+    """A request hook (it runs before every request, redirects included): an address on the
+    internet may not send us to this computer or its network, so a feed or an article page
+    cannot make the app call local services."""
+    if getattr(_origin, "public", False) and is_internal_address(str(request.url)):
+        raise InternalAddressRefused(f"{request.url.host} is on this computer or its local network")
 
 
 def _reason(exc: Exception) -> str:

@@ -75,7 +75,7 @@ def _fetch_and_parse(client: httpx.Client, source: SourceView, settings: Setting
                     max_bytes=settings.harvest.max_feed_bytes, deadline_seconds=settings.harvest.deadline_seconds)
         if got.not_modified:
             return _Fetched(source, None, source.etag, source.last_modified, None, not_modified=True)
-        parsed = _without_internal_images(parse_feed(got.body, got.content_type, got.final_url), got.final_url)
+        parsed = _without_internal_addresses(parse_feed(got.body, got.content_type, got.final_url), got.final_url)
         return _Fetched(source, parsed, got.etag, got.last_modified, None)
     except NexusError as exc:
         return _Fetched(source, None, None, None, str(exc), retry_after=getattr(exc, "retry_after", None))
@@ -84,9 +84,9 @@ def _fetch_and_parse(client: httpx.Client, source: SourceView, settings: Setting
         return _Fetched(source, None, None, None, f"unexpected error: {exc}")
 
 
-def _without_internal_images(parsed: ParsedFeed, feed_url: str) -> ParsedFeed:
-    """A feed on the public internet may not make the app fetch pictures from this computer
-    or its local network; a feed that lives there itself (a home server) may."""
+def _without_internal_addresses(parsed: ParsedFeed, feed_url: str) -> ParsedFeed:
+    """A feed on the public internet may not make the app fetch pictures or pages from this
+    computer or its local network; a feed that lives there itself (a home server) may."""
     if local_path(feed_url) is not None or is_internal_address(feed_url):
         return parsed
     verdicts: dict[str, bool] = {}
@@ -97,7 +97,8 @@ def _without_internal_images(parsed: ParsedFeed, feed_url: str) -> ParsedFeed:
             verdicts[host] = is_internal_address(url)
         return verdicts[host]
 
-    items = [replace(i, image_url=None) if i.image_url and internal(i.image_url) else i for i in parsed.items]
+    items = [replace(i, image_url=None if i.image_url and internal(i.image_url) else i.image_url,
+                     link=None if i.link and internal(i.link) else i.link) for i in parsed.items]
     return replace(parsed, items=items)
 
 
