@@ -76,6 +76,7 @@ def test_a_cut_off_reply_is_asked_for_once_more_with_a_shorter_article(local_con
     assert every_request_capped(llama)
 
 
+@pytest.mark.expect_log("writing it offline")
 def test_cut_off_twice_writes_offline(local_context, llama):
     llama.queue(Reply.cut_off(good_script()), Reply.cut_off(good_script()))
     results = analyze_article(local_context)
@@ -104,6 +105,7 @@ def test_a_context_error_shrinks_the_article_to_what_the_server_says(local_conte
     assert len(json.dumps(last["messages"])) // 4 + last["max_tokens"] <= 4096
 
 
+@pytest.mark.expect_log("writing it offline")
 def test_a_slow_model_writes_offline_when_time_runs_out(local_context, llama, settings):
     settings.analyze.timeout_seconds = 0.5
     llama.queue(Reply.slow(3))

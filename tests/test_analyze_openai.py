@@ -171,6 +171,7 @@ def test_invalid_json_is_asked_for_again_with_the_problem_not_the_reply(llm_cont
     assert "not valid JSON" in second[2]["content"]
 
 
+@pytest.mark.expect_log("writing it offline")
 def test_invalid_twice_writes_the_script_offline_with_a_notice(llm_context, openai_server):
     openai_server.queue(Reply.text("not json"), Reply.json({"scenes": []}))
     notice = offline_notice(llm_context)
@@ -186,6 +187,7 @@ def test_a_far_too_short_narration_counts_as_invalid(llm_context, openai_server)
     assert "write about 145 words" in openai_server.requests[1].body["messages"][-1]["content"]
 
 
+@pytest.mark.expect_log("writing it offline")
 def test_a_timeout_writes_offline_within_the_time_allowed(llm_context, openai_server, settings):
     settings.analyze.timeout_seconds = 0.5
     openai_server.queue(Reply.slow(3))
@@ -205,12 +207,14 @@ def test_a_timeout_writes_offline_within_the_time_allowed(llm_context, openai_se
     ],
     ids=["bad-key", "rate-limited", "no-credit"],
 )
+@pytest.mark.expect_log("writing it offline")
 def test_account_failures_write_offline_and_say_why(llm_context, openai_server, failure, reason):
     openai_server.queue(failure)
     assert reason in offline_notice(llm_context)
     assert len(openai_server.requests) == 1
 
 
+@pytest.mark.expect_log("writing it offline")
 def test_server_errors_step_down_every_format_then_write_offline(llm_context, openai_server):
     openai_server.queue(Reply.server_error(), Reply.server_error(), Reply.server_error())
     assert "(500)" in offline_notice(llm_context)
@@ -245,12 +249,14 @@ def test_options_an_endpoint_refuses_are_dropped_one_by_one(llm_context, openai_
         "json_schema", "json_schema", "json_schema", "json_object", None]
 
 
+@pytest.mark.expect_log("writing it offline")
 def test_other_bad_requests_write_offline_with_what_the_server_said(llm_context, openai_server):
     refusal = Reply.fail(400, "The model `nope` does not exist", type="invalid_request_error")
     openai_server.queue(refusal, refusal, refusal)
     assert "does not exist" in offline_notice(llm_context)
 
 
+@pytest.mark.expect_log("writing it offline")
 def test_an_unreachable_endpoint_writes_offline(llm_context, settings):
     settings.analyze.base_url = "http://127.0.0.1:9/v1"  # discard port: nothing listens
     assert "cannot reach" in offline_notice(llm_context)

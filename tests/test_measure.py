@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from nexus_desktop.domain.metrics import SCHEDULE
 from nexus_desktop.pipeline.measure import Measuring, Result, metrics
 from tests.fakes.accounts_env import memory_keyring, oauth_fake  # noqa: F401 (fixtures)
@@ -62,6 +64,7 @@ def test_a_missed_reading_is_taken_once_not_several_times(metrics_world):
     assert plan.step == 4 and plan.next_at == world.ws.store.posts.get(posts["x"]).published_at + SCHEDULE[4]
 
 
+@pytest.mark.expect_log("answered HTTP", "refused a token request")
 def test_trouble_with_one_post_never_stops_the_others(metrics_world):
     world = metrics_world
     for platform in PLATFORMS:
@@ -88,6 +91,7 @@ def test_trouble_with_one_post_never_stops_the_others(metrics_world):
     assert measure(world)[posts["instagram"]].result is Result.RECORDED
 
 
+@pytest.mark.expect_log("answered HTTP 403", "refused a token request")
 def test_youtube_quota_running_out_mid_run_waits_for_the_reset_and_keeps_the_rest(metrics_world):
     world = metrics_world
     world.connect("youtube")
@@ -129,6 +133,7 @@ def test_revoked_analytics_permission_still_records_youtube_statistics(metrics_w
     assert outcome.figures.views and outcome.figures.watch_minutes is None
 
 
+@pytest.mark.expect_log("refused a token request")
 def test_an_expired_sign_in_holds_that_account_only(metrics_world):
     world = metrics_world
     world.connect("youtube")

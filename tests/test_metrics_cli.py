@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
+
 from nexus_desktop import settings as settings_file
 from nexus_desktop.cli import main
 from nexus_desktop.domain.metrics import Figures
@@ -21,6 +23,7 @@ def nexus(capsys, data_dir, *args) -> tuple[int, str, str]:
     return code, out, err
 
 
+@pytest.mark.expect_log("answered HTTP")
 def test_metrics_and_health_answer_on_a_fresh_data_folder(capsys, tmp_path):
     code, out, _ = nexus(capsys, tmp_path / "fresh", "metrics", "--json")
     assert code == 0 and json.loads(out) == {"posts": [], "totals": {"platform": [], "feed": [], "format": []}}
@@ -45,6 +48,7 @@ def test_metrics_and_health_answer_on_a_fresh_data_folder(capsys, tmp_path):
     assert code == 2 and "there is no promotion 7" in err
 
 
+@pytest.mark.expect_log("answered HTTP")
 def test_the_cli_reads_due_figures_and_shows_them_with_health(capsys, metrics_world):
     world = metrics_world
     world.connect("youtube")

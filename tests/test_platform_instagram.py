@@ -119,6 +119,7 @@ def test_reconciliation_finds_the_published_reel(tmp_path, accounts, account_id,
 # -- what the real Instagram rejects, and the stand-in now rejects too -----------------------
 
 
+@pytest.mark.expect_log("answered HTTP")
 def test_the_publishing_cap_is_temporary_and_read_before_uploading(tmp_path, accounts, account_id, instagram, video):
     """Finding 4: code 9 / 2207042 says it will be retried; and the 24-hour usage is read first."""
     import time
@@ -167,6 +168,7 @@ def test_a_container_older_than_24_hours_is_made_again(tmp_path, accounts, accou
     assert any("expired" in m for m in messages)
 
 
+@pytest.mark.expect_log("no longer accepts API version")
 def test_graph_version_is_the_newest_live_one_and_a_retired_pin_steps_once(tmp_path, accounts, account_id, instagram, video):
     """Finding 12a: v21.0, the old default, retires on 2027-01-21; the stand-in refuses retired versions."""
     instagram.today = __import__("datetime").date(2027, 2, 1)

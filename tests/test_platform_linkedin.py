@@ -50,6 +50,7 @@ def test_video_post_as_a_person_with_version_header_from_settings(tmp_path, acco
     assert linkedin.bytes_received == video.stat().st_size
 
 
+@pytest.mark.expect_log("no longer accepts API version", "answered HTTP 426")
 def test_a_pinned_version_the_server_refuses_steps_to_a_live_one_once_and_says_so(tmp_path, accounts, account_id, linkedin, video):
     package = make_package(tmp_path, "linkedin", account_id=account_id, video=video, video_format="16x9")
     log = StateLog()
@@ -112,6 +113,7 @@ def test_the_default_version_is_the_newest_live_one_and_the_retired_202510_is_re
     assert set(linkedin.versions_seen[1:]) == {"202607"}  # the newest live on today's date, no 426 first
 
 
+@pytest.mark.expect_log("no longer accepts API version")
 def test_a_pin_retired_by_its_published_date_is_stepped_over_without_a_refusal(tmp_path, accounts, account_id, linkedin, video):
     package = make_package(tmp_path, "linkedin", account_id=account_id, video=video, video_format="16x9")
     li = publisher(accounts, account_id, linkedin, linkedin_version="202510")
@@ -127,6 +129,7 @@ def test_hashtags_and_a_bare_hash_reach_members_whole(tmp_path, accounts, accoun
     assert linkedin.posts[result.remote_id]["rendered"] == text
 
 
+@pytest.mark.expect_log("answered HTTP 403")
 def test_a_page_post_without_w_organization_social_stops_before_the_upload(tmp_path, accounts, account_id, linkedin, video):
     """Finding 11: page posts need w_organization_social; the stand-in refuses them without it."""
     package = make_package(tmp_path, "linkedin", account_id=account_id, video=video, video_format="16x9",

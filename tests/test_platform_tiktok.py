@@ -81,6 +81,7 @@ def test_public_posts_from_an_unaudited_app_are_refused_before_upload(tmp_path, 
     assert fake.uploads == 0
 
 
+@pytest.mark.expect_log("answered HTTP 403")
 def test_the_stand_in_refuses_a_public_post_from_an_unaudited_app(tmp_path, accounts, fake, video):
     """Told it is audited when it is not, the app gets TikTok's own refusal as a sentence."""
     account_id = seed(accounts, fake)

@@ -125,6 +125,7 @@ def test_a_200_character_chinese_post_weighs_400_and_goes_out_as_a_thread(tmp_pa
     assert "".join(p["text"].rsplit(" ", 1)[0] for p in posts) == text  # nothing lost at the cut
 
 
+@pytest.mark.expect_log("alt text")
 def test_a_refused_alt_text_does_not_fail_the_post(tmp_path, accounts, account_id, xfake, video):
     """Finding 6."""
     xfake.script("POST", r"/2/media/metadata", 400, {"title": "Invalid Request", "detail": "alt text refused"})
@@ -147,6 +148,7 @@ def test_crash_recovery_recognises_the_post_behind_t_co_links(tmp_path, accounts
     assert publisher(accounts, account_id, xfake).find_existing(crashed) == result
 
 
+@pytest.mark.expect_log("answered HTTP 429")
 def test_x_429_has_no_retry_after_and_the_wait_comes_from_x_rate_limit_reset(tmp_path, accounts, account_id, xfake, video):
     from tests.fakes.x_server import rate_limited
 
@@ -167,6 +169,7 @@ def test_a_video_x_fails_to_process_is_a_clear_refusal(tmp_path, accounts, accou
     assert xfake.tweets == {}
 
 
+@pytest.mark.expect_log("answered HTTP 403")
 def test_a_token_without_media_write_is_refused_with_what_to_do(tmp_path, accounts, oauth_fake, xfake, video):
     account_id = seed_account(accounts, oauth_fake, "x", remote_user_id=xfake.user_id, name="@nexus_test",
                               details={"username": "nexus_test"}, scopes=("tweet.read", "tweet.write", "users.read"))

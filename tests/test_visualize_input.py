@@ -109,6 +109,7 @@ def test_small_photo_sits_over_a_blurred_copy_of_itself(run_with_image, httpserv
     assert sharpest_step(40) < 15, "above it, a blurred fill rather than a blown-up photo"
 
 
+@pytest.mark.expect_log("not using the article image")
 def test_every_photo_of_the_article_is_used_and_bad_ones_are_skipped_with_a_reason(make_context, settings,
                                                                                    httpserver):
     settings.render.formats = ["9x16"]
