@@ -107,3 +107,24 @@ class FeedServer:
     def __exit__(self, *exc) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+# Two stories as a real blog would serve them, for the daemon and autopilot tests.
+STORIES = {
+    1: ("Solid-state batteries reach a second pilot line",
+        "A second pilot line for solid-state battery cells opened this week, doubling the number of cells the maker "
+        "can put through testing. Engineers say early cells kept 91 percent of their capacity after 800 cycles."),
+    2: ("Open-source maintainers try four-day release trains",
+        "Several projects now ship a release every four days. Maintainers say smaller releases are easier to review "
+        "and roll back, and contributors see their fixes land sooner."),
+}
+
+
+def rss(*numbers: int) -> bytes:
+    items = "".join(
+        f"<item><title>{STORIES[n][0]}</title><link>https://techdigest.example.org/{n}</link>"
+        f"<guid isPermaLink='false'>story-{n}</guid><description>{STORIES[n][1]}</description></item>"
+        for n in numbers
+    )
+    return (f"<?xml version='1.0' encoding='UTF-8'?><rss version='2.0'><channel><title>Tech Digest Weekly</title>"
+            f"<link>https://techdigest.example.org/</link>{items}</channel></rss>").encode()

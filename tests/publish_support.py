@@ -4,7 +4,9 @@ videos, a workspace on a chosen store, and a fake clock."""
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -127,3 +129,9 @@ def sqlite_store(tmp_path):
     opened = Store.open(f"sqlite+pysqlite:///{tmp_path / 'nexus.sqlite3'}")
     yield opened
     opened.close()
+
+
+def dead_worker() -> str:
+    """host:pid of a process that has ended: a claim of an instance that died."""
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    return f"{socket.gethostname()}:{done.stdout.strip()}"

@@ -12,8 +12,7 @@ from nexus_desktop.domain.stages import Stage
 from nexus_desktop.gui.main import open_window
 from nexus_desktop.pipeline.harvest import FeedOutcome
 from nexus_desktop.runtime.feed_checks import FeedChecks, check_due_feeds, wait_after
-from tests.test_daemon import rss
-from tests.feed_server import FeedServer, Route
+from tests.feed_server import FeedServer, Route, rss
 from tests.gui_support import screenshot
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")

@@ -9,8 +9,6 @@ import re
 import os
 import random
 import socket
-import subprocess
-import sys
 import threading
 from datetime import timedelta
 
@@ -26,7 +24,7 @@ from nexus_desktop.providers.platforms.export_folder import ExportFolderPublishe
 from nexus_desktop.store.models import Account, Post
 from tests.fakes import flaky_target
 from tests.fakes.flaky_target import FaultPlan, FlakyTarget
-from tests.publish_support import FakeClock, rendered_jobs, workspace
+from tests.publish_support import FakeClock, dead_worker, rendered_jobs, workspace
 
 
 @pytest.fixture
@@ -53,11 +51,6 @@ def due_posts(ws, media, clock, count=1, *, targets=("export:youtube",)) -> list
 def flaky_posts(ws, media, clock, server, count=1, timeout=0.5) -> list[int]:
     schedule.targets(ws).add("flaky", "Flaky target", config={"base_url": server.url, "timeout": timeout})
     return due_posts(ws, media, clock, count, targets=("flaky",))
-
-
-def dead_worker() -> str:
-    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
-    return f"{socket.gethostname()}:{done.stdout.strip()}"
 
 
 # -- the export folder -----------------------------------------------------------------------

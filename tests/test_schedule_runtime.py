@@ -10,8 +10,7 @@ from nexus_desktop.pipeline import schedule
 from nexus_desktop.pipeline.publish import Backoff, Outcome
 from nexus_desktop.runtime.scheduler import PostScheduler
 from nexus_desktop.store.models import Post
-from tests.test_publish import dead_worker
-from tests.publish_support import FakeClock, rendered_jobs, workspace
+from tests.publish_support import FakeClock, dead_worker, rendered_jobs, workspace
 
 
 class Watch:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import os
 from datetime import datetime, timezone
 
 from nexus_desktop.providers.platforms.base import PostPackage
