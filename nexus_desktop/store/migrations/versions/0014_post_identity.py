@@ -1,7 +1,7 @@
 """post identity: a uid per post that a database reset never reuses (export folders are keyed by it)
 
 Revision ID: 0014
-Revises: 0017
+Revises: 0017b
 Create Date: 2026-12-06 13:20:00.000000
 """
 import uuid
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0014'
-down_revision = '0017'
+down_revision = '0017b'
 branch_labels = None
 depends_on = None
 
