@@ -12,7 +12,7 @@ from nexus_desktop.domain.jobs import JobStatus
 from nexus_desktop.gui.main import open_window
 from nexus_desktop.pipeline import schedule as scheduling
 from nexus_desktop.runtime.events import JobsChanged
-from tests.test_gui_fixtures import add_jobs, media_template, rendered_job, screenshot, ws  # noqa: F401  (fixtures)
+from tests.gui_support import screenshot
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
