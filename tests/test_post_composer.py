@@ -75,6 +75,7 @@ def test_each_post_gets_its_text_counted_an_exact_time_and_a_thumbnail(qtbot, co
     assert report.done == (rendered_job,)
 
 
+@pytest.mark.expect_log("Setting the time failed")
 def test_a_time_in_the_past_is_refused_with_a_reason(qtbot, composer, ws, rendered_job):  # noqa: F811
     window, preview, panel = composer
     scheduling.approve_jobs(ws, [rendered_job])
