@@ -68,6 +68,7 @@ def test_with_a_key_a_few_shots_become_stock_clips_each_downloaded_once(make_con
     (lambda stand_in: setattr(stand_in, "duration", 600), "too long"),
     (lambda stand_in: setattr(stand_in, "videos", []), "no Pexels clip"),
 ], ids=["wrong-key", "over-quota", "clip-too-long", "no-result"])
+@pytest.mark.expect_log("no B-roll for")
 def test_failures_keep_the_offline_shots_and_leave_a_note(make_context, pexels, setup, reason):
     setup(pexels)
     out = visualize.run(make_context(results_for(script_dict())))
