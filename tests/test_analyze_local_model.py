@@ -113,6 +113,7 @@ def test_a_slow_model_writes_offline_when_time_runs_out(local_context, llama, se
     assert "did not answer within 0.5 s" in results["notice"]
 
 
+@pytest.mark.expect_log("writing it offline", "could not read the Pexels key")
 @pytest.mark.slow
 def test_with_a_misbehaving_model_the_job_reaches_review_with_three_videos_and_the_notice(tmp_path, monkeypatch):
     from nexus_desktop.paths import AppPaths
