@@ -177,8 +177,11 @@ class _LogFailHandler(logging.Handler):
         self.records: list[logging.LogRecord] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        if not any(noise in record.getMessage() for noise in _PLATFORM_NOISE):
-            self.records.append(record)
+        try:
+            if not any(noise in record.getMessage() for noise in _PLATFORM_NOISE):
+                self.records.append(record)
+        except Exception:  # a bad log call: say so as logging does, never raise into the app
+            self.handleError(record)
 
 
 def pytest_configure(config) -> None:
