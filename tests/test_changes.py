@@ -8,7 +8,6 @@ import pytest
 
 from nexus_desktop.runtime.events import Changed, JobsChanged
 from nexus_desktop.runtime.runner import Runner
-from tests.test_gui_fixtures import ws  # noqa: F401  (fixtures)
 
 
 def test_the_runner_announces_every_change_as_one_change_set(qtbot, ws, qapp):  # noqa: F811

@@ -13,7 +13,7 @@ from nexus_desktop.gui.menus import shortcut_rows
 from nexus_desktop.pipeline.feed_discovery import alternate_feeds
 from tests.conftest import SAMPLES
 from tests.feed_server import FeedServer, Route
-from tests.test_gui_fixtures import screenshot, ws  # noqa: F401  (fixtures)
+from tests.gui_support import screenshot
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 

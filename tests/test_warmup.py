@@ -10,7 +10,6 @@ import pytest
 from nexus_desktop.gui import main as gui_main
 from nexus_desktop.providers.tts import piper
 from nexus_desktop.runtime import warmup
-from tests.test_gui_fixtures import ws  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
