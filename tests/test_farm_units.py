@@ -40,6 +40,7 @@ def farm_ws(tmp_path, settings):
     ws.store.close()
 
 
+@pytest.mark.expect_log("crashed")
 def test_a_stage_over_its_farm_time_limit_fails_with_the_setting_to_change(farm_ws, monkeypatch):
     (job_id,) = add_jobs(farm_ws.store, 1)
 

@@ -91,6 +91,7 @@ def test_reels_limits_are_checked_before_upload(tmp_path, accounts, account_id, 
         "the video is 108x192; Facebook Reels need at least 540x960 — render the 9:16 format at a larger size"]
 
 
+@pytest.mark.expect_log("refused a token request")
 def test_a_sign_in_revoked_mid_upload_asks_to_reconnect(tmp_path, accounts, account_id, fb, oauth_fake, video):
     package = make_package(tmp_path, "facebook", account_id=account_id, video=video)
 
