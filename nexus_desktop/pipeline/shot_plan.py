@@ -232,6 +232,9 @@ class _Picker:
             photo = self.next_photo % self.photos
             self.next_photo += 1
             return self._shot(Shot("photo", start, stop, photo=photo, drift=drift))
+        phrase = _key_phrase(text)
+        if self.kinds[-1] == "icon" and len(phrase.split()) >= 2:  # two icons in a row look alike: words this time
+            return self._shot(Shot("title", start, stop, text=phrase, drift=drift))
         words = content_words(text) + [w.lower() for k in self.keywords for w in k.split()]
         found = self.icon_for([w for w in words if w not in self.used_words])
         if found and found[0] not in self.icons[-2:]:
@@ -239,7 +242,7 @@ class _Picker:
             self.icons.append(icon)
             self.used_words.add(word)
             return self._shot(Shot("icon", start, stop, text=_phrase_around(text, word), icon=icon, drift=drift))
-        return self._shot(Shot("title", start, stop, text=_key_phrase(text), drift=drift))
+        return self._shot(Shot("title", start, stop, text=phrase, drift=drift))
 
     def _shot(self, shot: Shot) -> Shot:
         self.kinds.append(shot.kind)
