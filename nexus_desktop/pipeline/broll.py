@@ -29,7 +29,7 @@ def _key() -> str | None:
     try:
         return secrets.get_secret("pexels_api_key")
     except Exception as exc:  # a broken keyring must not stop an offline render
-        log.warning("could not read the Pexels key from the keyring: %s", type(exc).__name__)
+        log.info("no Pexels key: the keyring cannot be read (%s)", type(exc).__name__)
         return None
 
 
