@@ -30,7 +30,7 @@ from PIL import Image  # noqa: E402
 from nexus_desktop.domain.stages import PRODUCTION  # noqa: E402
 from nexus_desktop.paths import AppPaths  # noqa: E402
 from nexus_desktop.pipeline.feeds import add_feeds  # noqa: E402
-from nexus_desktop.pipeline.ffmpeg import ffmpeg_exe  # noqa: E402
+from nexus_desktop.ffmpeg import ffmpeg_exe  # noqa: E402
 from nexus_desktop.pipeline.flow import Workspace, run_stage  # noqa: E402
 from nexus_desktop.pipeline.harvest import harvest  # noqa: E402
 from nexus_desktop.resources import resource_dir  # noqa: E402

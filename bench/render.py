@@ -50,7 +50,7 @@ from nexus_desktop.domain.content import (
 )
 from nexus_desktop.paths import AppPaths
 from nexus_desktop.pipeline.context import StageContext
-from nexus_desktop.pipeline.ffmpeg import ffmpeg_exe
+from nexus_desktop.ffmpeg import ffmpeg_exe
 from nexus_desktop.settings import Settings
 
 SECONDS = 60.0

@@ -164,7 +164,7 @@ def _check_window(state: _Smoke) -> str:
 
 
 def _check_ffmpeg(state: _Smoke) -> str:
-    from .pipeline.ffmpeg import ffmpeg_exe
+    from .ffmpeg import ffmpeg_exe
 
     exe = ffmpeg_exe()
     proc = subprocess.run([exe, "-hide_banner", "-version"], capture_output=True, text=True, timeout=60)
@@ -259,7 +259,7 @@ def _visualize_detail(ws, job_id: int) -> str:
 
 
 def _render_detail(ws, job_id: int) -> str:
-    from .pipeline.ffmpeg import probe
+    from .ffmpeg import probe
 
     videos = ws.store.assets.for_job(job_id, "video")
     if len(videos) != 1:

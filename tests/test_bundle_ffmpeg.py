@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from nexus_desktop.pipeline import ffmpeg
+from nexus_desktop import ffmpeg
 
 
 def bundled_ffmpeg() -> str:

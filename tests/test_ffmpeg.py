@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from nexus_desktop.domain.errors import Cancelled, FfmpegError, NexusError, UserFixableError
-from nexus_desktop.pipeline import ffmpeg
+from nexus_desktop import ffmpeg
 
 
 def test_a_missing_ffmpeg_is_reported_with_what_to_do(monkeypatch):

@@ -1,6 +1,6 @@
 """Audio helpers shared by the narrate and render stages.
 
-Everything goes through ``pipeline.ffmpeg`` (the binary imageio-ffmpeg ships; there
+Everything goes through ``nexus_desktop.ffmpeg`` (the binary imageio-ffmpeg ships; there
 is no ffprobe): WAV facts come from the WAV header, other durations from ``ffmpeg -i``,
 loudness from the ``ebur128`` filter (ITU-R BS.1770 integrated loudness and true
 peak), the same meter the platforms use.
@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from ..domain.errors import UserFixableError
-from . import ffmpeg
-from .ffmpeg import Loudness, measure_loudness
+from .. import ffmpeg
+from ..ffmpeg import Loudness, measure_loudness
 
 CancelCheck = Callable[[], bool]
 DISK_FULL_HINT = ffmpeg.DISK_FULL_HINT

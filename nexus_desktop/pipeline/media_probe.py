@@ -1,7 +1,7 @@
 """Checks on finished files that the render stage, its quality check and the
 tests share: a frame as PNG, the order and content of the MP4 boxes (faststart,
 edit lists), keyframe times. Reading ``ffmpeg -i`` and the loudness meter lives
-in ``pipeline.ffmpeg``; its names are re-exported here for the callers that
+in ``nexus_desktop.ffmpeg``; its names are re-exported here for the callers that
 only probe files.
 """
 
@@ -11,7 +11,7 @@ import os
 import re
 from pathlib import Path
 
-from .ffmpeg import Loudness, MediaInfo, StreamInfo, ffmpeg_exe, measure_loudness, parse_probe, probe, run
+from ..ffmpeg import Loudness, MediaInfo, StreamInfo, ffmpeg_exe, measure_loudness, parse_probe, probe, run
 
 __all__ = ["Loudness", "MediaInfo", "StreamInfo", "ffmpeg_exe", "measure_loudness", "parse_probe", "probe",
            "extract_frame", "top_level_boxes", "has_edit_list", "keyframe_times", "x264_options"]

@@ -24,7 +24,7 @@ from ..domain.quality import Check, QualityReport
 from ..domain.shots import ShotFrames
 from . import upload_specs as spec
 from .captions import Cue, CaptionLayout, word_frames
-from .ffmpeg import Loudness, probe
+from ..ffmpeg import Loudness, probe
 from .media_probe import has_edit_list, keyframe_times, top_level_boxes, x264_options
 
 MOTION_FPS = 2

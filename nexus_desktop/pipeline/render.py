@@ -29,11 +29,12 @@ from ..domain.errors import UserFixableError
 from ..domain.shots import ShotPlan
 from ..providers.images.fonts import FontBook, FontFace
 from . import captions as cap
-from . import ffmpeg, quality
+from .. import ffmpeg
+from . import quality
 from . import upload_specs as spec
 from .context import AssetRecord, StageContext, StageOutput
 from .ffmpeg_graph import Captions, Graph, Span, SpanLayer, audio_graph, frame_bounds, video_graph
-from .ffmpeg import ffmpeg_exe, probe
+from ..ffmpeg import ffmpeg_exe, probe
 from .formats import active_formats
 
 log = logging.getLogger(__name__)

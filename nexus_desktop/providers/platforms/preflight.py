@@ -8,11 +8,11 @@ Instagram Reels allow 90 s ...") before quota or upload time is spent.
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ... import ffmpeg
 from . import registry
 from .base import PostPackage
 from .description import ErrorMap, PlatformDescription, TextRules, VideoSpec
@@ -72,15 +72,13 @@ class Probe:
 
 @lru_cache(maxsize=64)
 def _probe_cached(path: str, _mtime: float, _size: int) -> Probe:
-    from ...pipeline.ffmpeg import ffmpeg_exe
-
-    result = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-i", path], capture_output=True, text=True, errors="replace", timeout=30
-    )
-    match = re.search(r"Stream #\S+.*?: Video: (\w+)[^\n]*?, (\d{2,5})x(\d{2,5})", result.stderr)
-    if not match:
+    try:
+        video = ffmpeg.probe(path).video
+    except ValueError:  # ffmpeg cannot read it
         return Probe(None, None, None)
-    return Probe(match.group(1).lower(), int(match.group(2)), int(match.group(3)))
+    if video is None:
+        return Probe(None, None, None)
+    return Probe(video.codec.lower(), video.width or None, video.height or None)
 
 
 def probe(path: Path) -> Probe:

@@ -25,8 +25,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..children import child_options
-from ..domain.errors import Cancelled, FfmpegError, UserFixableError
+from .children import child_options
+from .domain.errors import Cancelled, FfmpegError, UserFixableError
 
 CancelCheck = Callable[[], bool]
 FFMPEG_HINT = ("reinstall Nexus Desktop (it ships ffmpeg, or `pip install imageio-ffmpeg`), or set the "
