@@ -21,7 +21,7 @@ from ..store import Store
 from ..store.jobs import JobFilter
 from ..store.views import JobView
 from . import formatting, theme
-from .jobs_query import count_newer, get_many, matches, newer_than, older_page, scheduled_times
+from ..store.job_pages import count_newer, get_many, matches, newer_than, older_page, scheduled_times
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 

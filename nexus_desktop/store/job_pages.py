@@ -1,4 +1,4 @@
-"""The queries behind the jobs table: newest first, a page at a time.
+"""The queries behind the window's jobs table: newest first, a page at a time.
 
 Pages are cut by job id (``id < oldest shown``), not by an offset into a moving
 list, so jobs that arrive, change status or go away while the creator scrolls
@@ -15,10 +15,10 @@ from datetime import datetime
 from sqlalchemy import Select, func, select
 
 from ..domain.jobs import JobStatus
-from ..store import Store
-from ..store.jobs import JobFilter
-from ..store.models import Job, Post
-from ..store.views import JobView
+from .store import Store
+from .jobs import JobFilter
+from .models import Job, Post
+from .views import JobView
 
 
 @dataclass(frozen=True)
