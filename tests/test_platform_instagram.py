@@ -236,6 +236,7 @@ def test_caption_limits_are_checked_before_uploading(tmp_path, accounts, account
     assert instagram.containers == {} and instagram.bytes_received == 0
 
 
+@pytest.mark.expect_log("answered HTTP 403")
 def test_a_sign_in_without_content_publish_is_refused_with_what_to_do(tmp_path, accounts, oauth_fake, instagram, video):
     account_id = seed_account(accounts, oauth_fake, "instagram", remote_user_id=instagram.ig_user_id, name="nexus.test",
                               scopes=("instagram_basic", "pages_show_list"))

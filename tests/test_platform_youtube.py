@@ -275,6 +275,7 @@ def test_an_early_upload_is_private_with_a_publish_time_and_vertical_short_video
     assert messages[-1] == f"Uploaded to YouTube; it goes public at {when.strftime('%Y-%m-%dT%H:%M:%SZ')} (as a Short)"
 
 
+@pytest.mark.expect_log("answered HTTP 403", "insufficientPermissions")
 def test_a_sign_in_without_the_upload_scope_is_refused_with_what_to_do(tmp_path, accounts, oauth_fake, youtube, video):
     account_id = seed_account(accounts, oauth_fake, "youtube", remote_user_id="UCfake-channel", name="Nexus Test Channel",
                               scopes=("openid",))

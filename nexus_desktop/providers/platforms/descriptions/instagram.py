@@ -23,8 +23,8 @@ GUIDE = (
     "1. Your Instagram account must be a Business or Creator account linked to a Facebook Page.\n"
     "2. In Meta for Developers create a Business app, add 'Facebook Login for Business' and the "
     "Instagram Graph API, and create a Login Configuration asking for instagram_basic, "
-    "instagram_content_publish, pages_show_list, pages_read_engagement and business_management "
-    "(user access token). Paste its Configuration ID here.\n"
+    "instagram_content_publish, instagram_manage_insights (to read each post's figures), "
+    "pages_show_list, pages_read_engagement and business_management (user access token). Paste its Configuration ID here.\n"
     "3. Facebook Login accepts only HTTPS redirect URIs once the app is Live, never "
     "http://127.0.0.1. Under Facebook Login for Business → Settings add "
     f"{graph.PASTE_REDIRECT} as a Valid OAuth Redirect URI. After you allow access the browser "
@@ -42,8 +42,8 @@ DESCRIPTION = PlatformDescription(
     oauth=OAuthSpec(
         authorize_url="https://www.facebook.com/{api_version}/dialog/oauth",
         token_url="{instagram_base_url}/{api_version}/oauth/access_token",
-        scopes=("instagram_basic", "instagram_content_publish", "pages_show_list", "pages_read_engagement",
-                "business_management"),
+        scopes=("instagram_basic", "instagram_content_publish", "instagram_manage_insights", "pages_show_list",
+                "pages_read_engagement", "business_management"),
         pkce=False,
         client_auth="body",
         refresh="fb_exchange_token",

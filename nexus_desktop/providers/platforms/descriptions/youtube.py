@@ -49,7 +49,8 @@ DESCRIPTION = PlatformDescription(
     oauth=OAuthSpec(
         authorize_url="https://accounts.google.com/o/oauth2/v2/auth",
         token_url="https://oauth2.googleapis.com/token",
-        scopes=("https://www.googleapis.com/auth/youtube.upload", "https://www.googleapis.com/auth/youtube.force-ssl"),
+        scopes=("https://www.googleapis.com/auth/youtube.upload", "https://www.googleapis.com/auth/youtube.force-ssl",
+                "https://www.googleapis.com/auth/yt-analytics.readonly"),  # the last one reads each post's figures
         pkce=True,
         client_auth="body",
         refresh="refresh_token",
