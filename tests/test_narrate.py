@@ -14,7 +14,8 @@ import pytest
 
 from nexus_desktop.domain.content import Narration, PlatformText, Script
 from nexus_desktop.domain.errors import Cancelled, UserFixableError
-from nexus_desktop.pipeline import audio, ffmpeg, narrate
+from nexus_desktop import ffmpeg
+from nexus_desktop.pipeline import audio, narrate
 
 TWO_SENTENCES = (
     "A second pilot line for solid-state battery cells opened this week. "

@@ -54,12 +54,50 @@ def primary_language(code: str | None) -> str:
 
 @functools.lru_cache(maxsize=2)
 def _load(model: str):
-    # Loading patches the model in memory for alignments (~1.5 s); keep it.
     from piper import PiperVoice
 
-    voice = PiperVoice.load(model, include_alignments=True)
+    aligned = _aligned_copy(Path(model))
+    if aligned is None:  # no cache folder to write to: patch in memory, as Piper does
+        voice = PiperVoice.load(model, include_alignments=True)
+    else:
+        voice = PiperVoice.load(aligned, config_path=f"{model}.json")
     voice.session = _InterruptibleSession(voice.session)
     return voice
+
+
+def _aligned_copy(model: Path) -> Path | None:
+    """The voice patched for phoneme alignments, kept in the cache folder.
+
+    Patching in memory and handing onnxruntime the bytes holds Python's GIL for
+    the whole load (~0.8 s: the window froze while the voice loaded in the pool);
+    onnxruntime releases it when it reads a model from a file. So the patch is
+    made once per voice file and later loads read the patched copy."""
+    import hashlib
+
+    import platformdirs
+
+    stat = model.stat()
+    key = hashlib.sha1(f"{model.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    aligned = platformdirs.user_cache_path("nexus-desktop") / "voices" / f"{model.stem}-{key}.aligned.onnx"
+    if aligned.is_file():
+        return aligned
+    try:
+        import onnx
+        from piper.patch_voice_with_alignment import add_alignment_output
+
+        patched = onnx.load(str(model))
+        add_alignment_output(patched)
+        aligned.parent.mkdir(parents=True, exist_ok=True)
+        partial = aligned.with_suffix(f".{threading.get_ident()}.part")
+        onnx.save(patched, str(partial))
+        partial.replace(aligned)
+    except ValueError as exc:  # already patched, or no tensor to expose
+        log.debug("voice %s used as it is: %s", model.name, exc)
+        return model
+    except OSError as exc:
+        log.info("the patched voice could not be cached (%s); patching it in memory", exc)
+        return None
+    return aligned
 
 
 class _InterruptibleSession:
