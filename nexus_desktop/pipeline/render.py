@@ -40,6 +40,9 @@ from .formats import active_formats
 log = logging.getLogger(__name__)
 
 AUDIO_SHARE = 3  # percent of the stage's progress spent mixing audio
+# A render is refused when its length strays from the narration's by more than this plus one
+# frame: the last frame is rounded, and the AAC stream ends on a whole 1024-sample frame after
+# its priming offset (no edit list), so a good file can run ~0.12 s long at a low frame rate.
 DURATION_TOLERANCE = 0.1
 _DISK_FULL_HINT = "free some space on that disk, or move the data folder in Settings, then retry"
 
@@ -181,7 +184,7 @@ class _Job:
         stream = info.video
         if stream is None or (stream.width, stream.height) != (fmt.width, fmt.height) or info.audio is None:
             raise RuntimeError(f"ffmpeg made an unexpected {display_name(fmt)} video: {info}")
-        if abs(info.duration - self.duration) > DURATION_TOLERANCE:
+        if abs(info.duration - self.duration) > DURATION_TOLERANCE + 1 / self.fps:
             raise RuntimeError(f"the {display_name(fmt)} video lasts {info.duration:.2f} s, "
                                f"the narration {self.duration:.2f} s")
         return round(info.duration, 3)
