@@ -13,6 +13,7 @@ PLAYER_KEYS = (
     ("Back or forward 10 seconds", "J / L"),
     ("Back or forward 5 seconds", "← / →"),
     ("Full screen, and back", "F, Esc"),
+    ("All three formats side by side, and back", "G"),
 )
 
 

@@ -30,6 +30,7 @@ from . import dialogs, formatting, icons
 from .app_context import AppContext
 from .calendar_post_editor import JobPostsPanel
 from .elided_label import ElidedLabel
+from .format_grid import SideBySide
 from .script_editor import ScriptEditor
 from .video_player import VideoPlayer
 
@@ -88,6 +89,7 @@ class PreviewPane(QWidget):
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.banner.hide()
         self.player = VideoPlayer()
+        self.side_by_side = SideBySide(self.player)  # "All three" under the player, or G
         self.approve_button = QPushButton(icons.icon("approve", "accent_text"), "Approve")
         self.approve_button.setProperty("primary", True)
         self.approve_button.setToolTip("Approve for scheduling (Ctrl+Enter)")
@@ -114,7 +116,7 @@ class PreviewPane(QWidget):
         top_layout.addWidget(self.title)
         top_layout.addWidget(self.meta)
         top_layout.addWidget(self.banner)
-        top_layout.addWidget(self.player, 1)
+        top_layout.addWidget(self.side_by_side, 1)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(top)
         split.addWidget(self.editor)

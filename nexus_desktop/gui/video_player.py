@@ -11,6 +11,7 @@ the same files again (after a re-voice or redraw) reads them afresh.
 
 Signals:
     duration_known(int): the loaded video's length, in milliseconds.
+    media_loaded(dict, dict): the videos and thumbnails (by format) just loaded, those on disk.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ def _sound_output() -> QAudioOutput | None:
 
 class VideoPlayer(QWidget):
     duration_known = Signal(int)
+    media_loaded = Signal(dict, dict)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -160,6 +162,11 @@ class VideoPlayer(QWidget):
         self.choices.setVisible(bool(self._videos or self._thumbs or self._narration))
         available = [f for f in FORMATS if f in self._videos] or [f for f in FORMATS if f in self._thumbs]
         self.set_format(self._format if self._format in available or not available else available[0])
+        self.media_loaded.emit(dict(self._videos), dict(self._thumbs))
+
+    def add_choice(self, widget: QWidget) -> None:
+        """Another control in the row under the picture, after the format buttons."""
+        self.choices.layout().insertWidget(1, widget)
 
     def clear(self) -> None:
         self.load({}, {}, None)
@@ -211,6 +218,21 @@ class VideoPlayer(QWidget):
         if self.player.playbackState() == QMediaPlayer.PlaybackState.StoppedState:
             self._show_video(True)
             self.player.pause()  # shows the frame at the new place
+
+    def go_to(self, position_ms: int, playing: bool) -> None:
+        """Show the place in the video (and play from it), now or once the video has loaded."""
+        if self._videos.get(self._format) is None:
+            return
+        if self.player.mediaStatus() in (QMediaPlayer.MediaStatus.LoadingMedia, QMediaPlayer.MediaStatus.NoMedia):
+            self._resume_at = (position_ms, playing)
+            return
+        self._show_video(True)
+        self.player.setPosition(position_ms)
+        if playing:
+            self._attach_sound()
+            self.player.play()
+        else:
+            self.player.pause()
 
     def toggle_full_screen(self) -> None:
         if self._videos.get(self._format) is None:
