@@ -47,7 +47,7 @@ def main() -> int:
 
     from nexus_desktop.pipeline import sync
     from nexus_desktop.pipeline.context import AssetRecord, file_sha256
-    from nexus_desktop.providers.storage.s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY
+    from nexus_desktop.providers.storage.s3_client import ACCESS_KEY_ID, SECRET_ACCESS_KEY
     from nexus_desktop.store import Store
     from tests.fakes.keyring_file import FileKeyring
     from tests.fakes.sync_world import add_jobs, make_workspace, sync_settings

@@ -15,7 +15,7 @@ from nexus_desktop.cli import build_parser
 from nexus_desktop.cli.farm import worker_command
 from nexus_desktop.farm import environment
 from nexus_desktop.farm.config import BROKER_PASSWORD, broker_url
-from nexus_desktop.providers.storage.s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY
+from nexus_desktop.providers.storage.s3_client import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 from nexus_desktop.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ from nexus_desktop.providers.platforms.base import NeedsReconnect, PublishError
 from nexus_desktop.providers.platforms.networks import NetworkTokens, token_set
 from nexus_desktop.providers.platforms.oauth import save_tokens
 from nexus_desktop.providers.platforms.threads import ThreadsPublisher, bucket_links
-from nexus_desktop.providers.storage.s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY
+from nexus_desktop.providers.storage.s3_client import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 from nexus_desktop.settings import Settings, SyncSettings
 from tests.fakes.accounts_env import (  # noqa: F401 (fixtures)
     AppKilled, StateLog, accounts, make_package, make_video, memory_keyring, platform_store,

@@ -17,7 +17,7 @@ from nexus_desktop.domain.jobs import JobStatus
 from nexus_desktop.domain.posts import PostStatus
 from nexus_desktop.pipeline import schedule
 from nexus_desktop.providers.platforms import registry
-from nexus_desktop.store.posts import PostFilter
+from nexus_desktop.store.post_records import PostFilter
 from tests.fakes import flaky_target
 from tests.fakes.flaky_target import FaultPlan, FlakyTarget
 from tests.publish_support import rendered_jobs, workspace

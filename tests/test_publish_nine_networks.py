@@ -27,7 +27,7 @@ from nexus_desktop.pipeline.flow import Workspace
 from nexus_desktop.pipeline.publish import Backoff, Outcome, Publishing
 from nexus_desktop.providers.platforms import oauth
 from nexus_desktop.providers.platforms.oauth import ClientApp
-from nexus_desktop.providers.storage.s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY
+from nexus_desktop.providers.storage.s3_client import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 from nexus_desktop.runtime.runner import Runner
 from nexus_desktop.runtime.scheduler import PostScheduler
 from nexus_desktop.settings import Settings, SyncSettings

@@ -14,7 +14,8 @@ from nexus_desktop.domain.errors import UserFixableError
 from nexus_desktop.domain.stages import Stage
 from nexus_desktop.pipeline import sync
 from nexus_desktop.providers.storage.base import StorageUnavailable
-from nexus_desktop.providers.storage.s3 import MiB, S3Config, S3Storage
+from nexus_desktop.providers.storage.s3 import S3Storage
+from nexus_desktop.providers.storage.s3_client import MiB, S3Config
 from nexus_desktop.settings import save as save_settings
 from nexus_desktop.store import Store
 from nexus_desktop.store.models import Asset

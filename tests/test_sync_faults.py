@@ -15,17 +15,9 @@ import pytest
 
 from nexus_desktop.pipeline import sync
 from nexus_desktop.providers.storage.base import AccessDenied, BadCredentials, ClockSkew, StorageError, StorageUnavailable
-from nexus_desktop.providers.storage.s3 import (
-    ACCESS_KEY_ID,
-    MAX_PARTS,
-    SECRET_ACCESS_KEY,
-    GiB,
-    MiB,
-    S3Config,
-    S3Storage,
-    part_count,
-    part_size_for,
-)
+from nexus_desktop.providers.storage.s3 import S3Storage
+from nexus_desktop.providers.storage.s3_client import ACCESS_KEY_ID, SECRET_ACCESS_KEY, GiB, MiB, S3Config
+from nexus_desktop.providers.storage.s3_multipart import MAX_PARTS, part_count, part_size_for
 from nexus_desktop.store import Store
 from tests.fakes.cutting_proxy import CuttingProxy
 from tests.fakes.keyring_file import FileKeyring

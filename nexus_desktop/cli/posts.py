@@ -13,7 +13,7 @@ from ..pipeline import schedule as scheduling
 from ..pipeline.flow import Workspace
 from ..pipeline.publish import Outcome, Publishing, PublishOutcome, publish_due
 from ..store.jobs import JobFilter
-from ..store.posts import PostFilter, PostView
+from ..store.post_records import PostFilter, PostView
 from . import JSON_FLAG, arg, command, print_json
 from .common import clip, table, workspace
 

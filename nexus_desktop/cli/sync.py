@@ -10,7 +10,7 @@ from typing import TypeVar
 from ..pipeline import sync as sync_ops
 from ..pipeline.sync import SyncProgress, SyncReport
 from ..providers.storage.base import BucketMissing
-from ..providers.storage.s3 import ACCESS_KEY_ID, MAX_LINK_SECONDS, SECRET_ACCESS_KEY
+from ..providers.storage.s3_client import ACCESS_KEY_ID, MAX_LINK_SECONDS, SECRET_ACCESS_KEY
 from ..secrets import set_secret
 from . import JSON_FLAG, arg, command, print_json
 from .common import workspace

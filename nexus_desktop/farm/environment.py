@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from ..providers.storage.s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY
+from ..providers.storage.s3_client import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 from ..settings import Settings
 from .config import BROKER_PASSWORD, ENV_BROKER_PASSWORD, ENV_BROKER_URL
 

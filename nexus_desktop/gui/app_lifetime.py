@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication
 from ..domain.posts import PostStatus
 from ..pipeline import schedule as scheduling
 from ..runtime.lanes import READ
-from ..store.posts import PostFilter
+from ..store.post_records import PostFilter
 from . import dialogs
 from .formatting import count
 

@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QDrag, QFont, QMouseEvent, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from ..domain.posts import PostStatus
-from ..store.posts import PostView
+from ..store.post_records import PostView
 from ..store.targets import platform_name
 from . import theme
 

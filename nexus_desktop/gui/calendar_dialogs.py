@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from ..domain.errors import UserFixableError
 from ..pipeline.schedule import WEEKDAY_NAMES, PostingRules, format_local, rules_for
-from ..store.posts import PostView
+from ..store.post_records import PostView
 from ..store.targets import TargetView, platform_name
 
 MISSED_LISTED = 12

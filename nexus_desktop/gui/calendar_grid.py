@@ -20,7 +20,7 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from .plain_text import tooltip
-from ..store.posts import PostView
+from ..store.post_records import PostView
 from .calendar_chips import PostChip, post_id_from
 
 ChipFactory = Callable[[PostView, bool], PostChip]  # (post, with its time) -> a connected chip

@@ -9,7 +9,7 @@ from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QMimeData, Q
 from PySide6.QtGui import QIcon
 
 from .plain_text import tooltip
-from ..store.posts import PostView
+from ..store.post_records import PostView
 from ..store.targets import platform_name
 from .calendar_chips import POST_MIME, platform_mark, post_mime, status_colour
 

@@ -39,7 +39,7 @@ from ..domain.jobs import JobStatus
 from ..pipeline import schedule as scheduling
 from ..runtime.events import JobsChanged
 from ..runtime.runner import STORE
-from ..store.posts import MOVABLE, PostView
+from ..store.post_records import MOVABLE, PostView
 from ..store.targets import TargetView
 from . import theme
 from .app_context import AppContext

@@ -46,7 +46,7 @@ from ..pipeline.missed import CatchUp
 from ..runtime.events import JobsChanged
 from ..runtime.runner import STORE
 from ..runtime.scheduler import PostScheduler
-from ..store.posts import PostFilter, PostView
+from ..store.post_records import PostFilter, PostView
 from . import dialogs
 from .app_context import AppContext
 from .calendar_chips import PostChip

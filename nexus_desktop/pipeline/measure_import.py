@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..domain.errors import UserFixableError
 from ..domain.metrics import COUNTS, MEASURES, Figures
-from ..store.posts import PostView
+from ..store.post_records import PostView
 from .flow import Workspace
 from .measure import metrics
 from .schedule import utcnow

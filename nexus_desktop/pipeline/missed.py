@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ..store.posts import PostView
+from ..store.post_records import PostView
 from .flow import Workspace
 from .schedule import format_local, local_zone, posts, utcnow
 

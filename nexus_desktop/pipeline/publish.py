@@ -41,7 +41,7 @@ from ..providers.platforms.base import (
 )
 from ..providers.platforms.registry import PublisherSetup, create_publisher
 from ..store.jobs import ClaimLost
-from ..store.posts import ClaimedPost, PostView
+from ..store.post_records import ClaimedPost, PostView
 from ..store.targets import platform_name
 from .flow import Workspace
 from .schedule import PLATFORM_FORMATS, posts, utcnow

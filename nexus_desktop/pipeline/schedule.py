@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..domain.content import Script
 from ..domain.errors import IllegalTransition, UserFixableError
 from ..settings import Settings
-from ..store.posts import PostRepo, PostView
+from ..store.post_records import PostView
+from ..store.posts import PostRepo
 from ..store.targets import TargetRepo, TargetView
 from .flow import Workspace
 

@@ -25,7 +25,8 @@ from pathlib import Path
 from ..domain.errors import NexusError, UserFixableError
 from ..domain.stages import Stage
 from ..providers.storage.base import BUCKET_WIDE, NotInBucket, Storage, StorageError, StorageUnavailable
-from ..providers.storage.s3 import S3Config, S3Storage
+from ..providers.storage.s3 import S3Storage
+from ..providers.storage.s3_client import S3Config
 from ..store.views import AssetView, JobView
 from .context import file_sha256
 from .flow import Workspace

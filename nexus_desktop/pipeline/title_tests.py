@@ -24,7 +24,7 @@ from ..domain.title_test import Arm, Rule, decide, rotation
 from ..providers.platforms.base import NeedsReconnect, TransientPublishError
 from ..providers.platforms.metrics import EDITABLE_LIVE, LiveEditor, MissingScope, PostGone, create_reader
 from ..providers.platforms.registry import PublisherSetup
-from ..store.posts import PostView
+from ..store.post_records import PostView
 from ..store.title_tests import TitleTestRepo, TitleTestView
 from .flow import Workspace
 from .schedule import utcnow

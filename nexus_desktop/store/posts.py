@@ -1,175 +1,33 @@
 """Posts: one job on one target, and every change of its status.
 
 ``domain.posts`` allows or refuses each move; this module writes it inside one
-short write transaction. Publishing is exactly-once because a post is claimed
-(scheduled → publishing, with a fresh attempt id and the claimer's name) in one
-transaction that PostgreSQL guards with SKIP LOCKED and SQLite with BEGIN
-IMMEDIATE, and every outcome is recorded only by the holder of that attempt id.
+short write transaction: reading and listing posts, drafting them when a job is
+approved, giving them times, and holding missed ones. Publishing (claims and
+outcomes, exactly once) is ``post_claims``; the records callers read are in
+``post_records``.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, delete, func, or_, select
 
 from ..domain import jobs as job_states
-from ..domain import posts as post_states
 from ..domain.errors import IllegalTransition
 from ..domain.jobs import JobStatus
 from ..domain.posts import PostStatus
 from .database import Database
-from .jobs import ClaimLost, apply_state, claim_is_dead, job_state, job_view as _job_view
+from .jobs import apply_state, job_state, job_view as _job_view
 from .models import Job, Post, Target, utcnow
-from .targets import EXPORT
+from .post_claims import PostClaims
+from .post_records import HOLDS_SLOT, MOVABLE, P, PostFilter, PostView, _move, _sync_job, _view
 from .views import JobView
 
-P = PostStatus
-# A post in these statuses holds its time slot on its target's calendar.
-HOLDS_SLOT = (P.SCHEDULED, P.PUBLISHING, P.PUBLISHED, P.HELD, P.NEEDS_CHECK)
-# Jobs whose posts may go out.
-LIVE_JOBS = (JobStatus.APPROVED.value, JobStatus.SCHEDULED.value)
-# The creator may change the time or text of a post in these statuses.
-MOVABLE = (P.DRAFT, P.SCHEDULED, P.HELD, P.FAILED)
 
-
-@dataclass(frozen=True)
-class PostView:
-    id: int
-    job_id: int
-    job_title: str
-    target_id: int
-    platform: str  # the target's platform: "youtube", ..., or "export"
-    style: str  # the platform whose format and text the post takes
-    target_name: str
-    account_id: int | None
-    status: PostStatus
-    scheduled_at: datetime | None
-    text: dict[str, Any]
-    attempts: int
-    next_attempt_at: datetime | None
-    attempt_id: str | None
-    remote_id: str | None
-    url: str | None
-    error: str | None
-    published_at: datetime | None
-    updated_at: datetime
-    uncertain: bool = False
-    claimed_by: str | None = None
-    uid: str = ""  # stable across database resets, unlike id
-
-    @property
-    def title(self) -> str:
-        return str(self.text.get("title") or self.job_title)
-
-    @property
-    def due_at(self) -> datetime | None:
-        """When the post may next be published: its time, or a retry's time if later."""
-        if self.scheduled_at is None:
-            return None
-        if self.next_attempt_at is not None and self.next_attempt_at > self.scheduled_at:
-            return self.next_attempt_at
-        return self.scheduled_at
-
-    @property
-    def status_text(self) -> str:
-        """What a person reads in the status column."""
-        if self.status is P.SCHEDULED and self.error:
-            return f"Scheduled (retrying): {self.error}"
-        if self.status in (P.FAILED, P.HELD, P.NEEDS_CHECK) and self.error:
-            return f"{self.status.label}: {self.error}"
-        return self.status.label
-
-    def to_json(self) -> dict[str, Any]:
-        iso = lambda t: t.isoformat() if t else None  # noqa: E731
-        return {
-            "id": self.id, "job_id": self.job_id, "title": self.title, "platform": self.platform, "style": self.style,
-            "target": self.target_name, "status": self.status.value, "scheduled_at": iso(self.scheduled_at),
-            "next_attempt_at": iso(self.next_attempt_at), "attempts": self.attempts, "url": self.url,
-            "remote_id": self.remote_id, "error": self.error, "published_at": iso(self.published_at),
-        }
-
-
-@dataclass(frozen=True)
-class ClaimedPost:
-    """A post this worker holds in ``publishing`` under ``attempt_id``."""
-
-    post: PostView
-    attempt_id: str
-    uncertain: bool  # an earlier attempt may have reached the platform: ask it first
-    upload_state: dict[str, Any] = field(default_factory=dict)
-    options: dict[str, Any] = field(default_factory=dict)  # the target's config
-
-
-@dataclass(frozen=True)
-class PostFilter:
-    statuses: tuple[PostStatus, ...] = ()
-    job_ids: tuple[int, ...] = ()
-    target_id: int | None = None
-    start: datetime | None = None  # scheduled_at >= start
-    end: datetime | None = None  # scheduled_at < end
-
-    def apply(self, query: Select) -> Select:
-        if self.statuses:
-            query = query.where(Post.status.in_([s.value for s in self.statuses]))
-        if self.job_ids:
-            query = query.where(Post.job_id.in_(self.job_ids))
-        if self.target_id is not None:
-            query = query.where(Post.target_id == self.target_id)
-        if self.start is not None:
-            query = query.where(Post.scheduled_at >= self.start)
-        if self.end is not None:
-            query = query.where(Post.scheduled_at < self.end)
-        return query
-
-
-def _view(post: Post, target: Target, job_title: str) -> PostView:
-    config = target.config or {}
-    style = str(config.get("for") or "youtube") if target.platform == EXPORT else target.platform
-    return PostView(
-        id=post.id, job_id=post.job_id, job_title=job_title, target_id=target.id, platform=target.platform,
-        style=style, target_name=target.name, account_id=target.account_id, status=PostStatus(post.status),
-        scheduled_at=post.scheduled_at, text=dict(post.text or {}), attempts=post.attempts,
-        next_attempt_at=post.next_attempt_at, attempt_id=post.attempt_id, remote_id=post.remote_id, url=post.url,
-        error=post.error, published_at=post.published_at, updated_at=post.updated_at, uncertain=bool(post.uncertain),
-        claimed_by=post.claimed_by, uid=post.uid or "",
-    )
-
-
-def _move(post: Post, to: PostStatus) -> None:
-    post.status = post_states.check(PostStatus(post.status), to).value
-    post.updated_at = utcnow()
-
-
-def _release_claim(post: Post) -> None:
-    post.claimed_by = post.claim_expires_at = None
-
-
-def _sync_job(session, job_id: int) -> None:
-    """Keep the job's status in step with its posts: scheduled once every post has a
-    time, approved again when one loses it, published when all are published."""
-    job = session.get(Job, job_id, with_for_update=True)
-    if job is None:
-        return
-    statuses = [PostStatus(s) for s in session.scalars(select(Post.status).where(Post.job_id == job_id))]
-    state = job_state(job)
-    if not statuses:
-        return
-    if state.status is JobStatus.APPROVED and P.DRAFT not in statuses:
-        state = job_states.scheduled(state)
-    if state.status is JobStatus.SCHEDULED and P.DRAFT in statuses:
-        state = job_states.unscheduled(state)
-    if state.status is JobStatus.SCHEDULED and all(s is P.PUBLISHED for s in statuses):
-        state = job_states.published(state)
-    if state.status is not JobStatus(job.status):
-        apply_state(job, state)
-
-
-class PostRepo:
+class PostRepo(PostClaims):
     def __init__(self, db: Database) -> None:
         self.db = db
 
@@ -394,135 +252,6 @@ class PostRepo:
                 post.error = reason
                 held.append(post_id)
         return held
-
-    # -- publishing ----------------------------------------------------------------
-
-    def claim(self, *, now: datetime, worker: str, lease: float, post_id: int | None = None) -> ClaimedPost | None:
-        """Atomically take one due post (the given one, or the earliest) into ``publishing``
-        with a fresh attempt id. Two app instances never both get the same post."""
-        with self.db.write() as session:
-            query = select(Post).join(Job, Job.id == Post.job_id).where(
-                Post.status == P.SCHEDULED.value, Post.scheduled_at <= now,
-                or_(Post.next_attempt_at.is_(None), Post.next_attempt_at <= now),
-                Job.status.in_(LIVE_JOBS),  # a job rejected or redone since its posts were planned sends nothing
-            )
-            if post_id is not None:
-                query = query.where(Post.id == post_id)
-            post = session.scalar(query.order_by(Post.scheduled_at, Post.id).limit(1).with_for_update(skip_locked=True))
-            if post is None:
-                return None
-            _move(post, P.PUBLISHING)
-            post.attempt_id = uuid.uuid4().hex
-            post.attempts += 1
-            post.claimed_by, post.claim_expires_at = worker, now + timedelta(seconds=lease)
-            session.flush()
-            return self._claimed(session, post)
-
-    def take_over_stale(self, *, now: datetime, worker: str, lease: float, busy: Iterable[int] = ()) -> list[ClaimedPost]:
-        """Posts left in ``publishing`` by a process that died (on this machine), whose claim
-        expired, or that this worker holds but is not working on (``busy`` are the ones it is):
-        this worker takes them over, keeping their attempt id, to reconcile them."""
-        taken, busy = [], set(busy)
-        with self.db.write() as session:
-            query = select(Post).where(Post.status == P.PUBLISHING.value).with_for_update(skip_locked=True)
-            for post in session.scalars(query.order_by(Post.id)):
-                if post.id in busy:
-                    continue
-                expired = post.claim_expires_at is None or post.claim_expires_at < now
-                if post.claimed_by == worker or expired or claim_is_dead(post.claimed_by):
-                    post.claimed_by, post.claim_expires_at = worker, now + timedelta(seconds=lease)
-                    taken.append(post)
-            session.flush()
-            return [self._claimed(session, post) for post in taken]
-
-    def _claimed(self, session, post: Post) -> ClaimedPost:
-        target = session.get(Target, post.target_id)
-        title = session.scalar(select(Job.title).where(Job.id == post.job_id)) or ""
-        return ClaimedPost(_view(post, target, title), post.attempt_id or "", bool(post.uncertain),
-                           dict(post.upload_state or {}), dict(target.config or {}))
-
-    def _owned(self, session, post_id: int, attempt_id: str) -> Post:
-        post = session.get(Post, post_id, with_for_update=True)
-        if post is None or post.status != P.PUBLISHING.value or post.attempt_id != attempt_id:
-            raise ClaimLost(f"post {post_id} is no longer ours (attempt {attempt_id})")
-        return post
-
-    def extend(self, post_id: int, attempt_id: str, *, now: datetime, lease: float) -> bool:
-        """Keep a claim alive during a long upload; False if it was lost."""
-        try:
-            with self.db.write() as session:
-                self._owned(session, post_id, attempt_id).claim_expires_at = now + timedelta(seconds=lease)
-            return True
-        except ClaimLost:
-            return False
-
-    def save_upload_state(self, post_id: int, attempt_id: str, state: dict[str, Any]) -> None:
-        with self.db.write() as session:
-            self._owned(session, post_id, attempt_id).upload_state = dict(state)
-
-    def published(self, post_id: int, attempt_id: str, *, remote_id: str, url: str, now: datetime) -> PostView:
-        with self.db.write() as session:
-            post = self._owned(session, post_id, attempt_id)
-            _move(post, P.PUBLISHED)
-            _release_claim(post)
-            post.remote_id, post.url, post.published_at = remote_id, url, now
-            post.error, post.uncertain, post.next_attempt_at, post.upload_state = None, False, None, {}
-            _sync_job(session, post.job_id)
-        return self.get(post_id)
-
-    def retry_later(self, post_id: int, attempt_id: str, *, at: datetime, reason: str | None, uncertain: bool) -> PostView:
-        """Back to ``scheduled``, due again at ``at``; ``uncertain`` when an attempt may have reached the platform."""
-        with self.db.write() as session:
-            post = self._owned(session, post_id, attempt_id)
-            _move(post, P.SCHEDULED)
-            _release_claim(post)
-            post.next_attempt_at, post.error, post.uncertain = at, reason, uncertain
-        return self.get(post_id)
-
-    def failed(self, post_id: int, attempt_id: str, *, reason: str, uncertain: bool) -> PostView:
-        return self._end(post_id, attempt_id, P.FAILED, reason, uncertain=uncertain)
-
-    def needs_check(self, post_id: int, attempt_id: str, *, reason: str) -> PostView:
-        return self._end(post_id, attempt_id, P.NEEDS_CHECK, reason, uncertain=True)
-
-    def _end(self, post_id: int, attempt_id: str, to: PostStatus, reason: str, *, uncertain: bool) -> PostView:
-        with self.db.write() as session:
-            post = self._owned(session, post_id, attempt_id)
-            _move(post, to)
-            _release_claim(post)
-            post.error, post.next_attempt_at, post.uncertain = reason, None, uncertain
-        return self.get(post_id)
-
-    def hold_account(self, post_id: int, attempt_id: str, *, account_id: int | None, reason: str) -> list[int]:
-        """The account needs reconnecting: hold this post and every scheduled post of the account."""
-        with self.db.write() as session:
-            post = self._owned(session, post_id, attempt_id)
-            _move(post, P.HELD)
-            _release_claim(post)
-            post.error = reason
-            held = [post_id]
-            if account_id is not None:
-                query = select(Post).join(Target, Target.id == Post.target_id).where(
-                    Target.account_id == account_id, Post.status == P.SCHEDULED.value
-                ).with_for_update(skip_locked=True)
-                for other in session.scalars(query):
-                    _move(other, P.HELD)
-                    other.error = reason
-                    held.append(other.id)
-            return held
-
-    def release_account(self, account_id: int) -> list[int]:
-        """The account was reconnected: its held posts go out at their times again."""
-        with self.db.write() as session:
-            query = select(Post).join(Target, Target.id == Post.target_id).where(
-                Target.account_id == account_id, Post.status == P.HELD.value
-            ).with_for_update()
-            released = []
-            for post in session.scalars(query):
-                _move(post, P.SCHEDULED)
-                post.error, post.next_attempt_at = None, None
-                released.append(post.id)
-            return released
 
     @staticmethod
     def _get(session, post_id: int) -> Post:

@@ -17,7 +17,7 @@ from ..domain.posts import PostStatus
 from .database import Database
 from .jobs import apply_state, job_state
 from .models import Job, Post, Promotion, utcnow
-from .posts import MOVABLE, _sync_job
+from .post_records import MOVABLE, _sync_job
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import pytest
 
 from nexus_desktop.domain.jobs import JobStatus
 from nexus_desktop.paths import AppPaths
-from nexus_desktop.providers.storage.s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY
+from nexus_desktop.providers.storage.s3_client import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 from nexus_desktop.settings import Settings
 from nexus_desktop.settings import save as save_settings
 from tests.fakes.keyring_file import FileKeyring

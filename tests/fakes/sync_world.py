@@ -16,7 +16,7 @@ from nexus_desktop.domain.stages import Stage
 from nexus_desktop.paths import AppPaths
 from nexus_desktop.pipeline.context import AssetRecord, file_sha256
 from nexus_desktop.pipeline.flow import Workspace
-from nexus_desktop.providers.storage.s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY
+from nexus_desktop.providers.storage.s3_client import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 from nexus_desktop.settings import Settings, SyncSettings
 from nexus_desktop.store.items import NewItem
 from tests.fakes.keyring_file import FileKeyring

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ...pipeline import schedule as scheduling
 from ...pipeline.flow import Workspace
-from ...store.posts import PostFilter
+from ...store.post_records import PostFilter
 
 
 @dataclass(frozen=True)

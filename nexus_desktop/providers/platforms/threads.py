@@ -47,7 +47,8 @@ class BucketLinks:
     """The Sync bucket as a source of short-lived public links (a presigned GET)."""
 
     def __init__(self, settings: Settings, state_dir: Path) -> None:
-        from ..storage.s3 import S3Config, S3Storage
+        from ..storage.s3 import S3Storage
+        from ..storage.s3_client import S3Config
 
         self.storage = S3Storage(S3Config.from_settings(settings.sync), state_dir=state_dir)
 
