@@ -7,6 +7,7 @@ the token endpoint; the tokens live in the OS keyring (``secrets.py``) and nowhe
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from dataclasses import dataclass, field
@@ -19,28 +20,18 @@ from ... import log_redaction, secrets
 from ...settings import PublishSettings
 from . import registry, versions
 from .base import NeedsReconnect, TransientPublishError
+from .description import OAuthSpec
 from .errors import NAMES, raise_for_response
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class OAuthProvider:
-    platform: str
-    authorize_url: str
-    token_url: str
-    scopes: tuple[str, ...]
-    pkce: bool
-    client_auth: str  # "basic": HTTP Basic with the secret; "body": client_id/secret as form fields
-    refresh: str  # "refresh_token", "fb_exchange_token" (long-lived Graph token) or "none"
-    authorize_params: dict[str, str] = field(default_factory=dict)
-    scope_separator: str = " "
-    guide: str = ""
-    redirect: str = "loopback"  # "loopback" (127.0.0.1, any port) or "registered" (HTTPS, pasted back)
-    scope_param: str = "scope"  # "config_id" for Facebook Login for Business
-    rotating_refresh: bool = False
-    reextend_days: int = 0
-    registered_redirect: str = ""
+class OAuthProvider(OAuthSpec):
+    """A platform's ``OAuthSpec`` with today's endpoints filled in, and whose it is."""
+
+    platform: str = field(kw_only=True)
+    guide: str = field(default="", kw_only=True)  # the connect guide, shown beside the sign-in
 
 
 def api_version(platform: str, settings: PublishSettings) -> str:
@@ -58,23 +49,9 @@ def provider(platform: str, settings: PublishSettings) -> OAuthProvider:
     if spec is None:
         raise ValueError(f"no OAuth provider for {platform}")
     fields = {**settings.model_dump(), "api_version": api_version(platform, settings)}
-    return OAuthProvider(
-        platform,
-        spec.authorize_url.format(**fields),
-        spec.token_url.format(**fields),
-        tuple(spec.scopes),
-        pkce=spec.pkce,
-        client_auth=spec.client_auth,
-        refresh=spec.refresh,
-        authorize_params=dict(spec.authorize_params),
-        scope_separator=spec.scope_separator,
-        guide=described.guide,
-        redirect=spec.redirect,
-        scope_param=spec.scope_param,
-        rotating_refresh=spec.rotating_refresh,
-        reextend_days=spec.reextend_days,
-        registered_redirect=spec.registered_redirect,
-    )
+    spec = dataclasses.replace(spec, authorize_url=spec.authorize_url.format(**fields), token_url=spec.token_url.format(**fields))
+    return OAuthProvider(**{f.name: getattr(spec, f.name) for f in dataclasses.fields(OAuthSpec)},
+                         platform=platform, guide=described.guide)
 
 
 @dataclass(frozen=True)

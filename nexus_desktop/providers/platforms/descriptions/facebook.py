@@ -10,7 +10,7 @@ per 24 h), https://developers.facebook.com/docs/pages-api/overview (Page tokens 
 
 from __future__ import annotations
 
-from ..description import GB, ErrorMap, OAuthSpec, PlatformDescription, TextRules, VideoSpec, frozen_map
+from ..description import GB, PlatformDescription, TextRules, VideoSpec
 from . import graph
 
 GUIDE = (
@@ -18,8 +18,7 @@ GUIDE = (
     "2. In Meta for Developers create a Business app with Facebook Login for Business and make a Login "
     "Configuration asking for pages_show_list, pages_read_engagement and pages_manage_posts (user access "
     "token). Paste its Configuration ID here.\n"
-    f"3. Add {graph.PASTE_REDIRECT} as a Valid OAuth Redirect URI. After you allow access the browser lands "
-    "on that Facebook page: copy the whole address from the address bar and paste it into the app.\n"
+    f"3. Add {graph.PASTE_STEP}\n"
     "4. Paste the app id and app secret here. Nexus Desktop gets a Page access token from your sign-in for "
     "each post; choose the Page on the target (the first Page you can post to is used otherwise).\n"
     "Facebook publishes up to 30 reels per Page a day through the API."
@@ -30,36 +29,19 @@ DESCRIPTION = PlatformDescription(
     display_name="Facebook",
     icon="facebook",
     adapter="facebook:create",
-    oauth=OAuthSpec(
-        authorize_url="https://www.facebook.com/{api_version}/dialog/oauth",
-        token_url="{facebook_base_url}/{api_version}/oauth/access_token",
-        scopes=("pages_show_list", "pages_read_engagement", "pages_manage_posts", "business_management"),
-        pkce=False,
-        client_auth="body",
-        refresh="fb_exchange_token",
-        scope_separator=",",
-        redirect="registered",
-        scope_param="config_id",
-        reextend_days=graph.REEXTEND_DAYS,
-        registered_redirect=graph.PASTE_REDIRECT,
-    ),
+    oauth=graph.login("{facebook_base_url}/{api_version}/oauth/access_token",
+                      ("pages_show_list", "pages_read_engagement", "pages_manage_posts", "business_management")),
     guide=GUIDE,
     video=VideoSpec("Facebook Reels", 3, 90, 1, 1 * GB, 0.5, 0.6, frozenset({"h264", "hevc"})),
     image=None,
     text=TextRules(63206),
-    errors=ErrorMap(
-        style="graph",
-        hints=frozen_map({
-            "190": "the Facebook sign-in is no longer valid; reconnect the account",
-            "200": "this sign-in cannot post to the Page: you need the 'Create content' task on it and pages_manage_posts",
-            "10": "the app lacks pages_manage_posts; reconnect and grant every permission asked",
-            "368": "Facebook blocked this post as abusive; check the Page's quality in Meta Business Suite",
-            "6000": "Facebook could not process the video: MP4, H.264, 3–90 s, 9:16 at 540x960 or more",
-            **graph.VERSION_HINTS,
-        }),
-        rate_codes=frozenset({4, 17, 32, 613, 80001, 80002}),
-        auth_codes=frozenset({190, 102, 463, 467}),
-    ),
+    errors=graph.errors({
+        "190": "the Facebook sign-in is no longer valid; reconnect the account",
+        "200": "this sign-in cannot post to the Page: you need the 'Create content' task on it and pages_manage_posts",
+        "10": "the app lacks pages_manage_posts; reconnect and grant every permission asked",
+        "368": "Facebook blocked this post as abusive; check the Page's quality in Meta Business Suite",
+        "6000": "Facebook could not process the video: MP4, H.264, 3–90 s, 9:16 at 540x960 or more",
+    }),
     versions=graph.VERSIONS,
     docs=(
         "https://developers.facebook.com/docs/video-api/guides/reels-publishing/",

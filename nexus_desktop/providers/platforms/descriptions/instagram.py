@@ -11,7 +11,7 @@ https://developers.facebook.com/docs/graph-api/changelog/versions (version lifet
 
 from __future__ import annotations
 
-from ..description import MB, ErrorMap, ImageSpec, OAuthSpec, PlatformDescription, TextRules, VideoSpec, frozen_map
+from ..description import MB, ImageSpec, PlatformDescription, TextRules, VideoSpec
 from . import graph
 
 # Stories: video 3 to 60 s, ≤ 100 MB; feed posts: 1 image, or a carousel of 2 to 10, fetched by
@@ -26,10 +26,7 @@ GUIDE = (
     "instagram_content_publish, instagram_manage_insights (to read each post's figures), "
     "pages_show_list, pages_read_engagement and business_management (user access token). Paste its Configuration ID here.\n"
     "3. Facebook Login accepts only HTTPS redirect URIs once the app is Live, never "
-    "http://127.0.0.1. Under Facebook Login for Business → Settings add "
-    f"{graph.PASTE_REDIRECT} as a Valid OAuth Redirect URI. After you allow access the browser "
-    "lands on that Facebook page: copy the whole address from the address bar and paste it into "
-    "the app.\n"
+    f"http://127.0.0.1. Under Facebook Login for Business → Settings add {graph.PASTE_STEP}\n"
     "4. Paste the app id and app secret here. The token lasts 60 days and is renewed "
     "automatically while you post; reconnect if you stop for two months."
 )
@@ -39,29 +36,17 @@ DESCRIPTION = PlatformDescription(
     display_name="Instagram",
     icon="instagram",
     adapter="instagram:create",
-    oauth=OAuthSpec(
-        authorize_url="https://www.facebook.com/{api_version}/dialog/oauth",
-        token_url="{instagram_base_url}/{api_version}/oauth/access_token",
-        scopes=("instagram_basic", "instagram_content_publish", "instagram_manage_insights", "pages_show_list",
-                "pages_read_engagement", "business_management"),
-        pkce=False,
-        client_auth="body",
-        refresh="fb_exchange_token",
-        scope_separator=",",
-        redirect="registered",
-        scope_param="config_id",
-        reextend_days=graph.REEXTEND_DAYS,
-        registered_redirect=graph.PASTE_REDIRECT,
-    ),
+    oauth=graph.login("{instagram_base_url}/{api_version}/oauth/access_token",
+                      ("instagram_basic", "instagram_content_publish", "instagram_manage_insights", "pages_show_list",
+                       "pages_read_engagement", "business_management")),
     guide=GUIDE,
     # Reels: 3 s to 15 min, ≤ 300 MB, H.264/HEVC in MOV/MP4, aspect 0.01:1 to 10:1 (9:16 recommended).
     video=VideoSpec("Instagram Reels", 3, 15 * 60, 1, 300 * MB, 0.01, 10.0, frozenset({"h264", "hevc"})),
     # Feed images: JPEG only, ≤ 8 MB, aspect 4:5 to 1.91:1.
     image=ImageSpec("Instagram feed images", 8 * MB, frozenset({"jpg", "jpeg"}), 0.8, 1.91),
     text=TextRules(2200, hashtags_max=30, mentions_max=20),
-    errors=ErrorMap(
-        style="graph",
-        hints=frozen_map({
+    errors=graph.errors(
+        {
             "190": "the Instagram access token is no longer valid; reconnect the account",
             "9004": "Instagram could not fetch the video from its URL; the URL must be public",
             "2207026": "the video format is not supported for Reels: H.264 or HEVC, AAC audio, 3 s to 15 min",
@@ -70,10 +55,7 @@ DESCRIPTION = PlatformDescription(
             "2207008": "the uploaded video expired (containers last 24 hours); it is uploaded again",
             "10": "the app lacks the instagram_content_publish permission; reconnect and grant it",
             "200": "the app lacks a permission it needs; reconnect and grant every permission asked",
-            **graph.VERSION_HINTS,
-        }),
-        rate_codes=frozenset({4, 17, 32, 613, 80001, 80002}),
-        auth_codes=frozenset({190, 102, 463, 467}),
+        },
         # code 9 / 2207042: "the limit is reached; it will be retried" — temporary, not a refusal.
         retryable_codes=frozenset({"2207042", "9"}),
     ),
