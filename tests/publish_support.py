@@ -1,5 +1,6 @@
 """Shared by the scheduling, publishing and calendar tests: rendered jobs with real small
-videos, a workspace on a chosen store, and a fake clock."""
+videos, a workspace on a chosen store, a fake clock, and the app connecting accounts and
+publishing one job everywhere."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import imageio_ffmpeg
 import pytest
@@ -135,3 +140,119 @@ def dead_worker() -> str:
     """host:pid of a process that has ended: a claim of an instance that died."""
     done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
     return f"{socket.gethostname()}:{done.stdout.strip()}"
+
+
+# -- one job published everywhere from the window (test_publish_everywhere, test_publish_nine_networks) --
+
+
+def rendered_video_job(ws: Workspace, tmp_path: Path, *, size: str) -> int:
+    """One job through every production stage: a real 4-second 9:16 H.264 video of ``size``
+    (padded over LinkedIn's 75 KB minimum), a thumbnail and captions, recorded as the workers
+    record them, the same files for every format."""
+    from tests.fakes.accounts_env import make_video
+
+    width, height = (int(n) for n in size.split("x"))
+    video = make_video(tmp_path / "video.mp4", size=size, seconds=4.0, pad_to=96 * 1024)
+    thumb = tmp_path / "thumb.png"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", f"color=c=red:s={size}",
+                    "-frames:v", "1", str(thumb)], check=True, timeout=60)
+    srt = tmp_path / "captions.srt"
+    srt.write_text("1\n00:00:00,000 --> 00:00:04,000\nSolid-state cells, explained.\n", encoding="utf-8")
+    source, _ = ws.store.sources.add("https://example.org/feed", "Example")
+    ws.store.items.add_new(source.id, [NewItem(
+        guid="g1", link="https://example.org/1", title="Story 1", author="A", published=None, summary="s",
+        content="c", image_url=None, language="en", content_hash="h1")])
+    (job,) = ws.store.jobs.list()
+    for path in (video, thumb, srt):
+        shutil.copyfile(path, ws.paths.job_dir(job.id) / path.name)
+    formats = ("16x9", "9x16", "1x1")
+    results = {
+        Stage.ANALYZE: {"script": script_for(1).to_dict()},
+        Stage.NARRATE: {"narration": {}},
+        Stage.VISUALIZE: {"thumbnails": {f: thumb.name for f in formats}},
+        Stage.RENDER: {"videos": {f: {"path": video.name, "duration": 4.0, "width": width, "height": height,
+                                      "srt": srt.name} for f in formats}},
+    }
+    for stage, result in results.items():
+        assert ws.store.jobs.claim(job.id, worker="maker") is not None
+        ws.store.jobs.record_success(job.id, stage, result, [], "maker")
+    return job.id
+
+
+@contextmanager
+def app_context(tmp_path: Path, settings: Settings) -> Iterator[Any]:
+    """The app as it starts (an ``AppContext``): its store in the data folder, these settings."""
+    from nexus_desktop.gui.app_context import AppContext
+    from nexus_desktop.gui.operations import Operations
+    from nexus_desktop.runtime.runner import Runner
+
+    paths = AppPaths.resolve(tmp_path / "data")
+    settings.schedule.timezone = ZONE
+    store = Store.open(f"sqlite+pysqlite:///{paths.database}")
+    ws = Workspace(store=store, settings=settings, paths=paths)
+    runner = Runner(ws)
+    try:
+        yield AppContext(ws, runner, Operations(ws, runner))
+    finally:
+        runner.shutdown()
+        store.close()
+
+
+def connect_through_oauth(qtbot, view: Any, oauth_fake: Any, platforms: tuple[str, ...]) -> None:
+    """Connect each platform from the Accounts view as the creator would, against the fake OAuth
+    server: the view opens the browser, which consents and follows the redirect to the app's
+    loopback receiver; Meta and LinkedIn refuse a loopback redirect, so there the browser lands on
+    the registered HTTPS address and the creator pastes it into the view."""
+    from nexus_desktop.providers.platforms import oauth
+    from tests.fakes.accounts_env import CLIENT_ID, CLIENT_SECRET
+    from tests.fakes.oauth_server import browser_landing_address, play_browser
+
+    failures: list[str] = []
+    view.connect_failed.connect(failures.append)
+    for platform in platforms:
+        prov = oauth.provider(platform, view.settings)
+        oauth_fake.require_pkce = prov.pkce  # LinkedIn and the Graph networks have none
+        oauth_fake.loopback_allowed = prov.redirect == "loopback"
+        oauth_fake.registered_redirects = {prov.registered_redirect} if prov.registered_redirect else set()
+        before = view.model.rowCount()
+        landed: list[str] = []
+        browser = play_browser if prov.redirect == "loopback" else (lambda url: landed.append(browser_landing_address(url)))
+        worker: threading.Thread = view.start_connect(
+            platform, oauth.ClientApp(CLIENT_ID, CLIENT_SECRET), open_url=browser, port=0, timeout=15,
+            authorize_endpoint=oauth_fake.authorize_url, token_endpoint=oauth_fake.token_url)
+        if prov.redirect == "registered":
+            qtbot.waitUntil(lambda: bool(failures) or (view.paste_row.isVisibleTo(view) and bool(landed)), timeout=20_000)
+            view.paste_edit.setText(landed[0])
+            view.paste_ok.click()
+        qtbot.waitUntil(lambda n=before: bool(failures) or view.model.rowCount() == n + 1, timeout=20_000)
+        worker.join(timeout=5)
+        assert not failures, f"connecting {platform} failed: {failures}"
+
+
+def publish_now_and_open_week(qtbot, ctx: Any, clock: FakeClock, posts: list, links: dict[str, str]) -> tuple[dict, Any]:
+    """Publish ``posts`` now through the same state machine the scheduler runs (fake clock, no
+    backoff), then open the calendar's week (a month cell shows four chips and "+N more"). Every
+    post is published, and the week shows each with its remote id and a link of its platform.
+    Returns the calendar's posts by platform, and the calendar."""
+    from nexus_desktop.domain.posts import PostStatus
+    from nexus_desktop.gui.calendar_view import WEEK, CalendarView
+    from nexus_desktop.pipeline import schedule
+    from nexus_desktop.pipeline.publish import Backoff, Outcome, Publishing
+    from nexus_desktop.runtime.scheduler import PostScheduler
+
+    ws = ctx.ws
+    schedule.publish_now(ws, [p.id for p in posts], now=clock.now)
+    outcomes = Publishing(ws, clock=clock, backoff=Backoff(base=0)).publish_due()
+    assert [(o.post_id, o.outcome, o.message) for o in outcomes if o.outcome is not Outcome.PUBLISHED] == []
+    assert len(outcomes) == len(posts)
+
+    calendar = CalendarView(ctx, scheduler=PostScheduler(ws, clock=clock, backoff=Backoff(base=0)), clock=clock)
+    qtbot.addWidget(calendar)
+    with qtbot.waitSignal(calendar.refreshed, timeout=10_000):
+        calendar.set_mode(WEEK)
+    chips = {chip.post.platform: chip.post for chip in calendar.chips()}
+    assert sorted(chips) == sorted(p.platform for p in posts) and len(calendar.chips()) == len(posts)
+    for platform, post in chips.items():
+        assert post.status is PostStatus.PUBLISHED, (platform, post.status_text)
+        assert post.remote_id and post.url.startswith(links[platform]), (platform, post.remote_id, post.url)
+    return chips, calendar
