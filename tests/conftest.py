@@ -12,18 +12,19 @@ from nexus_desktop.runtime.qt_refcounts import pin  # noqa: E402
 
 pin()
 
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
-from nexus_desktop.domain.content import Article
-from nexus_desktop.paths import AppPaths
-from nexus_desktop.pipeline.context import StageContext
-from nexus_desktop.settings import Settings
+# Support modules hold shared checks; their asserts explain failures like a test's own.
+pytest.register_assert_rewrite("tests.narrate_support", "tests.gui_support", "tests.publish_support",
+                                "tests.render_support", "tests.visualize_support")
 
-SAMPLES = Path(__file__).resolve().parent.parent / "resources" / "samples"
-
+from nexus_desktop.domain.content import Article  # noqa: E402
+from nexus_desktop.paths import AppPaths  # noqa: E402
+from nexus_desktop.pipeline.context import StageContext  # noqa: E402
+from nexus_desktop.settings import Settings  # noqa: E402
+from tests.article_support import SAMPLES, make_article  # noqa: E402,F401 (SAMPLES: for older imports)
 
 @pytest.fixture
 def app_paths(tmp_path: Path) -> AppPaths:
@@ -33,36 +34,6 @@ def app_paths(tmp_path: Path) -> AppPaths:
 @pytest.fixture
 def settings() -> Settings:
     return Settings()
-
-
-ARTICLE_HTML = (
-    "<p>A second pilot line for solid-state battery cells opened this week, doubling the number of cells "
-    "the maker can put through abuse and cycle testing each month.</p>"
-    "<p>Solid-state cells swap the liquid electrolyte for a ceramic or polymer layer. That change promises "
-    "higher energy density and less fire risk, but it has been hard to manufacture at scale because the thin "
-    "solid layer cracks as the cell swells and shrinks during charging.</p>"
-    "<p>The new line uses a pressure frame that keeps the stack compressed through each cycle. Engineers say "
-    "early cells kept 91 percent of their capacity after 800 full cycles, close to what carmakers ask for.</p>"
-    "<p>Volume production is still at least two years away. The next milestone is a cell that passes "
-    "nail-penetration tests without a pressure frame at all.</p>"
-)
-
-
-def make_article(**overrides) -> Article:
-    values = dict(
-        item_id=1,
-        title="Solid-state batteries reach a second pilot line",
-        link="https://techdigest.example.org/2026/11/solid-state-pilot",
-        author="Mara Lindqvist",
-        published=datetime(2026, 11, 23, 7, 30, tzinfo=timezone.utc),
-        summary_html="A second pilot line for solid-state cells opened this week, doubling test output.",
-        content_html=ARTICLE_HTML,
-        image_url=None,
-        language="en",
-        source_title="Tech Digest Weekly",
-    )
-    values.update(overrides)
-    return Article(**values)
 
 
 @pytest.fixture
@@ -236,3 +207,4 @@ _LOGFAIL = pytest.StashKey[_LogFailHandler]()
 
 from tests.gui_support import add_jobs, bulk_jobs, fake_stages, media_template, rendered_job, ws  # noqa: E402,F401
 from tests.publish_support import media, sqlite_store  # noqa: E402,F401
+from tests.render_support import one_small, small_formats  # noqa: E402,F401

@@ -24,7 +24,7 @@ from nexus_desktop.providers.llm.compose import x_length
 from nexus_desktop.providers.llm.language import detect_language
 from nexus_desktop.providers.llm.sentences import split_sentences, word_count
 from nexus_desktop.providers.llm.textclean import html_to_paragraphs
-from tests.conftest import make_article
+from tests.article_support import make_article
 
 URL = re.compile(r"https?://|www\.")
 

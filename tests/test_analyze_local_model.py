@@ -13,9 +13,9 @@ from nexus_desktop.domain.content import Script
 from nexus_desktop.domain.jobs import JobStatus
 from nexus_desktop.pipeline import analyze, flow
 from nexus_desktop.providers.llm import registry
-from tests.conftest import make_article
+from tests.article_support import make_article
 from tests.fakes.openai_server import FakeOpenAI, Reply
-from tests.test_analyze_openai import SENTENCES, good_script
+from tests.analyze_support import SENTENCES, good_script
 
 def _long_html() -> str:
     """The battery story, then 400 sentences of varied test notes (a long, non-repeating article)."""

@@ -14,8 +14,8 @@ from nexus_desktop.domain.shots import ShotPlan
 from nexus_desktop.pipeline import render, visualize
 from nexus_desktop.pipeline.media_probe import extract_frame, probe
 from tests.fakes.pexels_server import PexelsStandIn
-from tests.test_render import BACKGROUND, ffmpeg, make_inputs, one_small  # noqa: F401 (a fixture)
-from tests.test_visualize import results_for, script_dict
+from tests.render_support import BACKGROUND, ffmpeg, make_inputs
+from tests.visualize_support import results_for, script_dict
 
 KEY = "pexels-test-key"
 

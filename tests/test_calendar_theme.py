@@ -38,10 +38,13 @@ def calendar(qtbot, ws, rendered_job):  # noqa: F811
 
 def test_columns_stay_equal_and_past_days_are_dimmed(qtbot, calendar, tmp_path):
     window, view, day = calendar
-    qtbot.wait(50)
     week = [view.month.cell_for(day - timedelta(days=day.weekday()) + timedelta(days=n)) for n in range(7)]
-    widths = [cell.width() for cell in week]
-    assert max(widths) - min(widths) <= 1, widths  # the busy day is as wide as the others
+
+    def equal_widths() -> bool:  # the busy day is as wide as the others
+        widths = [cell.width() for cell in week]
+        return max(widths) - min(widths) <= 1
+
+    qtbot.waitUntil(equal_widths)
     today = scheduling.utcnow().date()
     yesterday = view.month.cell_for(today - timedelta(days=1))
     if yesterday is not None:
@@ -70,8 +73,7 @@ def test_the_list_shows_date_and_time_in_full(qtbot, calendar, tmp_path):
     index = view.list.model().index(0, 0)
     text = index.data()
     assert text.endswith("09:00") and str(day.year) in text
-    qtbot.wait(50)
-    assert view.list.columnWidth(0) >= view.list.fontMetrics().horizontalAdvance(text) + 8
+    qtbot.waitUntil(lambda: view.list.columnWidth(0) >= view.list.fontMetrics().horizontalAdvance(text) + 8)
     screenshot(window, tmp_path, "calendar-list")
 
 
@@ -80,15 +82,16 @@ def test_a_theme_switch_repaints_the_calendar_at_once(qtbot, calendar, tmp_path)
     cell = view.month.cell_for(day)
     settings = window.ctx.ws.settings.model_copy(deep=True)
     settings.ui.theme = "dark"
+
+    def corner() -> str:
+        return cell.grab().toImage().pixelColor(cell.width() - 4, cell.height() - 4).name()
+
     window.apply_settings(settings)
     try:
-        qtbot.wait(50)
-        corner = cell.grab().toImage().pixelColor(cell.width() - 4, cell.height() - 4).name()
-        assert corner == theme.load("dark").surface.lower()  # no navigating needed
+        qtbot.waitUntil(lambda: corner() == theme.load("dark").surface.lower())  # no navigating needed
         screenshot(window, tmp_path, "calendar-dark")
     finally:
         light = settings.model_copy(deep=True)
         light.ui.theme = "light"
         window.apply_settings(light)
-    qtbot.wait(50)
-    assert cell.grab().toImage().pixelColor(cell.width() - 4, cell.height() - 4).name() == theme.load("light").surface.lower()
+    qtbot.waitUntil(lambda: corner() == theme.load("light").surface.lower())

@@ -15,7 +15,7 @@ from nexus_desktop.domain.jobs import JobStatus
 from nexus_desktop.domain.stages import Stage
 from nexus_desktop.store import Store
 from nexus_desktop.store.database import sqlite_url
-from tests.conftest import SAMPLES
+from tests.article_support import SAMPLES
 
 
 def nexus(capsys, data_dir, *args) -> tuple[int, str, str]:

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 from nexus_desktop.gui.main import open_window
 from nexus_desktop.gui.menus import shortcut_rows
 from nexus_desktop.pipeline.feed_discovery import alternate_feeds
-from tests.conftest import SAMPLES
+from tests.article_support import SAMPLES
 from tests.feed_server import FeedServer, Route
 from tests.gui_support import screenshot
 
@@ -106,10 +106,7 @@ def test_the_menu_bar_the_shortcut_list_and_about(qtbot, window, tmp_path):
 def test_usable_at_800_px_wide(qtbot, window, tmp_path, name):
     window.resize(800, 640)
     view = window.show_view(name)
-    qtbot.waitUntil(lambda: window.width() == 800)
-    qtbot.wait(50)
-    if name == "Jobs":
-        assert view.splitter.orientation() == Qt.Orientation.Vertical  # the preview goes under the table
-        assert view.width() <= 800
-    assert window.stack.currentWidget().viewport().width() <= 800
+    qtbot.waitUntil(lambda: window.width() == 800 and window.stack.currentWidget().viewport().width() <= 800)
+    if name == "Jobs":  # the preview goes under the table
+        qtbot.waitUntil(lambda: view.splitter.orientation() == Qt.Orientation.Vertical and view.width() <= 800)
     screenshot(window, tmp_path, f"narrow-{name.lower()}")

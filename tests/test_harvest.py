@@ -8,7 +8,7 @@ from nexus_desktop.pipeline.feeds import add_feeds, add_opml_bytes, export_feeds
 from nexus_desktop.pipeline.harvest import harvest
 from nexus_desktop.domain.errors import UserFixableError
 from nexus_desktop.settings import Settings
-from tests.conftest import SAMPLES
+from tests.article_support import SAMPLES
 from tests.feed_server import FeedServer, Route
 
 SAMPLE_TYPES = {

@@ -20,7 +20,7 @@ from nexus_desktop.pipeline.feeds import add_feeds, list_entry_refusal
 from nexus_desktop.pipeline.harvest import harvest
 from nexus_desktop.providers.images.download import ImageRejected, download
 from nexus_desktop.settings import Settings
-from tests.conftest import SAMPLES
+from tests.article_support import SAMPLES
 from tests.feed_server import FeedServer, Route
 
 

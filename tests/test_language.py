@@ -8,7 +8,7 @@ import pytest
 from nexus_desktop.domain.content import Script
 from nexus_desktop.pipeline import analyze
 from nexus_desktop.providers.llm.language import detect_language
-from tests.conftest import make_article
+from tests.article_support import make_article
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from nexus_desktop.pipeline import narrate
 from nexus_desktop.providers.tts import elevenlabs
 from nexus_desktop.providers.tts.elevenlabs import ElevenLabsSpeaker
 from tests.fakes.elevenlabs_server import FakeElevenLabs
-from tests.test_narrate import TWO_SENTENCES, check_narration, script_results
+from tests.narrate_support import TWO_SENTENCES, check_narration, script_results
 
 # A real voice id has 20 characters, like the documentation's example voice.
 VOICE_ID = "21m00Tcm4TlvDq8ikWAM"

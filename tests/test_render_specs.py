@@ -15,7 +15,7 @@ from nexus_desktop.pipeline.media_probe import (
     top_level_boxes,
     x264_options,
 )
-from tests.test_render import ffmpeg, make_inputs, one_small  # noqa: F401 (a fixture)
+from tests.render_support import ffmpeg, make_inputs
 
 
 @pytest.fixture

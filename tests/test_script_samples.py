@@ -16,7 +16,7 @@ from nexus_desktop.providers.llm.emphasis import is_caveat
 from nexus_desktop.providers.llm.sentences import split_sentences
 from nexus_desktop.providers.llm.topics import _GENERIC
 from nexus_desktop.domain.content import Script
-from tests.conftest import make_article
+from tests.article_support import make_article
 
 SAMPLES = sample_articles()
 

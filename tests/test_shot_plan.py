@@ -5,7 +5,7 @@ from __future__ import annotations
 from nexus_desktop.domain.content import Script
 from nexus_desktop.pipeline import shot_plan
 from nexus_desktop.pipeline.shot_plan import Token, cut_times, find_quote, find_stat, plan_shots
-from tests.test_visualize import narration_for, script_dict
+from tests.visualize_support import narration_for, script_dict
 
 
 def tokens_for(text: str, per_word: float = 0.36) -> list[Token]:

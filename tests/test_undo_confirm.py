@@ -176,8 +176,8 @@ def test_disabled_controls_look_disabled_and_spin_boxes_have_arrows(qtbot, windo
     box = QSpinBox(window)
     box.setRange(1, 8)
     box.resize(120, 34)
-    box.show()
-    qtbot.wait(50)
+    with qtbot.waitExposed(box):
+        box.show()
     assert box.grab().save(str(tmp_path / "spinbox.png"))
     image = box.grab().toImage()
     arrows = [image.pixelColor(x, y).lightness() for x in range(box.width() - 18, box.width() - 4) for y in range(4, 30)]

@@ -10,79 +10,17 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from nexus_desktop.domain.content import FORMATS, Narration, WordTiming
+from nexus_desktop.domain.content import FORMATS
 from nexus_desktop.domain.errors import Cancelled, UserFixableError
 from nexus_desktop.domain.shots import ShotPlan
 from nexus_desktop.paths import AppPaths
-from nexus_desktop.pipeline import captions as cap
 from nexus_desktop.pipeline import visualize
 from nexus_desktop.pipeline.context import StageContext
 from nexus_desktop.providers.images.fonts import bundled_font
 from nexus_desktop.providers.images.pillow_cards import thumbnail_size
 from nexus_desktop.settings import CustomSize, Settings
-from tests.conftest import make_article
-
-HEADLINES = [
-    "Solid-state batteries reach a second pilot line",
-    "A second pilot line doubles cell testing",
-    "Ceramic layers promise denser, safer cells",
-    "91 percent capacity after 800 cycles",
-    "A pressure frame keeps the stack compressed",
-    "Volume production is at least two years away",
-    "Next: pass the nail test without a frame",
-    "What it means for electric cars",
-]
-SENTENCES = [
-    "Engineers opened a second pilot line for solid-state battery cells this week.",
-    "The line doubles the number of cells the team can test each month.",
-    "Ceramic layers promise denser and safer cells for electric cars.",
-    "The cells kept 91 percent of their capacity after 800 cycles.",
-    "“We finally have a stack that survives real driving,” said Lena Ortiz, the lead engineer.",
-    "A pressure frame keeps the stack compressed through every charge cycle.",
-    "Volume production is still at least two years away.",
-    "Next the team must pass the nail test without a frame.",
-]
-KEYWORDS = [(), ("solid-state", "testing"), ("energy density", "fire risk"), (), ("pressure frame",),
-            ("production",), ("nail-penetration",), ("EV", "range")]
-
-
-def script_dict(headlines=HEADLINES, *, title="Solid-state batteries reach a second pilot line", language="en",
-                keywords=None, sentences=None) -> dict:
-    keywords = keywords if keywords is not None else KEYWORDS
-    sentences = sentences if sentences is not None else SENTENCES
-    scenes = [{"narration": sentences[i % len(sentences)], "headline": h,
-               "keywords": list(keywords[i]) if i < len(keywords) else []} for i, h in enumerate(headlines)]
-    return {
-        "title": title, "summary": "A summary.", "narration": " ".join(s["narration"] for s in scenes),
-        "scenes": scenes, "titles": [title], "description": "A description.", "hashtags": ["#batteries", "#EV"],
-        "platforms": {"youtube_title": title, "youtube_description": "d", "x_post": "x",
-                      "instagram_caption": "c", "linkedin_post": "l"},
-        "language": language,
-    }
-
-
-def narration_for(text: str, per_word: float = 0.36) -> Narration:
-    """Word timings as a voice would give them: a pause after each sentence."""
-    words, t = [], 0.2
-    for token in text.split():
-        words.append(WordTiming(token, round(t, 3), round(t + per_word * 0.85, 3)))
-        t += per_word + (0.35 if token.rstrip("”\"").endswith((".", "!", "?")) else 0.0)
-    return Narration("narration/voice.wav", round(t + 0.3, 3), tuple(words), "test", "v")
-
-
-def results_for(script: dict) -> dict:
-    return {"analyze": {"script": script}, "narrate": {"narration": narration_for(script["narration"]).to_dict()}}
-
-
-def inside(bbox, region) -> bool:
-    return bbox[0] >= region[0] and bbox[1] >= region[1] and bbox[2] <= region[2] and bbox[3] <= region[3]
-
-
-def allowed_region(name: str) -> tuple[int, int, int, int]:
-    """The safe area, above the caption band."""
-    fmt = FORMATS[name]
-    return (round(fmt.width * fmt.safe.left), round(fmt.height * fmt.safe.top),
-            round(fmt.width * (1 - fmt.safe.right)), cap.layout_for(fmt).y)
+from tests.article_support import make_article
+from tests.visualize_support import HEADLINES, allowed_region, inside, results_for, script_dict
 
 
 @pytest.fixture

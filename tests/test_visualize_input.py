@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import io
 import logging
-import struct
-import zlib
 from pathlib import Path
 
 import pytest
@@ -15,29 +13,11 @@ from werkzeug import Response
 
 from nexus_desktop.pipeline import visualize
 from nexus_desktop.providers.images.download import ImageRejected, decode_image, fetch_image
-from tests.conftest import make_article
-from tests.test_visualize import results_for, script_dict
+from tests.article_support import make_article
+from tests.visualize_support import make_bomb_png, results_for, script_dict
 
 SCENES = ["Solid-state batteries reach a second pilot line", "A pressure frame keeps the stack compressed"]
 
-
-def png_chunk(tag: bytes, payload: bytes) -> bytes:
-    return struct.pack(">I", len(payload)) + tag + payload + struct.pack(">I", zlib.crc32(tag + payload))
-
-
-def make_bomb_png(width: int = 40000, height: int = 40000) -> bytes:
-    """A valid 1-bit PNG of ``width``×``height`` (40000² fits in ~200 KB): one
-    compressed block of blank rows, repeated (a full flush makes deflate blocks
-    independent). ``height`` must be a multiple of 400."""
-    rows = bytes(1 + width // 8) * 400
-    comp = zlib.compressobj(9)
-    piece = comp.compress(rows) + comp.flush(zlib.Z_FULL_FLUSH)
-    adler = 1
-    for _ in range(height // 400):
-        adler = zlib.adler32(rows, adler)
-    idat = piece + piece[2:] * (height // 400 - 1) + b"\x03\x00" + struct.pack(">I", adler)
-    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
 
 
 @pytest.fixture(scope="module")

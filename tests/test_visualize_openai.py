@@ -16,8 +16,7 @@ from nexus_desktop.pipeline import visualize
 from nexus_desktop.providers.images import ArtRequest, ImageRejected, Palette, provider_for
 from nexus_desktop.providers.images.openai_images import api_size
 from nexus_desktop.settings import BrandingSettings, Settings
-from tests.test_visualize import results_for, script_dict
-from tests.test_visualize_input import make_bomb_png
+from tests.visualize_support import make_bomb_png, results_for, script_dict
 
 SIZES = {"dall-e-3": {"1024x1024", "1792x1024", "1024x1792"}, "dall-e-2": {"256x256", "512x512", "1024x1024"}}
 

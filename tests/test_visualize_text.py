@@ -17,8 +17,8 @@ from nexus_desktop.providers.images import fonts as fonts_module
 from nexus_desktop.providers.images.fonts import FontBook, bundled_font
 from nexus_desktop.providers.images.text import fit_text, tokenize, wrap
 from nexus_desktop.settings import CustomSize, Settings
-from tests.conftest import make_article
-from tests.test_visualize import allowed_region, inside, results_for, script_dict
+from tests.article_support import make_article
+from tests.visualize_support import allowed_region, inside, results_for, script_dict
 
 BOLD = FontBook.from_branding("").bold
 

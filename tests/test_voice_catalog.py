@@ -4,10 +4,8 @@ consent, and a speaking rate per voice."""
 
 from __future__ import annotations
 
-import wave
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from nexus_desktop.domain.errors import UserFixableError
@@ -23,6 +21,7 @@ from nexus_desktop.providers.tts.catalog import (
 from nexus_desktop.providers.tts.piper import resolve_model
 from nexus_desktop.settings import VoiceSettings
 from tests.fakes.elevenlabs_server import FakeElevenLabs
+from tests.voice_support import recording
 
 
 @pytest.fixture
@@ -30,16 +29,6 @@ def fake():
     with FakeElevenLabs() as server:
         yield server
     assert server.violations == []
-
-
-def recording(path: Path, seconds: float = 1.0) -> Path:
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(16000)
-        tone = (np.sin(np.arange(int(16000 * seconds)) * 0.05) * 8000).astype(np.int16)
-        out.writeframes(tone.tobytes())
-    return path
 
 
 def test_piper_lists_the_bundled_voice_and_the_ones_added(tmp_path):

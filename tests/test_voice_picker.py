@@ -15,7 +15,7 @@ from nexus_desktop.gui.voice_clone_dialog import VoiceCloneDialog
 from nexus_desktop.gui.voice_picker import VoicePicker
 from nexus_desktop.providers.tts import elevenlabs
 from tests.fakes.elevenlabs_server import FakeElevenLabs
-from tests.test_voice_catalog import recording
+from tests.voice_support import recording
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints",
                                        "PulseAudioService: pa_context_connect")
