@@ -9,9 +9,6 @@ from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
 
-# Engineer h-store's area this session (tests/test_publish_*); drop the entry once it is gone.
-KNOWN = {("test_publish_nine_networks.py", "tests.test_publish_everywhere")}
-
 # Calls that fail the test when what they wait for or expect does not happen.
 CHECKING_CALLS = {"raises", "warns", "fail", "waitUntil", "waitSignal", "waitSignals", "assertNotEmitted",
                   "waitCallback", "check"}
@@ -47,7 +44,7 @@ def test_no_test_module_imports_another():
     offenders = []
     for path in python_files():
         for line, name in imported_modules(ast.parse(path.read_text(), str(path)), path):
-            if is_test_module(name) and (path.name, name) not in KNOWN:
+            if is_test_module(name):
                 offenders.append(f"{path.relative_to(TESTS.parent)}:{line} imports {name}")
     assert offenders == [], (
         "a test module's helpers belong in tests/<area>_support.py and its shared fixtures in "
