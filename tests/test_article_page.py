@@ -64,7 +64,8 @@ def site():
 
 def summary_item(site: FeedServer, path: str, content: bytes, content_type: str = "text/html; charset=utf-8"):
     site.routes[path] = Route(content, content_type=content_type)
-    return make_article(link=site.url(path), content_html="", summary_html=f"<p>{SUMMARY}</p>")
+    # The stand-in site is on this computer, and so is its feed: its page may be read.
+    return make_article(link=site.url(path), content_html="", summary_html=f"<p>{SUMMARY}</p>", feed_url=site.url("/feed.xml"))
 
 
 def write(make_context, article) -> tuple[Script, object]:
@@ -101,7 +102,8 @@ def test_a_paywall_or_login_page_falls_back_to_the_feed_text(make_context, site,
 
 
 def test_an_unreachable_page_falls_back_to_the_feed_text(make_context, site):
-    article = make_article(link=site.url("/gone"), content_html="", summary_html=f"<p>{SUMMARY}</p>")
+    article = make_article(link=site.url("/gone"), content_html="", summary_html=f"<p>{SUMMARY}</p>",
+                           feed_url=site.url("/feed.xml"))
     script, ctx = write(make_context, article)
     assert SUMMARY in script.narration
     assert not (ctx.job_dir / PAGE_FILE).exists()  # tried again next time
@@ -114,7 +116,8 @@ def test_a_page_that_is_not_html_is_not_read(make_context, site):
 
 def test_a_full_feed_text_needs_no_page(make_context, site):
     site.routes["/story"] = Route(ARTICLE_PAGE, content_type="text/html")
-    write(make_context, make_article(link=site.url("/story"), content_html="".join(f"<p>{p}</p>" for p in STORY * 2)))
+    write(make_context, make_article(link=site.url("/story"), content_html="".join(f"<p>{p}</p>" for p in STORY * 2),
+                                     feed_url=site.url("/feed.xml")))
     assert "/story" not in site.hits
 
 

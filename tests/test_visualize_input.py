@@ -39,7 +39,9 @@ def run_with_image(make_context, settings):
 
     def run(url, formats=("1x1",)):
         settings.render.formats = list(formats)
-        ctx = make_context(results_for(script_dict(SCENES)), article=make_article(image_url=url))
+        # The stand-in serves images from this computer: so does the feed (a public feed's may not be).
+        article = make_article(image_url=url, feed_url="http://127.0.0.1/feed.xml")
+        ctx = make_context(results_for(script_dict(SCENES)), article=article)
         return ctx, visualize.run(ctx)
 
     return run
@@ -105,7 +107,7 @@ def test_every_photo_of_the_article_is_used_and_bad_ones_are_skipped_with_a_reas
     content = "".join(f'<p>Text.</p><img src="{httpserver.url_for(f"/p{n}.jpg")}">' for n in (1, 2, 3))
     content += f'<img src="{httpserver.url_for("/tiny.jpg")}"><img src="/gone.jpg">'
     article = make_article(image_url=httpserver.url_for("/p0.jpg"), content_html=content,
-                           link=httpserver.url_for("/article.html"))
+                           link=httpserver.url_for("/article.html"), feed_url=httpserver.url_for("/feed.xml"))
     ctx = make_context(results_for(script_dict()), article=article)
     out = visualize.run(ctx)
     plan = out.results["plan"]
@@ -121,7 +123,8 @@ def test_of_forty_images_only_the_first_twelve_are_tried_and_the_best_six_kept(m
     settings.render.formats = ["1x1"]
     httpserver.expect_request("/p.jpg").respond_with_data(photo_jpeg(), content_type="image/jpeg")
     content = "".join(f'<img src="{httpserver.url_for("/p.jpg")}?n={n}">' for n in range(40))
-    ctx = make_context(results_for(script_dict()), article=make_article(image_url=None, content_html=content))
+    article = make_article(image_url=None, content_html=content, feed_url=httpserver.url_for("/feed.xml"))
+    ctx = make_context(results_for(script_dict()), article=article)
     out = visualize.run(ctx)
     plan = out.results["plan"]
     assert len(httpserver.log) == 12

@@ -21,6 +21,8 @@ class Article:
     image_url: str | None
     language: str | None
     source_title: str
+    image_urls: tuple[str, ...] = ()  # every image the feed item carries, in order (image_url is the first)
+    feed_url: str = ""  # the feed it came from: on this computer or its network, its pictures may be too
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ or a re-run never fetches the page again.
 from __future__ import annotations
 
 import html
+import html.parser
 import json
 import logging
 import re
@@ -21,9 +22,11 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from ..domain.content import Article
+from ..domain.addresses import is_reserved_host
 from ..domain.errors import NexusError
 from ..providers.llm.sentences import word_count
 from ..providers.llm.textclean import html_to_paragraphs
+from ..providers.safe_http import is_internal_address
 from . import feed_fetch
 from .context import StageContext
 
@@ -32,6 +35,8 @@ log = logging.getLogger(__name__)
 PAGE_FILE = "article_page.json"
 SUMMARY_WORDS = 150  # a feed text shorter than this is a summary, worth the page
 MIN_PAGE_WORDS = 80  # a page with less main text is a teaser, a paywall or a login
+MAX_PAGE_IMAGES = 24  # image URLs kept from one page
+MAX_HEAD_CHARS = 200_000  # where share tags are looked for
 _WALL = re.compile(
     r"(?:subscribe (?:now )?to (?:continue|keep) reading|subscribers? only|this (?:article|content|story) is "
     r"(?:only )?(?:available|reserved) (?:to|for) (?:subscribers|members)|sign in to (?:continue|read)|"
@@ -52,15 +57,30 @@ def whole_article(ctx: StageContext) -> Article:
     if feed_words >= SUMMARY_WORDS:
         return article
     found = _remembered(ctx.job_dir / PAGE_FILE, article.link)
+    if found is None and not internal_allowed(article.feed_url) and is_internal_address(article.link):
+        log.warning("job %s: the article's page %s was not read: it is on this computer or its local network, "
+                    "and the feed is on the public internet", ctx.job_id, article.link)
+        return article
     if found is None:
         ctx.progress(2, "Reading the article's page")
         found = read_page(article.link, ctx.settings, feed_words)
         if not found.get("unreachable"):  # a network failure is tried again next time
             _remember(ctx.job_dir / PAGE_FILE, article.link, found)
+    images = tuple(dict.fromkeys([*article.image_urls, *(u for u in found.get("images") or () if isinstance(u, str))]))
     if not found.get("html"):
         log.info("job %s: kept the feed's text (%s)", ctx.job_id, found.get("reason", ""))
-        return article
-    return replace(article, content_html=found["html"], image_url=article.image_url or found.get("image"))
+        return replace(article, image_urls=images)
+    return replace(article, content_html=found["html"], image_url=article.image_url or found.get("image"),
+                   image_urls=images)
+
+
+def internal_allowed(feed_url: str) -> bool:
+    """Whether the article's pictures and page may be fetched from this computer or its
+    local network: only when its feed lives there itself (a file added by hand, a home
+    server). A feed on the public internet, or one no longer known, may not point there."""
+    if not feed_url or is_reserved_host(feed_url):
+        return False
+    return feed_fetch.local_path(feed_url) is not None or is_internal_address(feed_url)
 
 
 def read_page(url: str, settings, feed_words: int) -> dict:
@@ -81,7 +101,9 @@ def read_page(url: str, settings, feed_words: int) -> dict:
 
 
 def extract(page: str, url: str, feed_words: int = 0) -> dict:
-    """The page's main text and images, unless it is a wall or says less than the feed."""
+    """The page's main text and images, unless it is a wall or says less than the feed.
+    Its share images (og:image, twitter:image) are kept in any case under ``"images"``:
+    the picture of a paywalled or short page is still the article's picture."""
     import trafilatura
 
     logging.getLogger("trafilatura").setLevel(logging.ERROR)  # its parse notes are not the creator's business
@@ -89,17 +111,56 @@ def extract(page: str, url: str, feed_words: int = 0) -> dict:
                                include_tables=False, favor_precision=True, url=url) or ""
     paragraphs = html_to_paragraphs(main)
     words = word_count(" ".join(paragraphs))
+    shared = meta_images(page, url)
     if _PASSWORD_FIELD.search(page) or (_WALL.search(page) and words < 3 * MIN_PAGE_WORDS):
-        return {"reason": "the page asks for a login or a subscription"}
+        return {"reason": "the page asks for a login or a subscription", "images": shared}
     if words < MIN_PAGE_WORDS or words <= feed_words:
-        return {"reason": f"the page's main text ({words} words) says no more than the feed"}
-    images = [urljoin(url, src) for src in re.findall(r"<img[^>]+src=\"([^\"]+)\"", main)]
+        return {"reason": f"the page's main text ({words} words) says no more than the feed", "images": shared}
+    images = [urljoin(url, html.unescape(src)) for src in re.findall(r"<img[^>]+src=\"([^\"]+)\"", main)]
     body = "".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs)
     body += "".join(f'<img src="{html.escape(src)}">' for src in images)
     metadata = trafilatura.extract_metadata(page, default_url=url)
     lead = getattr(metadata, "image", None)
-    lead = urljoin(url, lead) if lead else (images[0] if images else None)
-    return {"html": body, "image": lead, "images": images, "words": words}
+    lead = urljoin(url, lead) if lead else (shared[0] if shared else (images[0] if images else None))
+    everything = list(dict.fromkeys([*shared, *images]))[:MAX_PAGE_IMAGES]
+    return {"html": body, "image": lead, "images": everything, "words": words}
+
+
+class _MetaImages(html.parser.HTMLParser):
+    """``<meta property="og:image" content="…">`` and its kin, in page order."""
+
+    NAMES = frozenset({"og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag.lower() != "meta":
+            return
+        values = {k.lower(): (v or "") for k, v in attrs}
+        name = (values.get("property") or values.get("name") or "").strip().lower()
+        if name in self.NAMES and values.get("content", "").strip():
+            self.urls.append(values["content"].strip())
+
+
+def meta_images(page: str, url: str) -> list[str]:
+    """The page's share images (Open Graph, then Twitter cards), absolute, each once, http(s) only."""
+    parser = _MetaImages()
+    try:
+        parser.feed(page[:MAX_HEAD_CHARS])  # the <head>: share tags never sit deep in a body
+        parser.close()
+    except (ValueError, AssertionError):  # broken markup: keep what was read
+        pass
+    found = [urljoin(url, u) for u in parser.urls]
+    return list(dict.fromkeys(u for u in found if u.lower().startswith(("http://", "https://"))))[:MAX_PAGE_IMAGES]
+
+
+def remembered_images(job_dir: Path, link: str) -> list[str]:
+    """The images of the article's page, as read when the article was analysed: never a fetch."""
+    found = _remembered(job_dir / PAGE_FILE, link) if link else None
+    images = (found or {}).get("images") or []
+    return [u for u in images if isinstance(u, str)][:MAX_PAGE_IMAGES]
 
 
 def _is_web_page(link: str) -> bool:

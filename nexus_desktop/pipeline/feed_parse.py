@@ -16,6 +16,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -32,6 +33,7 @@ _TINY = re.compile(r"(width|height)=[\"']?[01][\"'\s>]", re.I)
 # Share buttons and counters that feed services put in every item: never the article's picture.
 _BUTTONS = re.compile(r"feeds\.feedburner\.com/~(ff|f|r)/|feedburner\.google\.com/~(ff|f|r)/|/~ff/|"
                       r"feeds\.wordpress\.com/[\d.]+/(comments|go)/|(share|sharing|social|button)[-_/][^\"']*\.(gif|png)", re.I)
+_IMAGE_PATH = re.compile(r"\.(jpe?g|png|webp|gif|avif)$", re.I)
 _JSON_FEED_VERSIONS = ("https://jsonfeed.org/version/", "http://jsonfeed.org/version/")
 
 
@@ -73,20 +75,50 @@ def normalize_link(link: str | None) -> str | None:
     return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query, parts.fragment))
 
 
-def _first_image(entry: Any, content: str) -> str | None:
-    for media in entry.get("media_content", []) or []:
-        if media.get("url") and (media.get("medium") == "image" or str(media.get("type", "")).startswith("image/")):
-            return media["url"]
-    for thumb in entry.get("media_thumbnail", []) or []:
-        if thumb.get("url"):
-            return thumb["url"]
-    for link in entry.get("links", []) or []:
-        if link.get("rel") == "enclosure" and str(link.get("type", "")).startswith("image/"):
-            return link.get("href")
-    for match in _IMG.finditer(content or ""):
-        if not _TINY.search(match.group(0)) and not _BUTTONS.search(match.group(1)):  # tracking pixels, share buttons
-            return match.group(1)
-    return None
+MAX_IMAGES = 24  # image URLs kept per item: visualize tries the first 12 and keeps the best 6
+
+
+def _is_image_media(media: Any) -> bool:
+    kind = str(media.get("type", "") or "")
+    medium = str(media.get("medium", "") or "")
+    if medium or kind:
+        return medium == "image" or kind.startswith("image/")
+    return bool(_IMAGE_PATH.search(urlsplit(str(media.get("url", ""))).path))  # no type given: judge by its name
+
+
+def _unique(urls: Iterable[str | None], limit: int = MAX_IMAGES) -> tuple[str, ...]:
+    """The URLs in order, each once, http(s) only, at most ``limit``."""
+    seen: set[str] = set()
+    kept: list[str] = []
+    for url in urls:
+        url = (url or "").strip()
+        if not url.lower().startswith(("http://", "https://")) or url in seen:
+            continue
+        seen.add(url)
+        kept.append(url)
+        if len(kept) == limit:
+            break
+    return tuple(kept)
+
+
+def content_images(content: str) -> list[str]:
+    """The ``<img>`` sources of an item's HTML, without tracking pixels and share buttons."""
+    return [m.group(1) for m in _IMG.finditer(content or "")
+            if not _TINY.search(m.group(0)) and not _BUTTONS.search(m.group(1))]
+
+
+def _images(entry: Any, content: str) -> tuple[str, ...]:
+    """Every image the item carries, in the order a reader meets them: media:content (all of
+    them), media:thumbnail, image enclosures, then the ``<img>`` in its content."""
+    urls: list[str | None] = []
+    urls += [m.get("url") for m in entry.get("media_content", []) or [] if _is_image_media(m)]
+    urls += [t.get("url") for t in entry.get("media_thumbnail", []) or []]
+    urls += [link.get("href") for link in entry.get("links", []) or []
+             if link.get("rel") == "enclosure" and str(link.get("type", "")).startswith("image/")]
+    urls += [e.get("href") or e.get("url") for e in entry.get("enclosures", []) or []
+             if str(e.get("type", "")).startswith("image/")]
+    urls += content_images(content)
+    return _unique(urls)
 
 
 def _when(entry: Any) -> datetime | None:
@@ -101,6 +133,7 @@ def _entry(entry: Any, language: str | None) -> NewItem:
     content = max((c.get("value", "") for c in contents), key=len, default="")
     summary = entry.get("summary", "") or ""
     title = plain_text(entry.get("title", ""))
+    images = _images(entry, content or summary)
     return NewItem(
         guid=(entry.get("id") or None),
         link=normalize_link(entry.get("link")),
@@ -109,9 +142,10 @@ def _entry(entry: Any, language: str | None) -> NewItem:
         published=_when(entry),
         summary=summary,
         content=content or summary,
-        image_url=_first_image(entry, content or summary),
+        image_url=images[0] if images else None,
         language=(contents[0].get("language") if contents else None) or language,
         content_hash=content_hash(title, content or summary),
+        image_urls=images,
     )
 
 
@@ -155,6 +189,7 @@ def _json_item(raw: Any, data: dict) -> NewItem:
     except ValueError:
         when = None
     language = _text(raw, "language") or (data.get("language") if isinstance(data.get("language"), str) else None)
+    images = _json_images(raw, content)
     return NewItem(
         guid=str(raw["id"]) if raw.get("id") is not None else None,
         link=normalize_link(_text(raw, "url")),
@@ -163,10 +198,21 @@ def _json_item(raw: Any, data: dict) -> NewItem:
         published=when.astimezone(timezone.utc) if when and when.tzinfo else None,
         summary=_text(raw, "summary"),
         content=content,
-        image_url=_text(raw, "image") or _text(raw, "banner_image") or None,
+        image_url=images[0] if images else None,
         language=language or None,
         content_hash=content_hash(title, content),
+        image_urls=images,
     )
+
+
+def _json_images(raw: dict, content: str) -> tuple[str, ...]:
+    """JSON Feed's image and banner_image, image attachments, then the <img> in content_html."""
+    attachments = raw.get("attachments")
+    if attachments is not None and not isinstance(attachments, list):
+        raise ValueError(f"'attachments' is {_kind(attachments)}, not a list")
+    attached = [a.get("url") for a in attachments or [] if isinstance(a, dict) and isinstance(a.get("url"), str)
+                and str(a.get("mime_type", "")).startswith("image/")]
+    return _unique([_text(raw, "image"), _text(raw, "banner_image"), *attached, *content_images(content)])
 
 
 def parse_json_feed(body: bytes) -> ParsedFeed:

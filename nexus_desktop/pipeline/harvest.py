@@ -92,13 +92,17 @@ def _without_internal_addresses(parsed: ParsedFeed, feed_url: str) -> ParsedFeed
     verdicts: dict[str, bool] = {}
 
     def internal(url: str) -> bool:
-        host = urlsplit(url).hostname or ""
+        host = urlsplit(url).netloc  # one lookup per server, not per picture
         if host not in verdicts:
             verdicts[host] = is_internal_address(url)
         return verdicts[host]
 
-    items = [replace(i, image_url=None if i.image_url and internal(i.image_url) else i.image_url,
-                     link=None if i.link and internal(i.link) else i.link) for i in parsed.items]
+    items = []
+    for item in parsed.items:
+        images = tuple(u for u in item.image_urls if not internal(u))
+        first = None if item.image_url and internal(item.image_url) else item.image_url
+        items.append(replace(item, image_url=images[0] if images else first, image_urls=images,
+                             link=None if item.link and internal(item.link) else item.link))
     return replace(parsed, items=items)
 
 

@@ -1,7 +1,10 @@
 """The article's photos: every image it carries, checked, scored, the best few kept.
 
-Sources, in order: the feed's image (media:content, media:thumbnail or enclosure,
-as harvest stored it) and every ``<img>`` in the article's content and summary.
+Sources, in order: the feed's images (every media:content, media:thumbnail and
+image enclosure, as harvest stored them), every ``<img>`` in the article's content
+and summary, then the page's og:image / twitter:image and pictures when the page
+was read. A public feed's pictures are never fetched from this computer or its
+network (``fetcher(allow_internal=...)``).
 Each is downloaded once through ``providers.images.download`` (its checks: http(s)
 only, an image type, the byte cap, the pixel cap before decoding, a readable
 file). An image under 400 px on its short side, or one that fails any check, is
@@ -21,7 +24,7 @@ import logging
 import os
 import urllib.parse
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,9 +66,12 @@ class _ImageSources(html.parser.HTMLParser):
             self.urls.append(url.strip())
 
 
-def image_urls(article: Article) -> list[str]:
-    """Every image URL the article carries, first the feed's own, without repeats."""
-    urls = [article.image_url or ""]
+def image_urls(article: Article, page_images: Sequence[str] = ()) -> list[str]:
+    """Every image URL the article carries, without repeats, in this order: the feed's own
+    (every media:content, media:thumbnail and image enclosure, as harvest stored them), the
+    ``<img>`` of its content and summary, then its page's (og:image, twitter:image and the
+    pictures of its main text) when the page was read."""
+    urls = [*article.image_urls, article.image_url or ""]
     for fragment in (article.content_html, article.summary_html):
         parser = _ImageSources()
         try:
@@ -74,6 +80,7 @@ def image_urls(article: Article) -> list[str]:
         except (ValueError, AssertionError):  # broken markup: keep what was read
             pass
         urls += parser.urls
+    urls += page_images
     seen: set[str] = set()
     unique = []
     for url in urls:
@@ -86,9 +93,10 @@ def image_urls(article: Article) -> list[str]:
 
 
 def collect(article: Article, folder: Path, *, fetch: Callable[[str], Image.Image], job_dir: Path,
-            on_progress: Callable[[str], None] = lambda message: None) -> Found:
-    """Download, check and keep the article's best photos under ``folder``."""
-    urls = image_urls(article)
+            on_progress: Callable[[str], None] = lambda message: None, urls: Sequence[str] | None = None) -> Found:
+    """Download, check and keep the article's best photos under ``folder`` (of ``urls``,
+    or of the article's own images)."""
+    urls = list(image_urls(article) if urls is None else urls)
     skipped = [Skipped(url, f"not tried: only the first {MAX_TRIES} of {len(urls)} images are") for url in
                urls[MAX_TRIES:]]
     tried = urls[:MAX_TRIES]
@@ -168,12 +176,16 @@ def _save_jpeg(image: Image.Image, path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def fetcher(settings, target: tuple[int, int]) -> Callable[[str], Image.Image]:
-    """``fetch_image`` with the creator's limits."""
+def fetcher(settings, target: tuple[int, int], *, allow_internal: bool) -> Callable[[str], Image.Image]:
+    """``fetch_image`` with the creator's limits. ``allow_internal`` only when the article's
+    feed is itself on this computer or its network (``article_page.internal_allowed``):
+    a public feed's pictures are never fetched from loopback, link-local or private
+    addresses, redirects included."""
     images, harvest = settings.images, settings.harvest
 
     def fetch(url: str) -> Image.Image:
         return fetch_image(url, max_bytes=images.max_image_bytes, max_pixels=images.max_image_pixels,
-                           timeout=harvest.timeout_seconds, user_agent=harvest.user_agent, target=target)
+                           timeout=harvest.timeout_seconds, user_agent=harvest.user_agent, target=target,
+                           allow_internal=allow_internal)
 
     return fetch

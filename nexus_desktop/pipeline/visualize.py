@@ -38,6 +38,7 @@ from ..providers.images.fonts import FontBook
 from ..providers.images.pillow_cards import Brand, Styled
 from . import photos as article_photos
 from . import shot_plan
+from .article_page import internal_allowed, remembered_images
 from .broll import add_broll
 from .context import AssetRecord, StageContext, StageOutput
 from .formats import active_formats
@@ -141,13 +142,13 @@ def _pictures(ctx: StageContext, script: Script, title: str, formats: list[Video
     note = ""
     if not settings.images.use_article_image:
         note = "article images are turned off (images.use_article_image)"
-    elif not article_photos.image_urls(ctx.article):
+    elif not (urls := article_photos.image_urls(ctx.article, remembered_images(ctx.job_dir, ctx.article.link))):
         note = "the article has no image"
     else:
         target = (max(f.width for f in formats), max(f.height for f in formats))
-        found = article_photos.collect(ctx.article, ctx.job_dir / "photos", job_dir=ctx.job_dir,
-                                       fetch=article_photos.fetcher(settings, target),
-                                       on_progress=lambda message: ctx.progress(3, message))
+        fetch = article_photos.fetcher(settings, target, allow_internal=internal_allowed(ctx.article.feed_url))
+        found = article_photos.collect(ctx.article, ctx.job_dir / "photos", job_dir=ctx.job_dir, urls=urls,
+                                       fetch=fetch, on_progress=lambda message: ctx.progress(3, message))
         if not found.photos:
             note = "article image not used: " + "; ".join(s.reason for s in found.skipped[:3])
     if found.photos:

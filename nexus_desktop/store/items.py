@@ -27,6 +27,7 @@ class NewItem:
     image_url: str | None
     language: str | None
     content_hash: str
+    image_urls: tuple[str, ...] = ()  # every image the item carries, in order; image_url is the first
 
 
 def _chunks(values: Sequence[str], size: int = CHUNK) -> Iterable[Sequence[str]]:
@@ -147,7 +148,7 @@ class ItemRepo:
         if not fresh:
             return Added(0)
         queued = {id(new) for new in (fresh if max_new is None else _newest_first(fresh)[:max_new])}
-        rows = [{"source_id": source_id, **new.__dict__} for new in fresh]
+        rows = [{"source_id": source_id, **new.__dict__, "image_urls": list(new.image_urls)} for new in fresh]
         # executemany with RETURNING, batched by SQLAlchemy ("insertmanyvalues") on SQLite and PostgreSQL.
         ids = list(session.scalars(insert(Item).returning(Item.id, sort_by_parameter_order=True), rows))
         state = job_states.created()

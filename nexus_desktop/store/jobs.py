@@ -150,10 +150,10 @@ class JobRepo:
     def article(self, job_id: int) -> Article:
         with self.db.read() as session:
             row = session.execute(
-                select(Item, Source.title).join(Job, Job.item_id == Item.id).outerjoin(Source, Source.id == Item.source_id)
+                select(Item, Source.title, Source.url).join(Job, Job.item_id == Item.id).outerjoin(Source, Source.id == Item.source_id)
                 .where(Job.id == job_id)
             ).one()
-            item, source_title = row
+            item, source_title, feed_url = row
             return Article(
                 item_id=item.id,
                 title=item.title,
@@ -165,6 +165,8 @@ class JobRepo:
                 image_url=item.image_url,
                 language=item.language,
                 source_title=source_title or "",
+                image_urls=tuple(u for u in item.image_urls or () if isinstance(u, str)),
+                feed_url=feed_url or "",
             )
 
     def runnable_ids(self, stages: Iterable[Stage] = PRODUCTION) -> list[int]:
