@@ -109,6 +109,9 @@ class ImageSettings(_Section):
     max_image_pixels: int = Field(60_000_000, ge=1_000_000)
     pexels_base_url: str = "https://api.pexels.com"  # stock B-roll, used only once a Pexels key is set
     broll_shots: int = Field(3, ge=0, le=12)  # at most this many shots per video become stock clips
+    runway_base_url: str = "https://api.dev.runwayml.com"  # AI clips, used only once a RunwayML key is set
+    ai_clip_shots: int = Field(2, ge=0, le=12)  # at most this many shots per job become AI clips (each costs credits)
+    ai_clip_deadline_seconds: float = Field(300.0, ge=10, le=3600)  # a clip not made by then keeps the offline shot
 
 
 class BrandingSettings(_Section):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-KINDS = ("title", "photo", "stat", "quote", "icon", "broll", "end")
+KINDS = ("title", "photo", "stat", "quote", "icon", "broll", "ai_clip", "end")
 MOTIONS = ("none", "rise", "slide", "bob")  # how a layer enters or keeps moving
 
 
@@ -68,7 +68,7 @@ class ShotFrames:
     background: str
     room: tuple[int, int]
     layers: tuple[Layer, ...] = ()
-    clip: str = ""  # a stock video clip shown instead of the background (B-roll), relative to the job folder
+    clip: str = ""  # a video clip shown instead of the background (B-roll, AI clip), relative to the job folder
 
 
 @dataclass(frozen=True)

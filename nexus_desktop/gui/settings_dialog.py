@@ -34,11 +34,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..domain.errors import UserFixableError
+from ..domain.errors import NexusError, UserFixableError
 from ..paths import AppPaths
 from ..pipeline.formats import active_formats
 from ..secrets import database_url_with_password, mask_database_url
 from ..settings import Settings, save
+from .key_fields import UPGRADE_KEYS, KeyField
 from .settings_fields import editor_for
 
 
@@ -55,7 +56,8 @@ PAGES = (
     Page("Analysis", (("analyze", None),), "“openai” works with any OpenAI-compatible server: OpenAI, Gemini, "
          "Ollama, LM Studio, llama.cpp. Its key is kept in the system keyring, not here."),
     Page("Voice", (("voice", None),), "Piper and espeak-ng run on this computer; ElevenLabs needs a key in the keyring."),
-    Page("Images", (("images", ("provider", "base_url", "model", "use_article_image")),)),
+    Page("Images", (("images", ("provider", "base_url", "model", "use_article_image", "broll_shots", "ai_clip_shots")),),
+         "With a Pexels or RunwayML key, a few shots become stock or AI clips; without one, nothing is asked."),
     Page("Branding", (("branding", None),), "Colours, logo and font of the title cards and thumbnails."),
     Page("Output", (("render", None),), "Custom sizes are made in addition to the formats ticked above."),
     Page("Feeds", (("harvest", ("check_every_minutes", "auto_run", "timeout_seconds", "concurrency", "user_agent",
@@ -79,6 +81,7 @@ LABELS = {
     "check_every_minutes": "Check feeds every (minutes)", "close_to_tray": "Keep running in the tray while posts are scheduled",
     "background_service": "Run in the background at login (nexus daemon)", "auto_run": "Make videos of new articles by themselves",
     "catalog": "Voices", "pronunciations": "Pronunciations",
+    "broll_shots": "Stock clips per video (Pexels key)", "ai_clip_shots": "AI clips per video (RunwayML key)",
 }
 
 
@@ -97,6 +100,7 @@ class SettingsDialog(QDialog):
         self.editors: dict[tuple[str, str], Any] = {}
         self.errors: dict[tuple[str, str], QLabel] = {}
         self._page_of: dict[str, int] = {}
+        self.keys: list[KeyField] = []
 
         self.pages = QListWidget(objectName="SettingsPages")
         self.pages.setFixedWidth(160)
@@ -158,6 +162,10 @@ class SettingsDialog(QDialog):
                 self.editors[(section, name)] = editor
                 self.errors[(section, name)] = error
                 self._page_of[f"{section}.{name}"] = number
+        if page.title == "Images":
+            for spec in UPGRADE_KEYS:
+                self.keys.append(KeyField(spec))
+                form.addRow(spec.label, self.keys[-1])
         if page.note:
             form.addRow(QLabel(page.note, objectName="Hint", wordWrap=True))
         area = QScrollArea()
@@ -216,6 +224,14 @@ class SettingsDialog(QDialog):
             save(settings, self.paths.settings_file)  # a database password goes to the keyring
         except UserFixableError as exc:
             self._show_error("store.database_url", str(exc))
+            return
+        try:
+            for key in self.keys:
+                key.apply()
+        except NexusError as exc:  # no keyring: say so; the other settings are saved
+            self.settings = settings
+            self.problem.setText(f"Settings saved, but the key was not: {exc}")
+            self.problem.show()
             return
         self.settings = settings
         self.settings_saved.emit(settings)

@@ -38,6 +38,7 @@ from ..providers.images.fonts import FontBook
 from ..providers.images.pillow_cards import Brand, Styled
 from . import photos as article_photos
 from . import shot_plan
+from .ai_clips import add_ai_clips
 from .article_page import internal_allowed, remembered_images
 from .broll import add_broll
 from .context import AssetRecord, StageContext, StageOutput
@@ -76,7 +77,10 @@ def run(ctx: StageContext) -> StageOutput:
     frames = _draw(ctx, formats, shots, look)
     shots, frames, broll_notes = add_broll(ctx.settings, ctx.job_dir, shots, frames, formats,
                                            ctx.paths.data / "cache" / "pexels")
-    notes = tuple(n for n in (note, *broll_notes) if n)
+    shots, frames, clip_notes = add_ai_clips(ctx.settings, ctx.job_dir, shots, frames, formats, found.images, title,
+                                             ctx.paths.data / "cache" / "runway", cancelled=ctx.cancel_event.is_set,
+                                             progress=lambda message: ctx.progress(88, message))
+    notes = tuple(n for n in (note, *broll_notes, *clip_notes) if n)
     plan = ShotPlan(tuple(shots), found.photos, found.skipped, notes, tuple(frames))
     ctx.progress(90, "Drawing thumbnails")
     thumbs = _guard(lambda: draw_thumbnails(ctx.job_dir, formats, plan, look, title))

@@ -1,0 +1,106 @@
+"""AI video clips for a few shots, when the creator has added a RunwayML key.
+
+Shots with an article photo come first: the photo is brought to life (image to
+video). When the article has no photo, shots that show only an icon or kinetic
+text get a clip made from their words and the title (text to video). At most
+``images.ai_clip_shots`` per job, in each format's shape; each clip is cached per
+(image, prompt, ratio), so a re-run or a second format of the same shape costs
+nothing. Without a key nothing here runs and nothing touches the network; with
+one, any failure (wrong key, over the limit, Runway overloaded, a failed task, a
+task over the deadline) keeps the offline shot and leaves a note on the plan,
+never a failed job.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from PIL import Image
+
+from ..domain.content import VideoFormat
+from ..domain.shots import FormatFrames, Shot
+from ..providers.images.runway import ClipUnavailable, RunwayVideos
+from .broll import orientation
+
+log = logging.getLogger(__name__)
+
+SECRET_NAME = "runway_api_key"
+POLL_SECONDS = 5.0  # how often a running task is asked about
+FROM_WORDS = ("icon", "title")  # shots without a photo that may become a clip of their words
+_STOP = ("(401)", "(429)", "overloaded", "took longer", "could not be reached", "cancelled")
+
+
+def stored_key() -> str | None:
+    from .. import secrets
+
+    try:
+        return secrets.get_secret(SECRET_NAME)
+    except Exception as exc:  # a broken keyring must not stop an offline render
+        log.info("no RunwayML key: the keyring cannot be read (%s)", type(exc).__name__)
+        return None
+
+
+def chosen(shots: list[Shot], photos: int, limit: int) -> list[int]:
+    """The shots to upgrade: photo shots first; without photos, icon and title shots (never the
+    opening hook or the end card)."""
+    inner = range(1, len(shots) - 1)
+    with_photo = [i for i in inner if shots[i].kind == "photo" and 0 <= shots[i].photo < photos]
+    from_words = [] if photos else [i for i in inner if shots[i].kind in FROM_WORDS]
+    return (with_photo + from_words)[:limit]
+
+
+def prompt_for(shot: Shot, title: str) -> str:
+    words = " ".join(p for p in (title, shot.text, shot.icon.replace("-", " ")) if p)
+    if shot.kind == "photo":
+        return f"{words}. Subtle natural motion in the photo, slow cinematic camera push-in."
+    return f"{words}. Cinematic documentary footage, natural light, slow camera move."
+
+
+def add_ai_clips(settings, job_dir: Path, shots: list[Shot], frames: list[FormatFrames], formats: list[VideoFormat],
+                 images: tuple[Image.Image, ...], title: str, cache: Path, *,
+                 cancelled: Callable[[], bool] = lambda: False,
+                 progress: Callable[[str], None] = lambda message: None) -> tuple[list[Shot], list[FormatFrames], list[str]]:
+    """Shots and frames with AI clips where RunwayML made one, and the notes on the rest."""
+    limit = settings.images.ai_clip_shots
+    wanted = chosen(shots, len(images), limit) if limit else []
+    key = stored_key() if wanted else None
+    if not key:
+        return shots, frames, []
+    provider = RunwayVideos(api_key=key, base_url=settings.images.runway_base_url, cache=cache,
+                            timeout=settings.harvest.timeout_seconds, poll_seconds=POLL_SECONDS,
+                            deadline_seconds=settings.images.ai_clip_deadline_seconds, cancelled=cancelled)
+    notes: list[str] = []
+    by_format = {f.name: list(f.shots) for f in frames}
+    upgraded: set[int] = set()
+    for number, index in enumerate(wanted, 1):
+        shot = shots[index]
+        image = images[shot.photo] if shot.kind == "photo" else None
+        prompt = prompt_for(shot, title)
+        progress(f"Asking RunwayML for AI clip {number} of {len(wanted)}")
+        clips = {}
+        try:
+            for fmt in formats:
+                clips[fmt.name] = provider.clip(image, prompt, orientation(fmt), shot.end - shot.start)
+        except ClipUnavailable as exc:
+            what = f"photo {shot.photo + 1}" if image is not None else f"“{shot.text or shot.icon}”"
+            log.warning("no AI clip for %s: %s", what, exc)
+            notes.append(f"AI clip for {what}: {exc}")
+            if any(word in str(exc) for word in _STOP):
+                break  # the same answer for every other shot: ask no more
+            continue
+        for fmt in formats:
+            clip = clips[fmt.name].path
+            linked = job_dir / "ai_clips" / clip.name
+            linked.parent.mkdir(parents=True, exist_ok=True)
+            if not linked.exists():
+                shutil.copyfile(clip, linked)
+            drawn = by_format[fmt.name][index]
+            by_format[fmt.name][index] = replace(drawn, clip=linked.relative_to(job_dir).as_posix(), layers=())
+        upgraded.add(index)
+    shots = [replace(s, kind="ai_clip") if i in upgraded else s for i, s in enumerate(shots)]
+    frames = [replace(f, shots=tuple(by_format[f.name])) for f in frames]
+    return shots, frames, notes
