@@ -186,7 +186,7 @@ def test_navigating_months_and_weeks(calendar):
 def test_posting_times_are_edited_per_target_and_bad_ones_are_refused(calendar):
     from nexus_desktop.gui.calendar_dialogs import PostingRulesDialog
 
-    calendar.view.edit_posting_times()
+    calendar.view.actions.edit_posting_times()
     calendar.qtbot.waitUntil(lambda: calendar.view.findChild(PostingRulesDialog) is not None, timeout=5000)
     dialog = calendar.view.findChild(PostingRulesDialog)
     row = next(r for r in dialog.rows if r.target.name == "Export for YouTube")
@@ -224,5 +224,5 @@ def test_a_post_that_needs_checking_can_be_marked_published_from_the_calendar(ca
     (post_id,) = approve(calendar, [1], place=True)
     with calendar.ws.store.db.write() as session:  # a crash left it unknowable
         session.get(Post, post_id).status = "needs_check"
-    calendar.view.mark_published(post_id)
+    calendar.view.actions.mark_published(post_id)
     calendar.qtbot.waitUntil(lambda: calendar.post(post_id).status is PostStatus.PUBLISHED, timeout=5000)

@@ -125,7 +125,7 @@ def test_a_move_and_a_cancelled_publication_can_be_undone(qtbot, window, ws, ren
     calendar = window.show_view("Calendar")
     calendar.refresh()
     qtbot.waitUntil(lambda: post_id in calendar.posts, timeout=5_000)
-    calendar._move(post_id, when + timedelta(days=1))
+    calendar.actions.move(post_id, when + timedelta(days=1))
     qtbot.waitUntil(lambda: ws.store.posts.get(post_id).scheduled_at == when + timedelta(days=1), timeout=5_000)
     qtbot.waitUntil(lambda: window.toast.can_undo)
     assert "moved to" in window.toast.text.text()
@@ -134,7 +134,7 @@ def test_a_move_and_a_cancelled_publication_can_be_undone(qtbot, window, ws, ren
 
     qtbot.waitUntil(lambda: calendar.posts.get(post_id) is not None and calendar.posts[post_id].scheduled_at == when,
                     timeout=5_000)
-    calendar.unschedule(post_id)
+    calendar.actions.unschedule(post_id)
     qtbot.waitUntil(lambda: ws.store.posts.get(post_id).scheduled_at is None, timeout=5_000)
     qtbot.waitUntil(lambda: window.toast.can_undo)
     assert "will not be published" in window.toast.text.text()
@@ -150,7 +150,7 @@ def test_publish_now_asks_first(qtbot, window, ws, rendered_job, monkeypatch):  
     qtbot.waitUntil(lambda: post_id in calendar.posts, timeout=5_000)
     asked = []
     monkeypatch.setattr(dialogs, "confirm", lambda *args: asked.append(args) or False)
-    calendar.confirm_publish_now(calendar.posts[post_id])
+    calendar.actions.confirm_publish_now(calendar.posts[post_id])
     assert asked and "cannot be taken back" in asked[0][2]
     qtbot.wait(200)
     assert ws.store.posts.get(post_id).status is PostStatus.SCHEDULED  # nothing went out

@@ -16,12 +16,14 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QPaintEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from .plain_text import tooltip
+from ..pipeline.good_hours import GoodHours
 from ..store.post_records import PostView
 from .calendar_chips import PostChip, post_id_from
+from .calendar_good_hours import BAR, hour_tip, paint_good_hour
 
 ChipFactory = Callable[[PostView, bool], PostChip]  # (post, with its time) -> a connected chip
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -123,10 +125,22 @@ class HourCell(DropCell):
     def __init__(self, moment: datetime, parent: QWidget | None = None, *, past: bool = False) -> None:
         super().__init__(moment, parent, past=past)
         self.setMinimumHeight(28)
+        self.good: tuple[GoodHours, ...] = ()  # the platforms this hour is good for (shaded)
         column = QVBoxLayout(self)
-        column.setContentsMargins(2, 1, 2, 1)
+        column.setContentsMargins(2 + BAR, 1, 2, 1)  # clear of the platforms' bar
         column.addLayout(self.chips)
         column.addStretch(1)
+
+    def set_good(self, good: tuple[GoodHours, ...]) -> None:
+        if good != self.good:
+            self.good = good
+            self.setToolTip(tooltip(hour_tip(good)) if good else "")
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self.good and not self.property("hovered"):
+            paint_good_hour(self, self.good)
 
 
 class _Grid(QWidget):
@@ -257,6 +271,13 @@ class WeekGrid(_Grid):
             cell.clear_chips()
             for post in sorted(by_hour.get(moment, []), key=lambda p: (p.scheduled_at, p.id)):
                 cell.chips.addWidget(make_chip(post, False))
+
+    def set_good_hours(self, good: Iterable[GoodHours], today: date) -> None:
+        """Shade the hours good for posting, from today on (an empty ``good`` clears the shading)."""
+        good = tuple(good)
+        for moment, cell in self.cells.items():
+            suits = () if moment.date() < today else tuple(g for g in good if g.covers(moment.weekday(), moment.hour))
+            cell.set_good(suits)
 
     def scroll_to_hour(self, hour: int) -> None:
         cell = next((c for m, c in self.cells.items() if m.hour == hour), None)

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QListView,
-    QMenu,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -42,18 +41,17 @@ from PySide6.QtWidgets import (
 
 from ..domain.errors import IllegalTransition, NexusError
 from ..pipeline import schedule as scheduling
-from ..pipeline.missed import CatchUp
+from ..pipeline.good_hours import GoodHours, good_hours
 from ..runtime.events import JobsChanged
 from ..runtime.runner import STORE
 from ..runtime.scheduler import PostScheduler
 from ..store.post_records import PostFilter, PostView
-from . import dialogs
 from .app_context import AppContext
+from .calendar_actions import PostActions
 from .calendar_chips import PostChip
-from .calendar_dialogs import MissedPostsDialog, PastTimeQuestion, PostingRulesDialog
+from .calendar_good_hours import GoodHoursLegend
 from .calendar_grid import MonthGrid, WeekGrid, monday_of
 from .calendar_models import POST_ROLE, SORT_ROLE, UpcomingModel, UnscheduledModel
-from .formatting import count
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +66,7 @@ class _Loaded:
     shown: list[PostView]
     unscheduled: list[PostView]
     upcoming: list[PostView]
+    good: tuple[GoodHours, ...] | None  # the good hours per platform; None when not shaded (month, list, switched off)
 
 
 def _zone_or_local(ws):
@@ -97,11 +96,12 @@ class CalendarView(QWidget):
         self.posts: dict[int, PostView] = {}
         self._generation = 0
         self._dialogs: list[QWidget] = []  # open questions, kept alive while shown
+        self.actions = PostActions(self)  # moving, publishing, scheduling: calendar_actions.py
 
         self.scheduler = scheduler or ctx.scheduler or (None if ctx.publisher else self._start_scheduler())
         if self.scheduler is not None:
             self.scheduler.posts_changed.connect(self._on_posts_changed)
-            self.scheduler.missed_found.connect(self._on_missed_found)
+            self.scheduler.missed_found.connect(self.actions.on_missed_found)
         ctx.runner.jobs_changed.connect(self._on_jobs_changed)
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
         self._refresh_timer.timeout.connect(self.refresh)
@@ -147,10 +147,10 @@ class CalendarView(QWidget):
             modes.addWidget(button)
         self.schedule_all_button = QPushButton("Schedule all approved")
         self.schedule_all_button.setToolTip("Give every approved post without a time the next free slot of its target")
-        self.schedule_all_button.clicked.connect(self.schedule_all)
+        self.schedule_all_button.clicked.connect(self.actions.schedule_all)
         rules_button = QPushButton("Posting times…")
         rules_button.setToolTip("When each target posts: days, times, posts a day, hours apart")
-        rules_button.clicked.connect(self.edit_posting_times)
+        rules_button.clicked.connect(self.actions.edit_posting_times)
         bar = QHBoxLayout()
         for widget in (title, previous, today, following, self.period):
             bar.addWidget(widget)
@@ -191,7 +191,7 @@ class CalendarView(QWidget):
         self.side.setModel(self.unscheduled)
         self.side.setDragEnabled(True)
         self.side.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
-        self.side.doubleClicked.connect(lambda index: self._open_job(index.data(POST_ROLE).job_id))
+        self.side.doubleClicked.connect(lambda index: self.open_job(index.data(POST_ROLE).job_id))
         side_title = QLabel("Approved, not scheduled")
         side_hint = QLabel("Drag a post onto a day or an hour.", objectName="Muted", wordWrap=True)
         side_box = QWidget()
@@ -214,6 +214,9 @@ class CalendarView(QWidget):
         column.addLayout(bar)
         column.addLayout(self.tools)
         column.addWidget(split, 1)
+        self.legend = GoodHoursLegend()
+        self.legend.shading_toggled.connect(lambda _on: self.refresh())
+        column.addWidget(self.legend)
         column.addWidget(self.zone_label)
 
     # -- navigation --------------------------------------------------------------------------------
@@ -267,6 +270,7 @@ class CalendarView(QWidget):
         else:
             self.period.setText("Upcoming posts")
             self.stack.setCurrentWidget(self.list)
+        self.legend.setVisible(self.mode == WEEK)
         self.zone_label.setText(f"Times in {scheduling.zone_label(self.zone, self.clock())}")
         self.refresh()
 
@@ -278,13 +282,15 @@ class CalendarView(QWidget):
         generation, now = self._generation, self.clock()
         grid = self.week if self.mode == WEEK else self.month
         start, end = grid.utc_range(self.zone)
+        shade = self.mode == WEEK and self.legend.shading
 
         def load() -> _Loaded:
             scheduling.ensure_posts(self.ws)
             repo = scheduling.posts(self.ws)
-            return _Loaded(generation, repo.list(PostFilter(start=start, end=end)), repo.unscheduled(), repo.upcoming(now))
+            good = good_hours(self.ws, self.zone) if shade else None
+            return _Loaded(generation, repo.list(PostFilter(start=start, end=end)), repo.unscheduled(), repo.upcoming(now), good)
 
-        self._store(load, "Reading the calendar", self._on_loaded)
+        self.in_store(load, "Reading the calendar", self._on_loaded)
 
     def _on_loaded(self, loaded: _Loaded) -> None:
         if loaded.generation != self._generation:
@@ -292,6 +298,9 @@ class CalendarView(QWidget):
         self.posts = {p.id: p for p in (*loaded.shown, *loaded.unscheduled, *loaded.upcoming)}
         self.month.set_posts(loaded.shown, self.zone, self._chip)
         self.week.set_posts(loaded.shown, self.zone, self._chip)
+        self.week.set_good_hours(loaded.good or (), self._today())
+        if loaded.good is not None:
+            self.legend.set_good_hours(loaded.good)
         self.unscheduled.set_posts(loaded.unscheduled)
         self.upcoming.set_posts(loaded.upcoming, self.zone)
         self.schedule_all_button.setEnabled(bool(loaded.unscheduled))
@@ -300,9 +309,9 @@ class CalendarView(QWidget):
     def _chip(self, post: PostView, with_time: bool) -> PostChip:
         time_text = post.scheduled_at.astimezone(self.zone).strftime("%H:%M") if with_time and post.scheduled_at else ""
         chip = PostChip(post, time_text)
-        chip.clicked.connect(lambda _id, job=post.job_id: self._open_job(job))
+        chip.clicked.connect(lambda _id, job=post.job_id: self.open_job(job))
         chip.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        chip.customContextMenuRequested.connect(lambda point, c=chip: self._post_menu(c.post, c.mapToGlobal(point)))
+        chip.customContextMenuRequested.connect(lambda point, c=chip: self.actions.post_menu(c.post, c.mapToGlobal(point)))
         return chip
 
     def chips(self) -> list[PostChip]:
@@ -314,139 +323,20 @@ class CalendarView(QWidget):
     @Slot(int, object)
     def _on_post_dropped(self, post_id: int, moment: date | datetime) -> None:
         if isinstance(moment, datetime):  # an hour of the week grid, local
-            self._move(post_id, moment.replace(tzinfo=self.zone).astimezone(timezone.utc))
+            self.actions.move(post_id, moment.replace(tzinfo=self.zone).astimezone(timezone.utc))
         else:
-            self._store(lambda: scheduling.time_on_day(self.ws, post_id, moment), "Finding a time",
-                        lambda when: self._move(post_id, when))
-
-    def _move(self, post_id: int, when: datetime) -> None:
-        if when <= self.clock():
-            self.ask_publish_now(post_id, when)
-            return
-        before = self.posts[post_id].scheduled_at if post_id in self.posts else None
-
-        def moved(view: PostView) -> None:
-            text = f"«{view.title}» moved to {scheduling.format_local(when, self.zone)}"
-            self._changed([view.job_id], text)
-            self.ctx.ops.undoable.emit(text, lambda: self._put_back(post_id, before), None)
-
-        self._store(lambda: scheduling.reschedule(self.ws, post_id, when, now=self.clock()), "Moving a post", moved)
-
-    def _put_back(self, post_id: int, before: datetime | None) -> None:
-        """Undo a move or a removed time: the old time again, or none if it has passed meanwhile."""
-        if before is None or before <= self.clock():
-            self.unschedule(post_id, undoable=False)
-            return
-        self._store(lambda: scheduling.reschedule(self.ws, post_id, before, now=self.clock()), "Moving a post back",
-                    lambda view: self._changed([view.job_id], f"«{view.title}» is back at {scheduling.format_local(before, self.zone)}"))
-
-    def ask_publish_now(self, post_id: int, when: datetime) -> PastTimeQuestion | None:
-        post = self.posts.get(post_id)
-        if post is None:
-            return None
-        question = PastTimeQuestion(post, scheduling.format_local(when, self.zone), self)
-        question.finished.connect(lambda _result: question.publish_chosen and self.publish_now([post_id]))
-        self._keep(question)
-        question.open()
-        return question
-
-    def publish_now(self, post_ids: list[int]) -> None:
-        """Publish these posts right away (the scheduler's thread does the upload)."""
-
-        def done(released: list[int]) -> None:
-            jobs = [self.posts[i].job_id for i in released if i in self.posts]
-            self._changed(jobs, f"Publishing {count(len(released), 'post')} now" if released else "Nothing to publish")
-
-        scheduler, ws, clock = self.scheduler, self.ws, self.clock
-        if scheduler is not None:
-            self._store(lambda: scheduler.publish_now(post_ids), "Publishing now", done)
-        else:  # the daemon's scheduler picks them up at its next tick
-            self._store(lambda: scheduling.publish_now(ws, post_ids, now=clock()), "Publishing now", done)
-
-    def schedule_all(self) -> None:
-        def done(plan: dict[int, datetime]) -> None:
-            self._changed([self.posts[i].job_id for i in plan if i in self.posts],
-                          f"Scheduled {count(len(plan), 'post')} in free slots")
-
-        self._store(lambda: scheduling.schedule_all_approved(self.ws, now=self.clock()), "Scheduling approved posts", done)
-
-    def edit_posting_times(self) -> None:
-        ws = self.ws
-
-        def load() -> list:
-            repo = scheduling.targets(ws)
-            repo.ensure_export_targets()
-            repo.ensure_account_targets()
-            return repo.list()
-
-        self._store(load, "Reading the targets", self._open_rules)
-
-    def _open_rules(self, targets: list) -> PostingRulesDialog:
-        dialog = PostingRulesDialog(targets, scheduling.zone_label(self.zone, self.clock()), self)
-        dialog.accepted.connect(lambda: self._save_rules(dialog.changed()))
-        self._keep(dialog)
-        dialog.open()
-        return dialog
-
-    def _save_rules(self, changed: dict) -> None:
-        repo = scheduling.targets(self.ws)
-
-        def work() -> None:
-            for target_id, rules in changed.items():
-                repo.update_config(target_id, rules=rules.to_config())
-
-        self._store(work, "Saving posting times", lambda _: self.ctx.ops.told.emit(f"Posting times saved for {count(len(changed), 'target')}"))
-
-    def suggest(self, post_id: int) -> None:
-        self._store(lambda: scheduling.suggest_time(self.ws, post_id, now=self.clock()), "Suggesting a time",
-                    lambda when: self._move(post_id, when))
-
-    def unschedule(self, post_id: int, *, undoable: bool = True) -> None:
-        """Cancel a post's publication: it keeps its text and waits for a time (Undo puts the time back)."""
-        before = self.posts[post_id].scheduled_at if post_id in self.posts else None
-
-        def done(view: PostView) -> None:
-            text = f"«{view.title}» will not be published: it has no time now"
-            self._changed([view.job_id], text)
-            if undoable and before is not None:
-                self.ctx.ops.undoable.emit(text, lambda: self._put_back(post_id, before), None)
-
-        self._store(lambda: scheduling.unschedule(self.ws, post_id), "Removing a time", done)
-
-    def confirm_publish_now(self, post: PostView) -> None:
-        """Publishing cannot be taken back: ask first."""
-        where = post.target_name
-        if dialogs.confirm(self, "Publish now",
-                           f"Publish «{post.title}» to {where} now? Once it is out it cannot be taken back from here.",
-                           "Publish now"):
-            self.publish_now([post.id])
-
-    def _post_menu(self, post: PostView, where: QPoint) -> None:
-        menu = QMenu(self)
-        menu.addAction("Open job", lambda: self._open_job(post.job_id))
-        if post.status.value not in ("published", "publishing"):
-            menu.addAction("Publish now…", lambda: self.confirm_publish_now(post))
-            menu.addAction("Next free time", lambda: self.suggest(post.id))
-        if post.status.value in ("scheduled", "held", "failed"):
-            menu.addAction("Cancel publishing (remove its time)", lambda: self.unschedule(post.id))
-        if post.status.value == "needs_check":
-            menu.addAction("It is on the platform: mark published", lambda: self.mark_published(post.id))
-        menu.popup(where)
-
-    def mark_published(self, post_id: int) -> None:
-        """The creator checked a post that needed checking and found it published."""
-        self._store(lambda: scheduling.posts(self.ws).mark_published_by_hand(post_id, None, self.clock()),
-                    "Marking a post published", lambda view: self._changed([view.job_id], f"«{view.title}» marked published"))
+            self.in_store(lambda: scheduling.time_on_day(self.ws, post_id, moment), "Finding a time",
+                        lambda when: self.actions.move(post_id, when))
 
     def _on_list_menu(self, point: QPoint) -> None:
         index = self.list.indexAt(point)
         if index.isValid():
-            self._post_menu(index.data(POST_ROLE), self.list.viewport().mapToGlobal(point))
+            self.actions.post_menu(index.data(POST_ROLE), self.list.viewport().mapToGlobal(point))
 
     def _on_list_activated(self, index: QModelIndex) -> None:
-        self._open_job(index.data(POST_ROLE).job_id)
+        self.open_job(index.data(POST_ROLE).job_id)
 
-    def _open_job(self, job_id: int) -> None:
+    def open_job(self, job_id: int) -> None:
         self.job_opened.emit(job_id)
         window = self.window()
         if hasattr(window, "show_view") and "Jobs" in getattr(window, "views", {}):
@@ -456,6 +346,10 @@ class CalendarView(QWidget):
 
     # -- what others tell the view ---------------------------------------------------------------------
 
+    def refresh_soon(self) -> None:
+        """Re-read once after a burst of changes."""
+        self._refresh_timer.start()
+
     @Slot(list)
     def _on_posts_changed(self, _post_ids: list) -> None:
         self._refresh_timer.start()
@@ -464,27 +358,13 @@ class CalendarView(QWidget):
     def _on_jobs_changed(self, _change: JobsChanged) -> None:
         self._refresh_timer.start()
 
-    @Slot(object)
-    def _on_missed_found(self, found: CatchUp) -> MissedPostsDialog | None:
-        held = [p for p in found.missed if p.id in found.held]
-        if found.publishing:
-            self.ctx.ops.told.emit(f"Publishing {count(len(found.publishing), 'post')} missed while the app was closed")
-        if not held:
-            return None
-        dialog = MissedPostsDialog(held, self.zone, f"while {found.why}", self)
-        dialog.accepted.connect(lambda: self.publish_now(dialog.post_ids))
-        self._keep(dialog)
-        dialog.open()
-        self._refresh_timer.start()
-        return dialog
-
     # -- helpers ---------------------------------------------------------------------------------------
 
-    def _keep(self, dialog: QWidget) -> None:
+    def keep_open(self, dialog: QWidget) -> None:
         self._dialogs.append(dialog)
         dialog.finished.connect(lambda _r: self._dialogs.remove(dialog) if dialog in self._dialogs else None)
 
-    def _changed(self, job_ids: list[int], told: str) -> None:
+    def changed(self, job_ids: list[int], told: str) -> None:
         if self.scheduler is not None:
             self.scheduler.refresh()
         if job_ids:
@@ -492,7 +372,7 @@ class CalendarView(QWidget):
         self.ctx.ops.told.emit(told)
         self.refresh()
 
-    def _store(self, fn: Callable[[], Any], description: str, on_done: Callable[[Any], None]) -> None:
+    def in_store(self, fn: Callable[[], Any], description: str, on_done: Callable[[Any], None]) -> None:
         self.ctx.runner.submit(fn, lane=STORE, description=description, on_done=on_done, on_failed=self._failed(description))
 
     def _failed(self, description: str) -> Callable[[BaseException], None]:
