@@ -33,7 +33,7 @@ def grid(qtbot, media):
     widget.resize(900, 360)
     widget.show()
     widget.load(*media)
-    qtbot.waitUntil(lambda: widget.duration_ms > 0, timeout=10_000)
+    qtbot.waitUntil(lambda: all(p.duration() > 0 for p in widget.players.values()), timeout=10_000)
     return widget
 
 

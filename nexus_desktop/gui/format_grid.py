@@ -109,6 +109,7 @@ class FormatGrid(QWidget):
         for name, pane in self.panes.items():
             player = QMediaPlayer(self)
             player.setVideoSink(pane.sink)
+            player.mediaStatusChanged.connect(lambda status, p=player: self._on_any_status(p, status))
             self.players[name] = player
         self._videos: dict[str, Path] = {}
         self._lead: QMediaPlayer | None = None
@@ -284,6 +285,17 @@ class FormatGrid(QWidget):
         if state == QMediaPlayer.PlaybackState.StoppedState:
             for name in self.formats:
                 self.players[name].stop()
+
+    def _on_any_status(self, player: QMediaPlayer, status: QMediaPlayer.MediaStatus) -> None:
+        """A follower that finishes loading after the leader was moved or started joins it there."""
+        lead = self._lead
+        if status != QMediaPlayer.MediaStatus.LoadedMedia or lead is None or player is lead or self._start_at is not None:
+            return
+        state = lead.playbackState()
+        if state == QMediaPlayer.PlaybackState.StoppedState:
+            return
+        player.setPosition(lead.position())
+        player.play() if state == QMediaPlayer.PlaybackState.PlayingState else player.pause()
 
     @Slot(QMediaPlayer.MediaStatus)
     def _on_media_status(self, status: QMediaPlayer.MediaStatus) -> None:
