@@ -406,4 +406,7 @@ def for_window(ctx: AppContext) -> AccountsView:
     from .vault_dialog import add_vault_button
 
     add_vault_button(view, ctx.ws.paths.data, on_opened=view._update_store_status)
+    from .target_options import add_options_button
+
+    add_options_button(view, ctx)  # TikTok privacy, the Facebook Page, Threads text only
     return view
