@@ -81,3 +81,60 @@ def test_broker_urls_keep_their_password_out_of_settings_and_messages(monkeypatc
     settings.farm.broker_url = ""
     with pytest.raises(config.FarmUnavailable, match="no farm broker is set"):
         config.broker_url(settings, {})
+
+
+def test_a_stage_whose_job_is_cancelled_from_elsewhere_stops_at_its_next_heartbeat(farm_ws, monkeypatch):
+    """``nexus cancel`` from another machine while the broker is away: the store's cancel reaches the stage."""
+    from nexus_desktop.domain import jobs as job_states
+
+    (job_id,) = add_jobs(farm_ws.store, 1)
+    farm_ws.lease = 0.4  # a heartbeat every 0.1 s
+    seen = []
+
+    def long_stage(ctx):
+        farm_ws.store.jobs.transition(job_id, job_states.cancel)  # as another process would, mid-stage
+        assert ctx.cancel_event.wait(30), "the stage was never told its job was cancelled"
+        seen.append(ctx.cancelled)
+        ctx.check_cancelled()
+
+    monkeypatch.setattr(flow, "stage_function", lambda stage: long_stage)
+    view = flow.run_stage(farm_ws, job_id)
+    assert seen == [True]
+    assert view.status is JobStatus.CANCELLED and view.claimed_by is None and "analyze" not in farm_ws.store.jobs.results(job_id)
+
+
+def test_the_daemon_sends_each_queued_job_once_and_reports_it_when_it_leaves_production(farm_ws):
+    from nexus_desktop.domain import jobs as job_states
+    from nexus_desktop.farm.produce import FarmProduction
+
+    first, second = add_jobs(farm_ws.store, 2)
+    app, finished, said = Sent(), [], []
+    production = FarmProduction(farm_ws, app, on_job=finished.append, say=said.append)
+    assert production.send_new() == [first, second]
+    assert production.send_new() == [] and len(app.tasks) == 2  # followed: the workers send the later stages
+    farm_ws.store.jobs.transition(first, job_states.cancel)
+    assert [v.id for v in production.collect_finished()] == [first] and [v.id for v in finished] == [first]
+    farm_ws.store.jobs.transition(first, job_states.retry)  # queued again: sent again
+    assert production.send_new() == [first]
+    assert said[:2] == [f"job {first}: analyze sent to the farm", f"job {second}: analyze sent to the farm"]
+
+
+def test_the_daemon_waits_for_a_broker_that_does_not_answer_and_sends_once_it_does(farm_ws):
+    from nexus_desktop.farm.produce import FarmProduction
+
+    (job_id,) = add_jobs(farm_ws.store, 1)
+    farm_ws.settings.farm.broker_url = "amqp://farm@broker.example:5672//"
+
+    class Away(Sent):
+        def send_task(self, *args, **kwargs):
+            raise ConnectionRefusedError(111, "Connection refused")
+
+    said = []
+    production = FarmProduction(farm_ws, Away(), say=said.append)
+    assert production.send_new() == [] and production.send_new() == []
+    assert said == ["nexus daemon: the farm's broker at amqp://farm@broker.example:5672// is not answering "
+                    "([Errno 111] Connection refused); 1 job(s) wait for it"]  # said once, not at every try
+    assert farm_ws.store.jobs.get(job_id).status is JobStatus.QUEUED
+    production.app = Sent()
+    assert production.send_new() == [job_id] and said[-2:] == ["nexus daemon: the farm's broker answers again",
+                                                              f"job {job_id}: analyze sent to the farm"]

@@ -55,8 +55,9 @@ def _check_feeds(ws: Workspace, stop: threading.Event, found: threading.Event) -
         stop.wait(tick_seconds(ws.settings))
 
 
-def _produce(ws: Workspace, stop: threading.Event, found: threading.Event) -> None:
-    """Advance every job as far as the stages go, again and again."""
+def _produce(ws: Workspace, stop: threading.Event, found: threading.Event, farm=None) -> None:
+    """Advance every job as far as the stages go, again and again: here, or on the
+    farm (``farm`` is its Celery app) as the window and ``nexus run`` do."""
     from ..runtime.autopilot import auto_approve
 
     def finished(view: JobView) -> None:
@@ -65,6 +66,11 @@ def _produce(ws: Workspace, stop: threading.Event, found: threading.Event) -> No
         if report is not None and report.done:
             print(f"job {view.id}: approved by itself (auto-approve feed); {len(report.posts)} post(s) placed", flush=True)
 
+    if farm is not None:
+        from ..farm.produce import FarmProduction
+
+        FarmProduction(ws, farm, on_job=finished, say=lambda line: print(line, flush=True)).run(stop, found)
+        return
     while not stop.is_set():
         found.clear()
         if not run_all(ws, cancel=stop, on_job=finished):
@@ -76,21 +82,41 @@ def _print_held(held: tuple[int, ...]) -> None:
         print(f"{len(held)} missed post(s) held ({', '.join(map(str, held))}); publish them with: nexus publish POST --now", flush=True)
 
 
-def _describe(ws: Workspace, worker: bool) -> str:
+def _describe(ws: Workspace, worker: bool, farm=None) -> str:
     if worker:
         return "production work"
     parts = []
     interval = ws.settings.harvest.check_every_minutes
     parts.append(f"feeds checked every {interval:g} min" if interval > 0 else "feeds not checked (harvest.check_every_minutes is 0)")
-    parts.append("new jobs made into videos" if ws.settings.harvest.auto_run else "new jobs wait (harvest.auto_run is off)")
+    if not ws.settings.harvest.auto_run:
+        parts.append("new jobs wait (harvest.auto_run is off)")
+    elif farm is not None:
+        from ..farm.config import redacted
+
+        parts.append(f"new jobs made into videos on the farm at {redacted(ws.settings.farm.broker_url)}")
+    else:
+        parts.append("new jobs made into videos")
     parts.append(f"publishing (missed posts: {ws.settings.schedule.missed_posts})")
     return ", ".join(parts)
+
+
+def _farm_app(ws: Workspace):
+    """The farm's Celery app when a broker is set (production then goes there); None without one.
+    A broker that does not answer yet is waited for (FarmProduction says so), not run around."""
+    from ..farm.config import enabled
+
+    if not enabled(ws.settings):
+        return None
+    from ..farm.dispatch import open_app
+
+    return open_app(ws, check=False)  # FarmUnavailable (no Celery, not an amqp:// URL) stops the daemon with its hint
 
 
 @command(
     "daemon",
     "check feeds, make videos and publish due posts without a window until stopped",
     arg("--worker", action="store_true", help="only production work, as a farm worker (the same as: nexus worker)"),
+    arg("--local", action="store_true", help="run the stages on this computer even when a farm broker is set"),
 )
 def daemon_command(args) -> int:
     if args.worker:
@@ -98,6 +124,7 @@ def daemon_command(args) -> int:
 
         return run_worker(args.data_dir)
     ws = workspace(args)
+    farm = None if args.local or not ws.settings.harvest.auto_run else _farm_app(ws)
     lock = None
     if not args.worker:  # one scheduler per data folder
         from ..runtime.ownership import DAEMON, SchedulerLock
@@ -118,7 +145,7 @@ def daemon_command(args) -> int:
 
         threads.append(threading.Thread(target=measure_loop, args=(ws, stop), name="measuring", daemon=True))
     if ws.settings.harvest.auto_run:
-        threads.append(threading.Thread(target=_produce, args=(ws, stop, found), name="production", daemon=True))
+        threads.append(threading.Thread(target=_produce, args=(ws, stop, found, farm), name="production", daemon=True))
     scheduler = None
     if not args.worker:
         from PySide6.QtCore import Qt
@@ -133,7 +160,7 @@ def daemon_command(args) -> int:
         scheduler.start()
     for thread in threads:
         thread.start()
-    print(f"nexus daemon: running: {_describe(ws, args.worker)}. {_zone_note(ws)} Ctrl+C or SIGTERM stops it.", flush=True)
+    print(f"nexus daemon: running: {_describe(ws, args.worker, farm)}. {_zone_note(ws)} Ctrl+C or SIGTERM stops it.", flush=True)
     while not stop.wait(0.5):
         pass
     found.set()  # production waiting for new jobs: let it see the stop

@@ -113,3 +113,29 @@ def send_to_farm(ws) -> int | None:
     print(f"{len(sent)} job(s) sent to the farm at {redacted(ws.settings.farm.broker_url)}; "
           "`nexus workers` shows who runs them, `nexus jobs` how far they are.")
     return 0
+
+
+def cancel_on_farm(ws, job_ids: list[int]) -> int:
+    """``nexus cancel`` with a broker: cancel in the store, then stop the jobs' tasks on the workers."""
+    from ..farm.cancel import cancel_jobs
+    from ..farm.dispatch import FarmUnavailable, open_app
+
+    try:
+        app = open_app(ws, check=False)
+    except FarmUnavailable as exc:  # Celery missing or a bad URL: the store is still cancelled
+        print(f"nexus: {exc}", file=sys.stderr)
+        app = None
+    report = cancel_jobs(ws, job_ids, app)
+    stopped = {item.job_id: item for item in report.stopped}
+    for view in report.cancelled:
+        item = stopped.get(view.id)
+        where = ""
+        if item is not None:
+            where = f"; its {item.stage} was {'stopped' if item.running else 'taken back'} on {item.worker}"
+        print(f"job {view.id}: {view.status_text} (at {view.stage.value}){where}")
+    if report.farm_error:
+        print(f"nexus: the farm's workers could not be told ({report.farm_error}); a stage under way there is "
+              "dropped when it ends", file=sys.stderr)
+    for job_id, why in report.refused.items():
+        print(f"nexus: job {job_id}: {why}", file=sys.stderr)
+    return 2 if report.refused else 0

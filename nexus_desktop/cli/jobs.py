@@ -83,8 +83,8 @@ def run_command(args) -> int:
     return 1 if failed else 0
 
 
-def _apply_to_jobs(args, event, *extra) -> int:
-    ws = workspace(args)
+def _apply_to_jobs(args, event, *extra, ws=None) -> int:
+    ws = ws or workspace(args)
     changed, refused = ws.store.jobs.transition_many(args.job_ids, event, *extra)
     for view in changed:
         print(f"job {view.id}: {view.status_text} (at {view.stage.value})")
@@ -98,9 +98,15 @@ def retry_command(args) -> int:
     return _apply_to_jobs(args, job_states.retry)
 
 
-@command("cancel", "cancel queued jobs", arg("job_ids", type=int, nargs="+", metavar="JOB"))
+@command("cancel", "cancel queued or running jobs (a stage on the farm is stopped there)",
+         arg("job_ids", type=int, nargs="+", metavar="JOB"))
 def cancel_command(args) -> int:
-    return _apply_to_jobs(args, job_states.cancel)
+    ws = workspace(args)
+    if farm_enabled(ws.settings):
+        from .farm import cancel_on_farm
+
+        return cancel_on_farm(ws, args.job_ids)
+    return _apply_to_jobs(args, job_states.cancel, ws=ws)
 
 
 @command("show", "show one job: its state, script and files", arg("job_id", type=int, metavar="JOB"), JSON_FLAG)

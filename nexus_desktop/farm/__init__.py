@@ -15,6 +15,9 @@ which reads the store.
     app.py       the Celery application and its delivery guarantees
     tasks.py     the stage task, run in a worker
     dispatch.py  sending stages, the sweep, checking the broker
+    remote.py    the window's runner with a farm: send a stage, follow it in the store
+    produce.py   ``nexus daemon`` with a farm: send queued jobs, report those that come out
+    cancel.py    cancelling a job: the store first, then its task on the workers
     serve.py     ``nexus worker``: a Celery worker for the workspace
     status.py    ``nexus workers`` and the Workers panel: Celery's inspection API
 """

@@ -3,6 +3,11 @@ that would have run it waits for the store to show it done, passing on the
 worker's progress. The runner's lanes, signals and job list work as without a
 farm; ``render.concurrent_renders`` is then how many renders the window keeps on
 the farm at once.
+
+Cancelling such a job in the window cancels it in the store and stops its task
+on the worker (``farm.cancel``). Quitting the window does not: the farm carries
+on with the stage, and the workers send the job's next stages themselves (the
+runner marks that cancel with ``why = "shutdown"``).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from ..domain.jobs import JobStatus
 from ..domain.stages import PRODUCTION
 from ..pipeline.flow import Workspace
 from ..store.views import JobView
+from .cancel import cancel_jobs
 from .dispatch import send_stage
 
 log = logging.getLogger("nexus_desktop.farm")
@@ -50,6 +56,11 @@ def stage_runner(app) -> Callable[..., JobView | None]:
                 progress(view.progress, f"{view.progress_message or stage.value} on {view.claimed_by or 'the farm'}")
             elif view.stage is not stage or view.status is not JobStatus.QUEUED:
                 return view
-        return ws.store.jobs.get(job_id)  # cancelled: a stage under way on a worker finishes there
+        if getattr(cancel, "why", "user") == "shutdown":  # the window quits: the stage goes on on the farm
+            return ws.store.jobs.get(job_id)
+        report = cancel_jobs(ws, [job_id], app)  # the creator cancelled: the store, then the worker
+        if report.farm_error:
+            progress(0, f"cancelled; the farm could not be told ({report.farm_error})")
+        return ws.store.jobs.get(job_id)
 
     return run_on_farm

@@ -87,6 +87,14 @@ def _show_farm_lines() -> None:
     logger.setLevel(logging.INFO)
 
 
+def _say_revoked(request=None, terminated: bool = False, **_) -> None:
+    """A stage stopped here because its job was cancelled (``farm.cancel``)."""
+    args = tuple(getattr(request, "args", None) or ())
+    if len(args) >= 2:
+        what = "stopped" if terminated else "dropped before it started"
+        log.info("job %s: %s %s here: the job was cancelled", args[0], args[1], what)
+
+
 def run_worker(data_dir: str | None, *, name: str | None = None, queues: tuple[str, ...] = QUEUES, concurrency: int = 1,
                sweep_seconds: float = SWEEP_SECONDS, create_bucket: bool = False) -> int:
     """Serve until Ctrl+C or SIGTERM (the stage under way finishes; a second one stops at once)."""
@@ -110,6 +118,7 @@ def run_worker(data_dir: str | None, *, name: str | None = None, queues: tuple[s
     outdated.unlink(missing_ok=True)
     sweeper = Sweeper(app, ws, sweep_seconds, outdated)
     signals.worker_ready.connect(lambda **_: sweeper.start(), weak=False)
+    signals.task_revoked.connect(_say_revoked, weak=False)
     print(f"Worker {name} takes {', '.join(queues)} from {redacted(broker_url(ws.settings))} "
           f"({concurrency} at a time); Ctrl+C stops it after the stage under way.", flush=True)
     worker = app.Worker(hostname=f"{name}@{socket.gethostname()}", queues=list(queues), concurrency=concurrency,

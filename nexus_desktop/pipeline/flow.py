@@ -60,17 +60,22 @@ class Workspace:
 
 
 class _Heartbeat(threading.Thread):
-    """Keeps a claim alive while a long stage runs."""
+    """Keeps a claim alive while a long stage runs; a claim taken away (the job was
+    cancelled from another process, or another worker took it over) stops the stage."""
 
-    def __init__(self, store: Store, job_id: int, worker: str, lease: float) -> None:
+    def __init__(self, store: Store, job_id: int, worker: str, lease: float, cancel: threading.Event | None = None) -> None:
         super().__init__(daemon=True, name=f"heartbeat-{job_id}")
         self.store, self.job_id, self.worker, self.lease = store, job_id, worker, lease
+        self.cancel = cancel
         self.stopped = threading.Event()
 
     def run(self) -> None:
         while not self.stopped.wait(self.lease / 4):
             try:
                 if not self.store.jobs.heartbeat(self.job_id, self.worker, self.lease):
+                    if self.cancel is not None and not self.stopped.is_set():
+                        log.info("job %s: its claim is gone (cancelled or taken over); stopping the stage", self.job_id)
+                        self.cancel.set()  # its result could not be recorded anyway
                     return
             except Exception:
                 log.warning("could not extend the claim on job %s", self.job_id, exc_info=True)
@@ -121,7 +126,7 @@ def run_stage(
         return None
     stage = claimed.stage
     cancel = cancel or threading.Event()
-    heartbeat = _Heartbeat(ws.store, job_id, ws.worker, ws.lease)
+    heartbeat = _Heartbeat(ws.store, job_id, ws.worker, ws.lease, cancel)
     heartbeat.start()
     try:
         if ws.before_stage is not None:
@@ -137,6 +142,7 @@ def run_stage(
         )
         log.info("job %s: %s started", job_id, stage.value)
         output = stage_function(stage)(ctx)
+        heartbeat.stopped.set()  # from here a claim that changes is our own doing, not a cancel
         view = ws.store.jobs.record_success(job_id, stage, output.results, output.assets, ws.worker)
         log.info("job %s: %s done", job_id, stage.value)
         _after_stage(ws, view)

@@ -268,7 +268,7 @@ class Runner(QObject):
             lane.waiting.clear()
         for entry in list(self._jobs.values()):
             if entry.running:
-                entry.why_cancelled = "shutdown"
+                entry.why_cancelled = entry.cancel.why = "shutdown"  # a farm's stage carries on (farm/remote.py)
                 entry.cancel.set()
         stopped = self._stopped_in_time = self._pool.waitForDone(int(timeout * 1000))
         if not stopped:

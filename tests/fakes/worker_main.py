@@ -5,8 +5,9 @@ a render spin the CPU for its seconds instead of sleeping (bench/farm.py).
 
 Each fake stage checks the file the stage before it wrote (fetched from the
 bucket when another machine made it), writes its own, logs "start" and "end"
-lines to NEXUS_TEST_STAGE_LOG, and sleeps NEXUS_TEST_RENDER_SECONDS in render,
-long enough for the test to kill the process in the middle of it.
+lines to NEXUS_TEST_STAGE_LOG, and sleeps NEXUS_TEST_RENDER_SECONDS in render (or
+what the file NEXUS_TEST_RENDER_SECONDS_FILE holds when it is read), long enough
+for the test to kill the process or cancel the job in the middle of it.
 """
 
 from __future__ import annotations
@@ -42,6 +43,14 @@ def spin(cpu_seconds: float) -> None:
         sum(i * i for i in range(2000))
 
 
+def render_seconds() -> float:
+    """NEXUS_TEST_RENDER_SECONDS, or what the file NEXUS_TEST_RENDER_SECONDS_FILE says now (a test changes it)."""
+    named = os.environ.get("NEXUS_TEST_RENDER_SECONDS_FILE")
+    if named and os.path.exists(named):
+        return float(open(named).read())
+    return float(os.environ.get("NEXUS_TEST_RENDER_SECONDS", "2"))
+
+
 def fake_stage(stage: Stage):
     def run(ctx: StageContext) -> StageOutput:
         log("start", ctx, stage)
@@ -51,7 +60,7 @@ def fake_stage(stage: Stage):
             made = ctx.job_dir / f"{before.value}.txt"
             if made.read_bytes() != content(ctx.job_id, before):
                 raise RuntimeError(f"{made} is not what {before.value} wrote")
-        seconds = float(os.environ.get("NEXUS_TEST_RENDER_SECONDS", "2")) if stage is Stage.RENDER else 0.05
+        seconds = render_seconds() if stage is Stage.RENDER else 0.05
         if os.environ.get("NEXUS_TEST_CPU") and stage is Stage.RENDER:  # bench/farm.py: a render keeps a core busy
             spin(seconds)
         else:
