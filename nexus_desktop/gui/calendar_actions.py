@@ -19,6 +19,7 @@ from ..pipeline.missed import CatchUp
 from ..store.post_records import PostView
 from . import dialogs
 from .calendar_dialogs import MissedPostsDialog, PastTimeQuestion, PostingRulesDialog
+from .figures_dialog import FiguresDialog
 from .formatting import count
 
 if TYPE_CHECKING:
@@ -147,6 +148,10 @@ class PostActions:
             self.publish_now([post.id])
 
     def post_menu(self, post: PostView, where: QPoint) -> None:
+        self.menu_for(post).popup(where)
+
+    def menu_for(self, post: PostView) -> QMenu:
+        """What can be done with this post now."""
         menu = QMenu(self.view)
         menu.addAction("Open job", lambda: self.view.open_job(post.job_id))
         if post.status.value not in ("published", "publishing"):
@@ -156,7 +161,17 @@ class PostActions:
             menu.addAction("Cancel publishing (remove its time)", lambda: self.unschedule(post.id))
         if post.status.value == "needs_check":
             menu.addAction("It is on the platform: mark published", lambda: self.mark_published(post.id))
-        menu.popup(where)
+        if post.status.value == "published":
+            menu.addAction("Type in its figures…", lambda: self.type_figures(post))
+        return menu
+
+    def type_figures(self, post: PostView) -> FiguresDialog:
+        """Views, likes and the rest as the platform shows them (posts uploaded by hand, networks not read)."""
+        dialog = FiguresDialog(self.ctx, post, self.view, now=self.clock())
+        dialog.saved.connect(lambda _id: self.view.refresh())
+        self.view.keep_open(dialog)
+        dialog.open()
+        return dialog
 
     def mark_published(self, post_id: int) -> None:
         """The creator checked a post that needed checking and found it published."""
