@@ -80,6 +80,7 @@ def run(ctx: StageContext) -> StageOutput:
     shots, frames, clip_notes = add_ai_clips(ctx.settings, ctx.job_dir, shots, frames, formats, found.images, title,
                                              ctx.paths.data / "cache" / "runway", cancelled=ctx.cancel_event.is_set,
                                              progress=lambda message: ctx.progress(88, message))
+    ctx.check_cancelled()
     notes = tuple(n for n in (note, *broll_notes, *clip_notes) if n)
     plan = ShotPlan(tuple(shots), found.photos, found.skipped, notes, tuple(frames))
     ctx.progress(90, "Drawing thumbnails")
