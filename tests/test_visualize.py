@@ -83,10 +83,14 @@ def test_every_format_has_a_moving_background_per_shot_and_layers_in_the_safe_ar
     for frames in plan.formats:
         fmt = FORMATS[frames.name]
         assert len(frames.shots) == len(plan.shots)
+        sizes = set()
         for shot, drawn in zip(plan.shots, frames.shots):
             with Image.open(ctx.job_dir / drawn.background) as image:
-                assert image.size == (fmt.width + drawn.room[0], fmt.height + drawn.room[1])
+                sizes.add(image.size)
+                assert image.width >= fmt.width + drawn.room[0] and image.height >= fmt.height + drawn.room[1]
                 assert min(drawn.room) > 0, "room to move"
+        assert len(sizes) == 1, "one size per format: the render reads the backgrounds as one sequence"
+        for shot, drawn in zip(plan.shots, frames.shots):
             if shot.kind in ("title", "stat", "quote", "icon", "end"):
                 assert drawn.layers, f"{shot.kind} has something on it"
             for layer in drawn.layers:

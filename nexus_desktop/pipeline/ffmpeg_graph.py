@@ -2,17 +2,24 @@
 
 Video, per format (bench/README.md has the measurements behind each choice):
 
-- Each shot is a span of whole frames. Its background, drawn larger than the
-  frame, is decoded once and repeated with ``loop`` (references, not copies);
-  its motion is a ``crop`` whose x/y move with the frame number: free per frame,
-  and whole-pixel motion that x264 encodes cheaply. zoompan or a per-frame
-  ``scale`` would cost more than the encode itself. The first frames of a shot
-  move faster (a push into the cut), then it drifts steadily.
-- A shot's layers (text, number, icon) are small pictures overlaid where they
-  belong, each from its own start time, moving by overlay x/y expressions
-  (rise, slide, a float): only their rectangles are blended.
-- Shots follow each other with cuts (``concat`` passes frames through): never a
-  cross-dissolve of text over text.
+- Every input held in the graph costs memory for the whole run (its decoder, its
+  queues, its decoded picture: ~13 MB for one background, ~4 MB for a small
+  layer), so a format has at most three picture inputs whatever its length:
+  the shots' backgrounds as one image sequence (one still per shot, all the same
+  size), the shots' text and icons as one image sequence of composed states
+  (``layer_track``), and the caption strip drawn by libass. B-roll clips add one
+  input each.
+- The backgrounds' sequence is decoded one still at a time; each still is put on
+  its shot's first frame (``setpts``) and repeated by ``fps`` (references, not
+  copies). The motion is a ``crop`` whose x/y move with the frame number, one
+  term per shot: free per frame, and whole-pixel motion that x264 encodes
+  cheaply. zoompan or a per-frame ``scale`` would cost more than the encode
+  itself. The first frames of a shot move faster (a push into the cut), then it
+  drifts steadily. Shots follow each other with cuts: never a cross-dissolve of
+  text over text.
+- The layer states are laid over the shots that have text by one ``overlay``
+  whose x/y expressions move the shot's group (rise, slide, float); a state is
+  shown from its frame until the next.
 - Captions: libass draws on a transparent strip only on the frames where the
   captions change; the strip is laid over every frame.
 - The frames are tagged BT.709 (``setparams``): the encoder takes its colour
@@ -30,6 +37,8 @@ DRIFTS: tuple[tuple[float, float], ...] = ((1, 0.4), (-1, -0.3), (0.5, -1), (-0.
 PUSH_SECONDS = 0.3  # the fast start of each shot's motion
 PUSH_SHARE = 0.35  # of the drift, covered in that time
 ENTER_SECONDS = 0.4  # how long a layer takes to rise or slide into place
+RISE, SLIDE, BOB = 0.06, 0.12, 0.018  # how far a layer rises, slides or floats, as a share of the frame's short side
+BOB_SECONDS = 2.2  # one float up and down
 AAC_PRIMING = 1024  # samples the AAC encoder puts before the first real one
 _TERMS_PER_GROUP = 50
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9._/-]+$")
@@ -47,7 +56,7 @@ class SpanLayer:
 
 @dataclass(frozen=True)
 class Span:
-    """One shot in one format: frames [first, end), its background and room to move."""
+    """One shot in one format: frames [first, end), its background and how far it may move."""
 
     first: int
     end: int
@@ -56,6 +65,38 @@ class Span:
     drift: int
     layers: tuple[SpanLayer, ...] = ()
     clip: str = ""  # a video clip (B-roll) instead of the still background
+
+
+@dataclass(frozen=True)
+class Backdrops:
+    """The shots' backgrounds as one image sequence: still k belongs to ``spans[k]``
+    (spans without frames have none); all are ``size``, centred on the frame."""
+
+    pattern: str
+    size: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class LayerWindow:
+    """Frames [first, end) during which the layer states are shown, moving as one
+    group by ``motion`` from frame ``moves_from``."""
+
+    first: int
+    end: int
+    motion: str
+    moves_from: int
+
+
+@dataclass(frozen=True)
+class LayerTrack:
+    """The composed layer states as one image sequence of ``size`` pictures placed
+    at (x, y): state k is shown from frame ``frames[k]`` until the next one."""
+
+    pattern: str
+    frames: tuple[int, ...]
+    x: int
+    y: int
+    windows: tuple[LayerWindow, ...]
 
 
 def frame_bounds(starts: Sequence[float], duration: float, fps: int) -> list[int]:
@@ -97,23 +138,21 @@ class Captions:
     fontsdir: str | None = None
 
 
-def video_graph(width: int, height: int, spans: Sequence[Span], fps: int, *,
-                captions: Captions | None = None, motion: tuple[int, int, int] | None = None) -> Graph:
+def video_graph(width: int, height: int, spans: Sequence[Span], fps: int, backdrops: Backdrops, *,
+                layers: LayerTrack | None = None, captions: Captions | None = None,
+                motion: tuple[int, int, int] | None = None) -> Graph:
     """The graph for one format: every span (shot) in order, cut to the next.
     ``motion`` (fps, width, height) adds a second output, ``graph.motion``: the
     video as tiny grey frames, for the quality check."""
     graph = Graph()
-    labels = []
-    for k, span in enumerate(spans):
-        if span.end <= span.first:
-            continue
-        labels.append(_span(graph, k, span, width, height, fps))
-    current = "base"
-    if len(labels) > 1:
-        graph.filters.append("".join(f"[{s}]" for s in labels) + f"concat=n={len(labels)}:v=1:a=0[{current}]")
-    else:
-        graph.filters.append(f"[{labels[0]}]null[{current}]")
+    shown = [span for span in spans if span.end > span.first]
     total = spans[-1].end if spans else 0
+    current = _backgrounds(graph, shown, width, height, fps, total, backdrops)
+    for k, span in enumerate(shown):
+        if span.clip:
+            current = _clip(graph, current, k, span, width, height, fps)
+    if layers is not None and layers.frames:
+        current = _layer_track(graph, current, layers, width, height, fps)
     if captions:
         current = _captioned(graph, current, captions, fps, total)
     graph.output = "v"
@@ -130,67 +169,99 @@ def video_graph(width: int, height: int, spans: Sequence[Span], fps: int, *,
     return graph
 
 
-def _input(graph: Graph, path: str) -> int:
-    graph.inputs.append(["-i", path])
+def _sequence(graph: Graph, pattern: str, fps: int) -> int:
+    graph.inputs.append(["-f", "image2", "-framerate", str(fps), "-i", pattern])
     return len(graph.inputs) - 1
 
 
-def _span(graph: Graph, k: int, span: Span, width: int, height: int, fps: int) -> str:
-    frames = span.end - span.first
-    out = f"s{k}"
-    if span.clip:  # the clip moves by itself: cover the frame, loop it if short, keep its first frames
-        graph.inputs.append(["-stream_loop", "-1", "-i", span.clip])
-        clip = len(graph.inputs) - 1
-        graph.filters.append(
-            f"[{clip}:v]scale={width}:{height}:force_original_aspect_ratio=increase:flags=bilinear,"
-            f"crop={width}:{height},fps={fps},setsar=1,format=yuv420p,trim=end_frame={frames},"
-            f"setpts=N/({fps}*TB)[{out}]")
-        return _layers(graph, out, span, width, height)
-    bg = _input(graph, span.background)
+def _at_frames(frames: Sequence[int]) -> str:
+    """``setpts`` putting picture N of a sequence on frame ``frames[N]`` (time base 1/fps)."""
+    return _any_of([f"eq(N,{k})*{frame}" for k, frame in enumerate(frames) if frame]) or "0"
+
+
+def _backgrounds(graph: Graph, spans: Sequence[Span], width: int, height: int, fps: int, total: int,
+                 backdrops: Backdrops) -> str:
+    index = _sequence(graph, backdrops.pattern, fps)
+    spare = (backdrops.size[0] - width, backdrops.size[1] - height)
+    xs, ys = [], []
+    for span in spans:
+        x, y = _drift(spare, span.room, DRIFTS[span.drift % len(DRIFTS)], span.first, span.end - span.first, fps)
+        window = _during(span.first, span.end, fps)
+        xs.append(f"{window}*({x})")
+        ys.append(f"{window}*({y})")
     graph.filters.append(
-        f"[{bg}:v]scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,setsar=1,"
-        f"loop=loop=-1:size=1,setpts=N/({fps}*TB),trim=end_frame={frames},"
-        f"{_drift(width, height, span.room, DRIFTS[span.drift % len(DRIFTS)], frames, fps)}[{out}]")
-    return _layers(graph, out, span, width, height)
+        f"[{index}:v]setpts='{_at_frames([span.first for span in spans])}',"
+        f"scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,setsar=1,fps={fps},"
+        f"tpad=stop=-1:stop_mode=clone,trim=end_frame={total},"
+        f"crop=w={width}:h={height}:x='{_any_of(xs) or 0}':y='{_any_of(ys) or 0}'[base]")
+    return "base"
 
 
-def _layers(graph: Graph, out: str, span: Span, width: int, height: int) -> str:
-    for j, layer in enumerate(span.layers):
-        index = _input(graph, layer.path)
-        graph.filters.append(f"[{index}:v]scale=out_color_matrix=bt709:out_range=tv,format=yuva420p[{out}l{j}]")
-        x, y = _motion(layer, width, height)
-        until = f"between(t,{layer.start:.3f},{layer.end - 0.001:.3f})" if layer.end is not None \
-            else f"gte(t,{layer.start:.3f})"
-        graph.filters.append(f"[{out}][{out}l{j}]overlay=x='{x}':y='{y}':enable='{until}':eof_action=repeat:"
-                             f"format=yuv420[{out}o{j}]")
-        out = f"{out}o{j}"
-    return out
+def _clip(graph: Graph, current: str, k: int, span: Span, width: int, height: int, fps: int) -> str:
+    """A B-roll clip covers its shot: cover the frame, loop it if short, keep its first frames."""
+    graph.inputs.append(["-stream_loop", "-1", "-i", span.clip])
+    clip = len(graph.inputs) - 1
+    frames = span.end - span.first
+    graph.filters.append(
+        f"[{clip}:v]scale={width}:{height}:force_original_aspect_ratio=increase:flags=bilinear,"
+        f"crop={width}:{height},fps={fps},setsar=1,format=yuv420p,trim=end_frame={frames},"
+        f"setpts=N+{span.first}[clip{k}]")
+    graph.filters.append(f"[{current}][clip{k}]overlay=enable='{_during(span.first, span.end, fps)}':"
+                         f"eof_action=pass:format=yuv420[withclip{k}]")
+    return f"withclip{k}"
 
 
-def _drift(width: int, height: int, room: tuple[int, int], drift: tuple[float, float], frames: int, fps: int) -> str:
-    """A crop window moving across the background's spare room: fast for the first
-    PUSH_SECONDS (a push into the cut), then steadily to the end of the shot."""
+def _layer_track(graph: Graph, current: str, track: LayerTrack, width: int, height: int, fps: int) -> str:
+    index = _sequence(graph, track.pattern, fps)
+    graph.filters.append(f"[{index}:v]setpts='{_at_frames(track.frames)}',"
+                         f"scale=out_color_matrix=bt709:out_range=tv,format=yuva420p[layers]")
+    xs, ys, windows = [], [], []
+    for window in track.windows:
+        x, y = _group_motion(window, track.x, track.y, width, height, fps)
+        inside = _during(window.first, window.end, fps)
+        windows.append(inside)
+        xs.append(f"{inside}*({x})")
+        ys.append(f"{inside}*({y})")
+    graph.filters.append(f"[{current}][layers]overlay=x='{_any_of(xs)}':y='{_any_of(ys)}':"
+                         f"enable='{_any_of(windows)}':eof_action=repeat:format=yuv420[layered]")
+    return "layered"
+
+
+def _drift(spare: tuple[int, int], room: tuple[int, int], drift: tuple[float, float], first: int, frames: int,
+           fps: int) -> tuple[str, str]:
+    """A crop window moving across ``room`` of the background's ``spare`` pixels,
+    centred: fast for the first PUSH_SECONDS (a push into the cut), then steadily
+    to the end of the shot."""
     push = max(1, round(PUSH_SECONDS * fps))
     steps = max(1, frames - 1)
-    progress = (f"({PUSH_SHARE}*(1-pow(1-min(1,n/{push}),3))+{1 - PUSH_SHARE}*n/{steps})")
+    local = f"(t*{fps}-{first})"
+    progress = f"({PUSH_SHARE}*(1-pow(1-min(1,{local}/{push}),3))+{1 - PUSH_SHARE}*{local}/{steps})"
 
-    def axis(spare: int, direction: float) -> str:
-        start = spare * (0.5 - direction / 2)
-        return f"{start:.1f}+{direction * spare:.1f}*{progress}" if direction else f"{spare // 2}"
+    def axis(spare: int, room: int, direction: float) -> str:
+        room = max(0, min(room, spare))
+        start = (spare - room) / 2 + room * (0.5 - direction / 2)
+        return f"{start:.1f}+{direction * room:.1f}*{progress}" if direction and room else f"{spare // 2}"
 
-    return f"crop=w={width}:h={height}:x='{axis(room[0], drift[0])}':y='{axis(room[1], drift[1])}'"
+    return axis(spare[0], room[0], drift[0]), axis(spare[1], room[1], drift[1])
 
 
-def _motion(layer: SpanLayer, width: int, height: int) -> tuple[str, str]:
+def _during(first: int, end: int, fps: int) -> str:
+    """True on frames [first, end). Expressions go by time, not ``n``: overlay's x/y
+    see its frame count one ahead of the frame they place."""
+    return f"between(t*{fps},{first - 0.5},{end - 0.5})"
+
+
+def _group_motion(window: LayerWindow, x: int, y: int, width: int, height: int, fps: int) -> tuple[str, str]:
     s = min(width, height)
-    ease = f"pow(max(0,1-(t-{layer.start:.3f})/{ENTER_SECONDS}),3)"
-    if layer.motion == "rise":
-        return str(layer.x), f"{layer.y}+{round(s * 0.06)}*{ease}"
-    if layer.motion == "slide":
-        return f"{layer.x}-{round(s * 0.12)}*{ease}", str(layer.y)
-    if layer.motion == "bob":
-        return str(layer.x), f"{layer.y}+{round(s * 0.018)}*sin(2*PI*(t-{layer.start:.3f})/2.2)"
-    return str(layer.x), str(layer.y)
+    since = f"(t-{window.moves_from / fps:.6f})"
+    ease = f"pow(max(0,1-{since}/{ENTER_SECONDS}),3)"
+    if window.motion == "rise":
+        return str(x), f"{y}+{round(s * RISE)}*{ease}"
+    if window.motion == "slide":
+        return f"{x}-{round(s * SLIDE)}*{ease}", str(y)
+    if window.motion == "bob":
+        return str(x), f"{y}+{round(s * BOB)}*sin(2*PI*{since}/{BOB_SECONDS})"
+    return str(x), str(y)
 
 
 def _captioned(graph: Graph, current: str, captions: Captions, fps: int, total: int, tag: str = "") -> str:

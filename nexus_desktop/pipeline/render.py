@@ -2,7 +2,10 @@
 
 The audio is mixed and AAC-encoded once; then each format is one ffmpeg run of
 one filter graph (``ffmpeg_graph.video_graph``: each shot's background moving,
-its layers entering, cuts between shots) that copies that audio in. The formats
+its layers entering, cuts between shots) that copies that audio in. The graph
+reads the format's pictures as two image sequences (``layer_track``): the
+backgrounds, and the layers composed into states, so its memory does not grow
+with the number of shots and layers. The formats
 run one after another rather than as three outputs of one process: the pictures
 differ per format so there is little to decode once, and three x264 encoders at
 once need more memory than the 600 MB budget (bench/README.md).
@@ -30,7 +33,7 @@ from ..domain.shots import ShotPlan
 from ..providers.images.fonts import FontBook, FontFace
 from . import captions as cap
 from .. import ffmpeg
-from . import quality
+from . import layer_track, quality
 from . import upload_specs as spec
 from .context import AssetRecord, StageContext, StageOutput
 from .ffmpeg_graph import Captions, Graph, Span, SpanLayer, audio_graph, frame_bounds, video_graph
@@ -172,7 +175,10 @@ class _Job:
                             layout.width, layout.height, "fonts")
             cap.write_text(self.work / burn.ass, cap.ass_text(cues, layout, self.font.style, self.fps))
         motion = (quality.MOTION_FPS, *quality.motion_size(fmt))
-        return video_graph(fmt.width, fmt.height, spans, self.fps, captions=burn, motion=motion), cues
+        backdrops = layer_track.backdrops(spans, folder)
+        layers = layer_track.layer_track(spans, folder, fmt.width, fmt.height, self.fps)
+        return video_graph(fmt.width, fmt.height, spans, self.fps, backdrops, layers=layers, captions=burn,
+                           motion=motion), cues
 
     def output_args(self, video_label: str, audio_input: int, target: Path) -> list[str]:
         render = self.ctx.settings.render

@@ -41,13 +41,14 @@ def draw_shot(job_dir: Path, fmt: VideoFormat, index: int, shot: Shot, look: Loo
     layout = cap.layout_for(fmt)
     region = cards.card_region(fmt, layout.y)
     photo = look.images[shot.photo] if 0 <= shot.photo < len(look.images) else None
+    # Every background of a format is drawn at one size (the render reads them as one image
+    # sequence); a card moves over less of its spare room than a photo.
+    size = cards.big_size(fmt, PHOTO_ROOM)
     if shot.kind == "photo" and photo is not None:
-        room = PHOTO_ROOM
-        size = cards.big_size(fmt, room)
+        moves = size
         background = cards.photo_background(photo, look.photos[shot.photo].focus, size, look.palette)
     else:
-        room = CARD_ROOM
-        size = cards.big_size(fmt, room)
+        moves = cards.big_size(fmt, CARD_ROOM)
         backdrop = look.images[index % len(look.images)] if look.images else None
         background = cards.card_background(size, look.palette, look.seed + index, backdrop)
     bg_path = folder / f"shot-{index + 1:02d}-bg.jpg"
@@ -59,7 +60,7 @@ def draw_shot(job_dir: Path, fmt: VideoFormat, index: int, shot: Shot, look: Loo
         _save(piece.image, path, "PNG", compress_level=3)
         layers.append(Layer(path.relative_to(job_dir).as_posix(), piece.x, piece.y, piece.start, piece.end,
                             piece.motion))
-    return ShotFrames(bg_path.relative_to(job_dir).as_posix(), (size[0] - fmt.width, size[1] - fmt.height),
+    return ShotFrames(bg_path.relative_to(job_dir).as_posix(), (moves[0] - fmt.width, moves[1] - fmt.height),
                       tuple(layers))
 
 

@@ -1,0 +1,107 @@
+"""The render's two image sequences (pipeline/layer_track.py): the backgrounds and
+the composed layer states, and the graph that reads them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from PIL import Image
+
+from nexus_desktop.ffmpeg import ffmpeg_exe
+from nexus_desktop.pipeline import layer_track
+from nexus_desktop.pipeline.ffmpeg_graph import Span, SpanLayer, video_graph
+
+W, H, FPS = 160, 90, 10
+RED, BLUE = (220, 30, 30, 255), (30, 30, 220, 255)
+
+
+def _png(path: Path, size: tuple[int, int], colour) -> str:
+    Image.new("RGBA", size, colour).save(path)
+    return str(path)
+
+
+def _jpeg(path: Path, size: tuple[int, int], colour=(0, 150, 60)) -> str:
+    Image.new("RGB", size, colour).save(path, quality=95)
+    return str(path)
+
+
+def test_backgrounds_become_one_sequence_of_one_size(tmp_path):
+    big = _jpeg(tmp_path / "a.jpg", (W + 20, H + 12))
+    small = tmp_path / "b.png"
+    Image.new("RGB", (W + 10, H + 6), (200, 0, 0)).save(small)
+    spans = [Span(0, 10, big, (20, 12), 0), Span(10, 10, big, (20, 12), 1), Span(10, 20, str(small), (10, 6), 2)]
+    out = tmp_path / "seq"
+    out.mkdir()
+    backdrops = layer_track.backdrops(spans, out)
+    assert backdrops.size == (W + 20, H + 12)
+    assert sorted(p.name for p in out.iterdir()) == ["bg-000.jpg", "bg-001.jpg"], "a span without frames has none"
+    assert os.path.samefile(out / "bg-000.jpg", big), "a ready background is linked, not re-encoded"
+    with Image.open(out / "bg-001.jpg") as padded:
+        assert (padded.format, padded.size) == ("JPEG", (W + 20, H + 12))
+        assert padded.getpixel((padded.width // 2, padded.height // 2))[0] > 150, "the smaller one is centred"
+
+
+def test_layers_are_composed_into_states_on_the_frames_they_start(tmp_path):
+    first = _png(tmp_path / "w1.png", (20, 10), RED)
+    second = _png(tmp_path / "w2.png", (20, 10), BLUE)
+    step1, step2 = _png(tmp_path / "c1.png", (10, 10), RED), _png(tmp_path / "c2.png", (10, 10), BLUE)
+    bg = _jpeg(tmp_path / "bg.jpg", (W, H))
+    spans = [
+        Span(0, 20, bg, (0, 0), 0, (SpanLayer(first, 10, 20, 0.0, None, "rise"),
+                                    SpanLayer(second, 40, 20, 0.55, None, "rise"))),
+        Span(20, 30, bg, (0, 0), 0),  # a photo: nothing laid over it
+        Span(30, 40, bg, (0, 0), 0, (SpanLayer(step1, 60, 40, 0.0, 0.3, "rise"),
+                                     SpanLayer(step2, 60, 40, 0.3, None, "none"))),
+    ]
+    out = tmp_path / "seq"
+    out.mkdir()
+    track = layer_track.layer_track(spans, out, W, H, FPS)
+    # the second word starts at 0.55 s: frame 6 at 10 fps, then two more drawn steps of its rise
+    assert track.frames == (0, 6, 7, 8, 30, 33)
+    assert [(w.first, w.end, w.motion, w.moves_from) for w in track.windows] == [(0, 20, "rise", 0),
+                                                                                  (30, 40, "rise", 30)]
+    states = sorted(out.glob("st-*.png"))
+    assert len(states) == len(track.frames)
+
+    def colour_at(state: int, x: int, y: int):
+        with Image.open(states[state]) as image:
+            return image.getpixel((x - track.x, y - track.y))
+
+    assert colour_at(0, 15, 25) == RED and colour_at(0, 45, 25)[3] == 0, "the second word is not there yet"
+    assert colour_at(1, 45, 22)[3] == 0 and colour_at(1, 45, 32) == BLUE, "it enters from below"
+    assert colour_at(3, 45, 22) == BLUE, "and settles in place"
+    assert colour_at(4, 65, 45) == RED and colour_at(5, 65, 45) == BLUE, "a count-up step replaces the one before"
+
+
+def test_the_graph_reads_a_handful_of_inputs_however_many_shots_and_layers(tmp_path):
+    bg = _jpeg(tmp_path / "bg.jpg", (W + 8, H + 8))
+    word = _png(tmp_path / "w.png", (12, 8), RED)
+    spans = [Span(k * 10, k * 10 + 10, bg, (8, 8), k,
+                  tuple(SpanLayer(word, 10 + 14 * j, 20, 0.1 * j, None, "rise") for j in range(6)))
+             for k in range(30)]
+    out = tmp_path / "seq"
+    out.mkdir()
+    graph = video_graph(W, H, spans, FPS, layer_track.backdrops(spans, out),
+                        layers=layer_track.layer_track(spans, out, W, H, FPS))
+    assert len(graph.inputs) == 2, "backgrounds and layers: one input each, not one per picture"
+    assert graph.text.count("overlay=") == 1
+    video = tmp_path / "v.mp4"
+    (tmp_path / "g.txt").write_text(graph.text)
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", *[a for spec in graph.inputs for a in spec],
+                    "-/filter_complex", str(tmp_path / "g.txt"), "-map", f"[{graph.output}]", "-c:v", "rawvideo",
+                    "-f", "nut", str(video)], check=True)
+    frames = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(video), "-f", "rawvideo", "-pix_fmt", "rgb24",
+                             "-"], check=True, capture_output=True).stdout
+    size = W * H * 3
+    assert len(frames) == size * 300, "every span's frames, in order"
+
+    def pixel(n: int, x: int, y: int) -> tuple[int, ...]:
+        at = n * size + (y * W + x) * 3
+        return tuple(frames[at:at + 3])
+
+    # the sixth word starts 0.5 s (5 frames) into each shot and settles two frames later
+    for shot in (0, 17, 29):
+        assert pixel(shot * 10 + 4, 10 + 14 * 5 + 6, 24)[0] < 100, "not before its frame"
+        assert pixel(shot * 10 + 9, 10 + 14 * 5 + 6, 24)[0] > 150, "there once it has risen"
