@@ -124,9 +124,11 @@ def test_a_refusal_keeps_the_offline_shots_with_a_note_and_asks_no_more(make_con
         runway.rate_limit = 0
     else:
         runway.outage = 503
-    _, plan = run(make_context)
+    out = visualize.run(make_context(results(), article=make_article()))
+    plan = ShotPlan.from_dict(out.results["plan"])
     assert not any(s.kind == "ai_clip" for s in plan.shots), "the offline shots stay"
     assert len([n for n in plan.notes if said in n]) == 1, "one note, and no second request"
+    assert said in out.results["notice"], "the job says why, where the creator reads its notices"
     assert not runway.created
 
 

@@ -126,9 +126,12 @@ def show_command(args) -> int:
     script = detail.results.get("analyze", {}).get("script")
     if script:
         print(f"  narration: {script['narration']}")
-    notice = detail.results.get("analyze", {}).get("notice")
-    if notice:
-        print(f"  notice: {notice}")
+    for stage in ("analyze", "visualize"):
+        notice = (detail.results.get(stage) or {}).get("notice")
+        if notice:
+            print(f"  notice: {notice}")
+    for skipped in (detail.results.get("visualize") or {}).get("skipped_images", []):
+        print(f"  image not used: {skipped['source']}: {skipped['reason']}")
     for a in assets:
         print(f"  {a.kind:<12} {a.format or '':<6} {ws.paths.data / a.path}")
     return 0

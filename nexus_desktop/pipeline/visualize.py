@@ -86,7 +86,8 @@ def run(ctx: StageContext) -> StageOutput:
     ctx.progress(90, "Drawing thumbnails")
     thumbs = _guard(lambda: draw_thumbnails(ctx.job_dir, formats, plan, look, title))
     ctx.progress(100, "Visuals ready")
-    return _output(ctx, plan, thumbs, source, note)
+    # What an upgrade service refused is said on the job, like analyze's "written offline" notice.
+    return _output(ctx, plan, thumbs, source, note, notice="; ".join((*broll_notes, *clip_notes)))
 
 
 def _narration(ctx: StageContext) -> Narration:
@@ -243,7 +244,8 @@ def _guard(work):
 # --- results --------------------------------------------------------------
 
 
-def _output(ctx: StageContext, plan: ShotPlan, thumbs: dict[str, list[Path]], source: str, note: str) -> StageOutput:
+def _output(ctx: StageContext, plan: ShotPlan, thumbs: dict[str, list[Path]], source: str, note: str,
+            notice: str = "") -> StageOutput:
     def rel(path: Path) -> str:
         return path.relative_to(ctx.job_dir).as_posix()
 
@@ -262,6 +264,7 @@ def _output(ctx: StageContext, plan: ShotPlan, thumbs: dict[str, list[Path]], so
         "thumbnail_variants": {name: [rel(p) for p in paths] for name, paths in thumbs.items()},
         "background": {"source": source, "note": note},
         "skipped_images": [{"source": s.source, "reason": s.reason} for s in plan.skipped],
+        **({"notice": notice} if notice else {}),
     }
     return StageOutput(results, tuple(assets))
 
