@@ -125,6 +125,7 @@ def test_harvest_stores_every_image_with_the_item_and_the_job_reads_them(store, 
         add_feeds(store, quick, server.url("/feed.xml"))
         assert harvest(store, quick).new_jobs == 1
     job = store.jobs.list()[0]
+    assert job.source_title == "Pictures", "a new feed's first jobs carry its name"
     article = store.jobs.article(job.id)
     assert len(article.image_urls) == 6 and article.image_url == article.image_urls[0]
     assert article.feed_url == server.url("/feed.xml")

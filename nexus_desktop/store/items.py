@@ -97,15 +97,15 @@ class ItemRepo:
             source = session.get(Source, source_id)
             if source is None:
                 return Added(0)
+            if fetched.title and not source.title:  # first, so the first harvest's jobs carry the feed's name
+                source.title = fetched.title
+            if fetched.site_url:
+                source.site_url = fetched.site_url
             added = self._add(session, source_id, items, max_new)
             source.last_checked = fetched.checked_at
             source.last_error = fetched.error
             source.etag = fetched.etag
             source.last_modified = fetched.last_modified
-            if fetched.title and not source.title:
-                source.title = fetched.title
-            if fetched.site_url:
-                source.site_url = fetched.site_url
             return added
 
     def _fresh(self, session, source_id: int, items: Sequence[NewItem]) -> list[NewItem]:
