@@ -276,3 +276,26 @@ def test_a_public_feeds_article_page_on_the_local_network_is_not_read(make_conte
     article = summary_article(intranet, public.url("/feed.xml"))
     assert article_page.whole_article(make_context(article=article)) == article
     assert intranet.hits == {}
+
+
+def test_cmyk_animated_and_transparent_photos_are_used_as_ordinary_pictures(tmp_path, settings):
+    from nexus_desktop.pipeline import photos
+
+    cmyk = io.BytesIO()
+    Image.new("CMYK", (900, 700), (0, 200, 200, 0)).save(cmyk, "JPEG")
+    frames = [Image.new("P", (800, 600), n) for n in (10, 200)]
+    animated = io.BytesIO()
+    frames[0].save(animated, "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    clear = io.BytesIO()
+    Image.new("RGBA", (800, 600), (255, 0, 0, 0)).save(clear, "PNG")
+    with FeedServer() as site:
+        site.routes["/cmyk.jpg"] = Route(cmyk.getvalue(), content_type="image/jpeg")
+        site.routes["/moving.gif"] = Route(animated.getvalue(), content_type="image/gif")
+        site.routes["/clear.png"] = Route(clear.getvalue(), content_type="image/png")
+        urls = [site.url(p) for p in ("/cmyk.jpg", "/moving.gif", "/clear.png")]
+        found = photos.collect(make_article(), tmp_path / "photos", job_dir=tmp_path, urls=urls,
+                               fetch=photos.fetcher(settings, (1080, 1920), allow_internal=True))
+    assert not found.skipped, found.skipped
+    assert {p.source for p in found.photos} == set(urls)
+    assert all(image.mode == "RGB" for image in found.images), "every picture is plain RGB for the frames"
+    assert all((tmp_path / p.path).is_file() for p in found.photos)
