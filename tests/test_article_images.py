@@ -299,3 +299,14 @@ def test_cmyk_animated_and_transparent_photos_are_used_as_ordinary_pictures(tmp_
     assert {p.source for p in found.photos} == set(urls)
     assert all(image.mode == "RGB" for image in found.images), "every picture is plain RGB for the frames"
     assert all((tmp_path / p.path).is_file() for p in found.photos)
+
+
+def test_only_a_feed_on_this_computer_or_its_network_may_show_pictures_from_there(tmp_path):
+    feed_file = tmp_path / "feed.xml"
+    feed_file.write_text("<rss/>")
+    assert article_page.internal_allowed(str(feed_file)), "a file added by hand"
+    assert article_page.internal_allowed("http://127.0.0.1:8080/feed.xml")
+    assert article_page.internal_allowed("http://192.168.1.20/feed.xml"), "a home server"
+    assert not article_page.internal_allowed("https://news.example.net/feed.xml")
+    assert not article_page.internal_allowed("http://8.8.8.8/feed.xml")
+    assert not article_page.internal_allowed(""), "a feed no longer known may not"
