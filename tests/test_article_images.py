@@ -71,7 +71,7 @@ EVERY_KIND = item(1, images=(
     '<media:thumbnail url="https://cdn.example.net/a-thumb.jpg"/>'
     '<enclosure url="https://cdn.example.net/d.png" type="image/png" length="1000"/>'
     '<enclosure url="https://cdn.example.net/episode.mp3" type="audio/mpeg" length="1000"/>'),
-    content=('<p>One.</p><img src="https://cdn.example.net/e.jpg" alt="e">'
+    content=('<p>One.</p><img src="https://cdn.example.net/e.jpg?w=1600&amp;q=80" alt="e">'
              '<img src="https://cdn.example.net/a.jpg">'  # the same picture again
              '<img src="https://pictures.example.net/pixel.gif" width="1" height="1">'
              '<img src="http://feeds.feedburner.com/~ff/pictures?d=yIl2AUoC8zA">'))
@@ -81,6 +81,7 @@ def test_every_image_of_an_item_is_kept_in_order_each_once():
     parsed = parse_feed(rss(EVERY_KIND), "application/rss+xml")
     got = parsed.items[0]
     names = [urlsplit(u).path.lstrip("/") for u in got.image_urls]
+    assert got.image_urls[-1] == "https://cdn.example.net/e.jpg?w=1600&q=80", "as a browser reads it, &amp; undone"
     assert names == ["a.jpg", "b.jpg", "c.webp", "a-thumb.jpg", "d.png", "e.jpg"], \
         "videos, audio, tracking pixels and share buttons are not pictures; a repeat is kept once"
     assert got.image_url == "https://cdn.example.net/a.jpg", "the first stays the item's main image"

@@ -103,7 +103,7 @@ def _unique(urls: Iterable[str | None], limit: int = MAX_IMAGES) -> tuple[str, .
 
 def content_images(content: str) -> list[str]:
     """The ``<img>`` sources of an item's HTML, without tracking pixels and share buttons."""
-    return [m.group(1) for m in _IMG.finditer(content or "")
+    return [html.unescape(m.group(1)) for m in _IMG.finditer(content or "")
             if not _TINY.search(m.group(0)) and not _BUTTONS.search(m.group(1))]
 
 
