@@ -70,11 +70,14 @@ def fill(data_dir: Path) -> None:
 
 def main() -> int:
     env = dict(os.environ)
+    # An installed app has its modules compiled: let the warm-up run write the .pyc files
+    # (with PYTHONDONTWRITEBYTECODE set every run compiled ~250 modules again, ~0.4 s).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
         env.setdefault("QT_QPA_PLATFORM", "offscreen")
     with tempfile.TemporaryDirectory() as tmp:
         fill(Path(tmp))
-        print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; platform "
+        print(f"load average {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores; platform "
               f"{env.get('QT_QPA_PLATFORM', 'desktop')}")
         times, quits = [], []
         for run in range(RUNS + 1):  # the first run warms the file cache and writes .pyc files
@@ -91,7 +94,8 @@ def main() -> int:
                 times.append(seconds)
                 quits.append(quit_seconds)
     print(f"start to usable window with {JOBS:,} jobs: median {statistics.median(times):.2f} s, "
-          f"slowest {max(times):.2f} s   target < {TARGET_S:.0f} s; quitting took at most {max(quits):.2f} s")
+          f"slowest {max(times):.2f} s   target < {TARGET_S:.0f} s (issue 18: a shown window < 3 s); "
+          f"quitting took at most {max(quits):.2f} s; load average now {os.getloadavg()[0]:.1f}")
     return 0 if statistics.median(times) < TARGET_S else 1
 
 

@@ -2,10 +2,13 @@
 needs by using it, not just by starting Python.
 
 In a temporary folder and offscreen, it opens a store (running the migrations),
-adds the sample feeds, shows the main window for a moment, and takes a one-line
-article through every production stage with the embedded defaults: the extractive
-script writer, Piper's bundled voice, Pillow's cards and the bundled ffmpeg,
-rendering a two-second clip in one small format. One line per check; exit 0 when
+adds the sample feeds, shows the main window for a moment, draws a chart
+(QtCharts), finds the keyring's modules, reads a news page with trafilatura, and
+takes a one-line article through every production stage with the embedded
+defaults: the extractive script writer, Piper's bundled voice, Pillow's cards and
+the bundled ffmpeg, rendering a two-second clip in one small format. Then the
+system's espeak-ng speaks (when it is installed) and the preview player opens the
+clip. Each check uses a part the bundle spec might leave out. One line per check; exit 0 when
 all pass, 1 with the failing check's reason otherwise. CI runs it on the frozen
 bundle (tests/test_packaging.py), bench/bundle.py reads its window time.
 """
@@ -228,6 +231,90 @@ def _check_preview(state: _Smoke) -> str:
     return f"the preview player opened {state.video.name} ({seconds:.1f} s)"
 
 
+_PAGE_SENTENCES = (
+    "Engineers at the pilot plant switched on a second production line for solid-state cells this week.",
+    "The new line doubles the plant's output and uses a dry electrode process that needs no solvent.",
+    "Early cells kept ninety percent of their capacity after eight hundred full charging cycles in tests.",
+    "The company says cars with the cells are still at least two years away from the showroom.",
+    "Suppliers of lithium metal foil are expanding as well, and prices have fallen for three quarters.",
+)
+
+
+def _article_page() -> str:
+    """A news page as sites serve it: menus, a share bar and a footer around the story."""
+    story = "".join(f"<p>{' '.join(_PAGE_SENTENCES[i:] + _PAGE_SENTENCES[:i])}</p>" for i in range(3))
+    return ("<html lang='en'><head><title>A second pilot line</title><meta property='og:image' "
+            "content='https://example.org/img/line.jpg'></head><body><nav><a href='/'>Home</a> <a href='/tech'>Tech</a>"
+            "</nav><div class='share'>Share on every network</div><article><h1>A second pilot line</h1>"
+            f"{story}<img src='/img/cells.jpg'></article><footer>Cookies, terms and the newsletter</footer></body></html>")
+
+
+def _check_article(state: _Smoke) -> str:
+    """trafilatura reads a page's main text (the article fetch), courlan checks an English address
+    with babel's locale data, htmldate and the metadata reader find the lead image."""
+    from courlan import check_url
+
+    from .pipeline.article_page import extract
+
+    found = extract(_article_page(), "https://example.org/en/news/second-pilot-line")
+    if not found.get("html"):
+        raise SmokeFailed(f"trafilatura kept nothing of a plain news page: {found.get('reason')}")
+    if "Share on every network" in found["html"] or "Cookies" in found["html"]:
+        raise SmokeFailed("trafilatura kept the page's share bar or footer")
+    if check_url("https://example.org/en/news/story", language="en") is None:
+        raise SmokeFailed("courlan refused an English address (babel's English locale data is missing)")
+    return f"main text of a news page kept ({len(found['html'])} characters), lead image {found.get('image') or 'none'}"
+
+
+def _check_keyring(state: _Smoke) -> str:
+    """The keyring and this system's backend modules are in the bundle (a missing one would
+    leave the app with no place for keys). Whether a keyring service runs here is the system's business."""
+    import keyring.backend
+
+    from . import secrets
+
+    if sys.platform.startswith("linux"):
+        import keyring.backends.SecretService  # noqa: F401
+        import secretstorage  # noqa: F401  (the Secret Service client, over jeepney's D-Bus)
+    elif sys.platform == "win32":
+        import keyring.backends.Windows  # noqa: F401
+    elif sys.platform == "darwin":
+        import keyring.backends.macOS  # noqa: F401
+    usable = sorted(type(backend).__name__ for backend in keyring.backend.get_all_keyring())
+    status = secrets.status()
+    where = f"secrets go to {status.name}" if status.usable else "no keyring service runs here"
+    return f"keyring and this system's backends are in; {where} (usable: {', '.join(usable) or 'none'})"
+
+
+def _check_charts(state: _Smoke) -> str:
+    """The Analytics view's QtCharts draws (the bars of its totals), offscreen."""
+    from .gui import analytics_charts
+    from .store.metrics import Total
+
+    view = analytics_charts.chart_view()
+    view.resize(480, 240)
+    analytics_charts.bars(view, "Totals", [Total("youtube", 3, 1200, 40, 5, 2, 0, 47), Total("x", 2, 0, 9, 1, 1, 800, 11)])
+    image = view.grab().toImage()
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 8) for y in range(0, image.height(), 8)}
+    if image.isNull() or len(colours) < 3:
+        raise SmokeFailed("QtCharts drew nothing")
+    return f"a bar chart drawn ({image.width()}x{image.height()}, {len(colours)} colours sampled)"
+
+
+def _check_espeak(state: _Smoke) -> str:
+    """The espeak-ng fallback voice: the system's library and voices (they are not bundled)."""
+    from .providers.tts.espeak import EspeakSpeaker
+
+    try:
+        speaker = EspeakSpeaker.open("en-us", "en", speed=1.0)
+        speech = speaker.speak(SENTENCE.split(), cancelled=lambda: False)
+    except Exception as exc:  # no espeak-ng on this system: Piper speaks, as the job check showed
+        return f"not on this system ({exc}); the app speaks with Piper"
+    if speech.duration <= 0.5:
+        raise SmokeFailed(f"espeak-ng spoke only {speech.duration:.2f} s")
+    return f"{speech.duration:.1f} s spoken by the system's espeak-ng"
+
+
 def _shorten_script(ws, job_id: int) -> None:
     """Keep the clip at about two seconds: one scene speaking only the article's
     sentence (the extractive writer adds an introduction and a sign-off). This is
@@ -298,7 +385,11 @@ CHECKS: list[tuple[str, Callable[[_Smoke], str | None]]] = [
     ("files", _check_files),
     ("store", _check_store),
     ("window", _check_window),
+    ("charts", _check_charts),
+    ("keyring", _check_keyring),
+    ("article", _check_article),
     ("ffmpeg", _check_ffmpeg),
     ("job", _check_job),
+    ("espeak", _check_espeak),
     ("preview", _check_preview),
 ]

@@ -135,11 +135,32 @@ class _InterruptibleSession:
             self._local.options = None
 
 
+def without_missing_diacritizers(voice, name: str, piper_dir: Path | None = None) -> None:
+    """The installed app leaves out Piper's Arabic and Hebrew diacritizers (26 MB that the
+    bundled English voice never uses; packaging/nexus-desktop.spec). An Arabic voice then
+    speaks without the added vowel marks; a Hebrew voice cannot speak at all, so the
+    narration falls back to another voice, saying why."""
+    from piper.config import PhonemeType
+
+    if piper_dir is None:
+        import piper
+
+        piper_dir = Path(piper.__file__).parent
+    if voice.config.espeak_voice == "ar" and not (piper_dir / "tashkeel" / "model.onnx").is_file():
+        if getattr(voice, "use_tashkeel", False):
+            log.info("Piper's Arabic diacritizer is not installed: %s speaks without added vowel marks", name)
+        voice.use_tashkeel = False
+    if voice.config.phoneme_type == PhonemeType.HEBREW and not (piper_dir / "hebrew" / "nakdimon.onnx").is_file():
+        raise VoiceUnavailable(f"the Piper voice {name} needs Piper's Hebrew diacritizer, which this installed app "
+                               "leaves out; install Nexus Desktop with pip to use Hebrew Piper voices")
+
+
 class PiperSpeaker:
     name = "piper"
 
     def __init__(self, model: Path, *, speed: float = 1.0) -> None:
         self._voice = _load(str(model))
+        without_missing_diacritizers(self._voice, model.stem)
         self.voice = model.stem
         self.sample_rate = self._voice.config.sample_rate
         self._length_scale = self._voice.config.length_scale / speed
