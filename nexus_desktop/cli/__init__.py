@@ -20,7 +20,7 @@ from ..domain.errors import NexusError
 
 log = logging.getLogger(__name__)
 
-COMMAND_MODULES = ("feeds", "jobs", "posts", "sync", "metrics", "learn", "daemon", "farm", "vault")
+COMMAND_MODULES = ("feeds", "jobs", "posts", "sync", "metrics", "learn", "daemon", "farm", "vault", "shots")
 
 
 @dataclass(frozen=True)

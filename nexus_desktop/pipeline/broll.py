@@ -38,10 +38,12 @@ def orientation(fmt: VideoFormat) -> str:
 
 
 def add_broll(settings, job_dir: Path, shots: list[Shot], frames: list[FormatFrames],
-              formats: list[VideoFormat], cache: Path) -> tuple[list[Shot], list[FormatFrames], list[str]]:
-    """Shots and frames with clips where Pexels had one, and the notes on the rest."""
+              formats: list[VideoFormat], cache: Path, *, keep: frozenset[int] = frozenset(),
+              ) -> tuple[list[Shot], list[FormatFrames], list[str]]:
+    """Shots and frames with clips where Pexels had one, and the notes on the rest. Shots
+    in ``keep`` (the creator chose their kind) are never swapped for a clip."""
     key = _key()
-    wanted = [i for i, s in enumerate(shots) if s.kind in UPGRADABLE and 0 < i < len(shots) - 1]
+    wanted = [i for i, s in enumerate(shots) if s.kind in UPGRADABLE and 0 < i < len(shots) - 1 and i not in keep]
     wanted = wanted[:settings.images.broll_shots]
     if not key or not wanted:
         return shots, frames, []

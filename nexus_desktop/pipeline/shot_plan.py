@@ -284,3 +284,7 @@ def _phrase_around(text: str, word: str) -> str:
     if i > 0 and lowered[i - 1] not in STOP_WORDS and lowered[i - 1].isalpha():
         return f"{words[i - 1]} {words[i]}"
     return words[i]
+
+
+# What ``shot_steer`` rebuilds a shot from when the creator gives it another kind.
+sentences, key_phrase, phrase_around = _sentences, _key_phrase, _phrase_around

@@ -10,6 +10,10 @@ photos, stat callouts, quote cards, illustrated keywords, and an end card.
     visuals/<format>/shot-NN-layer-MM.png  its layers (text, icon, number), cut to size
     thumbnails/thumb-<format>[-N].jpg      three variants; the first is the default
 
+The creator's overrides (``results["steering"]``: a shot removed, given another
+kind or another of the article's photos) are applied to the planned shots before
+anything is drawn (``shot_steer``); one that cannot be applied is a note.
+
 A photo that cannot be used (404, HTML, under 400 px, a pixel bomb…) is a note
 on the plan, not a failure. With no photo URL and no key set, nothing here
 touches the network. Text no installed font can draw, or a broken logo or font
@@ -30,14 +34,14 @@ from PIL import Image
 
 from ..domain.content import Article, Narration, Script, VideoFormat
 from ..domain.errors import UserFixableError
-from ..domain.shots import FormatFrames, Photo, ShotPlan, Skipped
+from ..domain.shots import FormatFrames, Photo, ShotPlan, Skipped, overrides_from
 from ..providers.images import ArtRequest, ImageRejected, Palette, provider_for
 from ..providers.images import icons
 from ..providers.images.download import decode_image
 from ..providers.images.fonts import FontBook
 from ..providers.images.pillow_cards import Brand, Styled
 from . import photos as article_photos
-from . import shot_plan
+from . import shot_plan, shot_steer
 from .ai_clips import add_ai_clips
 from .article_page import internal_allowed, remembered_images
 from .broll import add_broll
@@ -70,19 +74,21 @@ def run(ctx: StageContext) -> StageOutput:
     seed = zlib.crc32(title.encode("utf-8")) % 100_000 * 3
     found, source, note = _pictures(ctx, script, title, formats, palette, seed)
     tokens = shot_plan.align(script, narration.words, narration.duration)
-    shots = shot_plan.plan_shots(script, tokens, narration.duration, photos=len(found.photos), icon_for=icons.match,
-                                 hook=title, channel=brand.channel.text if brand.channel else "")
+    planned = shot_plan.plan_shots(script, tokens, narration.duration, photos=len(found.photos),
+                                   icon_for=icons.match, hook=title, channel=brand.channel.text if brand.channel else "")
+    found, steered = _steer(ctx, script, shot_steer.keyed(planned, tokens), found, formats)
     look = Look(fonts, palette, brand, found.photos, found.images, seed, FOLLOW_CALL, _credit(ctx.article))
     ctx.check_cancelled()
-    frames = _draw(ctx, formats, shots, look)
-    shots, frames, broll_notes = add_broll(ctx.settings, ctx.job_dir, shots, frames, formats,
-                                           ctx.paths.data / "cache" / "pexels")
+    frames = _draw(ctx, formats, list(steered.shots), look)
+    shots, frames, broll_notes = add_broll(ctx.settings, ctx.job_dir, list(steered.shots), frames, formats,
+                                           ctx.paths.data / "cache" / "pexels", keep=steered.kept)
     shots, frames, clip_notes = add_ai_clips(ctx.settings, ctx.job_dir, shots, frames, formats, found.images, title,
                                              ctx.paths.data / "cache" / "runway", cancelled=ctx.cancel_event.is_set,
                                              progress=lambda message: ctx.progress(88, message))
     ctx.check_cancelled()
-    notes = tuple(n for n in (note, *broll_notes, *clip_notes) if n)
-    plan = ShotPlan(tuple(shots), found.photos, found.skipped, notes, tuple(frames))
+    notes = tuple(n for n in (note, *steered.notes, *broll_notes, *clip_notes) if n)
+    plan = ShotPlan(tuple(shots), found.photos, found.skipped, notes, tuple(frames), steered.removed,
+                    steered.applied)
     ctx.progress(90, "Drawing thumbnails")
     thumbs = _guard(lambda: draw_thumbnails(ctx.job_dir, formats, plan, look, title))
     ctx.progress(100, "Visuals ready")
@@ -192,6 +198,56 @@ def _provider_images(ctx: StageContext, script: Script, title: str, palette: Pal
             log.warning("job %s: %s picture %d not used: %s", ctx.job_id, provider.name, index + 1, exc)
             reasons.append(f"picture {index + 1}: {exc}")
     return images, "; ".join(reasons[:3])
+
+
+# --- the creator's overrides ----------------------------------------------
+
+
+def _steer(ctx: StageContext, script: Script, planned, found: article_photos.Found,
+           formats: list[VideoFormat]) -> tuple[article_photos.Found, shot_steer.Steered]:
+    """The planned shots with the creator's overrides. A photo the creator picked that is
+    not among the kept ones (one of the article's others) is fetched now; one that fails
+    leaves its reason, and its shot stays as planned."""
+    overrides = overrides_from(ctx.results)
+    wanted = {o.photo for o in overrides if o.photo and not o.remove} - {p.source for p in found.photos}
+    unavailable: dict[str, str] = {}
+    if wanted:
+        found, unavailable = _picked_photos(ctx, sorted(wanted), found, formats)
+    material = shot_steer.Material(script.narration, tuple(k for scene in script.scenes for k in scene.keywords),
+                                   found.photos, icons.match, unavailable)
+    return found, shot_steer.apply(planned, overrides, material)
+
+
+def _picked_photos(ctx: StageContext, urls: list[str], found: article_photos.Found,
+                   formats: list[VideoFormat]) -> tuple[article_photos.Found, dict[str, str]]:
+    article_urls = (set(article_photos.image_urls(ctx.article, remembered_images(ctx.job_dir, ctx.article.link)))
+                    if ctx.settings.images.use_article_image else set())
+    fetch = article_photos.fetcher(ctx.settings, (max(f.width for f in formats), max(f.height for f in formats)),
+                                   allow_internal=internal_allowed(ctx.article.feed_url))
+    photos, images, unavailable = list(found.photos), list(found.images), {}
+    folder = ctx.job_dir / "photos"
+    for url in urls:
+        ctx.check_cancelled()
+        if url not in article_urls:
+            unavailable[url] = ("article images are turned off (images.use_article_image)"
+                                if not ctx.settings.images.use_article_image else "it is not one of the article's images")
+            continue
+        ctx.progress(4, "Downloading the photo you picked")
+        try:
+            image = fetch(url)
+            if min(image.size) < article_photos.MIN_SIDE:
+                raise ImageRejected(f"too small: {image.width}×{image.height} px")
+        except ImageRejected as exc:
+            log.info("job %s: the photo picked for a shot is not used: %s: %s", ctx.job_id, url, exc)
+            unavailable[url] = str(exc)
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"picked-{len(photos) + 1:02d}.jpg"
+        _guard(lambda: save_image(image.convert("RGB"), path, "JPEG", quality=92))
+        photos.append(Photo(path.relative_to(ctx.job_dir).as_posix(), url, image.width, image.height,
+                            article_photos.focus(image)))
+        images.append(image)
+    return article_photos.Found(tuple(photos), found.skipped, tuple(images)), unavailable
 
 
 # --- drawing --------------------------------------------------------------

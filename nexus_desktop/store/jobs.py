@@ -333,6 +333,24 @@ class JobRepo:
             apply_state(job, state)
             return job_view(job)
 
+    def edit_entry(self, job_id: int, key: str, edit: Callable[[Any], Any],
+                   redo: frozenset[Stage] = frozenset()) -> tuple[JobView, Any]:
+        """Change a results entry that is no stage's own (the creator's shot changes) in one
+        transaction, and redo ``redo``; returns the job and the entry as it was. Refused while
+        a stage runs, whose stored result would not match what the creator sees."""
+        with self.db.write() as session:
+            job = session.get(Job, job_id, with_for_update=True)
+            if job is None:
+                raise LookupError(f"there is no job {job_id}")
+            if job.status == JobStatus.RUNNING.value:
+                raise IllegalTransition(f"job {job_id} is being made right now ({job.stage}); "
+                                        "change it once that stage is done")
+            before = (job.results or {}).get(key)
+            state = job_states.redo(job_state(job), redo) if redo else job_state(job)
+            job.results = {**(job.results or {}), key: edit(before)}
+            apply_state(job, state)
+            return job_view(job), before
+
     def delete(self, job_ids: Iterable[int]) -> int:
         """Delete jobs (not their items: a deleted job is not re-made by the next harvest)."""
         ids = list(job_ids)
