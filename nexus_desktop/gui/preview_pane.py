@@ -32,6 +32,7 @@ from .calendar_post_editor import JobPostsPanel
 from .elided_label import ElidedLabel
 from .format_grid import SideBySide
 from .script_editor import ScriptEditor
+from .shot_list import ShotListPanel
 from .video_player import VideoPlayer
 
 @dataclass(frozen=True)
@@ -40,7 +41,8 @@ class PanelSpec:
     factory: Callable[[AppContext], QWidget]  # the widget has show_job(job_id | None)
 
 
-PANELS: list[PanelSpec] = [PanelSpec("Quality", QualityPanel), PanelSpec("Publish", JobPostsPanel)]
+PANELS: list[PanelSpec] = [PanelSpec("Quality", QualityPanel), PanelSpec("Publish", JobPostsPanel),
+                           PanelSpec("Shots", ShotListPanel)]
 
 APPROVABLE = frozenset({JobStatus.AWAITING_REVIEW})
 REJECTABLE = frozenset({JobStatus.AWAITING_REVIEW, JobStatus.APPROVED, JobStatus.SCHEDULED})
