@@ -13,7 +13,7 @@ from nexus_desktop.cli import main as cli_main
 from nexus_desktop.domain.errors import UserFixableError
 from nexus_desktop.domain.shots import STEERING, Shot, ShotOverride
 from nexus_desktop.domain.stages import Stage
-from nexus_desktop.pipeline import shot_edits, shot_steer
+from nexus_desktop.pipeline import shot_edits, shot_plan, shot_steer
 from nexus_desktop.pipeline.media_probe import probe
 from tests.shots_support import (SENTENCES, make_job, make_videos, narration_for, number_of, photo_jpeg, plan_of,
                                  quick_render, script_dict, video_of)
@@ -184,6 +184,16 @@ def test_removing_the_first_shot_gives_its_time_to_the_next():
     steered = shot_steer.apply(shots, everything, shot_steer.Material("a b c d e"))
     assert len(steered.shots) == 1 and steered.shots[0].start == 0 and steered.shots[0].end == 6
     assert any("at least one shot" in n for n in steered.notes)
+
+
+def test_a_shot_with_no_words_is_found_again_by_its_kind_and_place():
+    tokens = [shot_plan.Token("One", 0.1, 0.5), shot_plan.Token("two.", 0.6, 1.0)]
+    shots = shot_steer.keyed([Shot("title", 0, 1.2, text="One two."), Shot("photo", 1.2, 2.0, photo=0),
+                              Shot("end", 2.0, 4.0)], tokens)
+    assert [s.words for s in shots] == ["One two.", "(photo at 1.2 s)", "(end card)"]
+    assert shot_steer.build(shots[1], "stat", shot_steer.Material("One two.")) == "no word is spoken during this shot"
+    steered = shot_steer.apply(shots, [ShotOverride(-1, "(end card)", remove=True)], shot_steer.Material("One two."))
+    assert [s.kind for s in steered.shots] == ["title", "photo"] and steered.shots[-1].end == 4.0
 
 
 # -- the command line ---------------------------------------------------------------------------

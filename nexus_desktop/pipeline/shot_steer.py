@@ -38,6 +38,8 @@ def keyed(shots: Sequence[Shot], tokens: Sequence[Token]) -> list[Shot]:
     for shot in shots:
         inside = [i for i, t in enumerate(tokens) if shot.start - 0.05 <= t.start < shot.end]
         words = " ".join(tokens[i].text for i in inside)
+        if not words:  # no word spoken in it (the end card after the last word, a long pause): its kind and place
+            words = "(end card)" if shot.kind == "end" else f"({shot.kind} at {shot.start:.1f} s)"
         out.append(replace(shot, word=inside[0] if inside else -1, words=words))
     return out
 
@@ -79,9 +81,11 @@ def build(shot: Shot, kind: str, material: Material, *, photo: str = "", shots: 
         return "the end card carries the source credit: it can be removed, not changed"
     if kind not in STEERABLE:
         return f"“{kind}” is not a kind a shot can have (choose {', '.join(STEERABLE)})"
-    words = shot.words or shot.text
+    words = shot.words if shot.word >= 0 else ""  # a shot with no word spoken in it has only its place as a key
     sentence = material.sentence_at(shot.word) or words
     bare = replace(shot, kind=kind, text="", value="", unit="", who="", icon="", photo=-1)
+    if not sentence.strip() and kind != "photo":
+        return "no word is spoken during this shot"
     if kind == "stat":
         stat = shot_plan.find_stat(words) or shot_plan.find_stat(sentence)
         if stat is None:
