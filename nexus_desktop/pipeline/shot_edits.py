@@ -255,10 +255,9 @@ def thumbnail(job_dir: Path, frames: FormatFrames, index: int, width: int = 160)
         return None
     drawn = frames.shots[index]
     try:
-        with Image.open(job_dir / drawn.background) as background:
-            room_x, room_y = drawn.room
-            frame = background.convert("RGB").crop((room_x // 2, room_y // 2, room_x // 2 + frames.width,
-                                                    room_y // 2 + frames.height))
+        with Image.open(job_dir / drawn.background) as background:  # larger than the frame: its middle
+            left, top = (background.width - frames.width) // 2, (background.height - frames.height) // 2
+            frame = background.convert("RGB").crop((left, top, left + frames.width, top + frames.height))
         for layer in drawn.layers:
             with Image.open(job_dir / layer.path) as picture:
                 piece = picture.convert("RGBA")
