@@ -19,7 +19,7 @@ from nexus_desktop.domain.content import Narration, WordTiming
 from nexus_desktop.domain.shots import ShotPlan
 from nexus_desktop.pipeline import ai_clips, visualize
 from nexus_desktop.providers.images.runway import (
-    API_VERSION, ClipUnavailable, RunwayVideos, clip_duration, data_uri, prompt_text,
+    API_VERSION, ClipAsk, ClipUnavailable, RunwayVideos, clip_duration, data_uri, prompt_text,
 )
 from tests.conftest import make_article
 from tests.fakes.runway_server import RunwayStandIn
@@ -148,6 +148,20 @@ def test_a_task_that_never_finishes_stops_at_the_deadline(tmp_path, runway, http
     with pytest.raises(ClipUnavailable, match="took longer than 0.2 s"):
         videos.clip(None, "a battery factory", "landscape", 3.0)
     assert not list(tmp_path.glob("*.mp4"))
+
+
+def test_a_jobs_clips_are_made_side_by_side_not_one_after_another(tmp_path, runway, httpserver):
+    waits = []
+    videos = RunwayVideos(api_key=KEY, base_url=httpserver.url_for(""), cache=tmp_path, poll_seconds=0.01,
+                          sleep=waits.append)
+    photo = Image.new("RGB", (800, 600), "orange")
+    asks = [ClipAsk(photo, "a line", "landscape", 3.0), ClipAsk(photo, "a line", "portrait", 3.0),
+            ClipAsk(None, "a factory", "square", 2.0), ClipAsk(photo, "a line", "landscape", 3.0)]
+    made = videos.clips(asks)
+    assert all(not isinstance(m, ClipUnavailable) for m in made)
+    assert len(runway.created) == 3, "the same clip asked twice is made once"
+    assert len(waits) == 2, "three tasks polled together: two waits, not two each"
+    assert made[0].path == made[3].path and made[0].path.is_file()
 
 
 def test_an_expired_or_missing_clip_download_is_a_reason(tmp_path, runway, httpserver):

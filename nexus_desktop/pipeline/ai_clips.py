@@ -23,7 +23,7 @@ from PIL import Image
 
 from ..domain.content import VideoFormat
 from ..domain.shots import FormatFrames, Shot
-from ..providers.images.runway import ClipUnavailable, RunwayVideos
+from ..providers.images.runway import ClipAsk, ClipUnavailable, RunwayVideos
 from .broll import orientation
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 SECRET_NAME = "runway_api_key"
 POLL_SECONDS = 5.0  # how often a running task is asked about
 FROM_WORDS = ("icon", "title")  # shots without a photo that may become a clip of their words
-_STOP = ("(401)", "(429)", "overloaded", "took longer", "could not be reached", "cancelled")
 
 
 def stored_key() -> str | None:
@@ -73,34 +72,40 @@ def add_ai_clips(settings, job_dir: Path, shots: list[Shot], frames: list[Format
     provider = RunwayVideos(api_key=key, base_url=settings.images.runway_base_url, cache=cache,
                             timeout=settings.harvest.timeout_seconds, poll_seconds=POLL_SECONDS,
                             deadline_seconds=settings.images.ai_clip_deadline_seconds, cancelled=cancelled)
-    notes: list[str] = []
-    by_format = {f.name: list(f.shots) for f in frames}
-    upgraded: set[int] = set()
-    for number, index in enumerate(wanted, 1):
+    asks, owners = [], []
+    for index in wanted:
         shot = shots[index]
         image = images[shot.photo] if shot.kind == "photo" else None
-        prompt = prompt_for(shot, title)
-        progress(f"Asking RunwayML for AI clip {number} of {len(wanted)}")
-        clips = {}
-        try:
-            for fmt in formats:
-                clips[fmt.name] = provider.clip(image, prompt, orientation(fmt), shot.end - shot.start)
-        except ClipUnavailable as exc:
-            what = f"photo {shot.photo + 1}" if image is not None else f"“{shot.text or shot.icon}”"
+        for fmt in formats:
+            asks.append(ClipAsk(image, prompt_for(shot, title), orientation(fmt), shot.end - shot.start))
+            owners.append((index, fmt.name))
+    progress(f"Asking RunwayML for {len(wanted)} AI clip(s)")
+    made = provider.clips(asks)
+    got: dict[int, dict[str, Path]] = {}
+    why: dict[int, ClipUnavailable] = {}
+    for (index, name), outcome in zip(owners, made):
+        if isinstance(outcome, ClipUnavailable):
+            why.setdefault(index, outcome)
+        else:
+            got.setdefault(index, {})[name] = outcome.path
+    notes: list[str] = []
+    for index, exc in why.items():
+        shot = shots[index]
+        what = f"photo {shot.photo + 1}" if shot.kind == "photo" else f"“{shot.text or shot.icon}”"
+        if not any(str(exc) in note for note in notes):  # one refusal said once, not once per shot
             log.warning("no AI clip for %s: %s", what, exc)
             notes.append(f"AI clip for {what}: {exc}")
-            if any(word in str(exc) for word in _STOP):
-                break  # the same answer for every other shot: ask no more
-            continue
+    by_format = {f.name: list(f.shots) for f in frames}
+    upgraded = {index for index in got if index not in why}  # a shot moves in every format or in none
+    for index in upgraded:
         for fmt in formats:
-            clip = clips[fmt.name].path
+            clip = got[index][fmt.name]
             linked = job_dir / "ai_clips" / clip.name
             linked.parent.mkdir(parents=True, exist_ok=True)
             if not linked.exists():
                 shutil.copyfile(clip, linked)
             drawn = by_format[fmt.name][index]
             by_format[fmt.name][index] = replace(drawn, clip=linked.relative_to(job_dir).as_posix(), layers=())
-        upgraded.add(index)
     shots = [replace(s, kind="ai_clip") if i in upgraded else s for i, s in enumerate(shots)]
     frames = [replace(f, shots=tuple(by_format[f.name])) for f in frames]
     return shots, frames, notes

@@ -3,9 +3,9 @@
 A shot with a photo becomes a short clip through ``POST /v1/image_to_video`` (model
 ``gen4_turbo``; the photo goes as a base64 data URI, so nothing of the creator's needs a
 public address); a shot without one through ``POST /v1/text_to_video`` (model ``gen4.5``)
-from its words. Both start a task, polled at ``GET /v1/tasks/{id}`` until it SUCCEEDED
-(its ``output`` holds the clip's URL, downloaded at once: it expires in a day or two),
-FAILED or was CANCELLED. Every request carries ``Authorization: Bearer <key>`` and
+from its words. Both start a task; a job's tasks are all started first, then polled
+together at ``GET /v1/tasks/{id}`` until each SUCCEEDED (its ``output`` holds the clip's
+URL, downloaded at once: it expires in a day or two), FAILED or was CANCELLED. Every request carries ``Authorization: Bearer <key>`` and
 ``X-Runway-Version``.
 
 Each clip is generated once per (image, prompt, ratio, duration) and cached: a re-run
@@ -25,6 +25,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -46,7 +47,26 @@ _REASONS = {401: "RunwayML refused the key (401): check it in Settings › Image
 
 
 class ClipUnavailable(BrollUnavailable):
-    """No AI clip for this shot; ``str(exc)`` says why."""
+    """No AI clip for this shot; ``str(exc)`` says why. ``final``: asking again for another
+    shot would get the same answer (a wrong key, the limit, Runway down, the deadline)."""
+
+    def __init__(self, message: str, *, final: bool = False) -> None:
+        super().__init__(message)
+        self.final = final
+
+
+@dataclass(frozen=True)
+class ClipAsk:
+    image: Image.Image | None  # the photo to bring to life; None: a clip of the prompt alone
+    prompt: str
+    orientation: str  # "landscape", "portrait" or "square"
+    seconds: float  # how long the shot lasts
+
+
+def _clip(path: Path, ask: ClipAsk, source: str) -> Clip:
+    ratio = (IMAGE_RATIOS if ask.image is not None else TEXT_RATIOS)[ask.orientation]
+    width, height = (int(n) for n in ratio.split(":"))
+    return Clip(path, source, float(clip_duration(ask.seconds)), width, height)
 
 
 def clip_duration(seconds: float) -> int:
@@ -101,23 +121,84 @@ class RunwayVideos:
     def clip(self, image: Image.Image | None, prompt: str, orientation: str, seconds: float) -> Clip:
         """A clip of the photo (``image``) brought to life, or, without one, of ``prompt``;
         ``orientation`` is "landscape", "portrait" or "square"."""
-        target = self.cached(image, prompt, orientation, seconds)
-        ratio = (IMAGE_RATIOS if image is not None else TEXT_RATIOS)[orientation]
-        width, height = (int(n) for n in ratio.split(":"))
-        if target.is_file():
-            return Clip(target, "runway (cached)", float(clip_duration(seconds)), width, height)
-        body = {"promptText": prompt_text(prompt) or "Slow cinematic camera move", "ratio": ratio,
-                "duration": clip_duration(seconds),
+        made = self.clips([ClipAsk(image, prompt, orientation, seconds)])[0]
+        if isinstance(made, ClipUnavailable):
+            raise made
+        return made
+
+    def clips(self, asks: list[ClipAsk]) -> list[Clip | ClipUnavailable]:
+        """Every clip asked for, in order, or why not. All tasks are started first and polled
+        together, so a job waits about as long as its slowest clip, not their sum. A refusal
+        that would repeat (a wrong key, the limit, Runway overloaded) stops the asking: the
+        clips not started yet get the same reason."""
+        results: list[Clip | ClipUnavailable | None] = [None] * len(asks)
+        waiting: dict[Path, list[int]] = {}
+        tasks: dict[str, tuple[Path, dict]] = {}
+        stop: ClipUnavailable | None = None
+        for index, ask in enumerate(asks):
+            target = self.cached(ask.image, ask.prompt, ask.orientation, ask.seconds)
+            if target.is_file():
+                results[index] = _clip(target, ask, "runway (cached)")
+            elif target in waiting:
+                waiting[target].append(index)  # the same clip for a second format: one task
+            elif stop is not None:
+                results[index] = stop
+            else:
+                try:
+                    task, body = self._start(ask, target)
+                except ClipUnavailable as exc:
+                    results[index] = exc
+                    stop = exc if exc.final else None
+                    continue
+                waiting[target] = [index]
+                tasks[task] = (target, body)
+        for task, outcome in self._wait_all(tasks).items():
+            target, _ = tasks[task]
+            for index in waiting[target]:
+                results[index] = outcome if isinstance(outcome, ClipUnavailable) else \
+                    _clip(target, asks[index], f"runway task {task}")
+        return [r if r is not None else ClipUnavailable("RunwayML was not asked") for r in results]
+
+    def _start(self, ask: ClipAsk, target: Path) -> tuple[str, dict]:
+        ratio = (IMAGE_RATIOS if ask.image is not None else TEXT_RATIOS)[ask.orientation]
+        body = {"promptText": prompt_text(ask.prompt) or "Slow cinematic camera move", "ratio": ratio,
+                "duration": clip_duration(ask.seconds),
                 "seed": int(hashlib.sha1(target.name.encode()).hexdigest()[:8], 16)}
-        if image is not None:
-            body.update(model=IMAGE_MODEL, promptImage=data_uri(image))
-            task = self._post("/v1/image_to_video", body)
-        else:
-            body.update(model=TEXT_MODEL)
-            task = self._post("/v1/text_to_video", body)
-        url = self._wait(task)
-        self._download(url, target)
-        return Clip(target, f"runway task {task}", float(body["duration"]), width, height)
+        if ask.image is not None:
+            body.update(model=IMAGE_MODEL, promptImage=data_uri(ask.image))
+            return self._post("/v1/image_to_video", body), body
+        body.update(model=TEXT_MODEL)
+        return self._post("/v1/text_to_video", body), body
+
+    def _wait_all(self, tasks: dict[str, tuple[Path, dict]]) -> dict[str, Path | ClipUnavailable]:
+        """Each task's downloaded clip or why not; polls until all are done or the deadline."""
+        done: dict[str, Path | ClipUnavailable] = {}
+        end = time.monotonic() + self._deadline
+        while len(done) < len(tasks):
+            for task, (target, _) in tasks.items():
+                if task in done:
+                    continue
+                try:
+                    url = self._finished(task)
+                    if url is not None:
+                        self._download(url, target)
+                        done[task] = target
+                except ClipUnavailable as exc:
+                    done[task] = exc
+            if len(done) == len(tasks):
+                break
+            late = None
+            if self._cancelled():
+                late = ClipUnavailable("cancelled while RunwayML was making the clip", final=True)
+            elif time.monotonic() + self._poll > end:
+                late = ClipUnavailable(f"RunwayML took longer than {self._deadline:g} s; the offline shot is kept",
+                                       final=True)
+            if late is not None:
+                for task in tasks:
+                    done.setdefault(task, late)
+                break
+            self._sleep(self._poll)
+        return done
 
     # -- the API -------------------------------------------------------------------------
 
@@ -138,9 +219,9 @@ class RunwayVideos:
             with httpx.Client(timeout=self._timeout) as client:
                 answer = client.request(method, f"{self._base}{path}", json=body, headers=self._headers())
         except httpx.HTTPError as exc:
-            raise ClipUnavailable(f"RunwayML could not be reached ({type(exc).__name__})") from exc
+            raise ClipUnavailable(f"RunwayML could not be reached ({type(exc).__name__})", final=True) from exc
         if answer.status_code != 200:
-            raise ClipUnavailable(self._refusal(answer))
+            raise ClipUnavailable(self._refusal(answer), final=answer.status_code in (401, 429) or answer.status_code >= 500)
         try:
             data = answer.json()
         except ValueError as exc:
@@ -168,25 +249,19 @@ class RunwayVideos:
             raise ClipUnavailable("RunwayML started no task")
         return task
 
-    def _wait(self, task: str) -> str:
-        """The finished task's clip URL; polls at most until the deadline."""
-        end = time.monotonic() + self._deadline
-        while True:
-            state = self._request("GET", f"/v1/tasks/{task}")
-            status = state.get("status")
-            if status == "SUCCEEDED":
-                output = state.get("output") or []
-                if not output or not isinstance(output[0], str):
-                    raise ClipUnavailable("RunwayML finished the clip but gave no address for it")
-                return output[0]
-            if status in _FINISHED:
-                why = str(state.get("failure") or "no reason given")[:200]
-                raise ClipUnavailable(f"RunwayML could not make the clip ({status.lower()}: {why})")
-            if self._cancelled():
-                raise ClipUnavailable("cancelled while RunwayML was making the clip")
-            if time.monotonic() + self._poll > end:
-                raise ClipUnavailable(f"RunwayML took longer than {self._deadline:g} s; the offline shot is kept")
-            self._sleep(self._poll)
+    def _finished(self, task: str) -> str | None:
+        """The finished task's clip URL, None while it runs; ClipUnavailable when it failed."""
+        state = self._request("GET", f"/v1/tasks/{task}")
+        status = state.get("status")
+        if status == "SUCCEEDED":
+            output = state.get("output") or []
+            if not output or not isinstance(output[0], str):
+                raise ClipUnavailable("RunwayML finished the clip but gave no address for it")
+            return output[0]
+        if status in _FINISHED:
+            why = str(state.get("failure") or "no reason given")[:200]
+            raise ClipUnavailable(f"RunwayML could not make the clip ({status.lower()}: {why})")
+        return None
 
     def _download(self, url: str, target: Path) -> None:
         if not url.startswith(("https://", "http://")):
