@@ -31,12 +31,13 @@ from PySide6.QtCore import QElapsedTimer, Qt, QTimer  # noqa: E402
 
 from nexus_desktop.domain.stages import Stage  # noqa: E402
 from nexus_desktop.gui.main import application, open_window  # noqa: E402
+from nexus_desktop.gui.operations import jobs as job_ops  # noqa: E402
 from nexus_desktop.paths import AppPaths  # noqa: E402
 from nexus_desktop.pipeline.feeds import add_feeds  # noqa: E402
 from nexus_desktop.pipeline.flow import Workspace  # noqa: E402
 from nexus_desktop.pipeline.harvest import harvest  # noqa: E402
 from nexus_desktop.resources import resource_dir  # noqa: E402
-from nexus_desktop.runtime.events import JobsChanged  # noqa: E402
+from nexus_desktop.runtime.events import Changed  # noqa: E402
 from nexus_desktop.settings import Settings  # noqa: E402
 from nexus_desktop.store import Store  # noqa: E402
 
@@ -76,7 +77,11 @@ def main() -> int:
         job_id = ws.store.jobs.list()[0].id
         window = open_window(ws)
         window.show()
-        window.ctx.runner.notify_jobs_changed(JobsChanged(added=True))
+        window.ctx.runner.announce(Changed(added=True))
+        deadline = time.monotonic() + 30
+        while window.jobs_view.model.row_of(job_id) is None and time.monotonic() < deadline:
+            app.processEvents()  # the table reads its rows in the runner's read lane
+            time.sleep(0.01)
         window.jobs_view.select_job(job_id)
 
         meter = GapMeter()
@@ -94,7 +99,7 @@ def main() -> int:
             if not started:
                 started.append(time.perf_counter())
                 meter.stage = "starting"
-                window.ctx.ops.run([job_id])
+                job_ops.run(window.ctx, [job_id])
 
         def on_queue(state) -> None:
             if "Loading the voice" in state.tasks:

@@ -249,3 +249,18 @@ def rendered_job(ws: Workspace, add_jobs, media_template) -> int:
     finish_stages(ws, job_id, results, {Stage.RENDER: videos})
     assert ws.store.jobs.get(job_id).status is JobStatus.AWAITING_REVIEW
     return job_id
+
+
+def wait_for_reads(qtbot, window) -> None:
+    """The window reads in the runner (never on the GUI thread): wait until the jobs table and
+    the preview show what the store holds."""
+    view = window.jobs_view
+    qtbot.waitUntil(lambda: not view.model.reading and view.preview.up_to_date, timeout=10_000)
+
+
+def select_job(qtbot, window, job_id: int) -> None:
+    """Select a job in the Jobs view once its row is read, and wait until the preview shows it."""
+    view = window.jobs_view
+    qtbot.waitUntil(lambda: view.model.row_of(job_id) is not None, timeout=10_000)
+    assert view.select_job(job_id)
+    qtbot.waitUntil(lambda: view.preview.job_id == job_id and view.preview.up_to_date, timeout=10_000)

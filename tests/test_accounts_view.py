@@ -33,6 +33,7 @@ def test_connect_two_accounts_refresh_and_disconnect(qtbot, accounts, oauth_fake
         with qtbot.waitSignal(view.account_connected, timeout=10_000):
             view.paste_edit.setText(landed[0])
             view.paste_ok.click()
+    qtbot.waitUntil(lambda: not view.busy, timeout=5000)  # the list is read again in the background
     model = view.model
     assert model.rowCount() == 2
     rows = {model.index(r, 0).data(): [model.index(r, c).data() for c in range(4)] for r in range(2)}
@@ -41,9 +42,12 @@ def test_connect_two_accounts_refresh_and_disconnect(qtbot, accounts, oauth_fake
     assert "Connected LinkedIn account" in view.message.text()
 
     x_id = next(a.id for a in accounts.list() if a.platform == "x")
-    view.refresh_account(x_id)
-    assert view.message.text() == "Token refreshed."
-    view.disconnect_account(x_id)
+    with qtbot.waitSignal(view.settled, timeout=10_000):
+        view.refresh_account(x_id)
+        assert view.message.text() == "Refreshing the token…" and not view.refresh_button.isEnabled()
+    assert view.message.text() == "Token refreshed." and view.refresh_button.isEnabled()
+    with qtbot.waitSignal(view.settled, timeout=10_000):
+        view.disconnect_account(x_id)
     assert model.rowCount() == 1
     assert not any(f"account:{x_id}:" in key[1] for key in memory_keyring.values)
 

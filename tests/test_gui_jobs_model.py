@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QTableView
 from nexus_desktop.domain import jobs as job_states
 from nexus_desktop.domain.jobs import JobStatus
 from nexus_desktop.gui.jobs_model import STATUS, JobsModel, JobsProxy
-from nexus_desktop.runtime.events import JobsChanged
+from nexus_desktop.runtime.events import Changed
 from nexus_desktop.store.jobs import JobFilter
 from tests.gui_support import bulk_insert_jobs
 
@@ -86,17 +86,17 @@ def test_rows_are_refreshed_from_what_changed_not_reloaded(qtbot, ws, bulk_jobs,
     queued = next(model.job_at(r) for r in range(model.rowCount()) if model.job_at(r).status is JobStatus.QUEUED)
     ws.store.jobs.transition(queued.id, job_states.cancel)
     with qtbot.waitSignal(model.dataChanged):
-        model.on_jobs_changed(JobsChanged((queued.id,)))
+        model.on_changed(Changed(jobs=frozenset({queued.id})))
     assert model.index(model.row_of(queued.id), STATUS).data() == "Cancelled"
 
     (new,) = add_jobs(1, ["A job from the next harvest"])
     with qtbot.waitSignal(model.rowsInserted):
-        model.on_jobs_changed(JobsChanged(added=True))
+        model.on_changed(Changed(added=True))
     assert model.job_at(0).id == new
 
     gone = model.job_at(3).id
     ws.store.jobs.delete([gone])
     with qtbot.waitSignal(model.rowsRemoved):
-        model.on_jobs_changed(JobsChanged(removed=(gone,)))
+        model.on_changed(Changed(removed=frozenset({gone})))
     assert model.row_of(gone) is None and model.rowCount() == 500
     assert resets == []

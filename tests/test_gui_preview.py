@@ -14,7 +14,7 @@ from nexus_desktop.gui.main import open_window
 from nexus_desktop.pipeline import flow
 from nexus_desktop.pipeline.context import StageOutput
 from nexus_desktop.runtime.events import JobsChanged
-from tests.gui_support import screenshot
+from tests.gui_support import screenshot, select_job
 
 # The offscreen platform cannot resize a window to its size hints and says so
 # whenever a layout's limits change; on a real desktop Qt does it silently.
@@ -33,7 +33,7 @@ def preview(qtbot, ws, rendered_job):  # noqa: F811
     qtbot.addWidget(window)
     window.show()
     window.ctx.runner.notify_jobs_changed(JobsChanged(added=True))
-    assert window.jobs_view.select_job(rendered_job)
+    select_job(qtbot, window, rendered_job)
     return window.jobs_view.preview  # qtbot closes the window
 
 

@@ -13,7 +13,7 @@ from nexus_desktop.gui.main import open_window
 from nexus_desktop.gui.quality_panel import QualityPanel, summary_html
 from nexus_desktop.runtime.events import JobsChanged
 from nexus_desktop.pipeline.context import AssetRecord
-from tests.gui_support import finish_stages, sample_script, screenshot
+from tests.gui_support import finish_stages, sample_script, screenshot, select_job
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -59,7 +59,7 @@ def test_the_quality_tab_shows_the_selected_jobs_report(qtbot, ws, checked_job, 
     qtbot.addWidget(window)
     window.show()
     window.ctx.runner.notify_jobs_changed(JobsChanged(added=True))
-    assert window.jobs_view.select_job(rendered_job)
+    select_job(qtbot, window, rendered_job)
     preview = window.jobs_view.preview
     panel = next(p for p in preview.panels if isinstance(p, QualityPanel))
     tabs = preview.editor.tabs

@@ -18,9 +18,10 @@ from nexus_desktop.domain.stages import Stage
 from nexus_desktop.gui import dialogs
 from nexus_desktop.gui.jobs_model import STATUS
 from nexus_desktop.gui.main import open_window
+from nexus_desktop.gui.operations import jobs as job_ops
 from nexus_desktop.runtime.events import JobsChanged
 from tests.conftest import SAMPLES
-from tests.gui_support import screenshot
+from tests.gui_support import screenshot, select_job, wait_for_reads
 
 # The offscreen platform cannot resize a window to its size hints and says so
 # whenever a layout's limits change; on a real desktop Qt does it silently.
@@ -52,9 +53,10 @@ def announce_new_jobs(window) -> None:
     window.ctx.runner.notify_jobs_changed(JobsChanged(added=True))
 
 
-def status_text(window, job_id: int) -> str:
+def status_text(window, job_id: int) -> str | None:
     model = window.jobs_view.model
-    return model.index(model.row_of(job_id), STATUS).data()
+    row = model.row_of(job_id)  # None until the table has read the job
+    return None if row is None else model.index(row, STATUS).data()
 
 
 # -- feeds ------------------------------------------------------------------------------------------
@@ -99,7 +101,7 @@ def test_a_feed_is_added_by_typing_switched_off_and_removed_after_asking(qtbot, 
 def test_approving_a_job_moves_it_to_approved(qtbot, window, rendered_job):  # noqa: F811
     view = window.jobs_view
     announce_new_jobs(window)
-    assert view.select_job(rendered_job)
+    select_job(qtbot, window, rendered_job)
     view.table.setFocus()
     assert view.approve_action.isEnabled()
     qtbot.keyClick(view.table, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
@@ -114,7 +116,7 @@ def test_rejecting_records_the_reason(qtbot, window, rendered_job, monkeypatch):
     monkeypatch.setattr(dialogs, "ask_reason", lambda *args: "The thumbnail hides the headline")
     view = window.jobs_view
     announce_new_jobs(window)
-    view.select_job(rendered_job)
+    select_job(qtbot, window, rendered_job)
     view.reject_action.trigger()
     qtbot.waitUntil(lambda: status_text(window, rendered_job) == "Rejected: The thumbnail hides the headline",
                     timeout=5_000)
@@ -126,11 +128,11 @@ def test_a_failed_jobs_row_and_preview_show_its_reason(qtbot, window, add_jobs, 
     fake_stages.fail_at[ids[1]] = Stage.NARRATE
     view = window.jobs_view
     with qtbot.waitSignal(window.ctx.runner.job_failed, timeout=10_000):
-        window.ctx.ops.run(ids)
+        job_ops.run(window.ctx, ids)
     expected = "Failed: feed returned 404 — check the feed address"
     qtbot.waitUntil(lambda: view.model.row_of(ids[1]) is not None and status_text(window, ids[1]) == expected,
                     timeout=5_000)
-    view.select_job(ids[1])
+    select_job(qtbot, window, ids[1])
     assert view.preview.banner.isVisible()
     assert view.preview.banner.text() == "Failed at narrate: feed returned 404 — check the feed address"
     assert view.retry_action.isEnabled() and not view.approve_action.isEnabled()
@@ -142,6 +144,7 @@ def test_batch_actions_apply_to_every_selected_job(qtbot, window, add_jobs, fake
     ids = add_jobs(4)
     announce_new_jobs(window)
     view = window.jobs_view
+    qtbot.waitUntil(lambda: view.model.rowCount() == 4)
     view.table.selectAll()
     assert view.selection_label.text() == "4 jobs selected"
     with qtbot.waitSignals([window.ctx.runner.job_finished] * 4, timeout=10_000):
@@ -160,10 +163,10 @@ def test_cancel_from_the_window_stops_a_running_job(qtbot, window, add_jobs, fak
     (job_id,) = add_jobs(1)
     announce_new_jobs(window)
     view = window.jobs_view
-    window.ctx.ops.run([job_id])
+    job_ops.run(window.ctx, [job_id])
     qtbot.waitUntil(lambda: status_text(window, job_id) == "Running", timeout=5_000)
     qtbot.waitUntil(lambda: "Writing the script for" in window.status.activity.text(), timeout=5_000)
-    view.select_job(job_id)
+    select_job(qtbot, window, job_id)
     with qtbot.waitSignal(window.ctx.runner.job_finished, timeout=2_000):
         view.cancel_action.trigger()
     qtbot.waitUntil(lambda: status_text(window, job_id) == "Cancelled", timeout=5_000)
@@ -174,17 +177,21 @@ def test_search_and_filters_narrow_the_table(qtbot, window, add_jobs):  # noqa: 
     add_jobs(2, ["Night trains return", "Battery recycling"], source="City Science Notes")
     announce_new_jobs(window)
     view = window.jobs_view
+    qtbot.waitUntil(lambda: view.model.rowCount() == 5)
     view.search.setText("batter")
     assert view.proxy.rowCount() == 2  # at once, over the loaded rows
     qtbot.waitUntil(lambda: view.model.where.search == "batter", timeout=2_000)  # then from the database
+    wait_for_reads(qtbot, window)
     assert view.model.rowCount() == 2
     view.search.clear()
     view.refresh_sources()
     qtbot.waitUntil(lambda: view.source_filter.count() == 3, timeout=5_000)
     view.source_filter.setCurrentIndex(view.source_filter.findData("City Science Notes"))
+    wait_for_reads(qtbot, window)
     assert view.model.rowCount() == 2
     view.source_filter.setCurrentIndex(0)
     view.status_filter.setCurrentIndex(view.status_filter.findText("Failed"))
+    wait_for_reads(qtbot, window)
     assert view.model.rowCount() == 0
 
 
@@ -254,7 +261,7 @@ def test_the_dark_theme(qtbot, window, rendered_job, tmp_path):  # noqa: F811
     window.apply_settings(settings)
     try:
         announce_new_jobs(window)
-        window.jobs_view.select_job(rendered_job)
+        select_job(qtbot, window, rendered_job)
         shot = QImage(str(screenshot(window, tmp_path, "jobs-dark")))
         corner = shot.pixelColor(shot.width() - 4, shot.height() // 2)
         assert window.palette().color(QPalette.ColorRole.Window).lightness() < 80, "the window is not dark"

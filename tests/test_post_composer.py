@@ -12,7 +12,7 @@ from nexus_desktop.domain.jobs import JobStatus
 from nexus_desktop.gui.main import open_window
 from nexus_desktop.pipeline import schedule as scheduling
 from nexus_desktop.runtime.events import JobsChanged
-from tests.gui_support import screenshot
+from tests.gui_support import screenshot, select_job
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -27,7 +27,7 @@ def composer(qtbot, ws, rendered_job):  # noqa: F811
     qtbot.waitUntil(lambda: window.jobs_view.model.rowCount() == 1)
     preview = window.jobs_view.preview
     panel = next(p for p in preview.panels if type(p).__name__ == "JobPostsPanel")
-    assert window.jobs_view.select_job(rendered_job)
+    select_job(qtbot, window, rendered_job)
     preview.editor.tabs.setCurrentWidget(panel)
     return window, preview, panel
 

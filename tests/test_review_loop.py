@@ -12,7 +12,7 @@ from nexus_desktop.gui import dialogs
 from nexus_desktop.gui.main import open_window
 from nexus_desktop.gui.preview_pane import media_paths
 from nexus_desktop.runtime.events import JobsChanged
-from tests.gui_support import make_media, screenshot
+from tests.gui_support import make_media, screenshot, select_job
 
 RESIZING_OFFSCREEN = "This plugin does not support propagateSizeHints"
 pytestmark = pytest.mark.qt_log_ignore(RESIZING_OFFSCREEN)
@@ -28,7 +28,7 @@ def window(qtbot, ws, rendered_job, add_jobs):  # noqa: F811
     made.show()
     made.ctx.runner.notify_jobs_changed(JobsChanged(added=True))
     qtbot.waitUntil(lambda: made.jobs_view.model.rowCount() == 2)
-    assert made.jobs_view.select_job(rendered_job)
+    select_job(qtbot, made, rendered_job)
     return made
 
 
@@ -65,18 +65,18 @@ def test_leaving_with_save_stores_the_edits(qtbot, window, rendered_job, monkeyp
     monkeypatch.setattr(dialogs, "save_discard_cancel", lambda *args: "save")
     other = next(j.id for j in ws.store.jobs.list() if j.id != rendered_job)
     jobs.select_job(other)
-    assert preview.job_id == other
+    qtbot.waitUntil(lambda: preview.job_id == other)
     qtbot.waitUntil(lambda: ws.store.jobs.results(rendered_job)["analyze"]["script"]["platforms"]["x_post"]
                     == "A sharper post. #Batteries", timeout=5_000)
 
 
 def test_leaving_with_discard_drops_the_edits(qtbot, window, rendered_job, monkeypatch, ws):  # noqa: F811
-    preview, jobs = window.jobs_view.preview, window.jobs_view
+    preview = window.jobs_view.preview
     stored = ws.store.jobs.results(rendered_job)["analyze"]["script"]["platforms"]["x_post"]
     preview.editor.platform_fields["x_post"].field.setPlainText("Never mind.")
     monkeypatch.setattr(dialogs, "save_discard_cancel", lambda *args: "discard")
-    jobs.select_job(next(j.id for j in ws.store.jobs.list() if j.id != rendered_job))
-    jobs.select_job(rendered_job)
+    select_job(qtbot, window, next(j.id for j in ws.store.jobs.list() if j.id != rendered_job))
+    select_job(qtbot, window, rendered_job)
     assert preview.editor.platform_fields["x_post"].text() == stored
 
 

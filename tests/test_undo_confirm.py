@@ -16,7 +16,7 @@ from nexus_desktop.gui import dialogs
 from nexus_desktop.gui.main import open_window
 from nexus_desktop.pipeline import schedule as scheduling
 from nexus_desktop.runtime.events import JobsChanged
-from tests.gui_support import screenshot
+from tests.gui_support import screenshot, select_job
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -28,7 +28,7 @@ def window(qtbot, ws, rendered_job):  # noqa: F811
     made.show()
     made.ctx.runner.notify_jobs_changed(JobsChanged(added=True))
     qtbot.waitUntil(lambda: made.jobs_view.model.rowCount() == 1)
-    assert made.jobs_view.select_job(rendered_job)
+    select_job(qtbot, made, rendered_job)
     return made
 
 
@@ -87,7 +87,7 @@ def test_delete_says_what_it_frees_and_which_posts_go_then_removes_the_files(qtb
     qtbot.waitUntil(lambda: window.jobs_view.model.rowCount() == 1)
     assert job_dir.is_dir() and status(ws, rendered_job) is JobStatus.APPROVED
 
-    assert window.jobs_view.select_job(rendered_job)
+    select_job(qtbot, window, rendered_job)
     window.jobs_view.delete_selected()
     qtbot.waitUntil(lambda: len(asked) == 2, timeout=5_000)
     window.toast.settle()  # the Undo time passed
@@ -99,7 +99,7 @@ def test_a_delete_waiting_for_undo_happens_at_quit(qtbot, ws, rendered_job, monk
     window = open_window(ws)
     window.ctx.runner.notify_jobs_changed(JobsChanged(added=True))
     qtbot.waitUntil(lambda: window.jobs_view.model.rowCount() == 1)
-    window.jobs_view.select_job(rendered_job)
+    select_job(qtbot, window, rendered_job)
     monkeypatch.setattr(dialogs, "confirm", lambda *args: True)
     window.jobs_view.delete_selected()
     qtbot.waitUntil(lambda: window.toast.can_undo, timeout=5_000)

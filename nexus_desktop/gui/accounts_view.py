@@ -3,10 +3,16 @@
 Connecting runs the browser sign-in on a worker thread (the window never waits);
 its result comes back as a signal. Several accounts per platform are fine.
 
+Nothing here touches the database, the network or the keyring on the GUI thread:
+reading the list, refreshing a token, disconnecting and probing the keyring run
+in the background (the runner's lanes in the window, a worker thread when the
+view stands alone), with "Refreshing…" meanwhile and a red message when it fails.
+
 Signals:
     account_connected(int): an account was connected or reconnected (its id).
     connect_failed(str): connecting failed; the reason a person reads.
     accounts_changed(): the list changed (connect, refresh, disconnect).
+    settled(): background work the view started came back and is on screen.
 """
 
 from __future__ import annotations
@@ -20,17 +26,12 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
-    QComboBox,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QScrollArea,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -38,17 +39,20 @@ from PySide6.QtWidgets import (
 
 from .. import secrets
 from ..domain.errors import Cancelled, NexusError
-from ..providers.platforms import network_connect, oauth, registry
+from ..providers.platforms import network_connect, oauth
 from ..providers.platforms.errors import NAMES
+from ..runtime.lanes import NETWORK, READ, STORE
 from ..settings import PublishSettings
 from ..store.accounts import AccountRepo, AccountView
+from .connect_dialog import PLATFORMS, ConnectDialog
+from .operations.base import reason
+
+__all__ = ["AccountsView", "ConnectDialog", "PLATFORMS", "for_window"]
 
 if TYPE_CHECKING:
     from .app_context import AppContext
 
 COLUMNS = ("Platform", "Account", "Health", "Token expires")
-# The networks with a sign-in the app runs: OAuth from the description, or network_connect's own.
-PLATFORMS = tuple(d.name for d in registry.descriptions() if d.oauth is not None or d.name in network_connect.FORMS)
 
 
 def _expiry(view: AccountView) -> str:
@@ -66,16 +70,47 @@ def _health(view: AccountView) -> str:
     return f"{health} · {notice}" if notice else health
 
 
-class AccountsModel(QAbstractTableModel):
-    def __init__(self, accounts: AccountRepo, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.accounts = accounts
-        self.rows: list[AccountView] = []
-        self.reload()
+Submit = Callable[..., None]  # submit(fn, on_done=..., on_failed=..., description=..., lane=READ | STORE | NETWORK)
 
-    def reload(self) -> None:
+
+class _Worker(QObject):
+    """Background work for a view that stands alone (no runner): a thread per task, the
+    result delivered on the GUI thread through a queued signal."""
+
+    returned = Signal(object, object, object)  # (on_done, on_failed), result, exception
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self.returned.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    def submit(self, fn: Callable[[], Any], *, on_done: Callable[[Any], None], on_failed: Callable[[BaseException], None],
+               description: str = "", lane: str = READ) -> None:
+        def work() -> None:
+            try:
+                result, error = fn(), None
+            except Exception as exc:  # handed to the GUI thread, never lost in the worker
+                result, error = None, exc
+            self.returned.emit((on_done, on_failed), result, error)
+
+        threading.Thread(target=work, name=description or "accounts", daemon=True).start()
+
+    @staticmethod
+    def _deliver(callbacks: tuple, result: Any, error: BaseException | None) -> None:
+        on_done, on_failed = callbacks
+        if error is None:
+            on_done(result)
+        else:
+            on_failed(error)
+
+
+class AccountsModel(QAbstractTableModel):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[AccountView] = []
+
+    def set_rows(self, rows: list[AccountView]) -> None:
         self.beginResetModel()
-        self.rows = self.accounts.list()
+        self.rows = list(rows)
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802 (Qt API)
@@ -105,119 +140,22 @@ class AccountsModel(QAbstractTableModel):
         )[index.column()]
 
 
-class ConnectDialog(QDialog):
-    """Platform, the creator's own app credentials, and a short guide for getting them."""
-
-    def __init__(self, settings: PublishSettings, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Connect an account")
-        self.settings = settings
-        self.platform = QComboBox()
-        for platform in PLATFORMS:
-            self.platform.addItem(NAMES[platform], platform)
-        self.guide = QLabel()
-        self.guide.setWordWrap(True)
-        self.guide.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # to copy the redirect
-        self.guide.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.guide_area = QScrollArea()
-        self.guide_area.setWidgetResizable(True)
-        self.guide_area.setWidget(self.guide)
-        self.guide_area.setMinimumHeight(220)
-        self.setMinimumWidth(640)
-        self.client_id = QLineEdit()
-        self.client_secret = QLineEdit()
-        self.client_secret.setEchoMode(QLineEdit.EchoMode.Password)
-        self.config_id = QLineEdit()
-        self.config_id.setPlaceholderText("Facebook Login for Business → Configurations → Configuration ID")
-        self.as_page = QCheckBox("Also post as a company page (asks for w_organization_social)")
-        self.authorize_url = QLineEdit()
-        self.token_url = QLineEdit()
-        self.port = QLineEdit(str(oauth.DEFAULT_PORT))
-        form = QFormLayout()
-        self.form = form
-        form.addRow("Platform", self.platform)
-        form.addRow(self.guide_area)
-        form.addRow("Client id", self.client_id)
-        form.addRow("Client secret", self.client_secret)
-        form.addRow("Configuration ID", self.config_id)
-        form.addRow(self.as_page)
-        form.addRow("Sign-in page (advanced)", self.authorize_url)
-        form.addRow("Token endpoint (advanced)", self.token_url)
-        form.addRow("Redirect port", self.port)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.open_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.open_button.setText("Open the browser")
-        self.client_id.textChanged.connect(self._update_open_button)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
-        self.platform.currentIndexChanged.connect(self._on_platform_changed)
-        self._on_platform_changed()
-
-    def _on_platform_changed(self) -> None:
-        platform = self.platform.currentData()
-        own = network_connect.FORMS.get(platform)
-        if own is not None:  # a network with its own sign-in (providers/platforms/network_connect.py)
-            self.guide.setText(registry.description(platform).guide)
-            self.authorize_url.setText(own.address_default)
-            self.token_url.clear()
-            labels = {self.client_id: own.client_id, self.client_secret: own.client_secret, self.authorize_url: own.address}
-            for field, label in labels.items():
-                self.form.setRowVisible(field, bool(label))
-                if label and self.form.labelForField(field) is not None:
-                    self.form.labelForField(field).setText(label)
-            for field in (self.token_url, self.config_id, self.as_page):
-                self.form.setRowVisible(field, False)
-            self.form.setRowVisible(self.port, own.loopback)
-            self.open_button.setText("Open the browser" if own.browser else "Connect")
-            self._update_open_button()
-            return
-        prov = oauth.provider(platform, self.settings)
-        self.guide.setText(prov.guide)
-        self.authorize_url.setText(prov.authorize_url)
-        self.token_url.setText(prov.token_url)
-        for field, label in ((self.client_id, "Client id"), (self.client_secret, "Client secret"),
-                             (self.authorize_url, "Sign-in page (advanced)")):
-            self.form.setRowVisible(field, True)
-            self.form.labelForField(field).setText(label)
-        self.form.setRowVisible(self.token_url, True)
-        self.form.setRowVisible(self.config_id, prov.scope_param == "config_id")
-        self.form.setRowVisible(self.as_page, prov.platform == "linkedin")
-        self.form.setRowVisible(self.port, prov.redirect == "loopback")
-        self.open_button.setText("Open the browser")
-        self._update_open_button()
-
-    def _update_open_button(self) -> None:
-        """An empty client id is refused here, before any browser opens."""
-        self.open_button.setEnabled(bool(self.client_id.text().strip()))
-
-    def values(self) -> dict[str, Any]:
-        platform = self.platform.currentData()
-        extra = ("w_organization_social",) if platform == "linkedin" and self.as_page.isChecked() else ()
-        return {
-            "platform": platform,
-            "client": oauth.ClientApp(self.client_id.text().strip(), self.client_secret.text().strip() or None,
-                                      config_id=self.config_id.text().strip(), extra_scopes=extra),
-            "authorize_endpoint": self.authorize_url.text().strip() or None,
-            "token_endpoint": self.token_url.text().strip() or None,
-            "port": int(self.port.text() or 0),
-        }
-
-
 class AccountsView(QWidget):
     account_connected = Signal(int)
     connect_failed = Signal(str)
     accounts_changed = Signal()
     address_needed = Signal(str)  # from the connect worker: ask the creator for the address the browser landed on
 
+    settled = Signal()
+
     def __init__(self, accounts: AccountRepo, settings: PublishSettings, parent: QWidget | None = None, *,
-                 current_settings: Callable[[], PublishSettings] | None = None) -> None:
+                 current_settings: Callable[[], PublishSettings] | None = None, submit: Submit | None = None) -> None:
         super().__init__(parent)
         self.accounts = accounts
         self._settings = current_settings or (lambda: settings)
-        self.model = AccountsModel(accounts, self)
+        self._submit = submit or _Worker(self).submit
+        self.busy = 0  # background tasks under way
+        self.model = AccountsModel(self)
         proxy = QSortFilterProxyModel(self)
         proxy.setSourceModel(self.model)
         self.table = QTableView()
@@ -235,6 +173,7 @@ class AccountsView(QWidget):
         connect_button.clicked.connect(self._on_connect_clicked)
         refresh_button.clicked.connect(self._on_refresh_clicked)
         disconnect_button.clicked.connect(self._on_disconnect_clicked)
+        self.refresh_button, self.disconnect_button = refresh_button, disconnect_button
         buttons = QHBoxLayout()
         for button in (connect_button, refresh_button, disconnect_button):
             buttons.addWidget(button)
@@ -256,6 +195,7 @@ class AccountsView(QWidget):
         self._cancel = threading.Event()
         self._answers: queue.Queue[str | None] = queue.Queue()
         self._update_store_status()
+        self.reload()
 
     def _build_paste_row(self) -> None:
         """Meta and LinkedIn send the browser to the HTTPS address registered with the app; the
@@ -280,7 +220,55 @@ class AccountsView(QWidget):
         return self._settings()
 
     def _update_store_status(self) -> None:
-        self.store_status.setText(secrets.status().message)
+        """Probe the keyring in the background (a desktop keyring answers over D-Bus)."""
+        self.store_status.setText("Checking the secret store…")
+        self._background(lambda: secrets.status().message, self.store_status.setText,
+                         lambda exc: self.store_status.setText(f"Could not check the secret store: {exc}"),
+                         "Checking the secret store")
+
+    # -- background work ------------------------------------------------------------------------
+
+    def _background(self, fn: Callable[[], Any], on_done: Callable[[Any], None],
+                    on_failed: Callable[[BaseException], None], description: str, *, lane: str = READ) -> None:
+        self.busy += 1
+        self._update_buttons()
+
+        def settle(callback: Callable[[Any], None]) -> Callable[[Any], None]:
+            def run(value: Any) -> None:
+                self.busy -= 1
+                try:
+                    callback(value)
+                finally:
+                    self._update_buttons()
+                    if not self.busy:
+                        self.settled.emit()
+            return run
+
+        self._submit(fn, on_done=settle(on_done), on_failed=settle(on_failed), description=description, lane=lane)
+
+    def _update_buttons(self) -> None:
+        self.refresh_button.setEnabled(not self.busy)
+        self.disconnect_button.setEnabled(not self.busy)
+
+    def say(self, text: str, *, error: bool = False) -> None:
+        """The line under the table: what happened, in red when it failed."""
+        self.message.setText(text)
+        if self.message.objectName() != ("FailureBanner" if error else ""):
+            self.message.setObjectName("FailureBanner" if error else "")
+            self.message.style().unpolish(self.message)
+            self.message.style().polish(self.message)
+
+    def reload(self, then: Callable[[], None] | None = None) -> None:
+        """Read the accounts again, in the background; the table keeps its rows meanwhile."""
+        accounts = self.accounts
+
+        def done(rows: list[AccountView]) -> None:
+            self.model.set_rows(rows)
+            if then is not None:
+                then()
+
+        self._background(accounts.list, done, lambda exc: self.say(f"Could not read the accounts: {reason(exc)}", error=True),
+                         "Reading the accounts")
 
     def selected_account_id(self) -> int | None:
         rows = self.table.selectionModel().selectedRows()
@@ -354,27 +342,45 @@ class AccountsView(QWidget):
     def _on_account_connected(self, account_id: int) -> None:
         self.paste_row.setVisible(False)
         self.cancel_connect_button.setVisible(False)
-        view = self.accounts.get(account_id)
-        self.message.setText(f"Connected {NAMES.get(view.platform, view.platform)} account {view.name}." if view else "")
-        self.model.reload()
-        self.accounts_changed.emit()
+
+        def done(rows: list[AccountView]) -> None:
+            self.model.set_rows(rows)
+            view = next((r for r in rows if r.id == account_id), None)
+            self.say(f"Connected {NAMES.get(view.platform, view.platform)} account {view.name}." if view else "")
+            self.accounts_changed.emit()
+
+        self._background(self.accounts.list, done, lambda exc: self.say(f"Could not read the accounts: {reason(exc)}", error=True),
+                         "Reading the accounts")
 
     def _on_connect_failed(self, reason: str) -> None:
         self.paste_row.setVisible(False)
         self.cancel_connect_button.setVisible(False)
-        self.message.setText(f"Could not connect: {reason}")
+        self.say(f"Could not connect: {reason}", error=True)
         self._update_store_status()
 
     # -- refresh, disconnect -----------------------------------------------------------------
 
     def refresh_account(self, account_id: int) -> None:
-        try:
-            oauth.AccountTokens(account_id, self.accounts, self.settings).refresh()
-            self.message.setText("Token refreshed.")
-        except NexusError as exc:
-            self.message.setText(f"Could not refresh: {exc}")
-        self.model.reload()
+        """Ask the platform for a new token, in the background (it waits on the network)."""
+        accounts, settings = self.accounts, self.settings
+
+        def work() -> list[AccountView]:
+            oauth.AccountTokens(account_id, accounts, settings).refresh()
+            return accounts.list()
+
+        self.say("Refreshing the token…")
+        self._background(work, lambda rows: self._after_change(rows, "Token refreshed."),
+                         lambda exc: self._after_failure("Could not refresh", exc), "Refreshing a token", lane=NETWORK)
+
+    def _after_change(self, rows: list[AccountView], text: str) -> None:
+        self.model.set_rows(rows)
+        self.say(text)
         self.accounts_changed.emit()
+
+    def _after_failure(self, what: str, exc: BaseException) -> None:
+        why = str(exc) if isinstance(exc, (NexusError, OSError)) else f"unexpected {type(exc).__name__}: {reason(exc)}"
+        self.say(f"{what}: {why}", error=True)
+        self.reload(then=self.accounts_changed.emit)  # the health column says what the platform answered
 
     def _on_refresh_clicked(self) -> None:
         account_id = self.selected_account_id()
@@ -382,13 +388,16 @@ class AccountsView(QWidget):
             self.refresh_account(account_id)
 
     def disconnect_account(self, account_id: int) -> None:
-        try:
-            oauth.disconnect(account_id, self.accounts)
-            self.message.setText("Disconnected; its tokens were removed from the keyring.")
-        except NexusError as exc:
-            self.message.setText(f"Could not disconnect: {exc}")
-        self.model.reload()
-        self.accounts_changed.emit()
+        accounts = self.accounts
+
+        def work() -> list[AccountView]:
+            oauth.disconnect(account_id, accounts)
+            return accounts.list()
+
+        self.say("Disconnecting…")
+        self._background(work, lambda rows: self._after_change(rows, "Disconnected; its tokens were removed from the keyring."),
+                         lambda exc: self._after_failure("Could not disconnect", exc), "Disconnecting an account",
+                         lane=STORE)
 
     def _on_disconnect_clicked(self) -> None:
         account_id = self.selected_account_id()
@@ -402,7 +411,12 @@ class AccountsView(QWidget):
 def for_window(ctx: AppContext) -> AccountsView:
     """The main window's Accounts view: the workspace's accounts, and its publish settings
     read at each action, so base URLs or API versions saved in Settings apply at once."""
-    view = AccountsView(ctx.ws.store.accounts, ctx.ws.settings.publish, current_settings=lambda: ctx.ws.settings.publish)
+    def submit(fn, *, on_done, on_failed, description: str = "", lane: str = READ) -> None:
+        ctx.runner.submit(fn, lane=lane, description=description, on_done=on_done, on_failed=on_failed,
+                          keep_on_quit=lane == STORE)
+
+    view = AccountsView(ctx.ws.store.accounts, ctx.ws.settings.publish, current_settings=lambda: ctx.ws.settings.publish,
+                        submit=submit)
     from .vault_dialog import add_vault_button
 
     add_vault_button(view, ctx.ws.paths.data, on_opened=view._update_store_status)

@@ -163,7 +163,7 @@ class AnalyticsView(QWidget):
         refresh.clicked.connect(self.refresh)
         self.export_button.clicked.connect(self.export_csv)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
-        ctx.runner.jobs_changed.connect(lambda _change: self.refresh())
+        ctx.runner.changed.connect(lambda change: self.refresh() if change.touches_jobs else None)
         self.measurer = None
         if ctx.autopilot is not None:  # this window owns the data folder: it reads the figures too
             from ..runtime.measuring import Measurer

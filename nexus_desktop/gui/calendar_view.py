@@ -102,7 +102,7 @@ class CalendarView(QWidget):
         if self.scheduler is not None:
             self.scheduler.posts_changed.connect(self._on_posts_changed)
             self.scheduler.missed_found.connect(self.actions.on_missed_found)
-        ctx.runner.jobs_changed.connect(self._on_jobs_changed)
+        ctx.runner.changed.connect(lambda change: self._on_jobs_changed(change) if change.touches_jobs else None)
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
         self._refresh_timer.timeout.connect(self.refresh)
 

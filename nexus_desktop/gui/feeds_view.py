@@ -25,6 +25,7 @@ from .app_context import AppContext
 from .drops import addresses_in_text
 from .feeds_model import ARTICLES, CHECKED, FEED, STATUS, FeedsModel
 from .formatting import count
+from .operations import feeds as feed_ops
 
 OPML_FILTER = "OPML files (*.opml *.xml);;All files (*)"
 
@@ -44,7 +45,7 @@ class FeedsView(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.model = FeedsModel(self)
-        self.model.active_toggled.connect(ctx.ops.set_feed_active)
+        self.model.active_toggled.connect(lambda source_id, on: feed_ops.set_feed_active(ctx, source_id, on))
 
         title = QLabel("Feeds", objectName="ViewTitle")
         subtitle = QLabel("New articles from these feeds become jobs. Drop a feed link, a feed file or an "
@@ -61,7 +62,7 @@ class FeedsView(QWidget):
         add_row.addWidget(add)
 
         self.check_button = _button("Check now", "harvest", "Look for new articles in every feed (F5)")
-        self.check_button.clicked.connect(lambda: ctx.ops.harvest())
+        self.check_button.clicked.connect(lambda: feed_ops.check_feeds(ctx))
         # Import and export share one button, so the row fits an 800 px window.
         opml_button = _button("OPML", "import", "Import feeds from an OPML file, or export them as one")
         opml_menu = QMenu(opml_button)
@@ -115,7 +116,7 @@ class FeedsView(QWidget):
         layout.addLayout(actions)
         layout.addLayout(self._stack, 1)
 
-        ctx.runner.sources_changed.connect(self.reload)
+        ctx.runner.changed.connect(lambda change: self.reload() if change.feeds else None)
         self._on_selection_changed()
         self._show_empty_state()
         self.reload()
@@ -139,7 +140,7 @@ class FeedsView(QWidget):
         text = self.address.text().strip()
         if text:
             self._pending = text
-            self.ctx.ops.add_feeds(addresses_in_text(text) or [text])
+            feed_ops.add_feeds(self.ctx, addresses_in_text(text) or [text])
 
     def _on_feeds_added(self, accepted: list[str]) -> None:
         if self._pending and (self._pending in accepted or set(addresses_in_text(self._pending)) <= set(accepted)):
@@ -150,12 +151,12 @@ class FeedsView(QWidget):
     def import_opml(self) -> None:
         path = dialogs.open_file(self, "Import feeds from OPML", OPML_FILTER)
         if path:
-            self.ctx.ops.add_feeds([path])
+            feed_ops.add_feeds(self.ctx, [path])
 
     def export_opml(self) -> None:
         path = dialogs.save_file(self, "Export feeds as OPML", "feeds.opml", OPML_FILTER)
         if path:
-            self.ctx.ops.export_opml(Path(path))
+            feed_ops.export_opml(self.ctx, Path(path))
 
     def selected_ids(self) -> list[int]:
         return [self.model.source_at(i.row()).id for i in self.table.selectionModel().selectedRows()]
@@ -165,13 +166,13 @@ class FeedsView(QWidget):
         if ids and dialogs.confirm(self, "Remove feeds",
                                    f"Remove {count(len(ids), 'feed')}? The jobs already made from "
                                    f"{'it' if len(ids) == 1 else 'them'} stay.", "Remove"):
-            self.ctx.ops.remove_feeds(ids)
+            feed_ops.remove_feeds(self.ctx, ids)
 
     def selected_urls(self) -> list[str]:
         return [self.model.source_at(i.row()).url for i in self.table.selectionModel().selectedRows()]
 
     def _on_auto_approve_clicked(self, on: bool) -> None:
-        self.ctx.ops.set_auto_approve(self.selected_urls(), on)
+        feed_ops.set_auto_approve(self.ctx, self.selected_urls(), on)
 
     def _on_selection_changed(self, *_) -> None:
         urls = self.selected_urls()

@@ -3,20 +3,30 @@
 Only the first page is read when the window opens; the view asks for more
 (``canFetchMore``/``fetchMore``) as the creator scrolls, so 100,000 jobs cost
 no more than 500 to open. Rows are refreshed from the ids in the runner's
-``jobs_changed`` and ``job_progressed`` signals, never by reloading the table.
+``changed`` change sets and ``job_progressed`` signals, never by reloading the table.
+
+In the window every read runs in the runner's read lane (``submit``), one after
+another in the order asked, so a later read never lands before an earlier one;
+what a read brings is applied on the GUI thread. A model made without ``submit``
+(tests of the model alone) reads inline.
+
+Signals:
+    read_failed(str): a read failed (a locked or damaged database); the rows stay as they were.
 """
 
 from __future__ import annotations
 
 import bisect
+from collections import deque
+from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt, Slot
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal, Slot
 
 from .plain_text import tooltip
 from ..domain.jobs import JobStatus
 from ..domain.stages import PRODUCTION
-from ..runtime.events import JobProgress, JobsChanged, overall_percent
+from ..runtime.events import Changed, JobProgress, overall_percent
 from ..store import Store
 from ..store.jobs import JobFilter
 from ..store.views import JobView
@@ -57,8 +67,15 @@ def job_progress(view: JobView, live: JobProgress | None) -> tuple[int, str]:
     return overall_percent(view.stage, 0), "idle"
 
 
+Submit = Callable[[Callable[[], object], Callable[[object], None], Callable[[BaseException], None]], None]
+Read = Callable[[], tuple[Callable[[], object], Callable[[object], None]]]  # on the GUI thread: (work, apply)
+
+
 class JobsModel(QAbstractTableModel):
-    def __init__(self, store: Store, parent: QObject | None = None, *, page_size: int = 500) -> None:
+    read_failed = Signal(str)
+
+    def __init__(self, store: Store, parent: QObject | None = None, *, page_size: int = 500,
+                 submit: Submit | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.page_size = page_size
@@ -68,6 +85,44 @@ class JobsModel(QAbstractTableModel):
         self._live: dict[int, JobProgress] = {}
         self._scheduled: dict[int, datetime] = {}
         self._more = False
+        self._submit = submit
+        self._reads: deque[Read] = deque()
+        self._reading = False
+        self._generation = 0  # a reset drops what older reads bring
+
+    # -- reads, one at a time ------------------------------------------------------------------------
+
+    @property
+    def reading(self) -> bool:
+        """Whether a read is under way or waiting (the rows may be about to change)."""
+        return self._reading or bool(self._reads)
+
+    def _read(self, read: Read) -> None:
+        self._reads.append(read)
+        self._next_read()
+
+    def _next_read(self) -> None:
+        while not self._reading and self._reads:
+            work, apply = self._reads.popleft()()  # built now, from the rows as they are after earlier reads
+            generation = self._generation
+            if self._submit is None:
+                apply(work())
+                continue
+            self._reading = True
+            self._submit(work, lambda result, g=generation, a=apply: self._read_done(g, a, result), self._read_failed)
+
+    def _read_done(self, generation: int, apply: Callable[[object], None], result: object) -> None:
+        self._reading = False
+        try:
+            if generation == self._generation:
+                apply(result)
+        finally:
+            self._next_read()
+
+    def _read_failed(self, error: BaseException) -> None:
+        self._reading = False
+        self.read_failed.emit(str(getattr(error, "orig", None) or error) or type(error).__name__)
+        self._next_read()
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -79,46 +134,71 @@ class JobsModel(QAbstractTableModel):
         self._where = where
         self.reload()
 
+    def _page(self, oldest: int | None) -> Callable[[], tuple[list[JobView], dict[int, datetime]]]:
+        store, where, size = self.store, self._where, self.page_size
+
+        def work() -> tuple[list[JobView], dict[int, datetime]]:
+            page = older_page(store, where, oldest, size)
+            return page, scheduled_times(store, (v.id for v in page))
+        return work
+
     def reload(self) -> None:
         """Back to the first page (the filter changed, or the database did behind our back)."""
-        self.beginResetModel()
-        self._rows, self._row_of, self._scheduled = [], {}, {}
-        self._more = True
-        self._append(older_page(self.store, self._where, None, self.page_size))
-        self.endResetModel()
+        self._generation += 1
+        self._reads.clear()
+        self._more = self._fetching = False  # until the first page says
+
+        def apply(result) -> None:
+            self.beginResetModel()
+            self._rows, self._row_of, self._scheduled = [], {}, {}
+            self._more = True
+            self._append(*result)
+            self.endResetModel()
+
+        self._read(lambda: (self._page(None), apply))
 
     def canFetchMore(self, parent: ModelIndex = QModelIndex()) -> bool:
         return not parent.isValid() and self._more
 
     def fetchMore(self, parent: ModelIndex = QModelIndex()) -> None:
-        if parent.isValid() or not self._more:
+        if parent.isValid() or not self._more or self._fetching:
             return
-        oldest = self._rows[-1].id if self._rows else None
-        page = older_page(self.store, self._where, oldest, self.page_size)
-        if not page:
-            self._more = False
-            return
-        self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(page) - 1)
-        self._append(page)
-        self.endInsertRows()
+        self._fetching = True
 
-    def _append(self, page: list[JobView]) -> None:
+        def apply(result) -> None:
+            page, scheduled = result
+            if not page:
+                self._more = False
+                return
+            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(page) - 1)
+            self._append(page, scheduled)
+            self.endInsertRows()
+
+        def read():
+            self._fetching = False
+            return self._page(self._rows[-1].id if self._rows else None), apply
+
+        self._read(read)
+
+    _fetching = False  # a further page is asked for; the view asks again as it scrolls
+
+    def _append(self, page: list[JobView], scheduled: dict[int, datetime]) -> None:
         start = len(self._rows)
         self._rows.extend(page)
         for offset, view in enumerate(page):
             self._row_of[view.id] = start + offset
-        self._scheduled.update(scheduled_times(self.store, (v.id for v in page)))
+        self._scheduled.update(scheduled)
         if len(page) < self.page_size:
             self._more = False
 
     # -- what changed ----------------------------------------------------------------------------
 
-    @Slot(JobsChanged)
-    def on_jobs_changed(self, change: JobsChanged) -> None:
+    @Slot(Changed)
+    def on_changed(self, change: Changed) -> None:
         if change.removed:
-            self._remove(change.removed)
-        if change.job_ids:
-            self._refresh(change.job_ids)
+            self._remove(tuple(change.removed))
+        if change.jobs:
+            self._refresh(tuple(sorted(change.jobs)))
         if change.added:
             self._insert_newer()
 
@@ -135,7 +215,15 @@ class JobsModel(QAbstractTableModel):
         self.dataChanged.emit(index, index, [PROGRESS_ROLE, Qt.ItemDataRole.ToolTipRole])
 
     def _refresh(self, job_ids: tuple[int, ...]) -> None:
-        fresh = {v.id: v for v in get_many(self.store, job_ids)}
+        store = self.store
+
+        def work() -> tuple[list[JobView], dict[int, datetime]]:
+            return get_many(store, job_ids), scheduled_times(store, job_ids)
+
+        self._read(lambda: (work, lambda result: self._apply_refresh(job_ids, *result)))
+
+    def _apply_refresh(self, job_ids: tuple[int, ...], views: list[JobView], scheduled: dict[int, datetime]) -> None:
+        fresh = {v.id: v for v in views}
         gone, arrived = [], []
         for job_id in job_ids:
             view, row = fresh.get(job_id), self._row_of.get(job_id)
@@ -150,7 +238,10 @@ class JobsModel(QAbstractTableModel):
                 self._live.pop(job_id, None)
             self._rows[row] = view
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
-        self._scheduled.update(scheduled_times(self.store, [i for i in job_ids if i in self._row_of]))
+        self._scheduled.update(scheduled)
+        for job_id in job_ids:
+            if job_id not in scheduled:
+                self._scheduled.pop(job_id, None)
         if gone:
             self._remove(tuple(gone))
         if arrived:
@@ -171,20 +262,33 @@ class JobsModel(QAbstractTableModel):
             self._rows.insert(row, view)
             self._reindex()
             self.endInsertRows()
-        self._scheduled.update(scheduled_times(self.store, (v.id for v in views)))
 
     def _insert_newer(self) -> None:
-        newest = self._rows[0].id if self._rows else 0
-        if count_newer(self.store, self._where, newest) > self.page_size:
+        store, where, size = self.store, self._where, self.page_size
+
+        def read():
+            newest = self._rows[0].id if self._rows else 0
+
+            def work() -> tuple[list[JobView], dict[int, datetime]] | None:
+                if count_newer(store, where, newest) > size:
+                    return None
+                views = newer_than(store, where, newest)
+                return views, scheduled_times(store, (v.id for v in views))
+            return work, self._apply_newer
+
+        self._read(read)
+
+    def _apply_newer(self, result: tuple[list[JobView], dict[int, datetime]] | None) -> None:
+        if result is None:
             self.reload()  # more arrived than a page: start from the newest again
             return
-        views = newer_than(self.store, self._where, newest)
+        views, scheduled = result
         if not views:
             return
         self.beginInsertRows(QModelIndex(), 0, len(views) - 1)
         self._rows[0:0] = views
         self._reindex()
-        self._scheduled.update(scheduled_times(self.store, (v.id for v in views)))
+        self._scheduled.update(scheduled)
         self.endInsertRows()
 
     def _remove(self, job_ids: tuple[int, ...]) -> None:

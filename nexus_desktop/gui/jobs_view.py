@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from ..domain.jobs import JobStatus
 from ..domain.stages import PRODUCTION
-from ..runtime.events import JobsChanged
+from ..runtime.events import Changed
 from ..runtime.runner import READ
 from ..store.jobs import JobFilter
 from ..store.views import JobView
@@ -32,6 +32,7 @@ from . import dialogs, icons
 from .app_context import AppContext
 from .formatting import count, size
 from .operations import DeletionSummary, deletion_summary
+from .operations import jobs as job_ops
 from .jobs_model import CREATED, PROGRESS, SCHEDULED, SOURCE, STAGE, STATUS, TITLE, JobsModel, JobsProxy
 from .preview_pane import APPROVABLE, REJECTABLE, PreviewPane
 from .progress_delegate import ProgressDelegate
@@ -72,7 +73,9 @@ class JobsView(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.model = JobsModel(ctx.ws.store, self)
+        self.model = JobsModel(ctx.ws.store, self, submit=lambda work, done, failed: ctx.runner.submit(
+            work, lane=READ, on_done=done, on_failed=failed))
+        self.model.read_failed.connect(lambda why: ctx.ops.told.emit(f"Could not read the jobs: {why}"))
         self.proxy = JobsProxy(self)
         self.proxy.setSourceModel(self.model)
 
@@ -141,9 +144,8 @@ class JobsView(QWidget):
 
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.apply_filter)
-        ctx.runner.jobs_changed.connect(self._on_jobs_changed)
+        ctx.runner.changed.connect(self._on_changed)
         ctx.runner.job_progressed.connect(self.model.on_job_progressed)
-        ctx.runner.sources_changed.connect(self.refresh_sources)
         self.model.modelReset.connect(self._on_rows_changed)
         self.model.rowsInserted.connect(self._on_rows_changed)
         self.model.rowsRemoved.connect(self._on_rows_changed)
@@ -313,10 +315,13 @@ class JobsView(QWidget):
         self.delete_action.setEnabled(bool(views) and JobStatus.RUNNING not in statuses)
         self.selection_label.setText(f"{count(len(views), 'job')} selected" if len(views) > 1 else "")
 
-    @Slot(JobsChanged)
-    def _on_jobs_changed(self, change: JobsChanged) -> None:
-        self.model.on_jobs_changed(change)
-        self._update_actions()
+    @Slot(Changed)
+    def _on_changed(self, change: Changed) -> None:
+        if change.feeds:
+            self.refresh_sources()
+        if change.touches_jobs:
+            self.model.on_changed(change)
+            self._update_actions()
 
     def _on_data_changed(self, top_left: QModelIndex, *_) -> None:
         if top_left.column() == 0:  # a whole row was re-read, not just a progress tick
@@ -337,23 +342,23 @@ class JobsView(QWidget):
     def run_selected(self) -> None:
         ids = [v.id for v in self.selected_views() if v.status is JobStatus.QUEUED]
         if ids:
-            self.ctx.ops.run(ids)
+            job_ops.run(self.ctx, ids)
 
     def run_selected_or_all(self) -> None:
         if any(v.status is JobStatus.QUEUED for v in self.selected_views()):
             self.run_selected()
         else:
-            self.ctx.ops.run_all()
+            job_ops.run_all(self.ctx)
 
     def retry_selected(self) -> None:
         ids = [v.id for v in self.selected_views() if v.status in (JobStatus.FAILED, JobStatus.CANCELLED)]
         if ids:
-            self.ctx.ops.retry(ids)
+            job_ops.retry(self.ctx, ids)
 
     def cancel_selected(self) -> None:
         ids = [v.id for v in self.selected_views() if v.status in (JobStatus.QUEUED, JobStatus.RUNNING)]
         if ids:
-            self.ctx.ops.cancel(ids)
+            job_ops.cancel(self.ctx, ids)
 
     def approve_selected(self) -> None:
         ids = [v.id for v in self.selected_views() if v.status in APPROVABLE]
@@ -361,7 +366,7 @@ class JobsView(QWidget):
             ids.remove(self.preview.job_id)
             self.preview.approve()  # saves unsaved edits first, and goes where the Publish tab says
         if ids:
-            self.ctx.ops.approve(ids)
+            job_ops.approve(self.ctx, ids)
 
     def reject_selected(self) -> None:
         ids = [v.id for v in self.selected_views() if v.status in REJECTABLE]
@@ -369,7 +374,7 @@ class JobsView(QWidget):
             return
         reason = dialogs.ask_reason(self, "Reject", f"Why {'is this job' if len(ids) == 1 else f'are these {len(ids)} jobs'} rejected?")
         if reason is not None:
-            self.ctx.ops.reject(ids, reason)
+            job_ops.reject(self.ctx, ids, reason)
 
     def delete_selected(self) -> None:
         """Ask first, saying what goes: the disk space freed and the posts that will not go out."""
@@ -387,9 +392,9 @@ class JobsView(QWidget):
             text += "\n\nThese posts go too and will not be published:\n" + "\n".join(f"• {p}" for p in summary.posts)
         text += f"\n\n{'Its article' if len(views) == 1 else 'Their articles'} will not be made into a job again."
         if dialogs.confirm(self, "Delete jobs", text, "Delete"):
-            self.ctx.ops.delete([v.id for v in views], size(summary.bytes))
+            job_ops.delete(self.ctx, [v.id for v in views], size(summary.bytes))
 
     def restore_selected(self) -> None:
         ids = [v.id for v in self.selected_views() if v.status is JobStatus.REJECTED]
         if ids:
-            self.ctx.ops.reopen(ids)
+            job_ops.reopen(self.ctx, ids)

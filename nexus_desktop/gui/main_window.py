@@ -51,6 +51,7 @@ from .log_panel import LogPanel, QtLogHandler
 from .settings_dialog import SettingsDialog
 from .status_bar import StatusBar
 from .menus import build_menus
+from .operations import feeds as feed_ops
 from .toast import Toast
 from .tray import Tray
 from .workers_panel import WorkersPanel
@@ -182,7 +183,7 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         self.add_feed_action = self._action("Add feed", "add", "Ctrl+N", self._on_add_feed, tip="Add a feed")
-        self.harvest_action = self._action("Check feeds", "harvest", "F5", lambda: self.ctx.ops.harvest(),
+        self.harvest_action = self._action("Check feeds", "harvest", "F5", lambda: feed_ops.check_feeds(self.ctx),
                                            tip="Look for new articles in every feed")
         self.run_action = self._action("Run", "run", "Ctrl+R", lambda: self.jobs_view.run_selected_or_all(),
                                        tip="Make the videos of the selected jobs, or of every queued job")
@@ -248,7 +249,7 @@ class MainWindow(QMainWindow):
     @Slot(Settings)
     def apply_settings(self, settings: Settings) -> None:
         if settings.ui.background_service != self.ctx.ws.settings.ui.background_service:
-            self.ctx.ops.set_background_service(settings.ui.background_service)
+            feed_ops.set_background_service(self.ctx, settings.ui.background_service)
         self.ctx.ws.settings = settings
         self.ctx.runner.apply_settings()
         if self.ctx.autopilot is not None:
@@ -279,7 +280,7 @@ class MainWindow(QMainWindow):
             return
         event.acceptProposedAction()
         self.show_view("Feeds")
-        self.ctx.ops.add_feeds(found)
+        feed_ops.add_feeds(self.ctx, found)
 
     # -- remembering the layout, and closing -------------------------------------------------------------
 

@@ -9,7 +9,15 @@ method. Add one line to ``PANELS`` below, e.g.::
     PanelSpec("Schedule", JobPostsPanel),
 
 It becomes a tab beside the script's, and is told each time another job is
-selected (or None).
+selected (or None). A panel reads what it shows through ``operations.reads`` (in
+the runner's read lane), never from the store on the GUI thread.
+
+The pane itself reads the job the same way: selecting a job shows "Loading…" if
+the read takes more than a moment, then the job, or what went wrong with a Try
+again button. It re-reads the job when a change set (``Runner.changed``) names it.
+
+Signals:
+    shown(object): the job now shown (its id), or None: the read came back and is on screen.
 """
 
 from __future__ import annotations
@@ -18,12 +26,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QStackedLayout, QVBoxLayout, QWidget
 
 from ..domain.jobs import EDITABLE, JobStatus
 from ..domain.stages import Stage
-from ..runtime.events import JobsChanged
+from ..runtime.events import Changed
 from ..store.views import JobDetail
 from .quality_panel import QualityPanel
 from . import dialogs, formatting, icons
@@ -31,6 +39,9 @@ from .app_context import AppContext
 from .calendar_post_editor import JobPostsPanel
 from .elided_label import ElidedLabel
 from .format_grid import SideBySide
+from .operations import jobs as job_ops
+from .operations import reads
+from .operations.base import reason
 from .script_editor import ScriptEditor
 from .shot_list import ShotListPanel
 from .video_player import VideoPlayer
@@ -43,6 +54,9 @@ class PanelSpec:
 
 PANELS: list[PanelSpec] = [PanelSpec("Quality", QualityPanel), PanelSpec("Publish", JobPostsPanel),
                            PanelSpec("Shots", ShotListPanel)]
+
+LOADING_DELAY_MS = 150  # a read quicker than this shows no "Loading…" flash
+PLACEHOLDER, CONTENT, LOADING, FAILED = range(4)
 
 APPROVABLE = frozenset({JobStatus.AWAITING_REVIEW})
 REJECTABLE = frozenset({JobStatus.AWAITING_REVIEW, JobStatus.APPROVED, JobStatus.SCHEDULED})
@@ -78,12 +92,16 @@ def verdict_note(status: JobStatus) -> str:
 
 
 class PreviewPane(QWidget):
+    shown = Signal(object)
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("PreviewPane")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.ctx = ctx
         self.detail: JobDetail | None = None
+        self._wanted: int | None = None  # the job selected: shown, or being read
+        self._reads = 0  # reads under way
 
         self.title = ElidedLabel(objectName="PreviewTitle")
         self.meta = ElidedLabel(objectName="PreviewMeta")
@@ -133,32 +151,102 @@ class PreviewPane(QWidget):
         content_layout.addLayout(verdict)
         self.placeholder = QLabel("Select a job to preview its videos and script.", objectName="EmptyState",
                                   alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
+        self.loading = QLabel("Loading the job…", objectName="EmptyState", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.failure = QLabel(objectName="FailureBanner", wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
+        self.failure.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.try_again = QPushButton(icons.icon("retry"), "Try again")
+        self.try_again.clicked.connect(self._read_again)
+        failed_page = QWidget()
+        failed_layout = QVBoxLayout(failed_page)
+        failed_layout.addStretch(1)
+        failed_layout.addWidget(self.failure)
+        failed_layout.addWidget(self.try_again, 0, Qt.AlignmentFlag.AlignHCenter)
+        failed_layout.addStretch(1)
         self._stack = QStackedLayout(self)
-        self._stack.addWidget(self.placeholder)
-        self._stack.addWidget(content)
-        ctx.runner.jobs_changed.connect(self._on_jobs_changed)
+        for page in (self.placeholder, content, self.loading, failed_page):  # PLACEHOLDER, CONTENT, LOADING, FAILED
+            self._stack.addWidget(page)
+        self._loading_timer = QTimer(self, singleShot=True, interval=LOADING_DELAY_MS)
+        self._loading_timer.timeout.connect(lambda: self._stack.setCurrentIndex(LOADING))
+        ctx.runner.changed.connect(self._on_changed)
 
     @property
     def job_id(self) -> int | None:
+        """The job on screen (None while another one is being read)."""
         return self.detail.job.id if self.detail else None
 
+    @property
+    def page(self) -> int:
+        """What the pane shows: PLACEHOLDER, CONTENT, LOADING or FAILED."""
+        return self._stack.currentIndex()
+
     def show_job(self, job_id: int | None) -> None:
-        if job_id == self.job_id:
+        """Show this job (or none): read in the runner's read lane, shown when it comes back."""
+        if job_id == self._wanted and (job_id is None or self.page != FAILED):
             return
+        self._wanted = job_id
         self.player.stop()
-        self.detail = self.ctx.ws.store.jobs.detail(job_id) if job_id is not None else None
-        self._show(reload_media=True, reload_script=True)
+        self.detail = None  # nothing acts on the job left while the next one is read
         for panel in self.panels:
             panel.show_job(job_id)
+        if job_id is None:
+            self._loading_timer.stop()
+            self._show(reload_media=True, reload_script=True)
+            self.shown.emit(None)
+            return
+        self.approve_button.setEnabled(False)
+        self.reject_button.setEnabled(False)
+        self._loading_timer.start()
+        self._read(job_id)
+
+    def _read_again(self) -> None:
+        if self._wanted is not None:
+            self._stack.setCurrentIndex(LOADING)
+            self._read(self._wanted)
+
+    @property
+    def up_to_date(self) -> bool:
+        """Whether no read is under way: what the pane shows is what the store held."""
+        return self._reads == 0
+
+    def _read(self, job_id: int) -> None:
+        self._reads += 1
+        reads.job_detail(self.ctx, job_id, lambda detail: self._on_read(job_id, detail),
+                         lambda exc: self._on_read_failed(job_id, exc))
+
+    def _on_read(self, job_id: int, detail: JobDetail | None) -> None:
+        self._reads -= 1
+        if job_id != self._wanted:  # the creator moved on meanwhile
+            return
+        self._loading_timer.stop()
+        before, self.detail = self.detail, detail
+        if detail is None:  # deleted meanwhile
+            self._wanted = None
+            self._show(reload_media=True, reload_script=True)
+        elif before is None or self.page != CONTENT:
+            self._show(reload_media=True, reload_script=True)
+        else:
+            self._show_changes(before, detail)
+        self.shown.emit(self.job_id)
+
+    def _on_read_failed(self, job_id: int, exc: BaseException) -> None:
+        self._reads -= 1
+        if job_id != self._wanted:
+            return
+        self._loading_timer.stop()
+        self.detail = None
+        self.player.stop()
+        self.failure.setText(f"Could not read this job: {reason(exc)}\n\nNothing was changed. Try again, or restart "
+                             "the app if the database stays unreadable.")
+        self._stack.setCurrentIndex(FAILED)
 
     def _show(self, *, reload_media: bool, reload_script: bool) -> None:
         detail = self.detail
         if detail is None:
             self.player.clear()
             self.editor.load(None, editable=False)
-            self._stack.setCurrentIndex(0)
+            self._stack.setCurrentIndex(PLACEHOLDER)
             return
-        self._stack.setCurrentIndex(1)
+        self._stack.setCurrentIndex(CONTENT)
         job = detail.job
         self.title.setText(job.title or "(untitled)")
         self.meta.setText(" · ".join(p for p in (job.source_title, job.status_text if job.status is not JobStatus.FAILED
@@ -175,25 +263,21 @@ class PreviewPane(QWidget):
             script = (detail.results.get(Stage.ANALYZE.value) or {}).get("script")
             self.editor.load(script, editable=job.status in EDITABLE)
 
-    @Slot(JobsChanged)
-    def _on_jobs_changed(self, change: JobsChanged) -> None:
-        job_id = self.job_id
-        if job_id is None:
+    @Slot(Changed)
+    def _on_changed(self, change: Changed) -> None:
+        job_id = self._wanted  # shown, or still being read (a read that started earlier may be stale)
+        if not change.touches(job_id):
             return
         if job_id in change.removed:
             self.show_job(None)
             return
-        if job_id not in change.job_ids:
-            return
-        before = self.detail
-        self.detail = self.ctx.ws.store.jobs.detail(job_id)
-        if self.detail is None:
-            self._show(reload_media=True, reload_script=True)
-            return
-        media_changed = before is None or any(
-            before.results.get(s) != self.detail.results.get(s) for s in ("narrate", "visualize", "render"))
-        script_changed = before is None or before.results.get("analyze") != self.detail.results.get("analyze")
-        unsaved = self.editor.has_unsaved_edits((self.detail.results.get(Stage.ANALYZE.value) or {}).get("script"))
+        self._read(job_id)
+
+    def _show_changes(self, before: JobDetail, detail: JobDetail) -> None:
+        """The same job, read again: reload only what changed, and keep unsaved script edits."""
+        media_changed = any(before.results.get(s) != detail.results.get(s) for s in ("narrate", "visualize", "render"))
+        script_changed = before.results.get("analyze") != detail.results.get("analyze")
+        unsaved = self.editor.has_unsaved_edits((detail.results.get(Stage.ANALYZE.value) or {}).get("script"))
         if media_changed:
             self.player.stop()
         self._show(reload_media=media_changed, reload_script=script_changed and not unsaved)
@@ -205,11 +289,11 @@ class PreviewPane(QWidget):
             return
         job_id, redo = self.detail.job.id, self.editor.redo_for_edits()
         if redo is not None:
-            self.ctx.ops.edit_script(job_id, self.editor.edited_script(), redo)
+            job_ops.edit_script(self.ctx, job_id, self.editor.edited_script(), redo)
             if redo:
                 self.ctx.ops.told.emit("Saved your edits; the videos are made again with them. Approve once they are ready.")
                 return
-        self.ctx.ops.approve([job_id], targets=self.approval_targets(job_id))
+        job_ops.approve(self.ctx, [job_id], targets=self.approval_targets(job_id))
 
     def approval_targets(self, job_id: int) -> list[int] | None:
         """Where the creator chose, in the Publish tab, that this job goes (None: the default targets)."""
@@ -230,7 +314,7 @@ class PreviewPane(QWidget):
             self, "Unsaved script changes",
             f"The script of «{self.detail.job.title}» has changes that are not saved. Save them before leaving it?")
         if choice == "save":
-            self.ctx.ops.edit_script(self.detail.job.id, self.editor.edited_script(), self.editor.redo_for_edits())
+            job_ops.edit_script(self.ctx, self.detail.job.id, self.editor.edited_script(), self.editor.redo_for_edits())
         elif choice == "discard":
             self.editor.discard()
         return choice != "cancel"
@@ -240,9 +324,9 @@ class PreviewPane(QWidget):
             return
         reason = dialogs.ask_reason(self, "Reject", f"Why is «{self.detail.job.title}» rejected?")
         if reason is not None:
-            self.ctx.ops.reject([self.detail.job.id], reason)
+            job_ops.reject(self.ctx, [self.detail.job.id], reason)
 
     @Slot(dict, frozenset)
     def _on_apply_requested(self, script: dict, redo: frozenset) -> None:
         if self.detail is not None:
-            self.ctx.ops.edit_script(self.detail.job.id, script, redo)
+            job_ops.edit_script(self.ctx, self.detail.job.id, script, redo)

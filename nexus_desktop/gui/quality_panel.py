@@ -1,8 +1,8 @@
 """The preview's "Quality" tab: the quality check of each rendered video, per
 platform: a pass, or what fails and why, so the creator sees it before approving.
 
-It reads the job's render result (``QualityReport`` per format) when a job is
-selected and whenever the runner says that job changed.
+It reads the job's render result (``QualityReport`` per format) in the runner's
+read lane when a job is selected and whenever a change set names that job.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from ..domain.quality import PLATFORMS, QualityReport
-from ..runtime.events import JobsChanged
+from ..runtime.events import Changed
+from .operations import reads
+from .operations.base import reason
 
 PLATFORM_NAMES = {"youtube": "YouTube", "instagram": "Instagram", "x": "X", "linkedin": "LinkedIn"}
 FORMAT_NAMES = {"16x9": "16:9", "9x16": "9:16", "1x1": "1:1"}
@@ -60,7 +62,7 @@ class QualityPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(scroll)
-        ctx.runner.jobs_changed.connect(self._on_jobs_changed)
+        ctx.runner.changed.connect(self._on_changed)
         self.show_job(None)
 
     def show_job(self, job_id: int | None) -> None:
@@ -68,10 +70,19 @@ class QualityPanel(QWidget):
         if job_id is None:
             self.label.setText("")
             return
-        results = self.ctx.ws.store.jobs.results(job_id)
-        self.label.setText(summary_html(reports_from(results)))
+        self.label.setText("<p>Reading the quality checks…</p>")
+        reads.job_results(self.ctx, job_id, lambda results: self._on_results(job_id, results),
+                          lambda exc: self._on_results_failed(job_id, exc))
 
-    @Slot(JobsChanged)
-    def _on_jobs_changed(self, change: JobsChanged) -> None:
-        if self.job_id is not None and self.job_id in change.job_ids:
+    def _on_results(self, job_id: int, results: dict) -> None:
+        if job_id == self.job_id:  # not a read for a job no longer shown
+            self.label.setText(summary_html(reports_from(results)))
+
+    def _on_results_failed(self, job_id: int, exc: BaseException) -> None:
+        if job_id == self.job_id:
+            self.label.setText(f"<p>✘ Could not read the quality checks: {html.escape(reason(exc))}</p>")
+
+    @Slot(Changed)
+    def _on_changed(self, change: Changed) -> None:
+        if change.touches(self.job_id) and self.job_id not in change.removed:
             self.show_job(self.job_id)

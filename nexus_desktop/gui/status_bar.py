@@ -6,7 +6,7 @@ from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import QLabel, QStatusBar, QToolButton, QWidget
 
 from ..domain.jobs import JobStatus
-from ..runtime.events import JobProgress, JobsChanged, QueueState
+from ..runtime.events import Changed, JobProgress, QueueState
 from ..runtime.runner import READ
 from .app_context import AppContext
 from .formatting import count
@@ -36,7 +36,7 @@ class StatusBar(QStatusBar):
         runner = ctx.runner
         runner.queue_changed.connect(self._on_queue_changed)
         runner.job_progressed.connect(self._on_job_progressed)
-        runner.jobs_changed.connect(self._on_jobs_changed)
+        runner.changed.connect(self._on_changed)
         ctx.ops.told.connect(lambda text: self.showMessage(text, 6000))
         if ctx.autopilot is not None:
             ctx.autopilot.checked.connect(self._on_checked_by_itself)
@@ -64,9 +64,10 @@ class StatusBar(QStatusBar):
             self._percent[update.job_id] = update.percent
             self._show_activity()
 
-    @Slot(JobsChanged)
-    def _on_jobs_changed(self, _: JobsChanged) -> None:
-        self._count_timer.start()
+    @Slot(Changed)
+    def _on_changed(self, change: Changed) -> None:
+        if change.touches_jobs:
+            self._count_timer.start()
 
     def _on_checked_by_itself(self, report) -> None:
         text = f"Feeds checked: {count(report.new_jobs, 'new job')}"

@@ -3,8 +3,8 @@ bundled sample feeds in one click.
 
 Shown once, over the main window, while ``settings.ui.welcome_done`` is false;
 whichever way it is closed, it is not shown again. Adding the samples is the
-same operation as adding any feed (``Operations.add_feeds``): it runs in the
-runner's pool and the Feeds and Jobs views refresh from its change events.
+same operation as adding any feed (``operations.feeds.add_feeds``): it runs in the
+runner's pool and the Feeds and Jobs views refresh from its change set.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QV
 from ..resources import sample_feeds
 from ..settings import save as save_settings
 from .app_context import AppContext
+from .operations import feeds as feed_ops
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ class WelcomeDialog(QDialog):
         )
 
     def _on_add_samples_clicked(self) -> None:
-        self.ctx.ops.add_feeds([str(path) for path in sample_feeds()])
+        feed_ops.add_feeds(self.ctx, [str(path) for path in sample_feeds()])
         self.accept()
 
     def done(self, result: int) -> None:

@@ -22,7 +22,7 @@ from ..pipeline import schedule as scheduling
 from ..pipeline.flow import Workspace
 from ..pipeline.harvest import HarvestReport
 from ..store.models import Item, Job, Source
-from .events import JobDone, JobsChanged
+from .events import Changed, JobDone
 from .feed_checks import FeedChecks, check_due_feeds, check_interval, tick_seconds
 from .lanes import NETWORK, STORE
 from .runner import Runner
@@ -68,7 +68,7 @@ class Autopilot(QObject):
         self._checking = False
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._on_tick)
-        runner.jobs_changed.connect(self._on_jobs_changed)
+        runner.changed.connect(self._on_changed)
         runner.job_finished.connect(self._on_job_finished)
 
     def start(self) -> None:
@@ -102,9 +102,7 @@ class Autopilot(QObject):
         self._checking = False
         if not report.outcomes:
             return
-        self.runner.notify_sources_changed()
-        if report.new_jobs:
-            self.runner.notify_jobs_changed(JobsChanged(added=True))
+        self.runner.announce(Changed(feeds=True, added=bool(report.new_jobs)))
         if report.new_jobs or report.failed:
             self.checked.emit(report)
 
@@ -112,8 +110,8 @@ class Autopilot(QObject):
         self._checking = False
         log.warning("checking the feeds by themselves failed: %s", error)
 
-    @Slot(JobsChanged)
-    def _on_jobs_changed(self, change: JobsChanged) -> None:
+    @Slot(Changed)
+    def _on_changed(self, change: Changed) -> None:
         if change.added and self.ws.settings.harvest.auto_run:
             self.runner.run_all_queued()
 
@@ -125,5 +123,5 @@ class Autopilot(QObject):
 
     def _on_approved(self, report: scheduling.Report | None) -> None:
         if report is not None and report.done:
-            self.runner.notify_jobs_changed(JobsChanged(tuple(report.done)))
+            self.runner.announce(Changed(jobs=frozenset(report.done)))
             self.approved.emit(report)

@@ -48,7 +48,10 @@ class JobFailed:
 
 @dataclass(frozen=True)
 class JobsChanged:
-    """Jobs whose rows must be re-read. ``added`` or ``removed`` means rows came or went."""
+    """Jobs whose rows must be re-read. ``added`` or ``removed`` means rows came or went.
+
+    Kept as the argument of ``Runner.notify_jobs_changed``, a thin adapter that
+    announces it as a ``Changed``; nothing listens for it any more."""
 
     job_ids: tuple[int, ...] = ()
     added: bool = False
@@ -57,8 +60,9 @@ class JobsChanged:
 
 @dataclass(frozen=True)
 class Changed:
-    """One change set: what a view showing any of these must re-read. Every jobs or feeds
-    change the runner announces also arrives as one of these, on ``Runner.changed``."""
+    """One change set: what a view showing any of these must re-read. Every change, from a
+    stage the runner finished or an operation the creator started (``gui/operations``),
+    arrives as one of these on ``Runner.changed``, the one signal views refresh from."""
 
     jobs: frozenset[int] = frozenset()
     posts: frozenset[int] = frozenset()
@@ -69,6 +73,19 @@ class Changed:
     @classmethod
     def of_jobs(cls, change: JobsChanged) -> "Changed":
         return cls(jobs=frozenset(change.job_ids), added=change.added, removed=frozenset(change.removed))
+
+    @property
+    def touches_jobs(self) -> bool:
+        """Whether job rows changed, came or went (a posts-only or feeds-only change does not)."""
+        return bool(self.jobs or self.added or self.removed)
+
+    def touches(self, job_id: int | None) -> bool:
+        """Whether this one job must be re-read (it changed or went)."""
+        return job_id is not None and (job_id in self.jobs or job_id in self.removed)
+
+    def __or__(self, other: "Changed") -> "Changed":
+        return Changed(self.jobs | other.jobs, self.posts | other.posts, self.feeds or other.feeds,
+                       self.added or other.added, self.removed | other.removed)
 
 
 @dataclass(frozen=True)

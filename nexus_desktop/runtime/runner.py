@@ -4,7 +4,7 @@ A job advances one stage per task (``flow.run_stage``), so each stage waits in
 its own lane: renders queue behind the render limit while new articles are
 still analysed. Workers get a job id, a progress callback and a cancel event,
 never a widget; what they return reaches the main thread through a queued
-signal, and the window re-reads the jobs named in ``jobs_changed``.
+signal, and the window re-reads the jobs named in the ``changed`` change set.
 
 Pool threads run at a lower CPU priority, and so do the processes they start
 (ffmpeg, the voice): when rendering fills every core, the window's thread
@@ -19,12 +19,10 @@ Signals:
     job_finished(JobDone): the runner let go of a job: it waits for review, was
         cancelled, or stopped between stages.
     job_failed(JobFailed): a stage failed; the reason is stored with the job.
-    jobs_changed(JobsChanged): these jobs' rows must be re-read (stages, actions).
-    sources_changed(): feeds were added, removed, harvested or switched.
     queue_changed(QueueState): what runs and how much waits, for the status bar.
     task_failed(TaskFailed): background work without its own error handler raised.
-    changed(Changed): the one signal a view may follow instead: every jobs, feeds
-        or posts change as a frozen change set.
+    changed(Changed): the one signal views refresh from: every jobs, feeds or posts
+        change, from a stage or from the creator's operations, as a frozen change set.
 """
 
 from __future__ import annotations
@@ -105,8 +103,6 @@ class Runner(QObject):
     job_progressed = Signal(JobProgress)
     job_finished = Signal(JobDone)
     job_failed = Signal(JobFailed)
-    jobs_changed = Signal(JobsChanged)
-    sources_changed = Signal()
     queue_changed = Signal(QueueState)
     task_failed = Signal(TaskFailed)
     changed = Signal(Changed)
@@ -137,8 +133,6 @@ class Runner(QObject):
         self._progress_timer = QTimer(self)
         self._progress_timer.setInterval(progress_interval_ms)
         self._progress_timer.timeout.connect(self._on_progress_tick)
-        self.jobs_changed.connect(lambda change: self.changed.emit(Changed.of_jobs(change)))
-        self.sources_changed.connect(lambda: self.changed.emit(Changed(feeds=True)))
 
     # -- jobs ----------------------------------------------------------------------------
 
@@ -241,14 +235,20 @@ class Runner(QObject):
         self._lanes[lane].waiting.append(_Task(fn, lane, description, on_done, on_failed, keep_on_quit))
         self._dispatch()
 
+    def announce(self, changes: Changed) -> None:
+        """Tell every view what changed (on the main thread): the one ``changed`` signal."""
+        if changes != Changed():
+            self.changed.emit(changes)
+
+    # Thin adapters for callers that speak the older shapes; each announces one ``Changed``.
     def notify_jobs_changed(self, change: JobsChanged) -> None:
-        self.jobs_changed.emit(change)
+        self.announce(Changed.of_jobs(change))
 
     def notify_sources_changed(self) -> None:
-        self.sources_changed.emit()
+        self.announce(Changed(feeds=True))
 
     def notify_posts_changed(self, post_ids) -> None:
-        self.changed.emit(Changed(posts=frozenset(post_ids)))
+        self.announce(Changed(posts=frozenset(post_ids)))
 
     # -- shutting down ---------------------------------------------------------------------------
 
@@ -376,14 +376,14 @@ class Runner(QObject):
             log.error("job %s: %s could not run:\n%s", entry.job_id, entry.stage.value,
                       "".join(traceback.format_exception(error)))
             self._jobs.pop(entry.job_id, None)
-            self.jobs_changed.emit(JobsChanged((entry.job_id,)))
+            self.announce(Changed(jobs=frozenset({entry.job_id})))
             self.job_failed.emit(JobFailed(entry.job_id, entry.title, entry.stage, f"unexpected error: {error}"))
             return
         if view is None:  # deleted meanwhile
             self._jobs.pop(entry.job_id, None)
-            self.jobs_changed.emit(JobsChanged(removed=(entry.job_id,)))
+            self.announce(Changed(removed=frozenset({entry.job_id})))
             return
-        self.jobs_changed.emit(JobsChanged((view.id,)))
+        self.announce(Changed(jobs=frozenset({view.id})))
         more = view.status is JobStatus.QUEUED and view.stage in PRODUCTION and not entry.cancel.is_set()
         if more:
             # A job already under way goes first in its next lane: finished videos
@@ -411,7 +411,7 @@ class Runner(QObject):
     def _on_idle_cancelled(self, outcome: tuple[list[JobView], dict[int, str]], on_refused: Callback | None) -> None:
         changed, refused = outcome
         if changed:
-            self.jobs_changed.emit(JobsChanged(tuple(v.id for v in changed)))
+            self.announce(Changed(jobs=frozenset(v.id for v in changed)))
         for view in changed:
             self.job_finished.emit(JobDone(view.id, view.title, view.status, view.stage))
         if refused and on_refused is not None:

@@ -1,129 +1,146 @@
-"""The creator's actions on feeds: add (checked first), check, switch, remove, export."""
+"""The creator's actions on feeds, one function each: add (checked first), check, switch,
+remove, export, auto-approve; and the background service switch."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ...domain.errors import NexusError
 from ...pipeline.feed_discovery import find_feed
-from ...pipeline.feeds import add_feeds, export_feeds
-from ...pipeline.harvest import HarvestReport
-from ...runtime.events import JobsChanged
+from ...pipeline.feeds import export_feeds
+from ...pipeline.feeds import add_feeds as add_feed_list
+from ...pipeline.flow import Workspace
+from ...runtime.events import Changed
 from ...runtime.feed_checks import check_feeds_now
-from ...runtime.runner import NETWORK
+from ...runtime.lanes import NETWORK
 from ..formatting import count
+from .base import CollectionOp, Outcome
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from ..app_context import AppContext
+
+FEEDS = Changed(feeds=True)
 
 
-class FeedActions:
-    """Mixed into ``Operations``: needs ``ws``, ``runner``, ``checks`` and the helpers of ``Base``."""
+@dataclass(frozen=True)
+class Added:
+    new_ids: tuple[int, ...]  # the feeds that are new, to check now
+    accepted: tuple[str, ...]  # the addresses, as given, that are feeds (new or known)
 
 
-    def add_feeds(self, addresses: Iterable[str]) -> None:
-        """Add feeds by URL, file or OPML, then check the new ones for articles."""
-        wanted = [a.strip() for a in addresses if a.strip()]
-        if not wanted:
-            return
+def add_feeds(ctx: AppContext, addresses: Iterable[str]) -> None:
+    """Add feeds by URL, file, site address or OPML, then check the new ones for articles.
+    What is not a feed is refused with its reason and nothing of it is saved."""
+    wanted = [a.strip() for a in addresses if a.strip()]
+    if not wanted:
+        return
 
-        def work() -> tuple[list[int], int, list[str], list[str]]:
-            store, settings, problems, new_urls, known, accepted = self.ws.store, self.ws.settings, [], set(), 0, []
-            for address in wanted:
-                try:  # checked before anything is saved: what is not a feed is refused with the reason
-                    found = find_feed(address, settings)
-                    if found.opml:
-                        listed = add_feeds(store, settings, address)
-                        problems.extend(f"{one.url}: {one.refused}" for one in listed if one.refused)
-                        added = [(one.url, one.created) for one in listed if not one.refused]
-                    else:
-                        view, created = store.sources.add(found.url, found.title)
-                        added = [(view.url, created)]
-                except (NexusError, OSError) as exc:
-                    problems.append(f"{address}: {exc}")
-                    continue
-                accepted.append(address)
-                for url, created in added:
-                    if created:
-                        new_urls.add(url)
-                    else:
-                        known += 1
-            return [s.id for s in store.sources.list() if s.url in new_urls], known, problems, accepted
+    def op(ws: Workspace) -> Outcome[Added]:
+        store, settings, problems, new_urls, known, accepted = ws.store, ws.settings, [], set(), 0, []
+        for address in wanted:
+            try:  # checked before anything is saved
+                found = find_feed(address, settings)
+                if found.opml:
+                    listed = add_feed_list(store, settings, address)
+                    problems.extend(f"{one.url}: {one.refused}" for one in listed if one.refused)
+                    added = [(one.url, one.created) for one in listed if not one.refused]
+                else:
+                    view, created = store.sources.add(found.url, found.title)
+                    added = [(view.url, created)]
+            except (NexusError, OSError) as exc:
+                problems.append(f"{address}: {exc}")
+                continue
+            accepted.append(address)
+            for url, created in added:
+                if created:
+                    new_urls.add(url)
+                else:
+                    known += 1
+        new_ids = tuple(s.id for s in store.sources.list() if s.url in new_urls)
+        parts = [f"Added {count(len(new_ids), 'feed')}"] if new_ids else []
+        if known:
+            parts.append(f"{count(known, 'feed')} already there")
+        problem = ("Some feeds could not be added", "\n".join(problems)) if problems else None
+        return Outcome(FEEDS, "; ".join(parts), problem, Added(new_ids, tuple(accepted)))
 
-        def done(result: tuple[list[int], int, list[str], list[str]]) -> None:
-            new_ids, known, problems, accepted = result
-            if accepted:
-                self.feeds_added.emit(accepted)
-            self.runner.notify_sources_changed()
-            parts = [f"Added {count(len(new_ids), 'feed')}"] if new_ids else []
-            if known:
-                parts.append(f"{count(known, 'feed')} already there")
-            if parts:
-                self.told.emit("; ".join(parts))
-            if problems:
-                self.problem.emit("Some feeds could not be added", "\n".join(problems))
-            if new_ids:
-                self.harvest(new_ids)
+    def done(outcome: Outcome[Added]) -> None:
+        if outcome.value.accepted:
+            ctx.ops.feeds_added.emit(list(outcome.value.accepted))
+        if outcome.value.new_ids:
+            check_feeds(ctx, list(outcome.value.new_ids))
 
-        self.runner.submit(work, lane=NETWORK, description="Adding feeds", on_done=done,
-                           on_failed=self._failed("Adding feeds"))
+    CollectionOp(ctx, op, "Adding feeds").success(done).run_in_background(lane=NETWORK)
 
-    def harvest(self, source_ids: list[int] | None = None) -> None:
-        """Check feeds (all active ones, or these) for new articles; each becomes a job."""
 
-        def done(report: HarvestReport) -> None:
-            self.runner.notify_sources_changed()
-            if report.new_jobs:
-                self.runner.notify_jobs_changed(JobsChanged(added=True))
-            text = f"Checked {count(len(report.outcomes), 'feed')}: {count(report.new_jobs, 'new job')}"
-            if report.failed:
-                text += f"; {count(len(report.failed), 'feed')} failed (see Feeds)"
-            self.told.emit(text)
+def check_feeds(ctx: AppContext, source_ids: list[int] | None = None) -> None:
+    """Check feeds (all active ones, or these) for new articles; each becomes a job."""
+    checks = ctx.ops.checks
 
-        ws, checks = self.ws, self.checks
-        self.runner.submit(lambda: check_feeds_now(ws.store, ws.settings, checks, source_ids), lane=NETWORK,
-                           description="Checking feeds", on_done=done, on_failed=self._failed("Checking feeds"))
+    def op(ws: Workspace) -> Outcome[None]:
+        report = check_feeds_now(ws.store, ws.settings, checks, source_ids)
+        text = f"Checked {count(len(report.outcomes), 'feed')}: {count(report.new_jobs, 'new job')}"
+        if report.failed:
+            text += f"; {count(len(report.failed), 'feed')} failed (see Feeds)"
+        return Outcome(Changed(feeds=True, added=bool(report.new_jobs)), text)
 
-    def export_opml(self, path: Path) -> None:
-        self._store_work(lambda: export_feeds(self.ws.store, path), "Exporting feeds",
-                         lambda _: self.told.emit(f"Feeds exported to {path}"))
+    CollectionOp(ctx, op, "Checking feeds").run_in_background(lane=NETWORK)
 
-    def set_feed_active(self, source_id: int, active: bool) -> None:
-        self._store_work(lambda: self.ws.store.sources.set_active(source_id, active), "Switching a feed",
-                         lambda _: self.runner.notify_sources_changed())
 
-    def set_auto_approve(self, urls: list[str], on: bool) -> None:
-        """Approve these feeds' videos by themselves (or stop); saved with the settings."""
-        from ... import settings as settings_file
+def export_opml(ctx: AppContext, path: Path) -> None:
+    def op(ws: Workspace) -> Outcome[None]:
+        export_feeds(ws.store, path)
+        return Outcome(told=f"Feeds exported to {path}")
 
-        chosen = [u for u in self.ws.settings.harvest.auto_approve_feeds if u not in urls] + (list(urls) if on else [])
-        self.ws.settings.harvest.auto_approve_feeds = chosen
-        settings, path = self.ws.settings.model_copy(deep=True), self.ws.paths.settings_file
-        verb = "are approved by themselves" if on else "wait for your review again"
-        self._store_work(lambda: settings_file.save(settings, path), "Saving settings",
-                         lambda _: self.told.emit(f"Videos of {count(len(urls), 'feed')} {verb}"))
+    CollectionOp(ctx, op, "Exporting feeds").run_in_background()
 
-    def set_background_service(self, on: bool) -> None:
-        """Install (or remove) the systemd user unit that runs nexus daemon at login."""
-        from ...runtime import service
 
-        paths = self.ws.paths
-        self._store_work(lambda: service.install(paths) if on else service.uninstall(), "Background service",
-                         lambda state: self.told.emit(state.message) if state.enabled or not on
-                         else self.problem.emit("The background service is not running", state.message))
+def set_feed_active(ctx: AppContext, source_id: int, active: bool) -> None:
+    def op(ws: Workspace) -> Outcome[None]:
+        ws.store.sources.set_active(source_id, active)
+        return Outcome(FEEDS)
 
-    def remove_feeds(self, source_ids: list[int]) -> None:
-        """Forget feeds; the jobs already made from them stay."""
+    CollectionOp(ctx, op, "Switching a feed").run_in_background()
 
-        def work() -> None:
-            for source_id in source_ids:
-                self.ws.store.sources.remove(source_id)
 
-        def done(_: Any) -> None:
-            self.runner.notify_sources_changed()
-            self.told.emit(f"Removed {count(len(source_ids), 'feed')}; their jobs stay")
+def remove_feeds(ctx: AppContext, source_ids: list[int]) -> None:
+    """Forget feeds; the jobs already made from them stay."""
 
-        self._store_work(work, "Removing feeds", done)
+    def op(ws: Workspace) -> Outcome[None]:
+        for source_id in source_ids:
+            ws.store.sources.remove(source_id)
+        return Outcome(FEEDS, f"Removed {count(len(source_ids), 'feed')}; their jobs stay")
 
+    CollectionOp(ctx, op, "Removing feeds").run_in_background()
+
+
+def set_auto_approve(ctx: AppContext, urls: list[str], on: bool) -> None:
+    """Approve these feeds' videos by themselves (or stop); saved with the settings."""
+    from ... import settings as settings_file
+
+    current = ctx.ws.settings
+    current.harvest.auto_approve_feeds = [u for u in current.harvest.auto_approve_feeds if u not in urls] + (
+        list(urls) if on else [])
+    settings, path = current.model_copy(deep=True), ctx.ws.paths.settings_file
+    verb = "are approved by themselves" if on else "wait for your review again"
+
+    def op(_: Workspace) -> Outcome[None]:
+        settings_file.save(settings, path)
+        return Outcome(FEEDS, f"Videos of {count(len(urls), 'feed')} {verb}")
+
+    CollectionOp(ctx, op, "Saving settings").run_in_background()
+
+
+def set_background_service(ctx: AppContext, on: bool) -> None:
+    """Install (or remove) the systemd user unit that runs nexus daemon at login."""
+    from ...runtime import service
+
+    def op(ws: Workspace) -> Outcome[None]:
+        state = service.install(ws.paths) if on else service.uninstall()
+        if state.enabled or not on:
+            return Outcome(told=state.message)
+        return Outcome(problem=("The background service is not running", state.message))
+
+    CollectionOp(ctx, op, "Background service").run_in_background()

@@ -1,0 +1,194 @@
+"""No database work on the GUI thread: the creator's actions, the preview's reads, the jobs
+table and the Accounts view read and write in the runner (or a worker), and the window
+shows a loading state or a clear error meanwhile.
+
+The guard is an SQLAlchemy event on the workspace's engine: every statement notes the
+thread it runs on, and a statement on Qt's main thread fails the test with the stack
+that ran it.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QThread
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
+
+from nexus_desktop.domain.jobs import JobStatus
+from nexus_desktop.gui import accounts_view, preview_pane
+from nexus_desktop.gui.main import open_window
+from nexus_desktop.gui.operations import feeds as feed_ops
+from nexus_desktop.gui.operations import jobs as job_ops
+from nexus_desktop.resources import resource_dir
+from nexus_desktop.runtime.events import Changed
+from tests.fakes.accounts_env import memory_keyring  # noqa: F401 (fixture)
+from tests.gui_support import screenshot
+
+RESIZING_OFFSCREEN = "This plugin does not support propagateSizeHints"
+pytestmark = pytest.mark.qt_log_ignore(RESIZING_OFFSCREEN, "No RHI backend", "PulseAudioService: pa_context_connect")
+
+
+@contextmanager
+def no_database_on_the_gui_thread(store) -> Iterator[list[str]]:
+    """Note every statement run on Qt's main thread while inside; yields that list."""
+    app = QCoreApplication.instance()
+    assert app is not None and QThread.currentThread() == app.thread()  # the test itself runs on the GUI thread
+    gui_thread = threading.get_ident()
+    touched: list[str] = []
+
+    def on_statement(_conn, _cursor, statement, *_args) -> None:
+        if threading.get_ident() == gui_thread:
+            ours = [f for f in traceback.extract_stack()[:-1] if "nexus_desktop" in f.filename or "/tests/" in f.filename]
+            stack = "".join(traceback.format_list(ours[-8:]))
+            touched.append(f"{statement.split()[0]} on the GUI thread:\n{stack}")
+
+    engine = store.db.engine
+    event.listen(engine, "before_cursor_execute", on_statement)
+    try:
+        yield touched
+    finally:
+        event.remove(engine, "before_cursor_execute", on_statement)
+
+
+def assert_none(touched: list[str]) -> None:
+    assert not touched, f"{len(touched)} statement(s) ran on the GUI thread; the first:\n{touched[0]}"
+
+
+def test_the_guard_sees_a_statement_on_the_gui_thread_and_not_in_a_worker(qapp, ws, add_jobs):
+    (job_id,) = add_jobs(1)
+    with no_database_on_the_gui_thread(ws.store) as touched:
+        worker = threading.Thread(target=lambda: ws.store.jobs.detail(job_id))
+        worker.start()
+        worker.join()
+        assert touched == []
+        ws.store.jobs.detail(job_id)
+    assert any(t.startswith("SELECT on the GUI thread") for t in touched)
+    assert "jobs.py" in touched[-1] and "test_gui_thread_db.py" in touched[-1]  # where it ran, to fix it
+
+
+@pytest.fixture
+def window(qtbot, ws):
+    made = open_window(ws)
+    qtbot.addWidget(made)
+    made.show()
+    return made
+
+
+def wait_for_row(qtbot, window, job_id: int) -> None:
+    qtbot.waitUntil(lambda: window.jobs_view.model.row_of(job_id) is not None, timeout=10_000)
+
+
+def test_reviewing_a_job_never_touches_the_database_on_the_gui_thread(qtbot, ws, window, rendered_job, tmp_path):
+    view, preview = window.jobs_view, window.jobs_view.preview
+    with no_database_on_the_gui_thread(ws.store) as touched:
+        window.ctx.runner.announce(Changed(added=True))
+        wait_for_row(qtbot, window, rendered_job)
+        with qtbot.waitSignal(preview.shown, timeout=10_000):
+            assert view.select_job(rendered_job)
+        assert preview.job_id == rendered_job and preview.page == preview_pane.CONTENT
+        assert preview.approve_button.isEnabled()
+        quality = preview.panels[0]
+        qtbot.waitUntil(lambda: "Reading" not in quality.label.text(), timeout=10_000)
+
+        with qtbot.waitSignal(window.ctx.ops.undoable, timeout=10_000):
+            preview.approve()
+        qtbot.waitUntil(lambda: view.model.job_at(view.model.row_of(rendered_job)).status is JobStatus.APPROVED,
+                        timeout=10_000)
+        qtbot.waitUntil(lambda: not preview.approve_button.isEnabled(), timeout=10_000)  # the preview re-read it
+
+        with qtbot.waitSignal(window.ctx.ops.told, timeout=10_000) as told:
+            job_ops.back_to_review(window.ctx, [rendered_job])
+        assert told.args[0] == "1 job back to review"
+        qtbot.waitUntil(lambda: preview.approve_button.isEnabled(), timeout=10_000)
+
+        with qtbot.waitSignal(window.ctx.ops.told, timeout=10_000) as told:
+            job_ops.reject(window.ctx, [rendered_job], "not for this week")
+        assert told.args[0] == "1 job rejected"
+        qtbot.waitUntil(lambda: preview.banner.text() == "Rejected: not for this week", timeout=10_000)
+        with qtbot.waitSignal(window.ctx.ops.told, timeout=10_000) as told:
+            job_ops.reopen(window.ctx, [rendered_job])
+        assert told.args[0] == "1 job reopened"
+        qtbot.waitUntil(lambda: view.model.job_at(view.model.row_of(rendered_job)).status is JobStatus.AWAITING_REVIEW,
+                        timeout=10_000)
+        qtbot.waitUntil(lambda: not view.model.reading, timeout=10_000)
+    assert_none(touched)
+    screenshot(window, tmp_path, "reviewed_off_the_gui_thread")
+
+
+def test_adding_and_checking_feeds_never_touches_the_database_on_the_gui_thread(qtbot, ws, window):
+    feed = resource_dir() / "samples" / "tech-digest.rss.xml"
+    with no_database_on_the_gui_thread(ws.store) as touched:
+        with qtbot.waitSignal(window.ctx.ops.feeds_added, timeout=20_000):
+            feed_ops.add_feeds(window.ctx, [str(feed)])
+        qtbot.waitUntil(lambda: window.jobs_view.model.rowCount() > 0, timeout=30_000)  # checked: the articles are jobs
+        qtbot.waitUntil(lambda: window.feeds_view.model.rowCount() == 1, timeout=10_000)
+        qtbot.waitUntil(lambda: not window.jobs_view.model.reading, timeout=10_000)
+    assert_none(touched)
+
+
+def test_the_preview_shows_loading_then_the_job_and_a_clear_error_when_the_read_fails(
+        qtbot, ws, window, rendered_job, tmp_path, monkeypatch):
+    view, preview = window.jobs_view, window.jobs_view.preview
+    window.ctx.runner.announce(Changed(added=True))
+    wait_for_row(qtbot, window, rendered_job)
+    release = threading.Event()
+    real_detail = ws.store.jobs.detail
+
+    def slow_detail(job_id):  # a database busy with a long write elsewhere
+        assert release.wait(10)
+        return real_detail(job_id)
+
+    monkeypatch.setattr(ws.store.jobs, "detail", slow_detail)
+    with no_database_on_the_gui_thread(ws.store) as touched:
+        view.select_job(rendered_job)
+        qtbot.waitUntil(lambda: preview.page == preview_pane.LOADING, timeout=5000)
+        assert not preview.approve_button.isEnabled()  # nothing acts on a job not shown yet
+        screenshot(preview, tmp_path, "preview_loading")
+        with qtbot.waitSignal(preview.shown, timeout=10_000):
+            release.set()
+        assert preview.page == preview_pane.CONTENT and preview.job_id == rendered_job
+
+        def broken_detail(job_id):
+            raise OperationalError("SELECT jobs", {}, Exception("database disk image is malformed"))
+
+        monkeypatch.setattr(ws.store.jobs, "detail", broken_detail)
+        window.ctx.runner.announce(Changed(jobs=frozenset({rendered_job})))
+        qtbot.waitUntil(lambda: preview.page == preview_pane.FAILED, timeout=10_000)
+    assert_none(touched)
+    assert "Could not read this job" in preview.failure.text() and "malformed" in preview.failure.text()
+    assert preview.job_id is None and preview.try_again.isVisible()
+    screenshot(preview, tmp_path, "preview_read_failed")
+
+    monkeypatch.setattr(ws.store.jobs, "detail", real_detail)
+    with qtbot.waitSignal(preview.shown, timeout=10_000):
+        preview.try_again.click()
+    assert preview.page == preview_pane.CONTENT and preview.job_id == rendered_job
+
+
+def test_refreshing_a_token_runs_in_the_background_and_a_failure_is_said_in_red(
+        qtbot, ws, window, tmp_path, memory_keyring):
+    from datetime import datetime, timedelta, timezone
+
+    view = accounts_view.for_window(window.ctx)
+    qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: not view.busy, timeout=10_000)
+    account = ws.store.accounts.upsert("x", "@nexus_test", remote_user_id="12345",
+                                       token_expires_at=datetime.now(timezone.utc) + timedelta(hours=1),
+                                       details={"refreshable": True})
+    with no_database_on_the_gui_thread(ws.store) as touched:
+        with qtbot.waitSignal(view.settled, timeout=10_000):
+            view.reload()
+        assert view.model.rowCount() == 1
+        view.show()
+        with qtbot.waitSignal(view.settled, timeout=20_000):
+            view.refresh_account(account.id)
+            assert view.message.text() == "Refreshing the token…" and not view.refresh_button.isEnabled()
+    assert_none(touched)
+    assert view.message.text().startswith("Could not refresh:") and view.message.objectName() == "FailureBanner"
+    assert view.refresh_button.isEnabled()
+    screenshot(view, tmp_path, "accounts_refresh_failed")
