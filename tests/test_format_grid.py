@@ -12,7 +12,7 @@ from nexus_desktop.gui.format_grid import IN_STEP_MS, FormatGrid
 from nexus_desktop.gui.main import open_window
 from nexus_desktop.gui.preview_pane import media_paths
 from nexus_desktop.runtime.events import JobsChanged
-from tests.gui_support import screenshot
+from tests.gui_support import screenshot, select_job
 
 RESIZING_OFFSCREEN = "This plugin does not support propagateSizeHints"
 # Offscreen there is no GPU (Qt converts frames on the CPU and says so) and no sound server.
@@ -108,7 +108,7 @@ def preview(qtbot, ws, rendered_job):
     qtbot.addWidget(window)
     window.show()
     window.ctx.runner.notify_jobs_changed(JobsChanged(added=True))
-    assert window.jobs_view.select_job(rendered_job)
+    select_job(qtbot, window, rendered_job)  # the preview reads the job in the runner
     return window.jobs_view.preview
 
 
@@ -137,5 +137,6 @@ def test_another_job_loads_into_the_grid(qtbot, preview, add_jobs):
     qtbot.waitUntil(lambda: sides.grid.duration_ms > 0, timeout=10_000)
     (other,) = add_jobs(1, ["Nothing made yet"])
     preview.window().ctx.runner.notify_jobs_changed(JobsChanged(added=True))
-    preview.show_job(other)
+    with qtbot.waitSignal(preview.shown, timeout=10_000):
+        preview.show_job(other)
     assert sides.grid.formats == [] and not sides.grid.play_button.isEnabled()

@@ -26,7 +26,7 @@ from nexus_desktop.gui.operations import feeds as feed_ops
 from nexus_desktop.gui.operations import jobs as job_ops
 from nexus_desktop.resources import resource_dir
 from nexus_desktop.runtime.events import Changed
-from tests.fakes.accounts_env import memory_keyring  # noqa: F401 (fixture)
+from tests.fakes.accounts_env import memory_keyring  # noqa: F401,F811 (fixture)
 from tests.gui_support import screenshot
 
 RESIZING_OFFSCREEN = "This plugin does not support propagateSizeHints"

@@ -27,7 +27,7 @@ def window(qtbot, ws, rendered_job, add_jobs):  # noqa: F811
     qtbot.addWidget(made)
     made.show()
     made.ctx.runner.notify_jobs_changed(JobsChanged(added=True))
-    qtbot.waitUntil(lambda: made.jobs_view.model.rowCount() == 2)
+    qtbot.waitUntil(lambda: made.jobs_view.model.rowCount() == 2, timeout=10_000)
     select_job(qtbot, made, rendered_job)
     return made
 
@@ -53,7 +53,7 @@ def test_leaving_a_job_with_unsaved_edits_asks_and_cancel_stays(qtbot, window, r
     monkeypatch.setattr(dialogs, "save_discard_cancel", lambda *args: asked.append(args) or "cancel")
     other = next(j.id for j in window.ctx.ws.store.jobs.list() if j.id != rendered_job)
     jobs.select_job(other)
-    qtbot.waitUntil(lambda: jobs.selected_ids() == [rendered_job])
+    qtbot.waitUntil(lambda: jobs.selected_ids() == [rendered_job], timeout=10_000)
     assert asked and "«Solid-state batteries reach a second pilot line»" in asked[0][2]
     assert preview.job_id == rendered_job
     assert preview.editor.platform_fields["x_post"].text() == "A sharper post. #Batteries"  # kept
