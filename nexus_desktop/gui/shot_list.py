@@ -204,7 +204,8 @@ class ShotListPanel(QWidget):
         layout.addWidget(self.status)
         layout.addStretch(1)
 
-        ctx.runner.jobs_changed.connect(self._on_jobs_changed)
+        ctx.runner.changed.connect(lambda change: self._on_jobs_changed(  # the one change set, in the older shape
+            JobsChanged(tuple(change.jobs), change.added, tuple(change.removed))))
         ctx.runner.job_progressed.connect(self._on_job_progressed)
         ctx.runner.job_finished.connect(self._on_job_finished)
         ctx.runner.job_failed.connect(self._on_job_failed)
