@@ -11,7 +11,8 @@ from nexus_desktop.providers.platforms import threads
 from nexus_desktop.providers.platforms.base import NeedsReconnect, PublishError
 from nexus_desktop.providers.platforms.networks import NetworkTokens, token_set
 from nexus_desktop.providers.platforms.oauth import save_tokens
-from nexus_desktop.providers.platforms.threads import ThreadsPublisher, bucket_links
+from nexus_desktop.providers.platforms.public_links import bucket_links
+from nexus_desktop.providers.platforms.threads import ThreadsPublisher
 from nexus_desktop.providers.storage.s3_client import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 from nexus_desktop.settings import Settings, SyncSettings
 from tests.fakes.accounts_env import (  # noqa: F401 (fixtures)

@@ -70,6 +70,7 @@ class Container:
     kind: str = "REELS"
     carousel_item: bool = False
     children: list[str] = field(default_factory=list)
+    image_url: str = ""  # an IMAGE's public address, which Instagram fetches
 
 
 class FakeInstagram(FakeServer):
@@ -148,6 +149,7 @@ class FakeInstagram(FakeServer):
         self.containers[container_id].kind = kind
         self.containers[container_id].carousel_item = p.get("is_carousel_item") == "true"
         self.containers[container_id].children = children
+        self.containers[container_id].image_url = p.get("image_url", "")
         body = {"id": container_id}
         if resumable:
             body["uri"] = f"{self.url}/ig-api-upload/{ver}/{container_id}"

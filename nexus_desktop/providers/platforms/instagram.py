@@ -15,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from ...domain.errors import NexusError
 from ...settings import PublishSettings
-from . import preflight
+from . import instagram_feed, preflight
 from .account_publisher import AccountPublisher
 from .base import CannotKnow, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
 from .description import TextRules
@@ -24,6 +25,7 @@ from .descriptions.graph import VERSIONS
 from .descriptions.instagram import CAROUSEL_MAX, DESCRIPTION, STORY_VIDEO
 from .errors import raise_for_response
 from .oauth import AccountTokens, ApiSession, Identity, api_version, tokens_for
+from .public_links import PublicLinks, bucket_links
 from .versions import VersionInUse
 
 log = logging.getLogger(__name__)
@@ -80,9 +82,11 @@ class InstagramPublisher(AccountPublisher):
         poll_seconds: float = POLL_SECONDS,
         poll_limit: int = POLL_LIMIT,
         sleep: Callable[[float], None] = time.sleep,
+        links: PublicLinks | None = None,
     ) -> None:
         self.settings = settings
         self.tokens = tokens
+        self.links = links  # the Sync bucket's presigned links, for feed images
         self.chunk_size = chunk_size
         self.poll_seconds = poll_seconds
         self.poll_limit = poll_limit
@@ -155,15 +159,29 @@ class InstagramPublisher(AccountPublisher):
             return super().preflight(package)
         problems = preflight.check(package, replace(DESCRIPTION, video=None))
         urls = image_urls(package)
-        if not urls:
-            problems.append("an Instagram feed post needs its images at public addresses (Instagram fetches them) — "
-                            "turn on bucket sync so the thumbnails get links, or post a Reel instead")
+        if not urls and self.links is None:
+            problems.append("an Instagram feed post needs its image at a public address (Instagram fetches it), and no "
+                            "bucket is set up in Settings → Sync to give the thumbnail one — set up a bucket, or post a Reel instead")
+        elif not urls:
+            problems.extend(instagram_feed.problems(package.thumbnail_path))
         elif len(urls) > CAROUSEL_MAX:
             problems.append(f"an Instagram carousel holds at most {CAROUSEL_MAX} images; this post has {len(urls)}")
         return problems
 
-    def _create_feed_container(self, api: ApiSession, package: PostPackage) -> str:
+    def _feed_urls(self, package: PostPackage) -> list[str]:
+        """The images the target names, else the thumbnail through a short-lived link from the bucket."""
         urls = image_urls(package)
+        if urls or self.links is None or package.thumbnail_path is None:
+            return urls
+        image = instagram_feed.jpeg_of(package.thumbnail_path)
+        try:
+            return [self.links.link(image, f"instagram-{package.post_id}-{image.stat().st_size}.jpg")]
+        except NexusError as exc:
+            raise TransientPublishError(f"the Sync bucket could not hold the image for Instagram: {exc}",
+                                        hint="check Settings → Sync; it is retried later") from None
+
+    def _create_feed_container(self, api: ApiSession, package: PostPackage) -> str:
+        urls = self._feed_urls(package)
         if len(urls) == 1:
             params = {"image_url": urls[0], "caption": caption_of(package)}
         else:
@@ -334,4 +352,6 @@ def _version_refused(response) -> bool:
 def create(setup) -> InstagramPublisher:
     """Registry factory: a ``PublisherSetup`` → this adapter for the target's account."""
     tokens, accounts = tokens_for(setup)
-    return InstagramPublisher(setup.settings.publish, tokens)
+    feed = str((setup.options or {}).get("kind") or "").lower() == "feed"
+    links = bucket_links(setup.settings, setup.paths.data / ".sync" / "uploads") if feed else None
+    return InstagramPublisher(setup.settings.publish, tokens, links=links)

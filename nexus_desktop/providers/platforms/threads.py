@@ -11,64 +11,29 @@ same container, and reconciliation asks Threads for the container's status.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets as random_tokens
 import threading
 import time
 import webbrowser
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 
 from ...domain.errors import Cancelled, NexusError, UserFixableError
-from ...settings import Settings
 from . import preflight
 from .base import CannotKnow, NeedsReconnect, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
 from .descriptions.threads import AUTHORIZE_URL, PASTE_REDIRECT, SCOPES
 from .networks import NetworkSession, NetworkTokens, explain, send, token_set
 from .oauth import LoopbackReceiver, TokenSet, answer_from_address, save_tokens
+from .public_links import PublicLinks, bucket_links
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "threads"
 TEXT_MAX = 500
-LINK_SECONDS = 3600
-
-
-class PublicLinks(Protocol):
-    def link(self, path: Path, name: str) -> str: ...
-
-
-class BucketLinks:
-    """The Sync bucket as a source of short-lived public links (a presigned GET)."""
-
-    def __init__(self, settings: Settings, state_dir: Path) -> None:
-        from ..storage.s3 import S3Storage
-        from ..storage.s3_client import S3Config
-
-        self.storage = S3Storage(S3Config.from_settings(settings.sync), state_dir=state_dir)
-
-    def link(self, path: Path, name: str) -> str:
-        with path.open("rb") as handle:
-            digest = hashlib.file_digest(handle, "sha256").hexdigest()
-        key = self.storage.key_for(f"public/{name}")
-        if self.storage.head(key) is None:
-            self.storage.upload(path, key, sha256=digest, size=path.stat().st_size)
-        return self.storage.presigned_url(key, LINK_SECONDS)
-
-
-def bucket_links(settings: Settings, state_dir: Path) -> PublicLinks | None:
-    if not settings.sync.bucket.strip():
-        return None
-    try:
-        return BucketLinks(settings, state_dir)
-    except NexusError as exc:
-        log.warning("the Sync bucket cannot give Threads a link: %s", exc)
-        return None
 
 
 def threads_length(text: str) -> int:
