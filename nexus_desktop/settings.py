@@ -163,6 +163,9 @@ class PublishSettings(_Section):
     youtube_made_for_kids: bool = False
     youtube_synthetic_media: bool = True
     youtube_category_id: str = "28"
+    # A YouTube post is uploaded this long before its time, private with publishAt, so YouTube
+    # makes it public on time even while this computer sleeps; 0: uploaded at its time.
+    youtube_upload_ahead_hours: float = Field(2.0, ge=0, le=24 * 7)
     instagram_base_url: str = "https://graph.facebook.com"
     instagram_api_version: str = ""  # Graph API version to pin ("v24.0"); empty: newest live one by date
     x_base_url: str = "https://api.x.com"

@@ -117,9 +117,11 @@ def show_command(args) -> int:
         print(f"nexus: there is no job {args.job_id}", file=sys.stderr)
         return 2
     assets = ws.store.assets.for_job(args.job_id)
+    posts = ws.store.posts.for_job(args.job_id)
     if args.json:
         print_json({**detail.job.to_json(), "results": detail.results, "errors": detail.errors,
-                    "assets": [{"kind": a.kind, "format": a.format, "path": str(ws.paths.data / a.path)} for a in assets]})
+                    "assets": [{"kind": a.kind, "format": a.format, "path": str(ws.paths.data / a.path)} for a in assets],
+                    "posts": [p.to_json() for p in posts]})
         return 0
     job = detail.job
     print(f"job {job.id}: {job.title}\n  source: {job.source_title}\n  status: {job.status_text}\n  stage: {job.stage.value}")
@@ -134,4 +136,6 @@ def show_command(args) -> int:
         print(f"  image not used: {skipped['source']}: {skipped['reason']}")
     for a in assets:
         print(f"  {a.kind:<12} {a.format or '':<6} {ws.paths.data / a.path}")
+    for p in posts:  # where it goes, how it stands, and what it cost on a paid API (X)
+        print(f"  post {p.id} to {p.target_name}: " + " · ".join(t for t in (p.status_text, p.url, p.cost) if t))
     return 0

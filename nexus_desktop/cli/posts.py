@@ -140,9 +140,10 @@ def posts_command(args) -> int:
     if not views:
         print("No posts. Approve jobs with: nexus approve JOB...|--all")
         return 0
+    costs = any(v.cost for v in views)  # X's pay-per-use price, recorded when the post went out
     rows = [[str(v.id), str(v.job_id), clip(v.target_name, 24), _when(ws, v.scheduled_at), clip(v.status_text, 60),
-             clip(v.title, 40)] for v in views]
-    print(table(rows, ["ID", "JOB", "TARGET", "WHEN", "STATUS", "TITLE"]))
+             clip(v.title, 40), *([clip(v.cost or "", 44)] if costs else [])] for v in views]
+    print(table(rows, ["ID", "JOB", "TARGET", "WHEN", "STATUS", "TITLE", *(["COST"] if costs else [])]))
     print(f"{len(views)} post(s). {_zone_note(ws)}")
     return 0
 

@@ -88,7 +88,7 @@ def post_id_from(mime: QMimeData) -> int | None:
 
 def describe(post: PostView) -> str:
     where = post.target_name if post.platform == "export" else f"{platform_name(post.platform)} ({post.target_name})"
-    return f"{post.title}\n{where}\n{post.status_text}"
+    return "\n".join(line for line in (post.title, where, post.status_text, post.cost) if line)  # cost: X's pay-per-use
 
 
 class PostChip(QFrame):

@@ -66,7 +66,7 @@ class UpcomingModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and column == STATUS:
             return status_colour(post.status)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return tooltip(post.status_text)
+            return tooltip("\n".join(line for line in (post.status_text, post.cost) if line))
         return None
 
 

@@ -39,12 +39,13 @@ from ..providers.platforms.base import (
     PublishResult,
     TransientPublishError,
 )
+from ..providers.platforms import registry
 from ..providers.platforms.registry import PublisherSetup, create_publisher
 from ..store.jobs import ClaimLost
 from ..store.post_records import ClaimedPost, PostView
 from ..store.targets import platform_name
 from .flow import Workspace
-from .schedule import PLATFORM_FORMATS, posts, utcnow
+from .schedule import PLATFORM_FORMATS, posts, upload_ahead, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +137,12 @@ def build_package(ws: Workspace, claimed: ClaimedPost) -> PostPackage:
     )
 
 
+def cost_of(package: PostPackage) -> str | None:
+    """What publishing the post costs on its platform's paid API (X's pay-per-use), if it has one."""
+    described = next((d for d in registry.descriptions() if d.name == package.platform), None)  # not "export"
+    return described.cost(package) if described is not None and described.cost is not None else None
+
+
 def describe(exc: BaseException) -> str:
     return str(exc) if isinstance(exc, NexusError) else f"{type(exc).__name__}: {exc}"
 
@@ -165,7 +172,8 @@ class Publishing:
         """Publish, one at a time, every post that is due now."""
         outcomes = []
         while stop is None or not stop.is_set():
-            claimed = posts(self.ws).claim(now=self.clock(), worker=self.ws.worker, lease=self.lease)
+            claimed = posts(self.ws).claim(now=self.clock(), worker=self.ws.worker, lease=self.lease,
+                                           ahead=upload_ahead(self.ws.settings))
             if claimed is None:
                 break
             outcomes.append(self.publish_claimed(claimed))
@@ -173,7 +181,8 @@ class Publishing:
 
     def publish_post(self, post_id: int) -> PublishOutcome | None:
         """Publish one post if it is due (see ``schedule.publish_now``); None if it was not claimable."""
-        claimed = posts(self.ws).claim(now=self.clock(), worker=self.ws.worker, lease=self.lease, post_id=post_id)
+        claimed = posts(self.ws).claim(now=self.clock(), worker=self.ws.worker, lease=self.lease, post_id=post_id,
+                                       ahead=upload_ahead(self.ws.settings))
         return self.publish_claimed(claimed) if claimed else None
 
     # -- one attempt -----------------------------------------------------------------
@@ -194,14 +203,14 @@ class Publishing:
                 existing = publisher.find_existing(package)
                 if existing is not None:
                     log.info("post %s: an earlier attempt had reached %s; not uploading again", post.id, post.platform)
-                    return self._published(claimed, existing)
+                    return self._published(claimed, existing, cost_of(package))
             publisher.refresh_credentials()
             problems = publisher.preflight(package)
             if problems:
                 raise PublishError("; ".join(problems))
             started = True
             result = self._upload(publisher, package, claimed)
-            return self._published(claimed, result)
+            return self._published(claimed, result, cost_of(package))
         except ClaimLost as exc:
             log.warning("post %s: %s", post.id, exc)
             return PublishOutcome(post.id, Outcome.LOST, posts(self.ws).get(post.id), str(exc))
@@ -232,8 +241,9 @@ class Publishing:
         finally:
             heartbeat.stopped.set()
 
-    def _published(self, claimed: ClaimedPost, result: PublishResult) -> PublishOutcome:
-        view = posts(self.ws).published(claimed.post.id, claimed.attempt_id, remote_id=result.remote_id, url=result.url, now=self.clock())
+    def _published(self, claimed: ClaimedPost, result: PublishResult, cost: str | None = None) -> PublishOutcome:
+        view = posts(self.ws).published(claimed.post.id, claimed.attempt_id, remote_id=result.remote_id, url=result.url,
+                                        now=self.clock(), public_at=result.public_at, cost=cost)
         log.info("post %s published to %s: %s", view.id, view.platform, result.url)
         return PublishOutcome(view.id, Outcome.PUBLISHED, view, result.url)
 

@@ -17,7 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..domain.content import Script
 from ..domain.errors import IllegalTransition, UserFixableError
+from ..providers.platforms import registry
 from ..settings import Settings
+from ..store.post_claims import Ahead
 from ..store.post_records import PostView
 from ..store.posts import PostRepo
 from ..store.targets import TargetRepo, TargetView
@@ -34,6 +36,24 @@ SEARCH_DAYS = 400
 
 def posts(ws: Workspace) -> PostRepo:
     return ws.store.posts
+
+
+def upload_ahead(settings: Settings) -> dict[str, Ahead]:
+    """Platforms that make an uploaded post public at its time themselves (YouTube's publishAt),
+    and how early their posts are taken: ``<platform>_upload_ahead_hours`` before their time, but
+    never nearer to it than the platform's own margin (then they go out when due)."""
+    windows = {}
+    for described in registry.descriptions():
+        hours = float(getattr(settings.publish, f"{described.name}_upload_ahead_hours", 0.0) or 0.0)
+        if described.publishes_at_time_after is not None and hours > 0:
+            windows[described.name] = Ahead(nearest=described.publishes_at_time_after, earliest=timedelta(hours=hours))
+    return windows
+
+
+def next_due_at(ws: Workspace, now: datetime) -> datetime | None:
+    """When the publishing scheduler should next wake: the first moment from ``now`` on that a
+    post can be claimed (a YouTube post's comes before its time, to upload it ahead)."""
+    return posts(ws).next_due_at(now, upload_ahead(ws.settings))
 
 
 def targets(ws: Workspace) -> TargetRepo:

@@ -99,7 +99,7 @@ class PostScheduler(QObject):
         """Re-read when the next post falls due (after a post was moved on the calendar)."""
         if self._stop.is_set() or not self._aps.running:
             return
-        due = scheduling.posts(self.ws).next_due_at()
+        due = scheduling.next_due_at(self.ws, self.clock())  # YouTube posts wake it early, to upload ahead
         if due is None:
             try:
                 self._aps.remove_job(NEXT_DUE)

@@ -194,6 +194,9 @@ class Post(Base):
     url: Mapped[str | None] = mapped_column(String(2048))
     error: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None]
+    # Uploaded ahead of its time (YouTube's publishAt): when the platform makes it public.
+    public_at: Mapped[datetime | None]
+    cost: Mapped[str | None] = mapped_column(String(300))  # what publishing it cost on a paid API (X)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -9,17 +9,48 @@ process that died mid-publish leaves its posts for another to take over and reco
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from ..domain.posts import PostStatus
 from .database import Database
 from .jobs import ClaimLost, claim_is_dead
 from .models import Job, Post, Target
 from .post_records import LIVE_JOBS, ClaimedPost, P, PostView, _move, _release_claim, _sync_job, _view
+
+
+@dataclass(frozen=True)
+class Ahead:
+    """A platform's posts may be taken up to ``earliest`` before their time, but not once they
+    are nearer to it than ``nearest`` (then they wait until they are due)."""
+
+    nearest: timedelta
+    earliest: timedelta
+
+
+def _ready(now: datetime, ahead: Mapping[str, Ahead]) -> ColumnElement[bool]:
+    """Due now, or within its platform's window for uploading ahead."""
+    ready: ColumnElement[bool] = Post.scheduled_at <= now
+    for platform, window in sorted(ahead.items()):
+        if window.earliest > window.nearest:
+            ready = or_(ready, and_(Target.platform == platform, Post.scheduled_at > now + window.nearest,
+                                    Post.scheduled_at <= now + window.earliest))
+    return ready
+
+
+def ready_at(scheduled_at: datetime, next_attempt_at: datetime | None, window: Ahead | None, now: datetime) -> datetime:
+    """The first moment from ``now`` on that ``claim`` takes a scheduled post (maybe already past)."""
+    due = max(scheduled_at, next_attempt_at or scheduled_at)
+    if window is not None and window.earliest > window.nearest:
+        start = max(scheduled_at - window.earliest, next_attempt_at or scheduled_at - window.earliest)
+        end = scheduled_at - window.nearest  # nearer than this it waits until due
+        if start < end and now < end:
+            return start
+    return due
 
 
 class PostClaims:
@@ -30,18 +61,23 @@ class PostClaims:
 
     # -- publishing ----------------------------------------------------------------
 
-    def claim(self, *, now: datetime, worker: str, lease: float, post_id: int | None = None) -> ClaimedPost | None:
+    def claim(self, *, now: datetime, worker: str, lease: float, post_id: int | None = None,
+              ahead: Mapping[str, Ahead] | None = None) -> ClaimedPost | None:
         """Atomically take one due post (the given one, or the earliest) into ``publishing``
-        with a fresh attempt id. Two app instances never both get the same post."""
+        with a fresh attempt id. Two app instances never both get the same post.
+
+        ``ahead``: platforms that make a post public at its time themselves (YouTube's
+        publishAt), and how early their posts may be taken (see ``Ahead``)."""
         with self.db.write() as session:
-            query = select(Post).join(Job, Job.id == Post.job_id).where(
-                Post.status == P.SCHEDULED.value, Post.scheduled_at <= now,
+            query = select(Post).join(Job, Job.id == Post.job_id).join(Target, Target.id == Post.target_id).where(
+                Post.status == P.SCHEDULED.value, _ready(now, ahead or {}),
                 or_(Post.next_attempt_at.is_(None), Post.next_attempt_at <= now),
                 Job.status.in_(LIVE_JOBS),  # a job rejected or redone since its posts were planned sends nothing
             )
             if post_id is not None:
                 query = query.where(Post.id == post_id)
-            post = session.scalar(query.order_by(Post.scheduled_at, Post.id).limit(1).with_for_update(skip_locked=True))
+            query = query.order_by(Post.scheduled_at, Post.id).limit(1)
+            post = session.scalar(query.with_for_update(skip_locked=True, of=(Post, Job)))
             if post is None:
                 return None
             _move(post, P.PUBLISHING)
@@ -93,12 +129,18 @@ class PostClaims:
         with self.db.write() as session:
             self._owned(session, post_id, attempt_id).upload_state = dict(state)
 
-    def published(self, post_id: int, attempt_id: str, *, remote_id: str, url: str, now: datetime) -> PostView:
+    def published(self, post_id: int, attempt_id: str, *, remote_id: str, url: str, now: datetime,
+                  public_at: datetime | None = None, cost: str | None = None) -> PostView:
+        """The post is out. ``public_at``: it was uploaded ahead and the platform makes it public
+        then, so that is when it counts as published (its figures are read from then on).
+        ``cost``: what it cost on a paid API, kept with the post."""
         with self.db.write() as session:
             post = self._owned(session, post_id, attempt_id)
             _move(post, P.PUBLISHED)
             _release_claim(post)
-            post.remote_id, post.url, post.published_at = remote_id, url, now
+            post.remote_id, post.url, post.cost = remote_id, url, cost
+            post.public_at = public_at if public_at is not None and public_at > now else None
+            post.published_at = post.public_at or now
             post.error, post.uncertain, post.next_attempt_at, post.upload_state = None, False, None, {}
             _sync_job(session, post.job_id)
         return self.get(post_id)

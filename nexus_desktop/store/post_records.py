@@ -10,7 +10,7 @@ narrows a listing. ``_move`` checks each status change against ``domain.posts``,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -56,6 +56,8 @@ class PostView:
     uncertain: bool = False
     claimed_by: str | None = None
     uid: str = ""  # stable across database resets, unlike id
+    public_at: datetime | None = None  # uploaded ahead: when the platform makes it public
+    cost: str | None = None  # what publishing it cost on a paid API (X's pay-per-use)
 
     @property
     def title(self) -> str:
@@ -71,8 +73,15 @@ class PostView:
         return self.scheduled_at
 
     @property
+    def goes_public_at(self) -> datetime | None:
+        """Uploaded ahead of its time (YouTube's publishAt): when the platform makes it public."""
+        return self.public_at if self.status is P.PUBLISHED else None
+
+    @property
     def status_text(self) -> str:
         """What a person reads in the status column."""
+        if self.goes_public_at is not None:
+            return f"Uploaded, goes public at {self.goes_public_at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC"
         if self.status is P.SCHEDULED and self.error:
             return f"Scheduled (retrying): {self.error}"
         if self.status in (P.FAILED, P.HELD, P.NEEDS_CHECK) and self.error:
@@ -86,6 +95,7 @@ class PostView:
             "target": self.target_name, "status": self.status.value, "scheduled_at": iso(self.scheduled_at),
             "next_attempt_at": iso(self.next_attempt_at), "attempts": self.attempts, "url": self.url,
             "remote_id": self.remote_id, "error": self.error, "published_at": iso(self.published_at),
+            "public_at": iso(self.public_at), "cost": self.cost,
         }
 
 
@@ -131,7 +141,7 @@ def _view(post: Post, target: Target, job_title: str) -> PostView:
         scheduled_at=post.scheduled_at, text=dict(post.text or {}), attempts=post.attempts,
         next_attempt_at=post.next_attempt_at, attempt_id=post.attempt_id, remote_id=post.remote_id, url=post.url,
         error=post.error, published_at=post.published_at, updated_at=post.updated_at, uncertain=bool(post.uncertain),
-        claimed_by=post.claimed_by, uid=post.uid or "",
+        claimed_by=post.claimed_by, uid=post.uid or "", public_at=post.public_at, cost=post.cost,
     )
 
 

@@ -9,7 +9,7 @@ outcomes, exactly once) is ``post_claims``; the records callers read are in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,7 +22,7 @@ from ..domain.posts import PostStatus
 from .database import Database
 from .jobs import apply_state, job_state, job_view as _job_view
 from .models import Job, Post, Target, utcnow
-from .post_claims import PostClaims
+from .post_claims import Ahead, PostClaims, ready_at
 from .post_records import HOLDS_SLOT, MOVABLE, P, PostFilter, PostView, _move, _sync_job, _view
 from .views import JobView
 
@@ -71,14 +71,16 @@ class PostRepo(PostClaims):
             )
             return sorted(session.scalars(query))
 
-    def next_due_at(self) -> datetime | None:
-        """The earliest moment a scheduled post falls due (the scheduler's next wake-up)."""
+    def next_due_at(self, now: datetime | None = None, ahead: Mapping[str, Ahead] | None = None) -> datetime | None:
+        """The earliest moment a scheduled post can be claimed (the scheduler's next wake-up);
+        ``ahead`` as for ``claim``, from ``now`` on."""
+        ahead, now = ahead or {}, now or utcnow()
         with self.db.read() as session:
             rows = session.execute(
-                select(Post.scheduled_at, Post.next_attempt_at).where(Post.status == P.SCHEDULED.value)
+                select(Post.scheduled_at, Post.next_attempt_at, Target.platform).join(Target, Target.id == Post.target_id)
+                .where(Post.status == P.SCHEDULED.value, Post.scheduled_at.is_not(None))
             ).all()
-        times = [max(t for t in row if t is not None) for row in rows if row[0] is not None]
-        return min(times, default=None)
+        return min((ready_at(at, retry, ahead.get(platform), now) for at, retry, platform in rows), default=None)
 
     def counts_by_status(self) -> dict[str, int]:
         with self.db.read() as session:

@@ -44,6 +44,7 @@ class PostPackage:
 class PublishResult:
     remote_id: str
     url: str
+    public_at: datetime | None = None  # uploaded ahead: the platform makes it public at this time
 
 
 ProgressCallback = Callable[[int, str], None]

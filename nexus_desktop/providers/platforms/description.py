@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Any
 
@@ -133,3 +133,6 @@ class PlatformDescription:
     versions: ApiVersions | None = None
     docs: tuple[str, ...] = ()  # the pages this description was written from
     cost: Callable[[PostPackage], str] | None = None  # what a post costs on a paid API, said before publishing
+    # The platform makes an uploaded post public at a given time itself (YouTube's publishAt) when
+    # that time is at least this far ahead: such posts may be uploaded early (see the scheduler).
+    publishes_at_time_after: timedelta | None = None

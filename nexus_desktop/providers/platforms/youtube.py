@@ -32,7 +32,7 @@ from googleapiclient.http import MediaIoBaseUpload, build_http
 from ...settings import PublishSettings
 from .account_publisher import AccountPublisher
 from .accounts import Accounts
-from .descriptions.youtube import SHORTS_MAX_SECONDS, THUMBNAIL_MAX_BYTES
+from .descriptions.youtube import EARLY_UPLOAD_MARGIN, SHORTS_MAX_SECONDS, THUMBNAIL_MAX_BYTES
 from .base import CannotKnow, PostPackage, ProgressCallback, PublishError, PublishResult, SaveState, TransientPublishError
 from .errors import raise_for_response, seconds_until_pacific_midnight
 from .oauth import AccountTokens, Identity, tokens_for
@@ -45,7 +45,6 @@ DAILY_UNITS = 10_000
 DAILY_INSERTS = 100
 COST = {"videos.insert": 0, "thumbnails.set": 50, "captions.insert": 400, "playlistItems.insert": 50, "list": 1}
 TAGS_MAX_CHARS = 500
-EARLY_UPLOAD_MARGIN = timedelta(minutes=15)
 
 
 @lru_cache(maxsize=4)
@@ -273,9 +272,10 @@ class YouTubePublisher(AccountPublisher):
         finally:
             service.close()
         publish_at = self._body(package)["status"].get("publishAt")
+        public_at = _moment(publish_at) if publish_at else None
         done = f"Uploaded to YouTube; it goes public at {publish_at}" if publish_at else "Published on YouTube"
         progress(100, f"{done}{shorts_note(package)}")
-        return self._result(state["video_id"])
+        return PublishResult(state["video_id"], self._result(state["video_id"]).url, public_at)
 
     @staticmethod
     def _result(video_id: str) -> PublishResult:
@@ -422,3 +422,12 @@ def create(setup) -> YouTubePublisher:
     """Registry factory: a ``PublisherSetup`` → this adapter for the target's account."""
     tokens, accounts = tokens_for(setup)
     return YouTubePublisher(setup.settings.publish, tokens, accounts)
+
+
+def _moment(rfc3339: str) -> datetime | None:
+    """A publishAt time as a datetime (None if it does not read as one)."""
+    try:
+        moment = datetime.fromisoformat(rfc3339)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

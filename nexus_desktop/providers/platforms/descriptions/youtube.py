@@ -10,11 +10,14 @@ https://support.google.com/cloud/answer/15549945 (publishing status: Testing tok
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from ..base import PostPackage
 from ..description import GB, MB, ErrorMap, ImageSpec, OAuthSpec, PlatformDescription, TextRules, VideoSpec, frozen_map
 
 THUMBNAIL_MAX_BYTES = 2 * MB  # thumbnails.set: "Maximum file size: 2MB"
 SHORTS_MAX_SECONDS = 180  # a vertical or square video up to 3 minutes is a Short
+EARLY_UPLOAD_MARGIN = timedelta(minutes=15)  # a publish time nearer than this is not worth uploading ahead for
 
 
 def thumbnail_check(package: PostPackage) -> list[str]:
@@ -80,6 +83,9 @@ DESCRIPTION = PlatformDescription(
         }),
     ),
     checks=(thumbnail_check,),
+    # status.publishAt: a private video goes public at that time (it must be in the future);
+    # closer than this to its time, a post is simply published.
+    publishes_at_time_after=EARLY_UPLOAD_MARGIN,
     docs=(
         "https://developers.google.com/youtube/v3/docs/videos/insert",
         "https://developers.google.com/youtube/v3/docs/thumbnails/set",
