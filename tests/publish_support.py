@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -256,3 +256,28 @@ def publish_now_and_open_week(qtbot, ctx: Any, clock: FakeClock, posts: list, li
         assert post.status is PostStatus.PUBLISHED, (platform, post.status_text)
         assert post.remote_id and post.url.startswith(links[platform]), (platform, post.remote_id, post.url)
     return chips, calendar
+
+
+def race_for_claims(store: Store, claim: Callable[[Any, str], Any], instances: int = 6) -> list[int]:
+    """``instances`` app instances, each with its own connection to ``store``'s database, start
+    at once and claim with ``claim(repo, worker_name)`` until nothing is left: the post ids each
+    claim got, in one list (a post claimed twice appears twice)."""
+    from nexus_desktop.store.posts import PostRepo
+
+    others = [Store.open(store.db.engine.url.render_as_string(hide_password=False)) for _ in range(instances)]
+    claims: list[int] = []
+    barrier = threading.Barrier(len(others))
+
+    def race(other: Store, name: str) -> None:
+        barrier.wait()
+        while (claimed := claim(PostRepo(other.db), name)) is not None:
+            claims.append(claimed.post.id)
+
+    threads = [threading.Thread(target=race, args=(s, f"instance-{i}")) for i, s in enumerate(others)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for s in others:
+        s.close()
+    return claims

@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-from nexus_desktop import secrets
 from nexus_desktop.providers.platforms import threads
 from nexus_desktop.providers.platforms.base import NeedsReconnect, PublishError
 from nexus_desktop.providers.platforms.networks import NetworkTokens, token_set
 from nexus_desktop.providers.platforms.oauth import save_tokens
-from nexus_desktop.providers.platforms.public_links import bucket_links
 from nexus_desktop.providers.platforms.threads import ThreadsPublisher
-from nexus_desktop.providers.storage.s3_client import ACCESS_KEY_ID, SECRET_ACCESS_KEY
-from nexus_desktop.settings import Settings, SyncSettings
 from tests.fakes.accounts_env import (  # noqa: F401 (fixtures)
     AppKilled, StateLog, accounts, make_package, make_video, memory_keyring, platform_store,
 )
 from tests.fakes.oauth_server import browser_landing_address
-from tests.fakes.sync_world import s3  # noqa: F401 (fixture)
+from tests.fakes.sync_world import public_links_for, s3  # noqa: F401 (fixture)
 from tests.fakes.threads_server import FakeThreads
-from tests.s3_server import ADMIN, BUCKET
 
 
 @pytest.fixture
@@ -32,11 +25,7 @@ def fake():
 
 @pytest.fixture
 def links(s3, memory_keyring, tmp_path):
-    secrets.set_secret(ACCESS_KEY_ID, ADMIN[0])
-    secrets.set_secret(SECRET_ACCESS_KEY, ADMIN[1])
-    settings = Settings()
-    settings.sync = SyncSettings(enabled=True, endpoint_url=s3.endpoint, bucket=BUCKET, prefix=f"t-{uuid.uuid4().hex[:10]}/")
-    return bucket_links(settings, tmp_path / "sync-state")
+    return public_links_for(s3, tmp_path / "sync-state")
 
 
 def seed(accounts, server: FakeThreads) -> int:

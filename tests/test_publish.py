@@ -9,7 +9,6 @@ import re
 import os
 import random
 import socket
-import threading
 from datetime import timedelta
 
 import pytest
@@ -24,7 +23,7 @@ from nexus_desktop.providers.platforms.export_folder import ExportFolderPublishe
 from nexus_desktop.store.models import Account, Post
 from tests.fakes import flaky_target
 from tests.fakes.flaky_target import FaultPlan, FlakyTarget
-from tests.publish_support import FakeClock, dead_worker, rendered_jobs, workspace
+from tests.publish_support import FakeClock, dead_worker, race_for_claims, rendered_jobs, workspace
 
 
 @pytest.fixture
@@ -349,26 +348,8 @@ def test_a_post_that_needs_checking_can_be_marked_published_by_hand(sqlite_store
 def test_two_instances_racing_for_a_post_claim_it_once(store, tmp_path, media, clock):
     ws = workspace(store, tmp_path)
     ids = due_posts(ws, media, clock, count=3)
-    from nexus_desktop.store import Store
-    from nexus_desktop.store.posts import PostRepo
-
-    instances = [Store.open(str(store.db.engine.url.render_as_string(hide_password=False))) for _ in range(6)]
-    claims: list[tuple[int, str]] = []
-    barrier = threading.Barrier(len(instances))
-
-    def race(other: Store, name: str) -> None:
-        barrier.wait()
-        while (claimed := PostRepo(other.db).claim(now=clock.now, worker=name, lease=60)) is not None:
-            claims.append((claimed.post.id, name))
-
-    threads = [threading.Thread(target=race, args=(s, f"instance-{i}")) for i, s in enumerate(instances)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    for s in instances:
-        s.close()
-    assert sorted(post_id for post_id, _ in claims) == sorted(ids)
+    claims = race_for_claims(store, lambda repo, name: repo.claim(now=clock.now, worker=name, lease=60))
+    assert sorted(claims) == sorted(ids)
     assert {p.status for p in schedule.posts(ws).list()} == {PostStatus.PUBLISHING}
 
 

@@ -6,7 +6,6 @@ PostgreSQL), never nearer to their time than YouTube's margin, and the post then
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 from nexus_desktop.domain.posts import PostStatus
@@ -14,10 +13,9 @@ from nexus_desktop.pipeline import schedule
 from nexus_desktop.pipeline.publish import Outcome, Publishing
 from nexus_desktop.store import Store
 from nexus_desktop.store.post_claims import Ahead
-from nexus_desktop.store.posts import PostRepo
 from tests.fakes.accounts_env import accounts, memory_keyring, oauth_fake, platform_store, seed_account  # noqa: F401 (fixtures)
 from tests.fakes.youtube_server import FakeYouTube
-from tests.publish_support import FakeClock, rendered_jobs, workspace
+from tests.publish_support import FakeClock, race_for_claims, rendered_jobs, workspace
 
 WINDOW = {"youtube": Ahead(nearest=timedelta(minutes=15), earliest=timedelta(hours=2))}
 
@@ -66,22 +64,8 @@ def test_racing_instances_take_an_early_youtube_post_once(store, tmp_path, media
     ws = workspace(store, tmp_path)
     youtube_target(store)
     ids = scheduled_posts(ws, media, clock, {f"youtube {n}": timedelta(minutes=30 + n) for n in range(3)})
-    instances = [Store.open(store.db.engine.url.render_as_string(hide_password=False)) for _ in range(5)]
-    claims: list[int] = []
-    barrier = threading.Barrier(len(instances))
-
-    def race(other: Store, name: str) -> None:
-        barrier.wait()
-        while (claimed := PostRepo(other.db).claim(now=clock.now, worker=name, lease=60, ahead=WINDOW)) is not None:
-            claims.append(claimed.post.id)
-
-    threads = [threading.Thread(target=race, args=(s, f"instance-{i}")) for i, s in enumerate(instances)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    for s in instances:
-        s.close()
+    claims = race_for_claims(store, lambda repo, name: repo.claim(now=clock.now, worker=name, lease=60, ahead=WINDOW),
+                             instances=5)
     assert sorted(claims) == sorted(ids.values())
     assert {p.status for p in schedule.posts(ws).list()} == {PostStatus.PUBLISHING}
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Select, case, delete, func, or_, select
 
 from ..domain import jobs as job_states
 from ..domain.errors import IllegalTransition
@@ -75,12 +75,22 @@ class PostRepo(PostClaims):
         """The earliest moment a scheduled post can be claimed (the scheduler's next wake-up);
         ``ahead`` as for ``claim``, from ``now`` on."""
         ahead, now = ahead or {}, now or utcnow()
+        scheduled = (Post.status == P.SCHEDULED.value, Post.scheduled_at.is_not(None))
+        retry_later = Post.next_attempt_at.is_not(None) & (Post.next_attempt_at > Post.scheduled_at)
         with self.db.read() as session:
+            # When the first post falls due, in SQL; only posts close enough after it can be taken sooner.
+            first_due = session.scalar(select(func.min(case((retry_later, Post.next_attempt_at), else_=Post.scheduled_at)))
+                                       .where(*scheduled))
+            if first_due is None:
+                return None
+            if not ahead:
+                return first_due
+            reach = max(window.earliest for window in ahead.values())
             rows = session.execute(
                 select(Post.scheduled_at, Post.next_attempt_at, Target.platform).join(Target, Target.id == Post.target_id)
-                .where(Post.status == P.SCHEDULED.value, Post.scheduled_at.is_not(None))
+                .where(*scheduled, Target.platform.in_(list(ahead)), Post.scheduled_at <= first_due + reach)
             ).all()
-        return min((ready_at(at, retry, ahead.get(platform), now) for at, retry, platform in rows), default=None)
+        return min([first_due, *(ready_at(at, retry, ahead.get(platform), now) for at, retry, platform in rows)])
 
     def counts_by_status(self) -> dict[str, int]:
         with self.db.read() as session:

@@ -95,3 +95,16 @@ def record_files(ws: Workspace, job_id: int, files: dict[str, bytes], *, stage: 
     assert claimed is not None and claimed.stage is stage
     ws.store.jobs.record_success(job_id, stage, {"files": list(files)}, records, "test")
     return records
+
+
+def public_links_for(s3, state_dir: Path):
+    """The bucket of the real S3 server as a source of presigned public links (Threads videos,
+    Instagram feed images), its keys in the keyring, under a prefix of this test's own."""
+    from nexus_desktop import secrets
+    from nexus_desktop.providers.platforms.public_links import bucket_links
+
+    secrets.set_secret(ACCESS_KEY_ID, ADMIN[0])
+    secrets.set_secret(SECRET_ACCESS_KEY, ADMIN[1])
+    settings = Settings()
+    settings.sync = SyncSettings(enabled=True, endpoint_url=s3.endpoint, bucket=BUCKET, prefix=f"t-{uuid.uuid4().hex[:10]}/")
+    return bucket_links(settings, state_dir)

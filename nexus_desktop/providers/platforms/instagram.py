@@ -160,7 +160,7 @@ class InstagramPublisher(AccountPublisher):
         problems = preflight.check(package, replace(DESCRIPTION, video=None))
         urls = image_urls(package)
         if not urls and self.links is None:
-            problems.append("an Instagram feed post needs its image at a public address (Instagram fetches it), and no "
+            problems.append("an Instagram feed post needs its images at public addresses (Instagram fetches them), and no "
                             "bucket is set up in Settings → Sync to give the thumbnail one — set up a bucket, or post a Reel instead")
         elif not urls:
             problems.extend(instagram_feed.problems(package.thumbnail_path))
