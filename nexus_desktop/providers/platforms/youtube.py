@@ -266,12 +266,14 @@ class YouTubePublisher(AccountPublisher):
             if not state.get("video_id"):
                 video = self._upload(service, package, state, progress, save_state)
                 state["video_id"] = video["id"]
+                # As YouTube took it: the publish time is decided once, when the upload starts.
+                state["publish_at"] = (video.get("status") or {}).get("publishAt") or ""
                 save_state(dict(state))
                 self._warn_if_locked(video, package)
             self._extras(service, package, state, save_state)
         finally:
             service.close()
-        publish_at = self._body(package)["status"].get("publishAt")
+        publish_at = state["publish_at"] if "publish_at" in state else self._body(package)["status"].get("publishAt")
         public_at = _moment(publish_at) if publish_at else None
         done = f"Uploaded to YouTube; it goes public at {publish_at}" if publish_at else "Published on YouTube"
         progress(100, f"{done}{shorts_note(package)}")
