@@ -6,6 +6,7 @@ PostgreSQL), never nearer to their time than YouTube's margin, and the post then
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from nexus_desktop.domain.posts import PostStatus
@@ -91,6 +92,8 @@ def test_a_youtube_post_goes_up_early_and_reads_when_it_goes_public(
     assert post.status is PostStatus.PUBLISHED and post.public_at == when and post.published_at == when
     assert post.status_text == f"Uploaded, goes public at {when:%Y-%m-%d %H:%M} UTC"
     assert post.to_json()["public_at"] == when.isoformat()
+    gone_public = dataclasses.replace(post, public_at=schedule.utcnow() - timedelta(minutes=1))
+    assert gone_public.status_text == "Published"  # once its time has passed
 
 
 def test_uploading_ahead_can_be_switched_off(platform_store, tmp_path, media):

@@ -74,8 +74,10 @@ class PostView:
 
     @property
     def goes_public_at(self) -> datetime | None:
-        """Uploaded ahead of its time (YouTube's publishAt): when the platform makes it public."""
-        return self.public_at if self.status is P.PUBLISHED else None
+        """Uploaded ahead of its time (YouTube's publishAt) and not public yet: when it will be."""
+        if self.status is P.PUBLISHED and self.public_at is not None and self.public_at > utcnow():
+            return self.public_at
+        return None
 
     @property
     def status_text(self) -> str:
