@@ -3,8 +3,12 @@
 The 16:9, 9:16 and 1:1 videos each have a ``QMediaPlayer``; one play/pause,
 one slider and the same keys as the single player (Space/K, J/L, the arrows)
 drive all three. The first format present leads: it carries the sound and the
-others follow its clock, pulled back into step when they drift more than
-``IN_STEP_MS`` (three decoders never stay frame-exact on their own).
+others follow its clock (three decoders never stay frame-exact on their own). A
+follower more than ``IN_STEP_MS`` off plays a little faster or slower until it is
+back in step; only one more than ``JUMP_MS`` off is moved to the leader's place,
+since every seek makes its decoder start again from a keyframe and fall further
+behind (seeking at every drift held followers at 6–9 frames a second). Pausing
+lines the three up on the same frame.
 
 Each picture is painted from the frames its ``QVideoSink`` delivers, scaled to
 the pane, so the panes keep their shapes at one height and ``grab()`` shows what
@@ -22,60 +26,83 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, QSize, Qt, QUrl, Signal, Slot
+from PySide6.QtCore import QRect, QRectF, QSize, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPaintEvent, QShortcut
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer, QVideoFrame, QVideoSink
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QToolButton, QVBoxLayout, QWidget
 
 from . import icons, theme
 from .formatting import duration
+from .frame_scaler import FrameScaler
 from .video_player import FORMATS, LABELS, POSTER_MAX, SEEK_LONG_MS, SEEK_SHORT_MS, VideoPlayer, _sound_output, _thumbnail
 
-IN_STEP_MS = 120  # a follower further than this from the leader is moved to the leader's place
+IN_STEP_MS = 40  # a follower closer than this to the leader plays at normal speed
+JUMP_MS = 1_000  # one further than this is moved to the leader's place
+CATCH_UP_MS = 1_000  # a follower this far behind plays twice as fast (and half as fast this far ahead)
+RATES = (0.5, 2.0)
 SHAPES = {"16x9": 16 / 9, "9x16": 9 / 16, "1x1": 1.0}
 
 
 class FramePane(QWidget):
-    """One format's picture: its newest frame, else its thumbnail, else a line saying there is none."""
+    """One format's picture: its newest frame, else its thumbnail, else a line saying there is none.
+
+    Frames are converted and scaled to the pane by a ``FrameScaler`` on its own
+    thread; the GUI thread only paints the small picture that comes back.
+    """
 
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.name = name
         self.sink = QVideoSink(self)
         self.sink.videoFrameChanged.connect(self._on_frame)
-        self._frame: QVideoFrame | None = None
+        self.scaler = FrameScaler(name, self)
+        self.scaler.scaled.connect(self._on_scaled)
+        self._generation = 0  # pictures asked for before the last load or stop are dropped
+        self._image: QImage | None = None
         self._poster: QImage | None = None
         self.caption = LABELS[name]
+        self.frame_size = QSize()  # the newest frame's own size
         self.frames_shown = 0  # how many frames reached this pane since it was loaded
+        self.frames_painted = 0  # how many pictures of them were painted (the screen and the scaler skip some)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(60, 120)
         self.setToolTip(f"The {LABELS[name]} video")
 
     def load(self, poster: Path | None, has_video: bool) -> None:
         self.caption = LABELS[self.name] if has_video or poster is None else f"{LABELS[self.name]} · thumbnail only, no video"
-        self._frame = None
-        self.frames_shown = 0
+        self.frames_shown = self.frames_painted = 0
         image = _thumbnail(poster, POSTER_MAX).toImage() if poster else None
         self._poster = image if image is not None and not image.isNull() else None
-        self.update()
+        self.show_poster()
 
     def show_poster(self) -> None:
-        self._frame = None
+        self._generation += 1
+        self._image = None
         self.update()
+
+    def _box(self) -> QRect:
+        return self.rect().adjusted(2, 2, -2, -22)
 
     @Slot(QVideoFrame)
     def _on_frame(self, frame: QVideoFrame) -> None:
         if frame.isValid():
-            self._frame = QVideoFrame(frame)
             self.frames_shown += 1
-            self.update()  # converted when painted, so frames the screen skips cost nothing
+            self.frame_size = frame.size()
+            self.scaler.submit(frame, self._box().size() * self.devicePixelRatioF(), self._generation)
+
+    @Slot(QImage, int)
+    def _on_scaled(self, image: QImage, generation: int) -> None:
+        if generation == self._generation:
+            self._image = image
+            self.update()
+
+    @property
+    def showing_frame(self) -> bool:
+        return self._image is not None
 
     def picture(self) -> QImage | None:
-        if self._frame is not None:
-            image = self._frame.toImage()
-            if not image.isNull():
-                return image
-        return self._poster
+        """What the pane shows: the newest frame's picture, else the thumbnail."""
+        return self._image if self._image is not None else self._poster
 
     def paintEvent(self, event: QPaintEvent) -> None:
         t = theme.current()
@@ -83,12 +110,14 @@ class FramePane(QWidget):
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.fillRect(self.rect(), QColor(t.player))
         image = self.picture()
-        box = self.rect().adjusted(2, 2, -2, -22)
+        box = self._box()
         if image is not None:
             size = QSize(image.width(), image.height()).scaled(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
             x = box.x() + (box.width() - size.width()) / 2
             y = box.y() + (box.height() - size.height()) / 2
             painter.drawImage(QRectF(x, y, size.width(), size.height()), image)
+            if image is self._image:
+                self.frames_painted += 1
         else:
             painter.setPen(QColor(t.muted))
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, f"No {LABELS[self.name]} video")
@@ -229,15 +258,38 @@ class FormatGrid(QWidget):
                 self._audio.setParent(self)
                 self._lead.setAudioOutput(self._audio)
         position = self._lead.position()
-        for name in self.formats:
-            player = self.players[name]
-            if player is not self._lead and abs(player.position() - position) > IN_STEP_MS:
+        for player in self._followers():
+            player.setPlaybackRate(1.0)
+            if abs(player.position() - position) > IN_STEP_MS:
                 player.setPosition(position)
-            player.play()
+        for name in self.formats:
+            self.players[name].play()
 
     def _pause_all(self) -> None:
         for name in self.formats:
             self.players[name].pause()  # from stopped, this shows the frame at the place
+        if self._lead is not None:
+            position = self._lead.position()
+            for player in self._followers():  # the same moment in all three
+                player.setPlaybackRate(1.0)
+                player.setPosition(position)
+
+    def _followers(self) -> list[QMediaPlayer]:
+        return [self.players[n] for n in self.formats if self.players[n] is not self._lead]
+
+    def _steer(self, player: QMediaPlayer, lead_ms: int) -> None:
+        """Bring a follower back in step by its speed; a jump only when it is far off."""
+        apart = player.position() - lead_ms  # > 0: ahead of the leader
+        if abs(apart) > JUMP_MS:
+            player.setPosition(lead_ms)
+            rate = 1.0
+        elif abs(apart) <= IN_STEP_MS:
+            rate = 1.0
+        else:
+            low, high = RATES
+            rate = min(high, max(low, 2 ** (-apart / CATCH_UP_MS)))
+        if abs(player.playbackRate() - rate) > 0.02:
+            player.setPlaybackRate(rate)
 
     @Slot(int)
     def set_position(self, ms: int) -> None:
@@ -271,10 +323,8 @@ class FormatGrid(QWidget):
             self.slider.setValue(ms)
         self.time.setText(f"{duration(ms)} / {duration(self.duration_ms)}")
         if self.playing:
-            for name in self.formats:
-                player = self.players[name]
-                if player is not self._lead and abs(player.position() - ms) > IN_STEP_MS:
-                    player.setPosition(ms)
+            for player in self._followers():
+                self._steer(player, ms)
         self.position_changed.emit(ms)
 
     @Slot(QMediaPlayer.PlaybackState)
