@@ -262,3 +262,27 @@ def test_the_runway_key_is_typed_in_settings_and_kept_in_the_keyring_only(memory
     assert secrets.get_secret("runway_api_key") == KEY, "nothing is forgotten before Save"
     again.save()
     assert secrets.get_secret("runway_api_key") is None
+
+
+def test_without_a_keyring_the_key_is_refused_with_a_reason_and_the_settings_still_saved(qtbot, tmp_path):
+    import keyring
+    from keyring.backends import fail
+    from PySide6.QtWidgets import QLineEdit
+
+    from nexus_desktop.gui.settings_dialog import SettingsDialog
+    from nexus_desktop.paths import AppPaths
+    from nexus_desktop.settings import Settings
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    secrets.use_vault(None)
+    try:
+        paths = AppPaths.resolve(tmp_path / "data")
+        dialog = SettingsDialog(Settings(), paths)
+        qtbot.addWidget(dialog)
+        dialog.findChild(QLineEdit, "Key_runway_api_key").setText(KEY)
+        dialog.save()
+    finally:
+        keyring.set_keyring(previous)
+    assert paths.settings_file.exists() and KEY not in paths.settings_file.read_text()
+    assert "the key was not" in dialog.problem.text(), "the creator is told the key was not kept"
