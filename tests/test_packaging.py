@@ -23,7 +23,8 @@ LINUX = ROOT / "packaging" / "linux"
 APP_ID = "io.github.nexusdesktop.NexusDesktop"
 DESKTOP_FILE = LINUX / f"{APP_ID}.desktop"
 METAINFO = LINUX / f"{APP_ID}.metainfo.xml"
-SMOKE_CHECKS = ("files", "store", "window", "ffmpeg", "analyze", "narrate", "visualize", "render", "preview")
+SMOKE_CHECKS = ("files", "store", "window", "charts", "keyring", "article", "ffmpeg", "analyze", "narrate", "visualize", "render",
+                "espeak", "preview")
 
 
 def load_build_module():
