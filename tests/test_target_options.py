@@ -190,6 +190,7 @@ def test_the_accounts_view_opens_the_options_of_the_selected_account(qtbot, app,
         view.show()
         button = view.options_button
         assert not button.isEnabled()
+        qtbot.waitUntil(lambda: view.table.model().rowCount() == 2, timeout=5_000)  # read off the GUI thread
         rows = {view.table.model().index(r, 0).data(): r for r in range(view.table.model().rowCount())}
         view.table.selectRow(rows["X"])
         assert not button.isEnabled() and "Only TikTok, Facebook and Threads" in button.toolTip()
