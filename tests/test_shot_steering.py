@@ -139,6 +139,16 @@ def test_a_job_being_made_is_refused_with_a_message(steer_ws, made):
         shot_edits.rerender(steer_ws, made)
 
 
+def test_an_approved_job_is_not_rerendered_behind_its_posts(steer_ws, made):
+    from nexus_desktop.pipeline import schedule
+
+    shot_edits.change(steer_ws, made, 2, remove=True)  # a change may wait
+    schedule.approve_jobs(steer_ws, [made])
+    with pytest.raises(UserFixableError, match=f"job {made} is approved: its posts are made for the video you approved"):
+        shot_edits.rerender(steer_ws, made)
+    assert steer_ws.store.jobs.get(made).stage is Stage.SCHEDULE, "nothing was redone"
+
+
 def test_a_job_without_shots_yet_says_so(steer_ws):
     job_id = make_job(steer_ws)
     assert shot_edits.load(steer_ws, job_id).rows == ()

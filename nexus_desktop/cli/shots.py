@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from ..domain.shots import STEERABLE
 from ..pipeline import shot_edits
 from ..pipeline.flow import run_job
@@ -46,7 +48,7 @@ def shots_command(args) -> int:
         print(changed.message + ("" if args.render else f"; re-render to see it: nexus shots {args.job} --render"))
     if args.render:
         shot_edits.rerender(ws, args.job)
-        view = run_job(ws, args.job, progress=lambda stage, percent, message: None)
+        view = run_job(ws, args.job, progress=_progress_printer())
         if view is not None and view.error:
             print(f"nexus: {view.status_text}")
             return 1
@@ -54,6 +56,19 @@ def shots_command(args) -> int:
             print("Videos made again with your shots")
     _print(shot_edits.load(ws, args.job), args.json)
     return 0
+
+
+def _progress_printer():
+    """A line on stderr when a stage starts and at each tenth of it."""
+    last: dict = {}
+
+    def progress(stage, percent: int, message: str) -> None:
+        step = percent // 10
+        if last.get(stage) != step:
+            last[stage] = step
+            print(f"  {stage.value} {percent:3d} %  {message}", file=sys.stderr, flush=True)
+
+    return progress
 
 
 def _parse_number(value: str) -> int:

@@ -233,8 +233,17 @@ def put_back(ws: Workspace, job_id: int, overrides: tuple[ShotOverride, ...]) ->
     return _write(ws, job_id, lambda entry: overrides_entry(overrides))[0]
 
 
+PAST_REVIEW = frozenset({JobStatus.APPROVED, JobStatus.SCHEDULED, JobStatus.PUBLISHED})
+
+
 def rerender(ws: Workspace, job_id: int) -> JobView:
-    """Queue the job to draw its shots and render its videos again (nothing else is redone)."""
+    """Queue the job to draw its shots and render its videos again (nothing else is redone).
+    Refused once approved: its posts were made for the video the creator approved."""
+    view = ws.store.jobs.get(job_id)
+    if view is not None and view.status in PAST_REVIEW:
+        raise UserFixableError(f"job {job_id} is {view.status.label.lower()}: its posts are made for the video "
+                               "you approved", hint="take the approval back first (Reject, then Restore), "
+                                                    "then re-render it")
     return _write(ws, job_id, lambda entry: entry, redo=RERENDER)[0]
 
 
