@@ -18,14 +18,13 @@ from PySide6.QtGui import QAction, QIcon, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListView, QMenu, QProgressBar, QPushButton, QToolButton,
                                QVBoxLayout, QWidget)
 
-from ..domain.errors import NexusError
 from ..domain.jobs import JobStatus
 from ..domain.shots import KIND_NAMES, STEERABLE
 from ..domain.stages import Stage
 from ..pipeline import shot_edits
-from ..runtime.events import JobDone, JobFailed, JobProgress, JobsChanged
-from ..runtime.lanes import READ, STORE
+from ..runtime.events import Changed, JobDone, JobFailed, JobProgress
 from . import icons
+from .operations.base import CollectionOp, Outcome, QueryOp, reason
 from .shot_list_model import TILE, Loaded, ShotListModel, read
 
 
@@ -101,8 +100,7 @@ class ShotListPanel(QWidget):
         layout.addWidget(self.status)
         layout.addStretch(1)
 
-        ctx.runner.changed.connect(lambda change: self._on_jobs_changed(  # the one change set, in the older shape
-            JobsChanged(tuple(change.jobs), change.added, tuple(change.removed))))
+        ctx.runner.changed.connect(self._on_changed)
         ctx.runner.job_progressed.connect(self._on_job_progressed)
         ctx.runner.job_finished.connect(self._on_job_finished)
         ctx.runner.job_failed.connect(self._on_job_failed)
@@ -123,10 +121,11 @@ class ShotListPanel(QWidget):
             self.summary.setText("")
             self._update_buttons()
             return
-        asked, ws = self._asked, self.ctx.ws
-        self.ctx.runner.submit(lambda: read(ws, job_id), lane=READ, description="",
-                               on_done=lambda loaded: self._on_loaded(asked, loaded),
-                               on_failed=lambda exc: self._on_load_failed(asked, exc))
+        asked = self._asked
+        (QueryOp(self.ctx, lambda ws: read(ws, job_id), "Reading the shots")
+         .success(lambda loaded: self._on_loaded(asked, loaded))
+         .failure(lambda exc: self._on_load_failed(asked, exc))
+         .run_in_background())
 
     def _on_loaded(self, asked: int, loaded: Loaded) -> None:
         if asked != self._asked:
@@ -141,10 +140,8 @@ class ShotListPanel(QWidget):
     def _on_load_failed(self, asked: int, exc: BaseException) -> None:
         if asked != self._asked:
             return
-        if not isinstance(exc, (NexusError, OSError)):
-            raise exc
         self.model.set_loaded(None)
-        self.summary.setText(f"The shots could not be read: {exc}")
+        self.summary.setText(f"The shots could not be read: {reason(exc)}")
         self._update_buttons()
 
     def _summary(self, shots: shot_edits.ShotList) -> str:
@@ -256,43 +253,40 @@ class ShotListPanel(QWidget):
             self.change(row.number, restore=True)
 
     def change(self, number: int, **what) -> None:
-        """Store one change (``remove``, ``kind``, ``photo`` or ``restore``) on the runner."""
-        job_id, ws = self.job_id, self.ctx.ws
+        """Store one change (``remove``, ``kind``, ``photo`` or ``restore``), in the runner."""
+        job_id = self.job_id
         if job_id is None:
             return
 
-        def done(change: shot_edits.Change) -> None:
-            self.ctx.runner.notify_jobs_changed(JobsChanged((job_id,)))
+        def op(ws) -> Outcome:
+            change = shot_edits.change(ws, job_id, number, **what)
             text = f"{change.message}; re-render to see it"
-            if what.get("remove"):
-                self.ctx.ops.undoable.emit(text, lambda: self._put_back(job_id, change.before), None)
-            else:
-                self.ctx.ops.told.emit(text)
+            return Outcome(Changed(jobs=frozenset({job_id})), "" if what.get("remove") else text, value=(text, change))
 
-        self.ctx.runner.submit(lambda: shot_edits.change(ws, job_id, number, **what), lane=STORE,
-                               description="Changing a shot", on_done=done, on_failed=self._refused("Shot not changed"),
-                               keep_on_quit=True)
+        def done(outcome: Outcome) -> None:
+            text, change = outcome.value
+            if what.get("remove"):  # Undo in the toast puts the shot back
+                self.ctx.ops.undoable.emit(text, lambda: self._put_back(job_id, change.before), None)
+
+        CollectionOp(self.ctx, op, "Changing a shot").success(done).failure(self._refused("Shot not changed")) \
+            .run_in_background()
 
     def _put_back(self, job_id: int, before) -> None:
-        ws = self.ctx.ws
+        def op(ws) -> Outcome:
+            shot_edits.put_back(ws, job_id, before)
+            return Outcome(Changed(jobs=frozenset({job_id})), "Shot put back")
 
-        def done(_view) -> None:
-            self.ctx.runner.notify_jobs_changed(JobsChanged((job_id,)))
-            self.ctx.ops.told.emit("Shot put back")
-
-        self.ctx.runner.submit(lambda: shot_edits.put_back(ws, job_id, before), lane=STORE, description="Undoing",
-                               on_done=done, on_failed=self._refused("Could not undo"), keep_on_quit=True)
+        CollectionOp(self.ctx, op, "Undoing").failure(self._refused("Could not undo")).run_in_background()
 
     def rerender(self) -> None:
-        """Redo only this job's visualize and render stages, on the runner."""
-        job_id, ws = self.job_id, self.ctx.ws
+        """Redo only this job's visualize and render stages, in the runner."""
+        job_id = self.job_id
         if job_id is None or self._busy():
             return
 
-        def done(view) -> None:
-            self.ctx.runner.notify_jobs_changed(JobsChanged((job_id,)))
-            self.ctx.runner.run([job_id])
-            self.ctx.ops.told.emit(f"Re-rendering «{view.title}» with your shots")
+        def op(ws) -> Outcome:
+            view = shot_edits.rerender(ws, job_id)
+            return Outcome(Changed(jobs=frozenset({job_id})), f"Re-rendering «{view.title}» with your shots")
 
         def failed(exc: BaseException) -> None:
             self._rendering = False
@@ -305,25 +299,23 @@ class ShotListPanel(QWidget):
         self.progress.show()
         self.status.setText("Waiting to draw the shots…")
         self._update_buttons()
-        self.ctx.runner.submit(lambda: shot_edits.rerender(ws, job_id), lane=STORE, description="Re-rendering",
-                               on_done=done, on_failed=failed, keep_on_quit=True)
+        CollectionOp(self.ctx, op, "Re-rendering").success(lambda _: self.ctx.runner.run([job_id])) \
+            .failure(failed).run_in_background()
 
     def _refused(self, title: str):
         def failed(exc: BaseException) -> None:
-            if not isinstance(exc, NexusError):
-                raise exc  # a bug: the crash dialog shows it
-            self.ctx.ops.problem.emit(title, str(exc))
-            self.status.setText(f"{title}: {exc}")
+            self.ctx.ops.problem.emit(title, reason(exc))
+            self.status.setText(f"{title}: {reason(exc)}")
 
         return failed
 
     # -- the runner's news -------------------------------------------------------------------------
 
-    @Slot(JobsChanged)
-    def _on_jobs_changed(self, change: JobsChanged) -> None:
+    @Slot(Changed)
+    def _on_changed(self, change: Changed) -> None:
         if self.job_id is not None and self.job_id in change.removed:
             self.show_job(None)
-        elif self.job_id is not None and self.job_id in change.job_ids:
+        elif self.job_id is not None and self.job_id in change.jobs:
             self.show_job(self.job_id)
 
     @Slot(JobProgress)
