@@ -11,7 +11,7 @@ import pytest
 from nexus_desktop import settings as settings_file
 from nexus_desktop.cli import main as cli_main
 from nexus_desktop.domain.errors import UserFixableError
-from nexus_desktop.domain.shots import STEERING, Shot, ShotOverride
+from nexus_desktop.domain.shots import STEERING, Photo, Shot, ShotOverride
 from nexus_desktop.domain.stages import Stage
 from nexus_desktop.pipeline import shot_edits, shot_plan, shot_steer
 from nexus_desktop.pipeline.media_probe import probe
@@ -204,6 +204,14 @@ def test_a_shot_with_no_words_is_found_again_by_its_kind_and_place():
     assert shot_steer.build(shots[1], "stat", shot_steer.Material("One two.")) == "no word is spoken during this shot"
     steered = shot_steer.apply(shots, [ShotOverride(-1, "(end card)", remove=True)], shot_steer.Material("One two."))
     assert [s.kind for s in steered.shots] == ["title", "photo"] and steered.shots[-1].end == 4.0
+
+
+def test_pictures_that_share_a_source_are_picked_by_their_number():
+    photos = tuple(Photo(f"photos/generated-0{n}.jpg", "openai", 1024, 1024, (0.5, 0.5)) for n in (1, 2))
+    material = shot_steer.Material("Cells kept their charge.", photos=photos)
+    shot = Shot("photo", 0, 2, photo=0, word=0, words="Cells kept their charge.")
+    assert shot_steer.build(shot, "photo", material, photo="openai#2").photo == 1
+    assert shot_steer.build(shot, "photo", material, photo="openai").photo == 0
 
 
 # -- the command line ---------------------------------------------------------------------------

@@ -88,7 +88,7 @@ def _wish(override: ShotOverride | None, photos: tuple[Photo, ...]) -> str:
     if override.remove:
         return "removed"
     if override.photo:
-        index = next((i for i, p in enumerate(photos) if p.source == override.photo), None)
+        index = shot_steer.Material("", photos=photos).photo_index(override.photo)
         return f"photo {index + 1}" if index is not None else "another photo"
     return KIND_NAMES.get(override.kind, override.kind)
 
@@ -200,7 +200,9 @@ def _photo_url(ws: Workspace, job_id: int, shots: ShotList, photo: str) -> str:
         if not 1 <= int(photo) <= len(shots.photos):
             raise UserFixableError(f"there is no photo {photo}: " + (f"the job has photos 1–{len(shots.photos)}"
                                    if shots.photos else "the article has no photo that loaded"))
-        return shots.photos[int(photo) - 1].source
+        source = shots.photos[int(photo) - 1].source
+        shared = sum(1 for p in shots.photos if p.source == source) > 1  # an image provider's pictures
+        return f"{source}#{photo}" if shared else source
     if any(p.source == photo for p in shots.photos):
         return photo
     article = ws.store.jobs.article(job_id)
@@ -211,7 +213,7 @@ def _photo_url(ws: Workspace, job_id: int, shots: ShotList, photo: str) -> str:
 
 
 def _photo_number(shots: ShotList, url: str) -> str:
-    index = next((i for i, p in enumerate(shots.photos) if p.source == url), None)
+    index = shot_steer.Material("", photos=shots.photos).photo_index(url)
     return str(index + 1) if index is not None else shot_steer.clip(url, 60)
 
 

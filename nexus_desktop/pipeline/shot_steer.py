@@ -72,7 +72,13 @@ class Material:
         return sentences[-1] if sentences else ""
 
     def photo_index(self, url: str) -> int | None:
-        return next((i for i, p in enumerate(self.photos) if p.source == url), None)
+        """The photo with this source; "SOURCE#N" names the Nth photo when several share a
+        source (pictures an image provider made)."""
+        found = next((i for i, p in enumerate(self.photos) if p.source == url), None)
+        source, _, number = url.rpartition("#")
+        if number.isdigit() and 0 < int(number) <= len(self.photos) and self.photos[int(number) - 1].source == source:
+            return int(number) - 1
+        return found
 
 
 def build(shot: Shot, kind: str, material: Material, *, photo: str = "", shots: Sequence[Shot] = ()) -> Shot | str:

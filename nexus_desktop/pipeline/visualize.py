@@ -209,7 +209,8 @@ def _steer(ctx: StageContext, script: Script, planned, found: article_photos.Fou
     not among the kept ones (one of the article's others) is fetched now; one that fails
     leaves its reason, and its shot stays as planned."""
     overrides = overrides_from(ctx.results)
-    wanted = {o.photo for o in overrides if o.photo and not o.remove} - {p.source for p in found.photos}
+    known = shot_steer.Material("", photos=found.photos)
+    wanted = {o.photo for o in overrides if o.photo and not o.remove and known.photo_index(o.photo) is None}
     unavailable: dict[str, str] = {}
     if wanted:
         found, unavailable = _picked_photos(ctx, sorted(wanted), found, formats)
