@@ -192,7 +192,9 @@ class ShotListPanel(QWidget):
             return
         for kind in STEERABLE:
             why = row.refusal(kind)
-            action = menu.addAction(KIND_NAMES[kind].capitalize())
+            label = KIND_NAMES[kind].capitalize()
+            action = menu.addAction(f"{label} — {why.split(' (')[0]}" if why else label)  # why not, without hovering
+            action.setData(kind)
             action.setCheckable(True)
             action.setChecked(row.shot.kind == kind)
             action.setEnabled(not why and row.shot.kind != kind)
