@@ -105,3 +105,31 @@ def test_the_graph_reads_a_handful_of_inputs_however_many_shots_and_layers(tmp_p
     for shot in (0, 17, 29):
         assert pixel(shot * 10 + 4, 10 + 14 * 5 + 6, 24)[0] < 100, "not before its frame"
         assert pixel(shot * 10 + 9, 10 + 14 * 5 + 6, 24)[0] > 150, "there once it has risen"
+
+
+def _frames(graph, tmp_path: Path) -> bytes:
+    (tmp_path / "g.txt").write_text(graph.text)
+    return subprocess.run([ffmpeg_exe(), "-v", "error", *[a for spec in graph.inputs for a in spec],
+                           "-/filter_complex", str(tmp_path / "g.txt"), "-map", f"[{graph.output}]", "-f", "rawvideo",
+                           "-pix_fmt", "gray", "-"], check=True, capture_output=True).stdout
+
+
+def test_a_photo_shot_zooms_slowly_and_a_card_does_not(tmp_path):
+    bg = Image.new("RGB", (W + 8, H + 8), (255, 255, 255))
+    bg.paste((0, 0, 0), ((W + 8) // 2 - 20, (H + 8) // 2 - 20, (W + 8) // 2 + 20, (H + 8) // 2 + 20))
+    bg.save(tmp_path / "bg.jpg", quality=95)
+    still = str(tmp_path / "bg.jpg")
+    spans = [Span(0, 30, still, (0, 0), 0, zoom=0.2), Span(30, 40, still, (0, 0), 1)]
+    out = tmp_path / "seq"
+    out.mkdir()
+    frames = _frames(video_graph(W, H, spans, FPS, layer_track.backdrops(spans, out)), tmp_path)
+    assert len(frames) == W * H * 40
+
+    def square_width(n: int) -> int:
+        row = frames[n * W * H + (H // 2) * W:n * W * H + (H // 2 + 1) * W]
+        return sum(1 for v in row if v < 128)
+
+    widths = [square_width(n) for n in (0, 15, 29, 30, 39)]
+    assert 38 <= widths[0] <= 42, "a shot starts at the frame's size (the cut shows the whole picture)"
+    assert widths[0] < widths[1] < widths[2] and widths[2] >= 46, "then zooms in slowly"
+    assert 38 <= widths[3] <= 42 and widths[3] == widths[4], "a card shot after it does not zoom"

@@ -65,6 +65,7 @@ class Span:
     drift: int
     layers: tuple[SpanLayer, ...] = ()
     clip: str = ""  # a video clip (B-roll) instead of the still background
+    zoom: float = 0.0  # a slow zoom over the shot (Ken Burns): + in, - out, as a share of the frame
 
 
 @dataclass(frozen=True)
@@ -183,8 +184,10 @@ def _backgrounds(graph: Graph, spans: Sequence[Span], width: int, height: int, f
                  backdrops: Backdrops) -> str:
     index = _sequence(graph, backdrops.pattern, fps)
     spare = (backdrops.size[0] - width, backdrops.size[1] - height)
-    xs, ys = [], []
+    xs, ys, zooms = [], [], []
     for span in spans:
+        if span.zoom:
+            zooms.append(f"{_during(span.first, span.end, fps)}*{_zoom(span, fps)}")
         x, y = _drift(spare, span.room, DRIFTS[span.drift % len(DRIFTS)], span.first, span.end - span.first, fps)
         window = _during(span.first, span.end, fps)
         xs.append(f"{window}*({x})")
@@ -193,8 +196,29 @@ def _backgrounds(graph: Graph, spans: Sequence[Span], width: int, height: int, f
         f"[{index}:v]setpts='{_at_frames([span.first for span in spans])}',"
         f"scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,setsar=1,fps={fps},"
         f"tpad=stop=-1:stop_mode=clone,trim=end_frame={total},"
-        f"crop=w={width}:h={height}:x='{_any_of(xs) or 0}':y='{_any_of(ys) or 0}'[base]")
+        f"crop=w={width}:h={height}:x='{_any_of(xs) or 0}':y='{_any_of(ys) or 0}'{_zoomed(width, height, zooms)}[base]")
     return "base"
+
+
+def _zoom(span: Span, fps: int) -> str:
+    """How much larger than the frame the shot's picture is at time t: 0 to ``zoom``
+    (or back from it, zooming out), eased at both ends."""
+    frames = max(1, span.end - span.first - 1)
+    progress = f"(1-cos(PI*min(1,(t*{fps}-{span.first})/{frames})))/2"
+    amount = abs(span.zoom)
+    return f"{amount}*{progress}" if span.zoom > 0 else f"{amount}*(1-{progress})"
+
+
+def _zoomed(width: int, height: int, zooms: list[str]) -> str:
+    """The Ken Burns zoom: the panned frame scaled up by the shots' zoom and cropped
+    back to the frame around its centre. Only zooming frames are scaled: at zoom 0
+    the scale passes frames through (a per-frame scale of every frame would cost a
+    good share of the encode)."""
+    if not zooms:
+        return ""
+    z = _any_of(zooms)
+    return (f",scale=w='2*trunc({width / 2}*(1+{z}))':h='2*trunc({height / 2}*(1+{z}))':eval=frame:"
+            f"flags=bilinear,crop=w={width}:h={height}")
 
 
 def _clip(graph: Graph, current: str, k: int, span: Span, width: int, height: int, fps: int) -> str:
