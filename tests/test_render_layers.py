@@ -36,7 +36,8 @@ def test_backgrounds_become_one_sequence_of_one_size(tmp_path):
     out.mkdir()
     backdrops = layer_track.backdrops(spans, out)
     assert backdrops.size == (W + 20, H + 12)
-    assert sorted(p.name for p in out.iterdir()) == ["bg-000.jpg", "bg-001.jpg"], "a span without frames has none"
+    assert sorted(p.name for p in out.iterdir()) == ["bg-000.jpg", "bg-001.jpg", "bg-002.jpg"], \
+        "a span without frames has none; the last closes the sequence"
     assert os.path.samefile(out / "bg-000.jpg", big), "a ready background is linked, not re-encoded"
     with Image.open(out / "bg-001.jpg") as padded:
         assert (padded.format, padded.size) == ("JPEG", (W + 20, H + 12))
@@ -133,3 +134,16 @@ def test_a_photo_shot_zooms_slowly_and_a_card_does_not(tmp_path):
     assert 38 <= widths[0] <= 42, "a shot starts at the frame's size (the cut shows the whole picture)"
     assert widths[0] < widths[1] < widths[2] and widths[2] >= 46, "then zooms in slowly"
     assert 38 <= widths[3] <= 42 and widths[3] == widths[4], "a card shot after it does not zoom"
+
+
+def test_each_shot_shows_its_own_background_to_the_last_frame(tmp_path):
+    stills = [_jpeg(tmp_path / f"{k}.jpg", (W + 8, H + 8), colour) for k, colour in
+              enumerate([(250, 250, 250), (10, 10, 10), (128, 128, 128)])]
+    spans = [Span(0, 7, stills[0], (8, 8), 0), Span(7, 15, stills[1], (8, 8), 1), Span(15, 23, stills[2], (8, 8), 2)]
+    out = tmp_path / "seq"
+    out.mkdir()
+    frames = _frames(video_graph(W, H, spans, FPS, layer_track.backdrops(spans, out)), tmp_path)
+    grey = [frames[n * W * H + W * H // 2] for n in range(len(frames) // (W * H))]
+    assert len(grey) == 23
+    assert all(v > 200 for v in grey[:7]) and all(v < 40 for v in grey[7:15]), "cuts on the shots' first frames"
+    assert all(100 < v < 160 for v in grey[15:]), "the last shot's picture to the end"

@@ -13,10 +13,13 @@ Video, per format (bench/README.md has the measurements behind each choice):
   its shot's first frame (``setpts``) and repeated by ``fps`` (references, not
   copies). The motion is a ``crop`` whose x/y move with the frame number, one
   term per shot: free per frame, and whole-pixel motion that x264 encodes
-  cheaply. zoompan or a per-frame ``scale`` would cost more than the encode
-  itself. The first frames of a shot move faster (a push into the cut), then it
+  cheaply. The first frames of a shot move faster (a push into the cut), then it
   drifts steadily. Shots follow each other with cuts: never a cross-dissolve of
   text over text.
+- Photo shots also zoom slowly (Ken Burns): the panned frame is scaled by a
+  per-frame ``scale`` and cropped back. Scaling every frame would cost a good
+  share of the encode, so the zoom is 0 on every other shot, where ``scale``
+  passes frames through untouched.
 - The layer states are laid over the shots that have text by one ``overlay``
   whose x/y expressions move the shot's group (rise, slide, float); a state is
   shown from its frame until the next.
@@ -71,7 +74,8 @@ class Span:
 @dataclass(frozen=True)
 class Backdrops:
     """The shots' backgrounds as one image sequence: still k belongs to ``spans[k]``
-    (spans without frames have none); all are ``size``, centred on the frame."""
+    (spans without frames have none), and one more closes it at the video's end
+    (the last again); all are ``size``, centred on the frame."""
 
     pattern: str
     size: tuple[int, int]
@@ -193,9 +197,8 @@ def _backgrounds(graph: Graph, spans: Sequence[Span], width: int, height: int, f
         xs.append(f"{window}*({x})")
         ys.append(f"{window}*({y})")
     graph.filters.append(
-        f"[{index}:v]setpts='{_at_frames([span.first for span in spans])}',"
-        f"scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,setsar=1,fps={fps},"
-        f"tpad=stop=-1:stop_mode=clone,trim=end_frame={total},"
+        f"[{index}:v]setpts='{_at_frames([span.first for span in spans] + [total])}',"
+        f"scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,setsar=1,fps={fps},trim=end_frame={total},"
         f"crop=w={width}:h={height}:x='{_any_of(xs) or 0}':y='{_any_of(ys) or 0}'{_zoomed(width, height, zooms)}[base]")
     return "base"
 

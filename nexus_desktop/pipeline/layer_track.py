@@ -43,7 +43,8 @@ class _Placed:
 
 
 def backdrops(spans: Sequence[Span], folder: Path) -> Backdrops:
-    """Link each shown span's background into one numbered sequence, all one size."""
+    """Link each shown span's background into one numbered sequence, all one size,
+    the last one twice (it closes the sequence at the video's end)."""
     shown = [span for span in spans if span.end > span.first]
     sizes, ready = [], []
     for span in shown:
@@ -61,6 +62,8 @@ def backdrops(spans: Sequence[Span], folder: Path) -> Backdrops:
             canvas = Image.new("RGB", size)
             canvas.paste(image.convert("RGB"), ((size[0] - own[0]) // 2, (size[1] - own[1]) // 2))
         canvas.save(target, "JPEG", quality=88, subsampling=2)
+    if shown:  # the last still once more, at the end: ffmpeg's fps filter drops a last frame it cannot time
+        _link_or_copy(folder / f"bg-{len(shown) - 1:03d}.jpg", folder / f"bg-{len(shown):03d}.jpg")
     return Backdrops((folder / "bg-%03d.jpg").as_posix(), size)
 
 
