@@ -157,3 +157,16 @@ def test_portrait_captions_are_at_most_two_lines_of_the_real_font():
     fits = lambda line: len(line) <= layout.max_chars and font.getlength(line) <= layout.max_width  # noqa: E731
     for cue in cap.build_cues(timed(TEXT), 30.0, fits):
         assert len(cue.lines) <= 2 and all(fits(" ".join(w.word for w in line)) for line in cue.lines)
+
+
+def test_a_sentence_never_spills_its_last_word_into_the_next_sentences_cue():
+    text = ("The city will spend $18.5 million on the first three barriers, which open in 2027. "
+            "Engineers in Rotterdam are using fractal maps.")
+    cues = cap.build_cues(timed(text), 20.0, by_chars(42))
+    assert [w.word for c in cues for w in c.words] == text.split()
+    for cue in cues:
+        words = [w.word for w in cue.words]
+        assert len(words) > 1, f"a one-word cue flashes: {cue.text!r}"
+        ends = [i for i, w in enumerate(words) if w.endswith(".")]
+        assert not ends or ends[0] == len(words) - 1, f"two sentences in one cue: {cue.text!r}"
+    assert any(cue.text.replace("\n", " ").endswith("which open in 2027.") for cue in cues)

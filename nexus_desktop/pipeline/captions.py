@@ -110,8 +110,9 @@ def build_cues(words: Sequence[WordTiming], duration: float, fits: Callable[[str
         elif len(lines) < max_lines:
             lines.append(_carry_lead(lines[-1], list(unit), fits))
         else:
+            tail = _sentence_tail(lines[-1], list(unit), fits)
             groups.append(lines)
-            lines = [list(unit)]
+            lines = [[*tail, *unit]]
     if lines:
         groups.append(lines)
     return _timed([_no_orphan(g, fits) for g in groups], duration)
@@ -122,11 +123,13 @@ def _text(words: Sequence[WordTiming]) -> str:
 
 
 def _units(words: list[WordTiming]) -> list[list[WordTiming]]:
-    """Words that stay on one line: a number and the unit after it."""
+    """Words that stay on one line: a number and the unit after it (not the next
+    sentence's first word: "2027. Engineers")."""
     units: list[list[WordTiming]] = []
     for word in words:
         previous = units[-1][-1] if units else None
         if (previous is not None and _NUMBER.match(previous.word) and word.word[:1].isalpha()
+                and not previous.word.rstrip("\"'”’)»").endswith((*_SENTENCE_END, ",", ";", ":"))
                 and word.word.lower().strip(".,;:!?") not in _UNIT_SKIP and len(units[-1]) == 1):
             units[-1].append(word)
         else:
@@ -144,6 +147,22 @@ def _carry_lead(line: list[WordTiming], unit: list[WordTiming], fits: Callable[[
             break
         moved.insert(0, line.pop())
     return [*moved, *unit]
+
+
+def _sentence_tail(line: list[WordTiming], unit: list[WordTiming], fits: Callable[[str], bool]) -> list[WordTiming]:
+    """A sentence's last word that spills into a new cue takes its phrase with it
+    ("which open in 2027." rather than "2027. Engineers in…"): the words after the
+    line's last comma (four at most), else its last two; the line keeps two."""
+    if len(line) < 4 or not unit[-1].word.rstrip("\"'”’)»").endswith(_SENTENCE_END):
+        return []
+    commas = [i for i, w in enumerate(line[:-1]) if w.word.endswith((",", ";", ":"))]
+    start = commas[-1] + 1 if commas and len(line) - commas[-1] - 1 <= 4 else len(line) - 2
+    start = max(start, 2)
+    tail = line[start:]
+    if not fits(_text([*tail, *unit])):
+        return []
+    del line[start:]
+    return tail
 
 
 def _no_orphan(lines: list[list[WordTiming]], fits: Callable[[str], bool]) -> list[list[WordTiming]]:
