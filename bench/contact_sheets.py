@@ -3,7 +3,7 @@
     .venv/bin/python bench/contact_sheets.py [--out /tmp/nexus-sheets] [--samples N] [--no-photos]
 
 Runs the whole pipeline with the embedded defaults on the first N sample
-articles (default 2) and on an article with four photos (media:content and
+articles (default: all ten) and on an article with four photos (media:content and
 three <img> in content:encoded, served from 127.0.0.1, plus a 404, an HTML page
 and a 200-px image that must be skipped), then saves per video a 3×3 sheet of
 frames taken evenly through it as PNG, and prints each job's shot list and the
@@ -112,7 +112,7 @@ def sheet(video: Path, duration: float, png: Path, columns: int = 3) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "nexus-sheets")
-    parser.add_argument("--samples", type=int, default=2)
+    parser.add_argument("--samples", type=int, default=0, help="how many sample articles (0: all)")
     parser.add_argument("--no-photos", action="store_true")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -133,7 +133,8 @@ def main() -> None:
             add_feeds(store, settings, str(feed))
         harvest(store, settings)
         jobs = store.jobs.list()
-        chosen = [j for j in jobs if "Fractal" in j.title] + [j for j in jobs if "Fractal" not in j.title][:args.samples]
+        samples = [j for j in jobs if "Fractal" not in j.title]
+        chosen = [j for j in jobs if "Fractal" in j.title] + samples[:args.samples or len(samples)]
         for job in chosen:
             started = time.perf_counter()
             for stage in PRODUCTION:
@@ -142,7 +143,7 @@ def main() -> None:
                     raise SystemExit(f"{job.title}: {stage.value} failed: {view.error if view else 'not runnable'}")
             results = store.jobs.results(job.id)
             plan = results["visualize"]["plan"]
-            print(f"\n{job.title!r}: {time.perf_counter() - started:.1f} s, load {os.getloadavg()[0]:.1f}")
+            print(f"\n{job.title!r}: {time.perf_counter() - started:.1f} s, load {os.getloadavg()[0]:.1f}", flush=True)
             for shot in plan["shots"]:
                 what = shot["text"] or shot["icon"] or (f"photo {shot['photo']}" if shot["photo"] >= 0 else "")
                 print(f"  {shot['start']:6.2f}-{shot['end']:6.2f} {shot['kind']:<6} {shot['value']}{shot['unit']} {what[:60]}")
