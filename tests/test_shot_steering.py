@@ -79,6 +79,9 @@ def test_removing_a_shot_rerenders_only_this_job_and_its_time_goes_to_the_shot_b
     assert steer_ws.store.jobs.results(other).get("visualize") is None, "the other job was not drawn"
     listed = shot_edits.load(steer_ws, made)
     assert listed.pending == 0 and listed.rows[number - 1].removed, "the removed shot keeps its number"
+    back = shot_edits.change(steer_ws, made, number, restore=True)
+    assert back.message == f"Shot {number} goes back to what was planned"
+    assert shot_edits.load(steer_ws, made).rows[number - 1].pending == "removed → as planned"
 
 
 def test_a_shot_swapped_to_kinetic_text_stays_so_through_a_rerun(steer_ws, made):
