@@ -170,3 +170,12 @@ def test_a_sentence_never_spills_its_last_word_into_the_next_sentences_cue():
         ends = [i for i, w in enumerate(words) if w.endswith(".")]
         assert not ends or ends[0] == len(words) - 1, f"two sentences in one cue: {cue.text!r}"
     assert any(cue.text.replace("\n", " ").endswith("which open in 2027.") for cue in cues)
+
+
+def test_a_cue_cut_for_length_leaves_no_sentence_end_alone():
+    text = "Read the full story from Field Notes."
+    words = timed(text, step=0.3)
+    words[-1] = WordTiming("Notes.", words[-1].start + cap.MAX_CUE_SECONDS, words[-1].end + cap.MAX_CUE_SECONDS)
+    cues = cap.build_cues(words, 20.0, by_chars(24))
+    assert [w.word for c in cues for w in c.words] == text.split()
+    assert all(len(c.words) > 1 for c in cues), [c.text for c in cues]

@@ -101,8 +101,9 @@ def build_cues(words: Sequence[WordTiming], duration: float, fits: Callable[[str
     lines: list[list[WordTiming]] = []
     for unit in _units([w for w in words if w.word.strip()]):
         if lines and _starts_new_cue(lines, unit[0]):
+            tail = [] if _ends_sentence(lines[-1][-1]) else _sentence_tail(lines, list(unit), fits)
             groups.append(lines)
-            lines = []
+            lines = [tail] if tail else []
         if not lines:
             lines = [list(unit)]
         elif fits(_text([*lines[-1], *unit])):
@@ -110,7 +111,7 @@ def build_cues(words: Sequence[WordTiming], duration: float, fits: Callable[[str
         elif len(lines) < max_lines:
             lines.append(_carry_lead(lines[-1], list(unit), fits))
         else:
-            tail = _sentence_tail(lines[-1], list(unit), fits)
+            tail = _sentence_tail(lines, list(unit), fits)
             groups.append(lines)
             lines = [[*tail, *unit]]
     if lines:
@@ -149,19 +150,33 @@ def _carry_lead(line: list[WordTiming], unit: list[WordTiming], fits: Callable[[
     return [*moved, *unit]
 
 
-def _sentence_tail(line: list[WordTiming], unit: list[WordTiming], fits: Callable[[str], bool]) -> list[WordTiming]:
+def _ends_sentence(word: WordTiming) -> bool:
+    return word.word.rstrip("\"'”’)»").endswith(_SENTENCE_END)
+
+
+def _sentence_tail(lines: list[list[WordTiming]], unit: list[WordTiming],
+                   fits: Callable[[str], bool]) -> list[WordTiming]:
     """A sentence's last word that spills into a new cue takes its phrase with it
-    ("which open in 2027." rather than "2027. Engineers in…"): the words after the
-    line's last comma (four at most), else its last two; the line keeps two."""
-    if len(line) < 4 or not unit[-1].word.rstrip("\"'”’)»").endswith(_SENTENCE_END):
+    ("which open in 2027." rather than "2027. Engineers in…", "from Field Notes."
+    rather than "Notes." alone): the words after the last line's last comma (four
+    at most), else its last two; a one-line cue keeps two words."""
+    line = lines[-1]
+    keep = 2 if len(lines) == 1 else 0
+    if len(line) <= keep or not _ends_sentence(unit[-1]):
         return []
     commas = [i for i, w in enumerate(line[:-1]) if w.word.endswith((",", ";", ":"))]
     start = commas[-1] + 1 if commas and len(line) - commas[-1] - 1 <= 4 else len(line) - 2
-    start = max(start, 2)
+    start = max(start, keep, 0)
+    if 0 < start < len(line) and len(_units(line[start - 1:start + 1])) == 1:
+        start -= 1  # never between a number and its unit
+    if start < keep:
+        return []
     tail = line[start:]
-    if not fits(_text([*tail, *unit])):
+    if not tail or not fits(_text([*tail, *unit])):
         return []
     del line[start:]
+    if not line:
+        lines.pop()
     return tail
 
 
