@@ -90,8 +90,10 @@ def main() -> None:
         runs: dict[str, list[dict]] = {kind: [] for kind in kinds}
         for _ in range(args.repeat):
             for kind in kinds:
-                runs[kind].append(child(kind, data))
-                print(f"  {kind} done (load {os.getloadavg()[0]:.1f})", flush=True)
+                result = child(kind, data)
+                runs[kind].append(result)
+                print(f"  {kind}: {result['wall']:.1f} s wall, {result['cpu']:.1f} s CPU, "
+                      f"peak {result['peak_mb']:.0f} MB (load {os.getloadavg()[0]:.1f})", flush=True)
         report(runs)
 
 
