@@ -286,3 +286,12 @@ def test_without_a_keyring_the_key_is_refused_with_a_reason_and_the_settings_sti
         keyring.set_keyring(previous)
     assert paths.settings_file.exists() and KEY not in paths.settings_file.read_text()
     assert "the key was not" in dialog.problem.text(), "the creator is told the key was not kept"
+
+
+def test_a_shot_whose_kind_the_creator_chose_never_becomes_a_clip():
+    from nexus_desktop.domain.shots import Shot
+    shots = [Shot("title", 0, 2), Shot("photo", 2, 4, photo=0), Shot("photo", 4, 6, photo=1),
+             Shot("icon", 6, 8, icon="factory"), Shot("end", 8, 10)]
+    assert ai_clips.chosen(shots, photos=2, limit=3) == [1, 2]
+    assert ai_clips.chosen(shots, photos=2, limit=3, keep=frozenset({1})) == [2]
+    assert ai_clips.chosen(shots, photos=0, limit=3, keep=frozenset({3})) == []

@@ -43,10 +43,10 @@ def stored_key() -> str | None:
         return None
 
 
-def chosen(shots: list[Shot], photos: int, limit: int) -> list[int]:
+def chosen(shots: list[Shot], photos: int, limit: int, keep: frozenset[int] = frozenset()) -> list[int]:
     """The shots to upgrade: photo shots first; without photos, icon and title shots (never the
-    opening hook or the end card)."""
-    inner = range(1, len(shots) - 1)
+    opening hook, the end card, or a shot whose kind the creator chose: those in ``keep``)."""
+    inner = [i for i in range(1, len(shots) - 1) if i not in keep]
     with_photo = [i for i in inner if shots[i].kind == "photo" and 0 <= shots[i].photo < photos]
     from_words = [] if photos else [i for i in inner if shots[i].kind in FROM_WORDS]
     return (with_photo + from_words)[:limit]
@@ -61,11 +61,12 @@ def prompt_for(shot: Shot, title: str) -> str:
 
 def add_ai_clips(settings, job_dir: Path, shots: list[Shot], frames: list[FormatFrames], formats: list[VideoFormat],
                  images: tuple[Image.Image, ...], title: str, cache: Path, *,
+                 keep: frozenset[int] = frozenset(),
                  cancelled: Callable[[], bool] = lambda: False,
                  progress: Callable[[str], None] = lambda message: None) -> tuple[list[Shot], list[FormatFrames], list[str]]:
     """Shots and frames with AI clips where RunwayML made one, and the notes on the rest."""
     limit = settings.images.ai_clip_shots
-    wanted = chosen(shots, len(images), limit) if limit else []
+    wanted = chosen(shots, len(images), limit, keep) if limit else []
     key = stored_key() if wanted else None
     if not key:
         return shots, frames, []

@@ -83,7 +83,8 @@ def run(ctx: StageContext) -> StageOutput:
     shots, frames, broll_notes = add_broll(ctx.settings, ctx.job_dir, list(steered.shots), frames, formats,
                                            ctx.paths.data / "cache" / "pexels", keep=steered.kept)
     shots, frames, clip_notes = add_ai_clips(ctx.settings, ctx.job_dir, shots, frames, formats, found.images, title,
-                                             ctx.paths.data / "cache" / "runway", cancelled=ctx.cancel_event.is_set,
+                                             ctx.paths.data / "cache" / "runway", keep=steered.kept,
+                                             cancelled=ctx.cancel_event.is_set,
                                              progress=lambda message: ctx.progress(88, message))
     ctx.check_cancelled()
     notes = tuple(n for n in (note, *steered.notes, *broll_notes, *clip_notes) if n)
