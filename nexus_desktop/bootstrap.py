@@ -15,6 +15,23 @@ from .store import Store
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+class ConsoleHandler(logging.StreamHandler):
+    """Warnings to whatever ``sys.stderr`` is when they are logged, not the stream that was
+    there when logging was set up: that one may be closed by then (a test's captured stderr,
+    a stream swapped by ``sanitize_standard_streams``), and writing to it fails."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:  # StreamHandler sets it; the current stderr always wins
+        pass
+
+
 def setup_logging(paths: AppPaths, *, verbose: bool = False, console: bool = True) -> None:
     root = logging.getLogger()
     ours = [h for h in root.handlers if getattr(h, "_nexus", False)]
@@ -29,7 +46,7 @@ def setup_logging(paths: AppPaths, *, verbose: bool = False, console: bool = Tru
     file_handler._nexus = True  # type: ignore[attr-defined]
     handlers: list[logging.Handler] = [file_handler]
     if console:
-        stream = logging.StreamHandler(sys.stderr)
+        stream = ConsoleHandler()
         stream.setLevel(logging.DEBUG if verbose else logging.WARNING)
         stream.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
         stream._nexus = True  # type: ignore[attr-defined]

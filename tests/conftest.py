@@ -116,9 +116,11 @@ def store(database_url):
     opened.close()
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def restore_logging():
-    """Opening a workspace sets up the app's logging on the root logger; take it down again."""
+    """Opening a workspace or a window sets up the app's logging on the root logger; every
+    test takes it down again, so no handler outlives the test (and the stream or the
+    workspace it wrote to) and logs into the next one."""
     import logging
 
     root = logging.getLogger()
@@ -163,12 +165,38 @@ def pytest_configure(config) -> None:
     )
 
 
+# A handler that cannot write (a stream closed under it: "--- Logging error --- I/O operation
+# on closed file") makes logging print a traceback and go on; here it fails the test.
+_HANDLER_ERRORS: list[str] = []
+_handle_error = logging.Handler.handleError
+
+
+def _record_handler_error(self: logging.Handler, record: logging.LogRecord) -> None:
+    import traceback
+
+    if logging.raiseExceptions:
+        _HANDLER_ERRORS.append(f"{self!r} could not log {record.getMessage()[:120]!r}:\n"
+                               + "".join(traceback.format_exc(limit=4)).rstrip())
+    _handle_error(self, record)
+
+
+logging.Handler.handleError = _record_handler_error  # type: ignore[method-assign]
+
+
+def _fail_on_handler_errors(when: str) -> None:
+    errors, _HANDLER_ERRORS[:] = list(_HANDLER_ERRORS), []
+    if errors:
+        pytest.fail(f"a log handler failed during {when} (one that outlived what it wrote to?):\n" + "\n".join(errors[:3]),
+                    pytrace=False)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item, nextitem):
     handler = _LogFailHandler()
     item.stash[_LOGFAIL] = handler
     root = logging.getLogger()
     root.addHandler(handler)
+    _HANDLER_ERRORS.clear()
     try:
         return (yield)
     finally:
@@ -178,7 +206,15 @@ def pytest_runtest_protocol(item, nextitem):
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
     result = yield
+    _fail_on_handler_errors("the test or its setup")
     _fail_on_unexpected_logs(item)
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    result = yield
+    _fail_on_handler_errors("teardown")
     return result
 
 

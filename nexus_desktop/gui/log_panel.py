@@ -82,7 +82,10 @@ class LogPanel(QWidget):
         self._flush_timer.timeout.connect(self._flush)
 
     def attach(self, handler: QtLogHandler) -> None:
+        """Show what ``handler`` logs. When the panel goes, so does the handler: it leaves the
+        root logger and is closed, instead of outliving its window and workspace."""
         handler.emitter.logged.connect(self._on_logged)
+        self.destroyed.connect(lambda *_: _detach(handler))
 
     @Slot(int, str)
     def _on_logged(self, level: int, line: str) -> None:
@@ -107,3 +110,8 @@ class LogPanel(QWidget):
 
     def text(self) -> str:
         return self.view.toPlainText()
+
+
+def _detach(handler: logging.Handler) -> None:
+    logging.getLogger().removeHandler(handler)
+    handler.close()
