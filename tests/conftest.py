@@ -157,6 +157,19 @@ class _LogFailHandler(logging.Handler):
             self.handleError(record)
 
 
+def pytest_sessionstart(session) -> None:
+    """Servers left by test runs that were killed (SIGKILL skips every clean-up) are stopped,
+    once per run: xdist workers do not repeat it."""
+    if hasattr(session.config, "workerinput"):
+        return
+    from tests.process_support import clean_leftovers
+
+    removed = clean_leftovers()
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if removed and reporter is not None:
+        reporter.write_line(f"stopped the servers of {len(removed)} killed test run(s): {', '.join(p.name for p in removed)}")
+
+
 def pytest_configure(config) -> None:
     config.addinivalue_line(
         "markers",

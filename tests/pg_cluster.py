@@ -1,4 +1,7 @@
-"""A throw-away PostgreSQL cluster for the test run (initdb + pg_ctl on a free port)."""
+"""A throw-away PostgreSQL cluster for the test run (initdb + pg_ctl on a free port).
+
+pg_ctl leaves the server to init, so a test process killed with SIGKILL cannot take it
+along; its folder names its owner and the next run stops it (tests/process_support.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ import socket
 import subprocess
 import tempfile
 from pathlib import Path
+
+from tests.process_support import claim
 
 
 def pg_bin(name: str) -> str | None:
@@ -32,6 +37,7 @@ class PgCluster:
         self.initdb, self.pg_ctl = pg_bin("initdb"), pg_bin("pg_ctl")
         self.port = free_port()
         self.root = Path(tempfile.mkdtemp(prefix="nexus-pg-"))
+        claim(self.root)
         self.data = self.root / "data"
         self._as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 

@@ -3,6 +3,12 @@ started as an ordinary process of the test user, its node name, ports, data and
 logs in a temp folder, epmd and every listener on 127.0.0.1, no plugins (so no
 management port). It starts in about 5 s; ``stop`` and ``start`` again on the
 same ports stand for a broker going away and coming back.
+
+The broker and its epmd die with the test process, even when that is killed with
+SIGKILL: the Erlang VM replaces the start script (``RABBITMQ_ALLOW_INPUT`` makes the
+script exec it; ``-noinput`` keeps the shell off) so the kernel's parent-death signal
+reaches the VM itself. Leftovers of older runs are cleaned at the start of a run
+(tests/process_support.py).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import uuid
 from pathlib import Path
 
 from tests.pg_cluster import free_port
+from tests.process_support import claim, die_with_this_process
 
 SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"
 
@@ -31,6 +38,7 @@ class RabbitServer:
     def __init__(self) -> None:
         self.binary = server_binary()
         self.root = Path(tempfile.mkdtemp(prefix="nexus-rmq-"))
+        claim(self.root)
         self.port, self.dist_port, self.epmd_port = free_port(), free_port(), free_port()
         self.node = f"nexus{uuid.uuid4().hex[:8]}@localhost"
         self.process: subprocess.Popen | None = None
@@ -58,16 +66,20 @@ class RabbitServer:
             "RABBITMQ_CONF_ENV_FILE": str(self.root / "rabbitmq-env.conf"),
             "RABBITMQ_PLUGINS_EXPAND_DIR": str(self.root / "plugins-expand"),
             # Erlang distribution (rabbitmqctl's way in) on loopback too; our own epmd, not a daemon.
-            "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "-kernel inet_dist_use_interface {127,0,0,1} -start_epmd false",
+            "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "-kernel inet_dist_use_interface {127,0,0,1} -start_epmd false -noinput",
+            # The script execs the VM instead of waiting on it as a child, so the VM dies with us.
+            "RABBITMQ_ALLOW_INPUT": "true",
         }
 
     def start(self, timeout: float = 60.0) -> None:
         env = self._env()
         with open(self.root / "server.out", "ab") as out:
             self.epmd = subprocess.Popen([shutil.which("epmd") or "epmd", "-address", "127.0.0.1", "-port", str(self.epmd_port)],
-                                         env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-            self.process = subprocess.Popen([self.binary], env=env, stdout=out, stderr=subprocess.STDOUT,
-                                            cwd=self.root, start_new_session=True)
+                                         **die_with_this_process(env=env, stdout=out, stderr=subprocess.STDOUT,
+                                                                 start_new_session=True))
+            self.process = subprocess.Popen([self.binary], **die_with_this_process(
+                env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=self.root,
+                start_new_session=True))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from tests.pg_cluster import free_port
+from tests.process_support import claim, die_with_this_process
 
 ADMIN = ("nexus-admin-key", "nexus-admin-secret-0123456789")
 READER = ("nexus-reader-key", "nexus-reader-secret-0123456789")
@@ -36,6 +37,7 @@ class SeaweedServer:
     def __init__(self) -> None:
         self.binary = weed_binary()
         self.root = Path(tempfile.mkdtemp(prefix="nexus-s3-"))
+        claim(self.root)
         self.port = 0
         self.process: subprocess.Popen | None = None
 
@@ -67,7 +69,10 @@ class SeaweedServer:
             "-master.telemetry=false", "-master.volumeSizeLimitMB=256", "-volume.max=0", "-volume.preStopSeconds=0",
         ]
         with open(self.root / "weed.log", "wb") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=self.root, start_new_session=True)
+            # TMPDIR: its glog files and unix sockets go to its own folder, not /tmp; it dies with the test process.
+            env = {**os.environ, "TMPDIR": str(self.root)}
+            self.process = subprocess.Popen(command, **die_with_this_process(
+                stdout=log, stderr=subprocess.STDOUT, cwd=self.root, env=env, start_new_session=True))
         self._wait_ready(timeout)
 
     def client(self, keys: tuple[str, str] = ADMIN):

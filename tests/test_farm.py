@@ -52,7 +52,9 @@ def test_two_workers_take_a_batch_to_review_and_a_killed_render_is_redone_elsewh
     farm, store = farm
     farm.render_seconds = 2.0
     job_ids = add_jobs(store, 4)
-    farm.start("machine-a")
+    # machine-a's renders last until it is killed: on a busy machine a 2 s render could end
+    # before the kill and leave nothing to redo
+    farm.start("machine-a", NEXUS_TEST_RENDER_SECONDS="600")
     farm.start("machine-b")
     sent = farm.cli("desk", "run")
     assert sent.returncode == 0, sent.stdout + sent.stderr

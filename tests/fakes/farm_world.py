@@ -20,6 +20,7 @@ from nexus_desktop.providers.storage.s3_client import ACCESS_KEY_ID, SECRET_ACCE
 from nexus_desktop.settings import Settings
 from nexus_desktop.settings import save as save_settings
 from tests.fakes.keyring_file import FileKeyring
+from tests.process_support import die_with_this_process
 from tests.rabbitmq_server import shared_broker
 from tests.s3_server import ADMIN
 
@@ -107,12 +108,14 @@ class Farm:
                               stdin=subprocess.DEVNULL)
 
     def start(self, name: str, *args: str, settings: Settings | None = None, **extra: str) -> subprocess.Popen:
-        """``nexus worker`` on machine ``name``, in its own process group (a machine of its own)."""
+        """``nexus worker`` on machine ``name``, in its own process group (a machine of its own);
+        it dies with the test process, even one killed with SIGKILL (its pool follows the worker)."""
         with open(self.root / f"{name}.out", "ab") as out:
             process = subprocess.Popen(
                 [sys.executable, "-m", "tests.fakes.worker_main", "--data-dir", str(self.data(name, settings)), "worker",
                  "--name", name, "--sweep", "0.5", *args],
-                cwd=ROOT, env=self.env(name, **extra), stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                **die_with_this_process(cwd=ROOT, env=self.env(name, **extra), stdout=out, stderr=subprocess.STDOUT,
+                                        start_new_session=True),
             )
         self.workers[name] = process
         return process
