@@ -171,11 +171,22 @@ def pytest_sessionstart(session) -> None:
 
 
 def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "xdist_group(name): tests that run on one xdist worker (test.sh runs two)")
     config.addinivalue_line(
         "markers",
         "expect_log(*texts): the test expects WARNING/ERROR log records containing one of these texts "
         "(any record when no text is given); other logged warnings fail the test",
     )
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """test.sh runs the suite on two xdist workers (``--dist loadgroup``): tests are handed out
+    one by one, except that a module's tests sharing a module-scoped fixture (one frozen
+    bundle, one visualize run) go to one worker together, so it is made once."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is not None and any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
 # A handler that cannot write (a stream closed under it: "--- Logging error --- I/O operation
