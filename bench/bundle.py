@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SIZE_TARGET_MB = 450
 WINDOW_TARGET_S = 3.0
-_WINDOW_LINE = re.compile(r"main window shown ([\d.]+) s after start")
+_WINDOW_LINE = re.compile(r"main window shown ([\d.]+) s after start(?: \(([\d.]+) s of CPU\))?")
 
 
 def file_size(path: Path) -> int:
@@ -43,14 +43,14 @@ def parts(bundle: Path) -> list[tuple[int, str]]:
     return sorted(found, reverse=True)
 
 
-def time_to_window(binary: Path) -> float:
+def time_to_window(binary: Path) -> tuple[float, float | None]:
     with tempfile.TemporaryDirectory(prefix="nexus-bench-") as home:
         env = {"PATH": "/usr/bin:/bin", "HOME": home, "QT_QPA_PLATFORM": "offscreen"}
         proc = subprocess.run([str(binary), "--smoke"], env=env, cwd=home, capture_output=True, text=True, timeout=600)
     found = _WINDOW_LINE.search(proc.stdout)
     if proc.returncode != 0 or not found:
         sys.exit(f"bundle: the smoke check failed:\n{proc.stdout}\n{proc.stderr[-3000:]}")
-    return float(found[1])
+    return float(found[1]), (float(found[2]) if found[2] else None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,11 +70,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {size / 1e6:7.1f} MB  {name}")
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    times = [time_to_window(binary) for _ in range(args.runs)]
+    measured = [time_to_window(binary) for _ in range(args.runs)]
+    times, cpus = [t for t, _ in measured], [c for _, c in measured if c is not None]
     median = statistics.median(times)
     verdict = "within" if median < WINDOW_TARGET_S else "OVER"
     print(f"Time to a shown window: median {median:.2f} s of {', '.join(f'{t:.2f}' for t in times)} "
           f"({verdict} the {WINDOW_TARGET_S:.0f} s target); load average {load:.1f} on {os.cpu_count()} cores")
+    if cpus:
+        print(f"CPU time until then: median {statistics.median(cpus):.2f} s (the smoke check's store and files checks "
+              "come first: a first start, migrations included)")
     return 0
 
 

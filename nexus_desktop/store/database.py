@@ -146,7 +146,7 @@ _LITERAL = re.compile(r"""^(?:None|'[^']*'|"[^"]*")$""")
 
 def _written_head() -> str | None:
     """The newest revision, read from the migration files' ``revision``/``down_revision``
-    lines without importing Alembic (about a third of the app's import time); None when
+    lines without importing Alembic (0.1-0.2 s of CPU at every start); None when
     the files do not say it plainly (a merge, a computed value): then Alembic decides."""
     revisions, parents = set(), set()
     for path in (MIGRATIONS / "versions").glob("*.py"):
