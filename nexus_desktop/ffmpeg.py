@@ -136,6 +136,11 @@ def _wait(proc: subprocess.Popen, cancelled, duration: float, on_progress) -> No
                 if share - reported >= 0.01:
                     reported = share
                     on_progress(share)
+    except BaseException:  # stopped from outside (a farm task revoked, Ctrl+C): ffmpeg stops too
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        raise
     finally:
         if progress is not None:
             progress.thread.join(5)

@@ -58,10 +58,11 @@ def test_cancelling_in_the_window_or_at_the_command_line_stops_the_render_on_the
         runner.run([in_window])
         qtbot.waitUntil(lambda: farm.alive() or renders_started(farm, in_window) == 1, timeout=90_000)
 
+        assert runner.is_held(in_window)  # the window follows the render the worker runs
         runner.cancel([in_window])  # the creator's Cancel in the jobs table
         qtbot.waitUntil(lambda: not runner.is_held(in_window), timeout=30_000)
-        view = ws.store.jobs.get(in_window)
-        assert view.status is JobStatus.CANCELLED and view.claimed_by is None  # the store's claim is released
+        qtbot.waitUntil(lambda: ws.store.jobs.get(in_window).status is JobStatus.CANCELLED, timeout=30_000)
+        assert ws.store.jobs.get(in_window).claimed_by is None  # the store's claim is released
         qtbot.waitUntil(lambda: f"job {in_window}: render stopped here: the job was cancelled" in farm.output("render-box"),
                         timeout=30_000)
 

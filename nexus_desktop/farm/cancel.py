@@ -5,10 +5,11 @@ write (``JobRepo.transition``), so a worker that is still running the stage can
 no longer record it: its result meets a claim that is gone and is dropped
 (``ClaimLost``), and a task for the job that arrives later finds it cancelled
 and is dropped too. Only then are the workers told: each task of the job that a
-worker runs is revoked with ``terminate`` (its pool process gets SIGTERM; ffmpeg
-and the voice die with it, see ``children.child_options``), and the tasks it
-holds for later are revoked, so a render stops at once instead of finishing for
-nothing. Celery's remote control, as documented at
+worker runs is revoked with ``terminate`` and SIGUSR1, which raises Celery's
+SoftTimeLimitExceeded inside the stage (a render's ffmpeg is killed with it,
+``ffmpeg._wait``; SIGTERM would kill the pool process, and the worker was seen
+taking no task after that), and the tasks it holds for later are revoked, so a
+render stops at once instead of finishing for nothing. Celery's remote control, as documented at
 https://docs.celeryq.dev/en/stable/userguide/workers.html#revoke-revoking-tasks
 (revoked ids are unique per sending, so a job retried later is sent afresh).
 
@@ -93,7 +94,9 @@ def revoke_tasks(app, job_ids: set[int], *, timeout: float = INSPECT_SECONDS) ->
     active = [task_id for task_id, item in found.items() if item.running]
     held = [task_id for task_id, item in found.items() if not item.running]
     if active:
-        app.control.revoke(active, terminate=True, signal="SIGTERM")
+        # SIGUSR1 raises SoftTimeLimitExceeded inside the running stage: it stops there (ffmpeg is killed with it),
+        # its result meets the released claim and is dropped, and the worker's process lives on for the next task.
+        app.control.revoke(active, terminate=True, signal="SIGUSR1")
     if held:
         app.control.revoke(held)
     return list(found.values())

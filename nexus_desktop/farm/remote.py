@@ -35,19 +35,21 @@ def stage_runner(app) -> Callable[..., JobView | None]:
     def run_on_farm(ws: Workspace, job_id: int, *, progress=lambda p, m: None, cancel: threading.Event | None = None):
         cancel = cancel or threading.Event()
         view = ws.store.jobs.get(job_id)
-        if view is None or view.status is not JobStatus.QUEUED or view.stage not in PRODUCTION:
+        if view is None or view.stage not in PRODUCTION or view.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
             return None
         stage = view.stage
-        while True:
+        # A stage a worker already runs (a worker sends a job's next stage itself) is followed, not sent again:
+        # the window keeps the job, so its Cancel reaches the worker.
+        while view.status is JobStatus.QUEUED:
             try:
                 send_stage(app, ws, job_id, stage)
                 ws.store.jobs.mark_sent([job_id])
+                progress(0, "sent to the farm")
                 break
             except Exception as exc:  # the broker is away: keep the job queued, try again
                 progress(0, f"waiting for the farm's broker ({exc})")
                 if cancel.wait(BROKER_RETRY_SECONDS):
                     return ws.store.jobs.get(job_id)
-        progress(0, "sent to the farm")
         while not cancel.wait(POLL_SECONDS):
             view = ws.store.jobs.get(job_id)
             if view is None:
