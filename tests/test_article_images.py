@@ -311,3 +311,29 @@ def test_only_a_feed_on_this_computer_or_its_network_may_show_pictures_from_ther
     assert not article_page.internal_allowed("https://news.example.net/feed.xml")
     assert not article_page.internal_allowed("http://8.8.8.8/feed.xml")
     assert not article_page.internal_allowed(""), "a feed no longer known may not"
+
+
+def test_a_photo_fetched_once_is_read_from_the_job_folder_on_a_re_render(tmp_path):
+    from nexus_desktop.pipeline import photos
+    from nexus_desktop.providers.images.download import ImageRejected
+    asked: list[str] = []
+
+    def online(url: str) -> Image.Image:
+        asked.append(url)
+        if url.endswith("gone.jpg"):
+            raise ImageRejected("HTTP 404")
+        return Image.new("RGB", (800, 600), (200, 40, 40))
+
+    fetch = photos.kept_locally(online, tmp_path / "fetched")
+    first = fetch("https://example.org/a.jpg")
+    with pytest.raises(ImageRejected):
+        fetch("https://example.org/gone.jpg")
+
+    def offline(url: str) -> Image.Image:
+        raise ImageRejected("no network")
+
+    again = photos.kept_locally(offline, tmp_path / "fetched")("https://example.org/a.jpg")
+    assert again.size == first.size and again.getpixel((10, 10))[0] > 180
+    assert asked == ["https://example.org/a.jpg", "https://example.org/gone.jpg"]
+    with pytest.raises(ImageRejected):  # a refusal was not kept: it is asked again
+        photos.kept_locally(offline, tmp_path / "fetched")("https://example.org/gone.jpg")

@@ -5,6 +5,7 @@ render with the bundled ffmpeg, one small format at 12 fps to stay quick)."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
@@ -174,7 +175,8 @@ def test_a_photo_that_fails_to_load_falls_back_with_the_reason(steer_ws, httpser
         shot_edits.change(steer_ws, job_id, number, photo="https://elsewhere.example.org/x.jpg")
     with pytest.raises(UserFixableError, match="there is no photo 3"):
         shot_edits.change(steer_ws, job_id, number, photo="3")
-    # the photo now fails to load: the shot keeps a picture and the plan says why
+    # the photo now fails to load (and its kept copy is gone): the shot keeps a picture and the plan says why
+    shutil.rmtree(steer_ws.paths.job_dir(job_id) / "photos" / "fetched")
     httpserver.clear()
     httpserver.expect_request("/one.jpg").respond_with_data(photo_jpeg((200, 40, 40)), content_type="image/jpeg")
     httpserver.expect_request("/two.jpg").respond_with_data("gone", status=404)

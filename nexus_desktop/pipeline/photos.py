@@ -19,6 +19,7 @@ each format crops around that rather than around the middle.
 
 from __future__ import annotations
 
+import hashlib
 import html.parser
 import logging
 import os
@@ -174,6 +175,28 @@ def _save_jpeg(image: Image.Image, path: Path) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def kept_locally(fetch: Callable[[str], Image.Image], folder: Path) -> Callable[[str], Image.Image]:
+    """``fetch`` that keeps each picture it got under ``folder``, named by its address, and
+    reads it from there next time: a re-render (after the creator swapped a shot, say) uses
+    the same photos without the network, and offline. Refusals are not kept: a picture that
+    failed may load next time."""
+
+    def fetch_once(url: str) -> Image.Image:
+        path = folder / (hashlib.sha256(url.encode("utf-8")).hexdigest()[:24] + ".jpg")
+        if path.is_file():
+            try:
+                with Image.open(path) as stored:
+                    return stored.convert("RGB")
+            except OSError:  # a damaged copy: fetch it again
+                path.unlink(missing_ok=True)
+        image = fetch(url)
+        folder.mkdir(parents=True, exist_ok=True)
+        _save_jpeg(image.convert("RGB"), path)
+        return image
+
+    return fetch_once
 
 
 def fetcher(settings, target: tuple[int, int], *, allow_internal: bool) -> Callable[[str], Image.Image]:

@@ -159,7 +159,9 @@ def _pictures(ctx: StageContext, script: Script, title: str, formats: list[Video
         note = "the article has no image"
     else:
         target = (max(f.width for f in formats), max(f.height for f in formats))
-        fetch = article_photos.fetcher(settings, target, allow_internal=internal_allowed(ctx.article.feed_url))
+        fetch = article_photos.kept_locally(
+            article_photos.fetcher(settings, target, allow_internal=internal_allowed(ctx.article.feed_url)),
+            ctx.job_dir / "photos" / "fetched")
         found = article_photos.collect(ctx.article, ctx.job_dir / "photos", job_dir=ctx.job_dir, urls=urls,
                                        fetch=fetch, on_progress=lambda message: ctx.progress(3, message))
         if not found.photos:
@@ -224,8 +226,10 @@ def _picked_photos(ctx: StageContext, urls: list[str], found: article_photos.Fou
                    formats: list[VideoFormat]) -> tuple[article_photos.Found, dict[str, str]]:
     article_urls = (set(article_photos.image_urls(ctx.article, remembered_images(ctx.job_dir, ctx.article.link)))
                     if ctx.settings.images.use_article_image else set())
-    fetch = article_photos.fetcher(ctx.settings, (max(f.width for f in formats), max(f.height for f in formats)),
-                                   allow_internal=internal_allowed(ctx.article.feed_url))
+    fetch = article_photos.kept_locally(
+        article_photos.fetcher(ctx.settings, (max(f.width for f in formats), max(f.height for f in formats)),
+                               allow_internal=internal_allowed(ctx.article.feed_url)),
+        ctx.job_dir / "photos" / "fetched")
     photos, images, unavailable = list(found.photos), list(found.images), {}
     folder = ctx.job_dir / "photos"
     for url in urls:
