@@ -111,11 +111,13 @@ def main() -> int:
         window.ctx.runner.queue_changed.connect(on_queue)
         meter.stage = "start-up"
         meter.start()
-        QTimer.singleShot(30_000, start_job)  # no voice to warm up: run anyway
+        # No voice to warm up: run anyway (not while one is loading, which a loaded machine makes slow).
+        QTimer.singleShot(30_000, lambda: start_job() if meter.stage == "start-up" else None)
         app.exec()  # quitting closes the window, which stops the runner and closes the store
         total = time.perf_counter() - (started[0] if started else time.perf_counter())
 
-    print(f"job: {finished[0] if finished else 'did not finish'} after {total:.1f} s")
+    print(f"job: {finished[0] if finished else 'did not finish'} after {total:.1f} s; "
+          f"load average at the end {os.getloadavg()[0]:.1f} (1 min), {os.getloadavg()[1]:.1f} (5 min)")
     print(f"{'stage':<12}{'ticks':>7}{'largest gap':>14}{'99th pct':>11}{'median':>9}")
     for stage in ("start-up", "voice warm-up", "idle", "starting", *(s.value for s in (Stage.ANALYZE, Stage.NARRATE, Stage.VISUALIZE, Stage.RENDER))):
         gaps = meter.gaps.get(stage)
