@@ -52,13 +52,15 @@ def test_two_workers_take_a_batch_to_review_and_a_killed_render_is_redone_elsewh
     farm, store = farm
     farm.render_seconds = 2.0
     job_ids = add_jobs(store, 4)
+    # Sent before any worker runs: a worker's sweep sends queued jobs nobody sent for 3 s, and
+    # on a busy machine it could beat the desk to all four.
+    sent = farm.cli("desk", "run")
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert "4 job(s) sent to the farm" in sent.stdout
     # machine-a's renders last until it is killed: on a busy machine a 2 s render could end
     # before the kill and leave nothing to redo
     farm.start("machine-a", NEXUS_TEST_RENDER_SECONDS="600")
     farm.start("machine-b")
-    sent = farm.cli("desk", "run")
-    assert sent.returncode == 0, sent.stdout + sent.stderr
-    assert "job(s) sent to the farm" in sent.stdout  # a worker's sweep may have sent some first on a busy machine
 
     def a_renders():
         return [r for r in stage_log(farm.log) if r[0] == "start" and r[2] == "render" and r[3] == "machine-a"]
