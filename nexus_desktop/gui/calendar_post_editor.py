@@ -43,6 +43,7 @@ from ..store.post_records import MOVABLE, PostView
 from ..store.targets import TargetView
 from . import theme
 from .app_context import AppContext
+from .operations.base import reason
 from .script_editor import x_length
 
 # How long each platform lets a title and a text be.
@@ -307,6 +308,10 @@ class JobPostsPanel(QWidget):
             if isinstance(exc, (NexusError, IllegalTransition, LookupError)):
                 self.ctx.ops.problem.emit(f"{description} failed", str(exc))
                 self.show_job(self.job_id)
+                return
+            if hasattr(exc, "orig") or isinstance(exc, OSError):  # the database or the disk, not a bug
+                self._populate(None)
+                self.hint.setText(f"{description} failed: {reason(exc)}")
                 return
             raise exc
 
