@@ -86,16 +86,20 @@ class ShotListPanel(QWidget):
         self.progress.hide()
         self.status = QLabel(objectName="Muted", wordWrap=True)
 
-        buttons = QHBoxLayout()
-        for widget in (self.kind_button, self.photo_button, self.remove_button, self.restore_button):
+        # Two short rows, so the preview (and the window) still fits 800 px wide.
+        buttons, more = QHBoxLayout(), QHBoxLayout()
+        for widget in (self.kind_button, self.photo_button, self.remove_button):
             buttons.addWidget(widget)
         buttons.addStretch(1)
-        buttons.addWidget(self.render_button)
+        more.addWidget(self.restore_button)
+        more.addStretch(1)
+        more.addWidget(self.render_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.summary)
         layout.addWidget(self.view)
         layout.addLayout(buttons)
+        layout.addLayout(more)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addStretch(1)
