@@ -60,6 +60,7 @@ from nexus_desktop.settings import Settings
 SECONDS = 60.0
 SCENES = 8
 FPS = 30
+ZOOM = 0.08  # the Ken Burns zoom the graph supports (render.PHOTO_ZOOM; off in the app for now)
 SENTENCE = ("Engineers opened a second pilot line for solid state battery cells this week and it doubles "
             "the number of cells they can test each month")
 
@@ -150,7 +151,7 @@ def run_ours(data: Path, zoom_every_shot: bool = False) -> dict:
     ctx = context(data)
     if zoom_every_shot:
         spans = render._spans
-        render._spans = lambda *a: [dataclasses.replace(s, zoom=render.PHOTO_ZOOM) for s in spans(*a)]
+        render._spans = lambda *a: [dataclasses.replace(s, zoom=ZOOM) for s in spans(*a)]
     shutil.rmtree(ctx.job_dir / "videos", ignore_errors=True)
     return _measured(lambda: render.run(ctx))
 

@@ -16,10 +16,10 @@ Video, per format (bench/README.md has the measurements behind each choice):
   cheaply. The first frames of a shot move faster (a push into the cut), then it
   drifts steadily. Shots follow each other with cuts: never a cross-dissolve of
   text over text.
-- Photo shots also zoom slowly (Ken Burns): the panned frame is scaled by a
-  per-frame ``scale`` and cropped back. Scaling every frame would cost a good
-  share of the encode, so the zoom is 0 on every other shot, where ``scale``
-  passes frames through untouched.
+- A span may zoom slowly (Ken Burns, ``Span.zoom``): the panned frame is scaled
+  by a per-frame ``scale`` and cropped back; at zoom 0 ``scale`` passes frames
+  through. The render leaves it off for now (``render.PHOTO_ZOOM``): the size
+  changing every frame grew the memory to 1.2 GB (bench/README.md).
 - The layer states are laid over the shots that have text by one ``overlay``
   whose x/y expressions move the shot's group (rise, slide, float); a state is
   shown from its frame until the next.
