@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -88,7 +89,7 @@ def _aligned_copy(model: Path) -> Path | None:
         patched = onnx.load(str(model))
         add_alignment_output(patched)
         aligned.parent.mkdir(parents=True, exist_ok=True)
-        partial = aligned.with_suffix(f".{threading.get_ident()}.part")
+        partial = aligned.with_suffix(f".{os.getpid()}-{threading.get_ident()}.part")  # two processes never share it
         onnx.save(patched, str(partial))
         partial.replace(aligned)
     except ValueError as exc:  # already patched, or no tensor to expose
