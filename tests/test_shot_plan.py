@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from nexus_desktop.domain.content import Script
 from nexus_desktop.pipeline import shot_plan
 from nexus_desktop.pipeline.shot_plan import Token, cut_times, find_quote, find_stat, plan_shots
@@ -58,3 +60,13 @@ def test_a_very_short_narration_is_one_title_shot():
                        hook="Hello", channel="")
     assert [(s.kind, s.start, s.end) for s in shots] == [("title", 0.0, 2.0)]
     assert shot_plan.MIN_SHOT + shot_plan.END_CARD > 2.0
+
+
+@pytest.mark.parametrize("words, shown", [
+    ("fire risk, but it has", "fire risk"),
+    ("cells the maker can put", "cells the maker"),
+    ("the thin solid layer cracks as", "thin solid layer cracks"),
+    ("liquid electrolyte for a ceramic one", "liquid electrolyte for a ceramic"),
+])
+def test_a_kinetic_phrase_has_no_filler_at_either_end_and_stops_at_its_clause(words, shown):
+    assert shot_plan.key_phrase(words) == shown

@@ -265,12 +265,25 @@ def _sentences(text: str) -> list[str]:
     return [p for p in parts if p]
 
 
+_WEAK_ENDINGS = STOP_WORDS | frozenset("put puts make makes made get gets got take takes took go goes went come comes "
+                                      "came like become becomes became keep keeps kept".split())
+
+
 def _key_phrase(text: str, limit: int = 5) -> str:
-    """The shot's words without leading filler, at most ``limit`` words."""
-    words = [w.strip(",;:") for w in text.split()]
-    while words and words[0].lower().strip(".,") in STOP_WORDS:
+    """The shot's words without filler at either end, at most ``limit`` words, and not past
+    the end of a clause: "fire risk, but it has" says "fire risk"."""
+    words = text.split()
+    while words and words[0].lower().strip(".,;:!?") in STOP_WORDS:
         words.pop(0)
-    phrase = " ".join(words[:limit]).rstrip(",;:")
+    words = words[:limit]
+    for i, word in enumerate(words[:-1]):
+        if _CLAUSE_END.search(word) or _SENTENCE_END.search(word):
+            words = words[:i + 1]
+            break
+    words = [w.strip(",;:") for w in words]
+    while len(words) > 1 and words[-1].lower().strip(".!?") in _WEAK_ENDINGS:
+        words.pop()
+    phrase = " ".join(words).rstrip(",;:")
     return phrase or " ".join(text.split()[:limit])
 
 
