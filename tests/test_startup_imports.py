@@ -8,9 +8,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# numpy and yake are not listed: the preview's frame scaler (gui/frame_scaler.py) needs numpy, and the
-# shot list reaches yake through pipeline/shot_edits.py -> article_page -> providers.llm at import.
-LATER = ("alembic", "trafilatura", "py3langid", "onnxruntime", "piper", "celery", "kombu", "boto3",
+# numpy is not listed: the preview's frame scaler (gui/frame_scaler.py) needs it.
+LATER = ("yake", "alembic", "trafilatura", "py3langid", "onnxruntime", "piper", "celery", "kombu", "boto3",
          "googleapiclient", "openai", "elevenlabs", "atproto", "mastodon", "lxml")
 
 

@@ -24,7 +24,6 @@ from ..domain.stages import Stage
 from ..providers.images import icons
 from ..store.views import JobView
 from . import photos as article_photos
-from .article_page import remembered_images
 from . import shot_plan, shot_steer
 from .flow import Workspace
 
@@ -206,6 +205,8 @@ def _photo_url(ws: Workspace, job_id: int, shots: ShotList, photo: str) -> str:
     if any(p.source == photo for p in shots.photos):
         return photo
     article = ws.store.jobs.article(job_id)
+    from .article_page import remembered_images  # reaches the script writers (yake): not at window start
+
     if photo not in article_photos.image_urls(article, remembered_images(ws.paths.job_dir(job_id), article.link)):
         raise UserFixableError(f"{shot_steer.clip(photo, 80)} is not one of the article's images",
                                hint=f"pick one listed by: nexus shots {job_id}")
