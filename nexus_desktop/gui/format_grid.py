@@ -59,11 +59,12 @@ class FramePane(QWidget):
         self.scaler.scaled.connect(self._on_scaled)
         self._generation = 0  # pictures asked for before the last load or stop are dropped
         self._image: QImage | None = None
+        self._last_painted: QImage | None = None
         self._poster: QImage | None = None
         self.caption = LABELS[name]
         self.frame_size = QSize()  # the newest frame's own size
         self.frames_shown = 0  # how many frames reached this pane since it was loaded
-        self.frames_painted = 0  # how many pictures of them were painted (the screen and the scaler skip some)
+        self.frames_painted = 0  # how many different pictures of them were painted (the scaler skips some)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(60, 120)
         self.setToolTip(f"The {LABELS[name]} video")
@@ -116,8 +117,9 @@ class FramePane(QWidget):
             x = box.x() + (box.width() - size.width()) / 2
             y = box.y() + (box.height() - size.height()) / 2
             painter.drawImage(QRectF(x, y, size.width(), size.height()), image)
-            if image is self._image:
+            if image is self._image and image is not self._last_painted:  # a new picture, not a repaint
                 self.frames_painted += 1
+                self._last_painted = image
         else:
             painter.setPen(QColor(t.muted))
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, f"No {LABELS[self.name]} video")

@@ -39,6 +39,7 @@ class _Work:
         self.ready = threading.Condition()
         self.pending: tuple[QVideoFrame, QSize, int] | None = None
         self.stopping = False
+        self.stopped = threading.Event()
 
     def take(self) -> tuple[QVideoFrame, QSize, int] | None:
         with self.ready:
@@ -50,14 +51,13 @@ class _Work:
             return taken
 
     def rest(self, seconds: float) -> None:
-        """Wait (a newer frame may replace the one pending meanwhile), unless told to stop."""
-        with self.ready:
-            if not self.stopping:
-                self.ready.wait(seconds)
+        """Wait, whatever frames arrive meanwhile (the newest replaces the one pending); only stopping ends it."""
+        self.stopped.wait(seconds)
 
     def stop(self) -> None:
         with self.ready:
             self.stopping, self.pending = True, None
+            self.stopped.set()
             self.ready.notify()
 
 
