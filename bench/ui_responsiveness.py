@@ -83,6 +83,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         paths = AppPaths.resolve(tmp)
         settings = Settings()
+        settings.harvest.auto_run = False  # the bench starts the job after the idle baseline, not the autopilot
+        settings.harvest.check_every_minutes = 0
         ws = Workspace(Store.for_settings(settings, paths), settings, paths)
         add_feeds(ws.store, settings, str(resource_dir() / "samples" / "tech-digest.rss.xml"))
         harvest(ws.store, settings)
