@@ -133,3 +133,17 @@ def test_editing_the_narration_and_revoicing_changes_the_audio_duration(qtbot, p
     script = ws.store.jobs.results(rendered_job)["analyze"]["script"]
     assert script["narration"] == " ".join(s["narration"] for s in script["scenes"])
     assert "nail-penetration" in script["narration"]
+
+
+def test_the_banner_says_what_an_upgrade_service_refused_beside_the_offline_script():
+    from types import SimpleNamespace
+
+    from nexus_desktop.gui.preview_pane import banner_text
+    from nexus_desktop.store.views import JobDetail
+
+    job = SimpleNamespace(status=JobStatus.AWAITING_REVIEW, stage=Stage.RENDER, error=None)
+    results = {"analyze": {"notice": "written offline: the model did not answer"},
+               "visualize": {"notice": "AI clip for photo 1: RunwayML refused the key (401)"}}
+    assert banner_text(JobDetail(job, results, {})).splitlines() == [
+        "written offline: the model did not answer", "AI clip for photo 1: RunwayML refused the key (401)"]
+    assert banner_text(JobDetail(job, {"visualize": {}}, {})) == ""

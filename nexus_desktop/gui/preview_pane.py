@@ -78,7 +78,8 @@ def banner_text(detail: JobDetail) -> str:
         return f"Rejected: {job.error or 'no reason given'}"
     if job.status is JobStatus.CANCELLED:
         return "Cancelled. Retry to pick it up where it stopped."
-    return (detail.results.get("analyze") or {}).get("notice", "")  # "written offline: ..."
+    notices = [(detail.results.get(stage) or {}).get("notice", "") for stage in ("analyze", "visualize")]
+    return "\n".join(n for n in notices if n)  # "written offline: …", "no AI clip: …"
 
 
 def verdict_note(status: JobStatus) -> str:
