@@ -100,3 +100,30 @@ def test_rows_are_refreshed_from_what_changed_not_reloaded(qtbot, ws, bulk_jobs,
         model.on_changed(Changed(removed=frozenset({gone})))
     assert model.row_of(gone) is None and model.rowCount() == 500
     assert resets == []
+
+
+def test_a_row_taken_away_stays_away_when_a_read_begun_before_lands_after(qtbot, ws, add_jobs):  # noqa: F811
+    held: list = []
+
+    def submit(work, done, failed):  # the runner's read lane, run when the test says
+        held.append(lambda: done(work()))
+
+    def run_held() -> None:
+        while held:
+            held.pop(0)()
+
+    first, second = add_jobs(2)
+    model = JobsModel(ws.store, submit=submit)
+    model.reload()
+    run_held()
+    assert sorted(ids(model)) == [first, second]
+    model.on_changed(Changed(jobs=frozenset({first})))  # e.g. its stage just ended: a read starts
+    model.on_changed(Changed(removed=frozenset({first})))  # deleted, waiting out its Undo
+    run_held()  # the earlier read lands, the job still in the database
+    assert ids(model) == [second]
+    model.on_changed(Changed(added=True))  # newer rows are read: it does not come back that way either
+    run_held()
+    assert ids(model) == [second]
+    model.on_changed(Changed(jobs=frozenset({first})))  # Undo
+    run_held()
+    assert sorted(ids(model)) == [first, second]

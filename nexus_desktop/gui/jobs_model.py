@@ -89,6 +89,10 @@ class JobsModel(QAbstractTableModel):
         self._reads: deque[Read] = deque()
         self._reading = False
         self._generation = 0  # a reset drops what older reads bring
+        # Rows taken away by a change (a delete waiting out its Undo) stay away even when a read
+        # begun before brings them back from the database; a change naming them again (Undo) or
+        # a read that finds them gone ends that.
+        self._hidden: set[int] = set()
 
     # -- reads, one at a time ------------------------------------------------------------------------
 
@@ -167,10 +171,11 @@ class JobsModel(QAbstractTableModel):
 
         def apply(result) -> None:
             page, scheduled = result
-            if not page:
-                self._more = False
+            shown = self._shown(page)
+            if not shown:
+                self._more = len(page) >= self.page_size
                 return
-            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(page) - 1)
+            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(shown) - 1)
             self._append(page, scheduled)
             self.endInsertRows()
 
@@ -182,10 +187,13 @@ class JobsModel(QAbstractTableModel):
 
     _fetching = False  # a further page is asked for; the view asks again as it scrolls
 
+    def _shown(self, views: list[JobView]) -> list[JobView]:
+        return [v for v in views if v.id not in self._hidden] if self._hidden else views
+
     def _append(self, page: list[JobView], scheduled: dict[int, datetime]) -> None:
-        start = len(self._rows)
-        self._rows.extend(page)
-        for offset, view in enumerate(page):
+        start, shown = len(self._rows), self._shown(page)
+        self._rows.extend(shown)
+        for offset, view in enumerate(shown):
             self._row_of[view.id] = start + offset
         self._scheduled.update(scheduled)
         if len(page) < self.page_size:
@@ -196,8 +204,10 @@ class JobsModel(QAbstractTableModel):
     @Slot(Changed)
     def on_changed(self, change: Changed) -> None:
         if change.removed:
+            self._hidden |= change.removed
             self._remove(tuple(change.removed))
         if change.jobs:
+            self._hidden -= change.jobs  # back (an Undo), or changed again
             self._refresh(tuple(sorted(change.jobs)))
         if change.added:
             self._insert_newer()
@@ -227,6 +237,10 @@ class JobsModel(QAbstractTableModel):
         gone, arrived = [], []
         for job_id in job_ids:
             view, row = fresh.get(job_id), self._row_of.get(job_id)
+            if job_id in self._hidden:
+                if view is None:
+                    self._hidden.discard(job_id)  # gone from the database too
+                continue
             if row is None:
                 if view is not None and matches(view, self._where) and self._within_loaded(job_id):
                     arrived.append(view)
@@ -283,6 +297,7 @@ class JobsModel(QAbstractTableModel):
             self.reload()  # more arrived than a page: start from the newest again
             return
         views, scheduled = result
+        views = self._shown(views)
         if not views:
             return
         self.beginInsertRows(QModelIndex(), 0, len(views) - 1)
