@@ -194,7 +194,8 @@ def kept_locally(fetch: Callable[[str], Image.Image], folder: Path) -> Callable[
         image = fetch(url)
         folder.mkdir(parents=True, exist_ok=True)
         _save_jpeg(image.convert("RGB"), path)
-        return image
+        with Image.open(path) as stored:  # the kept pixels, so a re-run sees the very same picture
+            return stored.convert("RGB")
 
     return fetch_once
 
