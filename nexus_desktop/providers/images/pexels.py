@@ -89,26 +89,32 @@ class PexelsVideos:
                                f"{min_width} px wide ({too_long} too long)")
 
     def _download(self, url: str, target: Path) -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
-        try:
-            with httpx.Client(timeout=self._timeout, follow_redirects=True) as client:
-                with client.stream("GET", url) as response:
-                    if response.status_code != 200:
-                        raise BrollUnavailable(f"the clip download answered HTTP {response.status_code}")
-                    announced = int(response.headers.get("Content-Length") or 0)
-                    if announced > self._max_bytes:
-                        raise BrollUnavailable(f"the clip is {announced / 1e6:.0f} MB, over the "
-                                               f"{self._max_bytes / 1e6:.0f} MB limit")
-                    size = 0
-                    with open(partial, "wb") as out:
-                        for chunk in response.iter_bytes():
-                            size += len(chunk)
-                            if size > self._max_bytes:
-                                raise BrollUnavailable(f"the clip is over the {self._max_bytes / 1e6:.0f} MB limit")
-                            out.write(chunk)
-            os.replace(partial, target)
-        except httpx.HTTPError as exc:
-            raise BrollUnavailable(f"the clip download failed ({type(exc).__name__})") from exc
-        finally:
-            partial.unlink(missing_ok=True)
+        download_clip(url, target, timeout=self._timeout, max_bytes=self._max_bytes)
+
+
+def download_clip(url: str, target: Path, *, timeout: float, max_bytes: int,
+                  unavailable: type[BrollUnavailable] = BrollUnavailable) -> None:
+    """Fetch a stock or generated clip to ``target`` under a byte limit, whole or not at all
+    (a temp name renamed when complete); any trouble is an ``unavailable`` with the reason."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
+    try:
+        with httpx.Client(timeout=timeout, follow_redirects=True) as client:
+            with client.stream("GET", url) as response:
+                if response.status_code != 200:
+                    raise unavailable(f"the clip download answered HTTP {response.status_code}")
+                announced = int(response.headers.get("Content-Length") or 0)
+                if announced > max_bytes:
+                    raise unavailable(f"the clip is {announced / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit")
+                size = 0
+                with open(partial, "wb") as out:
+                    for chunk in response.iter_bytes():
+                        size += len(chunk)
+                        if size > max_bytes:
+                            raise unavailable(f"the clip is over the {max_bytes / 1e6:.0f} MB limit")
+                        out.write(chunk)
+        os.replace(partial, target)
+    except httpx.HTTPError as exc:
+        raise unavailable(f"the clip download failed ({type(exc).__name__})") from exc
+    finally:
+        partial.unlink(missing_ok=True)

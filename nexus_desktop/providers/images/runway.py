@@ -21,9 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import os
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +29,7 @@ from pathlib import Path
 import httpx
 from PIL import Image
 
-from .pexels import BrollUnavailable, Clip
+from .pexels import BrollUnavailable, Clip, download_clip
 
 API_VERSION = "2024-11-06"
 IMAGE_MODEL = "gen4_turbo"
@@ -266,22 +264,4 @@ class RunwayVideos:
     def _download(self, url: str, target: Path) -> None:
         if not url.startswith(("https://", "http://")):
             raise ClipUnavailable("RunwayML gave a clip address that is not a web address")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
-        try:
-            with httpx.Client(timeout=self._timeout, follow_redirects=True) as client:
-                with client.stream("GET", url) as response:
-                    if response.status_code != 200:
-                        raise ClipUnavailable(f"the clip download answered HTTP {response.status_code}")
-                    size = 0
-                    with open(partial, "wb") as out:
-                        for chunk in response.iter_bytes():
-                            size += len(chunk)
-                            if size > self._max_bytes:
-                                raise ClipUnavailable(f"the clip is over the {self._max_bytes / 1e6:.0f} MB limit")
-                            out.write(chunk)
-            os.replace(partial, target)
-        except httpx.HTTPError as exc:
-            raise ClipUnavailable(f"the clip download failed ({type(exc).__name__})") from exc
-        finally:
-            partial.unlink(missing_ok=True)
+        download_clip(url, target, timeout=self._timeout, max_bytes=self._max_bytes, unavailable=ClipUnavailable)
