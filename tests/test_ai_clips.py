@@ -22,6 +22,7 @@ from nexus_desktop.providers.images.runway import (
     API_VERSION, ClipAsk, ClipUnavailable, RunwayVideos, clip_duration, data_uri, prompt_text,
 )
 from tests.conftest import make_article
+from tests.fakes.accounts_env import memory_keyring  # noqa: F401 (a fixture)
 from tests.fakes.runway_server import RunwayStandIn
 
 KEY = "key_" + "ab" * 64
@@ -216,19 +217,6 @@ def test_the_stand_in_limits_the_rate(runway, httpserver):
 
 
 # -- the key, in Settings ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def memory_keyring():
-    import keyring
-
-    from tests.fakes.memory_keyring import MemoryKeyring
-
-    previous = keyring.get_keyring()
-    keyring.set_keyring(MemoryKeyring())
-    secrets.use_vault(None)
-    yield
-    keyring.set_keyring(previous)
 
 
 def test_the_runway_key_is_typed_in_settings_and_kept_in_the_keyring_only(memory_keyring, qtbot, tmp_path,

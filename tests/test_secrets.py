@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import keyring
 import pytest
-from keyring.backends import fail
 
 from nexus_desktop import log_redaction, secrets
 from nexus_desktop.secrets_vault import KdfParams, Vault, VaultError
+from tests.fakes.accounts_env import no_keyring  # noqa: F401 (a fixture)
 from tests.fakes.memory_keyring import MemoryKeyring
 
 FAST = KdfParams(n=2**12)
-
-
-@pytest.fixture
-def no_keyring():
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    secrets.use_vault(None)
-    yield
-    keyring.set_keyring(previous)
-    secrets.use_vault(None)
 
 
 def test_values_round_trip_through_the_keyring_and_are_redacted():

@@ -11,16 +11,7 @@ from nexus_desktop import secrets
 from nexus_desktop.paths import AppPaths
 from nexus_desktop.settings import Settings, load, save
 from nexus_desktop.store import Store
-from tests.fakes.memory_keyring import MemoryKeyring
-
-
-@pytest.fixture
-def memory_keyring():
-    previous = keyring.get_keyring()
-    keyring.set_keyring(MemoryKeyring())
-    secrets.use_vault(None)
-    yield
-    keyring.set_keyring(previous)
+from tests.fakes.accounts_env import memory_keyring  # noqa: F401 (a fixture)
 
 
 @pytest.mark.postgres

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import keyring
 import pytest
-from keyring.backends import fail
 
 from nexus_desktop import secrets
 from nexus_desktop.cli import main
 from nexus_desktop.secrets_vault import Vault
-
-
-@pytest.fixture
-def no_keyring():
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    secrets.use_vault(None)
-    yield
-    keyring.set_keyring(previous)
-    secrets.use_vault(None)
-    secrets.open_vault_when_needed(None)
+from tests.fakes.accounts_env import no_keyring  # noqa: F401 (a fixture)
 
 
 def test_nexus_vault_creates_and_later_commands_unlock_it(no_keyring, tmp_path, monkeypatch, capsys, restore_logging):

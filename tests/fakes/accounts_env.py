@@ -17,6 +17,8 @@ from nexus_desktop.settings import Settings
 from nexus_desktop.store import Store
 from nexus_desktop.store.accounts import AccountRepo
 
+from keyring.backends import fail
+
 from .memory_keyring import MemoryKeyring
 from .oauth_server import FakeOAuthServer
 
@@ -33,6 +35,18 @@ def memory_keyring():
     yield backend
     keyring.set_keyring(previous)
     secrets.use_vault(None)
+
+
+@pytest.fixture
+def no_keyring():
+    """No keyring backend works, as on a desktop without one; no vault opened either."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    secrets.use_vault(None)
+    yield
+    keyring.set_keyring(previous)
+    secrets.use_vault(None)
+    secrets.open_vault_when_needed(None)
 
 
 @pytest.fixture
