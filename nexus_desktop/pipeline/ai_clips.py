@@ -14,7 +14,6 @@ never a failed job.
 from __future__ import annotations
 
 import logging
-import shutil
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -24,7 +23,7 @@ from PIL import Image
 from ..domain.content import VideoFormat
 from ..domain.shots import FormatFrames, Shot
 from ..providers.images.runway import ClipAsk, ClipUnavailable, RunwayVideos
-from .broll import orientation
+from .broll import orientation, shown_as_clip
 
 log = logging.getLogger(__name__)
 
@@ -100,13 +99,8 @@ def add_ai_clips(settings, job_dir: Path, shots: list[Shot], frames: list[Format
     upgraded = {index for index in got if index not in why}  # a shot moves in every format or in none
     for index in upgraded:
         for fmt in formats:
-            clip = got[index][fmt.name]
-            linked = job_dir / "ai_clips" / clip.name
-            linked.parent.mkdir(parents=True, exist_ok=True)
-            if not linked.exists():
-                shutil.copyfile(clip, linked)
             drawn = by_format[fmt.name][index]
-            by_format[fmt.name][index] = replace(drawn, clip=linked.relative_to(job_dir).as_posix(), layers=())
+            by_format[fmt.name][index] = shown_as_clip(job_dir, "ai_clips", got[index][fmt.name], drawn)
     shots = [replace(s, kind="ai_clip") if i in upgraded else s for i, s in enumerate(shots)]
     frames = [replace(f, shots=tuple(by_format[f.name])) for f in frames]
     return shots, frames, notes

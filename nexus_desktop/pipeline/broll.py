@@ -37,6 +37,16 @@ def orientation(fmt: VideoFormat) -> str:
     return "landscape" if fmt.aspect >= 1.25 else "portrait" if fmt.aspect < 0.8 else "square"
 
 
+def shown_as_clip(job_dir: Path, folder: str, clip: Path, drawn: ShotFrames) -> ShotFrames:
+    """``drawn`` playing ``clip`` instead of its pictures, the clip copied once into the job's
+    ``folder`` (the cache may be cleaned; the job keeps what its video uses)."""
+    kept = job_dir / folder / clip.name
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    if not kept.exists():
+        shutil.copyfile(clip, kept)
+    return replace(drawn, clip=kept.relative_to(job_dir).as_posix(), layers=())
+
+
 def add_broll(settings, job_dir: Path, shots: list[Shot], frames: list[FormatFrames],
               formats: list[VideoFormat], cache: Path, *, keep: frozenset[int] = frozenset(),
               ) -> tuple[list[Shot], list[FormatFrames], list[str]]:
@@ -65,13 +75,8 @@ def add_broll(settings, job_dir: Path, shots: list[Shot], frames: list[FormatFra
                 break  # the same answer for every other shot: ask no more
             continue
         for fmt in formats:
-            clip = clips[fmt.name].path
-            linked = job_dir / "broll" / clip.name
-            linked.parent.mkdir(parents=True, exist_ok=True)
-            if not linked.exists():
-                shutil.copyfile(clip, linked)
             drawn = by_format[fmt.name][index]
-            by_format[fmt.name][index] = replace(drawn, clip=linked.relative_to(job_dir).as_posix(), layers=())
+            by_format[fmt.name][index] = shown_as_clip(job_dir, "broll", clips[fmt.name].path, drawn)
         upgraded.add(index)
     shots = [replace(s, kind="broll") if i in upgraded else s for i, s in enumerate(shots)]
     frames = [replace(f, shots=tuple(by_format[f.name])) for f in frames]
