@@ -9,7 +9,7 @@ import subprocess
 
 from PIL import Image
 
-from nexus_desktop.domain.content import Narration, WordTiming
+from nexus_desktop.domain.content import Narration
 from nexus_desktop.domain.jobs import JobStatus
 from nexus_desktop.domain.shots import ShotPlan
 from nexus_desktop.domain.stages import Stage
@@ -17,6 +17,7 @@ from nexus_desktop.pipeline import flow, shot_edits
 from nexus_desktop.pipeline.media_probe import ffmpeg_exe
 from nexus_desktop.settings import CustomSize
 from nexus_desktop.store.items import NewItem
+from tests import visualize_support
 
 SENTENCES = [
     "Engineers opened a second pilot line for solid-state battery cells this week.",
@@ -38,11 +39,7 @@ def script_dict() -> dict:
 
 
 def narration_for(text: str, per_word: float = 0.3) -> Narration:
-    words, t = [], 0.2
-    for token in text.split():
-        words.append(WordTiming(token, round(t, 3), round(t + per_word * 0.85, 3)))
-        t += per_word + (0.3 if token.rstrip("”\"").endswith((".", "!", "?")) else 0.0)
-    return Narration("narration/voice.wav", round(t + 0.3, 3), tuple(words), "test", "v")
+    return visualize_support.narration_for(text, per_word, pause=0.3)
 
 
 def photo_jpeg(colour, size=(900, 600)) -> bytes:

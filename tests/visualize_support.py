@@ -48,12 +48,12 @@ def script_dict(headlines=HEADLINES, *, title="Solid-state batteries reach a sec
     }
 
 
-def narration_for(text: str, per_word: float = 0.36) -> Narration:
+def narration_for(text: str, per_word: float = 0.36, pause: float = 0.35) -> Narration:
     """Word timings as a voice would give them: a pause after each sentence."""
     words, t = [], 0.2
     for token in text.split():
         words.append(WordTiming(token, round(t, 3), round(t + per_word * 0.85, 3)))
-        t += per_word + (0.35 if token.rstrip("”\"").endswith((".", "!", "?")) else 0.0)
+        t += per_word + (pause if token.rstrip("”\"").endswith((".", "!", "?")) else 0.0)
     return Narration("narration/voice.wav", round(t + 0.3, 3), tuple(words), "test", "v")
 
 
