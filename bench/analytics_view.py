@@ -35,6 +35,7 @@ from nexus_desktop.settings import Settings  # noqa: E402
 from nexus_desktop.store import Store  # noqa: E402
 from nexus_desktop.store.metrics import MetricRepo  # noqa: E402
 from nexus_desktop.store.models import Item, Job, LatestFigures, Metric, Post, Source, Target  # noqa: E402
+from bench.timing import best  # noqa: E402
 
 TARGET_S = 1.0
 PLATFORMS = ("youtube", "instagram", "x", "linkedin")
@@ -70,16 +71,6 @@ def fill(store: Store, posts: int, readings: int) -> None:
         session.execute(insert(LatestFigures), latest)
         for start in range(0, len(metrics), 20_000):
             session.execute(insert(Metric), metrics[start:start + 20_000])
-
-
-def best(fn, runs: int = 5) -> float:
-    fn()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def main() -> None:

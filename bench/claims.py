@@ -32,6 +32,7 @@ from nexus_desktop.settings import Settings  # noqa: E402
 from nexus_desktop.store import Store  # noqa: E402
 from nexus_desktop.store.models import Item, Job, Post, Source, Target  # noqa: E402
 from nexus_desktop.store.post_claims import Ahead  # noqa: E402
+from bench.timing import best  # noqa: E402
 
 PLATFORMS = ("youtube", "instagram", "x", "export")
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=timezone.utc)
@@ -64,16 +65,6 @@ def previous_next_due_at(store: Store) -> datetime | None:
     with store.db.read() as session:
         rows = session.execute(select(Post.scheduled_at, Post.next_attempt_at).where(Post.status == "scheduled")).all()
     return min((max(t for t in row if t is not None) for row in rows if row[0] is not None), default=None)
-
-
-def best(fn, runs: int = 5) -> float:
-    fn()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def main() -> None:
