@@ -126,7 +126,7 @@ def delete(ctx: AppContext, job_ids: list[int], freed: str = "") -> None:
         for job_id in ids:
             shutil.rmtree(ws.paths.jobs / f"{job_id:06d}", ignore_errors=True)
         # The rows went when asked; naming the jobs once more lets the table see them gone for good.
-        return Outcome(Changed(jobs=frozenset(ids)), f"Deleted {count(deleted, 'job')}" + (f"; {freed} freed" if freed else ""))
+        return Outcome(_jobs(ids), f"Deleted {count(deleted, 'job')}" + (f"; {freed} freed" if freed else ""))
 
     text = f"Deleted {count(len(ids), 'job')}" + (f" ({freed})" if freed else "")
     ctx.ops.undoable.emit(text, lambda: ctx.runner.announce(_jobs(ids)),
