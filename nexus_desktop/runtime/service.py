@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ..domain.errors import UserFixableError
 from ..paths import AppPaths
+from ..pipeline.audio import atomic_path
 
 UNIT_NAME = "nexus-desktop-daemon.service"
 
@@ -78,7 +79,8 @@ def install(paths: AppPaths) -> ServiceState:
                                hint="see the README for launchd (macOS) and Task Scheduler (Windows)")
     path = unit_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(unit_text(daemon_command(paths)), encoding="utf-8")
+    with atomic_path(path) as partial:  # systemd, or anyone reading it, never sees half a unit
+        partial.write_text(unit_text(daemon_command(paths)), encoding="utf-8")
     reload = _systemctl("daemon-reload")
     if reload is None:
         return ServiceState(True, False, f"Wrote {path}; systemd was not found, so start `nexus daemon` another way")
