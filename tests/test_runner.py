@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QThread
 
 from nexus_desktop.domain.jobs import JobStatus
@@ -174,6 +175,27 @@ def test_background_tasks_report_results_and_failures(qtbot, runner):
     with qtbot.waitSignal(runner.task_failed, timeout=5_000) as blocker:
         runner.submit(lambda: {}["missing"], description="Checking feeds")
     assert blocker.args[0].description == "Checking feeds"
+
+
+def test_a_result_for_a_window_closed_meanwhile_is_dropped(qtbot, runner):
+    from PySide6.QtWidgets import QLabel, QWidget
+
+    class View(QWidget):  # a view whose read outlives it, as the calendar's did in CI
+        def __init__(self) -> None:
+            super().__init__()
+            self.label = QLabel(self)
+
+        def loaded(self, text: str) -> None:
+            self.label.setText(text)  # would raise: the label was deleted with the view
+
+    release, done = threading.Event(), []
+    view = View()
+    runner.submit(lambda: release.wait(5) and "read", on_done=view.loaded)
+    view.deleteLater()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(view), timeout=5_000)
+    runner.submit(lambda: "after", on_done=done.append)
+    release.set()
+    qtbot.waitUntil(lambda: done == ["after"], timeout=5_000)
 
 
 def test_quitting_stops_stages_and_puts_them_back_in_the_queue(qtbot, ws, add_jobs, fake_stages, qapp):  # noqa: F811

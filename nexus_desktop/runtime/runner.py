@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, QThread, QThreadPool, QTimer, Signal, Slot
 
 from ..domain import jobs as job_states
@@ -91,6 +92,13 @@ class _Task:
     on_done: Callback | None
     on_failed: Callback | None
     keep_on_quit: bool = False
+
+
+def _owner_gone(callback: Callback | None) -> bool:
+    """Whether ``callback`` is a method of a widget Qt has deleted since the task began
+    (a view closed while its read ran): calling it would touch freed C++ objects."""
+    owner = getattr(callback, "__self__", None)
+    return isinstance(owner, QObject) and not shiboken6.isValid(owner)
 
 
 class _Relay(QObject):
@@ -398,6 +406,9 @@ class Runner(QObject):
             self.job_finished.emit(JobDone(view.id, view.title, view.status, view.stage))
 
     def _on_task_returned(self, task: _Task, result: Any, error: BaseException | None) -> None:
+        if _owner_gone(task.on_done) or _owner_gone(task.on_failed):
+            log.debug("dropped, its window was closed meanwhile: %s", task.description or task.fn)
+            return
         if error is None:
             if task.on_done is not None:
                 task.on_done(result)
