@@ -10,53 +10,26 @@ that ran it.
 from __future__ import annotations
 
 import threading
-import traceback
-from collections.abc import Iterator
-from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QThread
-from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from nexus_desktop.domain.jobs import JobStatus
-from nexus_desktop.gui import accounts_view, preview_pane
+from nexus_desktop.domain.posts import PostStatus
+from nexus_desktop.gui import accounts_view, dialogs, preview_pane
 from nexus_desktop.gui.main import open_window
 from nexus_desktop.gui.operations import feeds as feed_ops
 from nexus_desktop.gui.operations import jobs as job_ops
+from nexus_desktop.pipeline import schedule as scheduling
 from nexus_desktop.resources import resource_dir
 from nexus_desktop.runtime.events import Changed
+from tests.db_thread_support import assert_none, no_database_on_the_gui_thread
 from tests.fakes.accounts_env import memory_keyring  # noqa: F401,F811 (fixture)
 from tests.gui_support import screenshot
 
 RESIZING_OFFSCREEN = "This plugin does not support propagateSizeHints"
 pytestmark = pytest.mark.qt_log_ignore(RESIZING_OFFSCREEN, "No RHI backend", "PulseAudioService: pa_context_connect")
-
-
-@contextmanager
-def no_database_on_the_gui_thread(store) -> Iterator[list[str]]:
-    """Note every statement run on Qt's main thread while inside; yields that list."""
-    app = QCoreApplication.instance()
-    assert app is not None and QThread.currentThread() == app.thread()  # the test itself runs on the GUI thread
-    gui_thread = threading.get_ident()
-    touched: list[str] = []
-
-    def on_statement(_conn, _cursor, statement, *_args) -> None:
-        if threading.get_ident() == gui_thread:
-            ours = [f for f in traceback.extract_stack()[:-1] if "nexus_desktop" in f.filename or "/tests/" in f.filename]
-            stack = "".join(traceback.format_list(ours[-8:]))
-            touched.append(f"{statement.split()[0]} on the GUI thread:\n{stack}")
-
-    engine = store.db.engine
-    event.listen(engine, "before_cursor_execute", on_statement)
-    try:
-        yield touched
-    finally:
-        event.remove(engine, "before_cursor_execute", on_statement)
-
-
-def assert_none(touched: list[str]) -> None:
-    assert not touched, f"{len(touched)} statement(s) ran on the GUI thread; the first:\n{touched[0]}"
 
 
 def test_the_guard_sees_a_statement_on_the_gui_thread_and_not_in_a_worker(qapp, ws, add_jobs):
@@ -192,3 +165,48 @@ def test_refreshing_a_token_runs_in_the_background_and_a_failure_is_said_in_red(
     assert view.message.text().startswith("Could not refresh:") and view.message.objectName() == "FailureBanner"
     assert view.refresh_button.isEnabled()
     screenshot(view, tmp_path, "accounts_refresh_failed")
+
+
+def test_starting_the_window_never_touches_the_database_on_the_gui_thread(qtbot, ws, add_jobs, tmp_path):
+    """Interrupted jobs go back to the queue in the runner, not before the window shows."""
+    ws.settings.harvest.auto_run = False  # the recovered job waits for Run: the test sees it queued
+    interrupted, waiting = add_jobs(2)
+    claimed = ws.store.jobs.claim(interrupted, worker="this-host:1", lease=60.0,
+                                  now=scheduling.utcnow() - timedelta(hours=1))  # killed mid-stage an hour ago
+    assert claimed is not None and ws.store.jobs.get(interrupted).status is JobStatus.RUNNING
+    with no_database_on_the_gui_thread(ws.store) as touched:
+        window = open_window(ws)
+        qtbot.addWidget(window)
+        window.show()
+        model = window.jobs_view.model
+        qtbot.waitUntil(lambda: model.row_of(interrupted) is not None and model.row_of(waiting) is not None,
+                        timeout=10_000)
+        qtbot.waitUntil(lambda: model.job_at(model.row_of(interrupted)).status is JobStatus.QUEUED, timeout=10_000)
+        qtbot.waitUntil(lambda: window.ctx.runner.state().idle and not model.reading, timeout=10_000)
+    assert_none(touched)
+    assert ws.store.jobs.get(interrupted).progress_message == "Resuming after an interruption"
+    screenshot(window, tmp_path, "started_off_the_gui_thread")
+
+
+def test_the_calendars_actions_never_touch_the_database_on_the_gui_thread(qtbot, ws, window, rendered_job, monkeypatch):
+    report = scheduling.approve_jobs(ws, [rendered_job])
+    post_id = report.posts[0]
+    when = (scheduling.utcnow() + timedelta(days=2)).replace(second=0, microsecond=0)
+    ws.store.posts.schedule(post_id, when)
+    calendar = window.show_view("Calendar")
+    monkeypatch.setattr(dialogs, "confirm", lambda *args: True)
+    with no_database_on_the_gui_thread(ws.store) as touched:
+        calendar.refresh()
+        qtbot.waitUntil(lambda: post_id in calendar.posts, timeout=10_000)
+        calendar.actions.move(post_id, when + timedelta(days=1))
+        qtbot.waitUntil(lambda: window.toast.can_undo and "moved to" in window.toast.text.text(), timeout=10_000)
+        window.toast.undo_button.click()
+        qtbot.waitUntil(lambda: calendar.posts[post_id].scheduled_at == when, timeout=10_000)
+        calendar.actions.unschedule(post_id)
+        qtbot.waitUntil(lambda: calendar.posts[post_id].scheduled_at is None, timeout=10_000)
+        calendar.actions.schedule_all()
+        qtbot.waitUntil(lambda: calendar.posts[post_id].scheduled_at is not None, timeout=10_000)
+        calendar.actions.confirm_publish_now(calendar.posts[post_id])
+        qtbot.waitUntil(lambda: calendar.posts[post_id].status is PostStatus.PUBLISHED, timeout=15_000)
+        qtbot.waitUntil(lambda: window.ctx.runner.state().idle, timeout=10_000)
+    assert_none(touched)

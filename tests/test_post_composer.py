@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from PySide6.QtCore import QDateTime
+from PySide6.QtCore import QDateTime, Qt
 
 from nexus_desktop.domain.jobs import JobStatus
 from nexus_desktop.gui.main import open_window
 from nexus_desktop.pipeline import schedule as scheduling
-from nexus_desktop.runtime.events import JobsChanged
+from nexus_desktop.runtime.events import Changed, JobsChanged
 from tests.gui_support import screenshot, select_job
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -90,3 +90,88 @@ def test_a_time_in_the_past_is_refused_with_a_reason(qtbot, composer, ws, render
     qtbot.waitUntil(lambda: bool(problems), timeout=5_000)
     assert problems[0][0] == "Setting the time failed" and "has already passed" in problems[0][1]
     assert ws.store.posts.get(editor.post.id).scheduled_at is None
+
+
+def test_approving_turns_the_tab_into_the_posts_to_edit_by_itself(qtbot, composer, ws, rendered_job):  # noqa: F811
+    window, preview, panel = composer
+    qtbot.waitUntil(lambda: len(panel.boxes) > 2, timeout=5_000)
+    assert panel.editors == [] and panel.hint.isVisible()
+    preview.approve_button.click()
+    qtbot.waitUntil(lambda: len(panel.editors) >= 1 and not panel.hint.isVisible(), timeout=5_000)
+    assert panel.save_button.isVisible()
+
+
+def test_a_dropped_target_and_an_edited_text_can_be_undone(qtbot, composer, ws, rendered_job, tmp_path):  # noqa: F811
+    window, preview, panel = composer
+    scheduling.approve_jobs(ws, [rendered_job])
+    x = next(t.id for t in scheduling.targets(ws).list() if t.name == "Export for X")
+    scheduling.choose_targets(ws, rendered_job, [x])
+    window.ctx.runner.announce(Changed(jobs=frozenset({rendered_job})))
+    qtbot.waitUntil(lambda: len(panel.editors) == 1, timeout=5_000)
+    panel.editors[0].body.setPlainText("My own words")
+    panel.save_button.click()
+    post_id = panel.editors[0].post.id
+    qtbot.waitUntil(lambda: ws.store.posts.get(post_id).text["body"] == "My own words", timeout=5_000)
+    qtbot.waitUntil(lambda: window.toast.can_undo and window.toast.text.text() == "Saved the text of 1 post")
+    window.toast.undo_button.click()
+    qtbot.waitUntil(lambda: ws.store.posts.get(post_id).text["body"] != "My own words", timeout=5_000)
+    qtbot.waitUntil(lambda: len(panel.editors) == 1 and panel.editors[0].body.toPlainText() != "My own words",
+                    timeout=5_000)
+
+    panel.editors[0].body.setPlainText("Kept through an undo")
+    panel.save_button.click()
+    qtbot.waitUntil(lambda: ws.store.posts.get(post_id).text["body"] == "Kept through an undo", timeout=5_000)
+    qtbot.waitUntil(lambda: len(panel.boxes) > 2 and panel.boxes[x].isChecked(), timeout=5_000)
+    panel.boxes[x].setChecked(False)  # the X post goes, and its text with it
+    qtbot.waitUntil(lambda: scheduling.posts(ws).for_job(rendered_job) == [], timeout=5_000)
+    qtbot.waitUntil(lambda: window.toast.can_undo and window.toast.text.text() == "1 post dropped")
+    screenshot(window, tmp_path, "composer-target-dropped")
+    window.toast.undo_button.click()
+    qtbot.waitUntil(lambda: [p.text["body"] for p in scheduling.posts(ws).for_job(rendered_job)] == ["Kept through an undo"],
+                    timeout=5_000)
+    qtbot.waitUntil(lambda: len(panel.editors) == 1 and panel.editors[0].body.toPlainText() == "Kept through an undo",
+                    timeout=5_000)
+
+
+def test_unsaved_text_survives_a_change_from_elsewhere(qtbot, composer, ws, rendered_job):  # noqa: F811
+    window, preview, panel = composer
+    scheduling.approve_jobs(ws, [rendered_job])
+    window.ctx.runner.announce(Changed(jobs=frozenset({rendered_job})))
+    qtbot.waitUntil(lambda: len(panel.editors) >= 1, timeout=5_000)
+    editor = panel.editors[0]
+    editor.body.setPlainText("Half typed")
+    window.ctx.runner.announce(Changed(jobs=frozenset({rendered_job})))  # a stage, the calendar…
+    qtbot.wait(300)  # nothing to wait for: the point is that nothing replaces the editor
+    assert panel.editors[0] is editor and editor.body.toPlainText() == "Half typed" and panel.save_button.isEnabled()
+
+
+def test_posting_options_open_from_the_composer_and_its_note_follows_them(qtbot, composer, ws, rendered_job, tmp_path):  # noqa: F811
+    from nexus_desktop.gui.target_options import TargetOptionsDialog
+
+    window, preview, panel = composer
+    ws.store.accounts.upsert("threads", "@digest", remote_user_id="t1", token_expires_at=None, details={})
+    ws.store.targets.ensure_account_targets()
+    (threads,) = [t for t in ws.store.targets.list() if t.platform == "threads" and t.account_id is not None]
+    window.ctx.runner.announce(Changed(targets=True))
+    qtbot.waitUntil(lambda: threads.id in panel.option_buttons, timeout=5_000)
+    assert "@digest: with the video" in panel.choices_note.text()
+    assert not any(t in panel.option_buttons for t, box in panel.boxes.items() if "Export" in box.text())
+    window.resize(800, 700)  # with a job shown the preview needs more room than beside the table at 800 px
+    scroll = window.stack.currentWidget()
+    qtbot.waitUntil(lambda: window.jobs_view.splitter.orientation() == Qt.Orientation.Vertical
+                    and window.jobs_view.width() <= scroll.viewport().width(), timeout=5_000)  # nothing cut off sideways
+    screenshot(window, tmp_path, "composer-options-800px")
+    screenshot(panel, tmp_path, "composer-options-panel")
+    window.resize(1400, 700)
+    qtbot.waitUntil(lambda: window.jobs_view.splitter.orientation() == Qt.Orientation.Horizontal, timeout=5_000)
+    window.resize(800, 700)
+    panel.option_buttons[threads.id].click()
+    dialog = panel.options_dialog
+    assert isinstance(dialog, TargetOptionsDialog) and dialog.isVisible() and dialog.target.id == threads.id
+    dialog.text_only.setChecked(True)
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: ws.store.targets.get(threads.id).config.get("text_only") is True, timeout=5_000)
+    qtbot.waitUntil(lambda: "@digest: text only" in panel.choices_note.text(), timeout=5_000)
+    panel.boxes[threads.id].setChecked(True)
+    preview.approve_button.click()
+    qtbot.waitUntil(lambda: "@digest" in [p.target_name for p in ws.store.posts.list()], timeout=5_000)

@@ -1,9 +1,10 @@
 """What the creator does to posts from the calendar: move, publish now, schedule, posting times.
 
-``PostActions`` belongs to one ``CalendarView``: it runs each action's store work
-in the runner's store lane through the view, asks before what cannot be taken
-back (publishing), offers Undo for what can (a move, a removed time), and tells
-the view what changed so it re-reads.
+``PostActions`` belongs to one ``CalendarView``: it asks before what cannot be taken
+back (publishing, a time that has passed) and hands each action to its operation
+(``operations/posts.py``) with the view's publisher and clock. The operation runs in
+the runner, offers Undo for what can be undone (a move, a removed time) and announces
+what changed on ``Runner.changed``, from which the view re-reads.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from . import dialogs
 from .calendar_dialogs import MissedPostsDialog, PastTimeQuestion, PostingRulesDialog
 from .figures_dialog import FiguresDialog
 from .formatting import count
+from .operations import posts as post_ops
 
 if TYPE_CHECKING:
     from .calendar_view import CalendarView
@@ -36,31 +38,19 @@ class PostActions:
         return self.view.posts  # what the view shows now, by post id
 
     @property
-    def scheduler(self):
-        return self.view.scheduler
+    def at(self) -> post_ops.Posting:
+        """The view's publisher, clock and zone, for the operations."""
+        return post_ops.Posting(self.view.scheduler, self.clock, self.zone)
+
+    def _time_of(self, post_id: int) -> datetime | None:
+        return self.posts[post_id].scheduled_at if post_id in self.posts else None
 
     def move(self, post_id: int, when: datetime) -> None:
+        """Move a post (Undo puts it back); a time that has passed asks whether to publish now."""
         if when <= self.clock():
             self.ask_publish_now(post_id, when)
             return
-        before = self.posts[post_id].scheduled_at if post_id in self.posts else None
-
-        def moved(post: PostView) -> None:
-            text = f"«{post.title}» moved to {scheduling.format_local(when, self.zone)}"
-            self.view.changed([post.job_id], text)
-            self.ctx.ops.undoable.emit(text, lambda: self._put_back(post_id, before), None)
-
-        self.view.in_store(lambda: scheduling.reschedule(self.ws, post_id, when, now=self.clock()), "Moving a post", moved)
-
-    def _put_back(self, post_id: int, before: datetime | None) -> None:
-        """Undo a move or a removed time: the old time again, or none if it has passed meanwhile."""
-        if before is None or before <= self.clock():
-            self.unschedule(post_id, undoable=False)
-            return
-        def back(post: PostView) -> None:
-            self.view.changed([post.job_id], f"«{post.title}» is back at {scheduling.format_local(before, self.zone)}")
-
-        self.view.in_store(lambda: scheduling.reschedule(self.ws, post_id, before, now=self.clock()), "Moving a post back", back)
+        post_ops.reschedule(self.ctx, self.at, post_id, when, before=self._time_of(post_id))
 
     def ask_publish_now(self, post_id: int, when: datetime) -> PastTimeQuestion | None:
         post = self.posts.get(post_id)
@@ -73,71 +63,28 @@ class PostActions:
         return question
 
     def publish_now(self, post_ids: list[int]) -> None:
-        """Publish these posts right away (the scheduler's thread does the upload)."""
-
-        def done(released: list[int]) -> None:
-            jobs = [self.posts[i].job_id for i in released if i in self.posts]
-            self.view.changed(jobs, f"Publishing {count(len(released), 'post')} now" if released else "Nothing to publish")
-
-        scheduler, ws, clock = self.scheduler, self.ws, self.clock
-        if scheduler is not None:
-            self.view.in_store(lambda: scheduler.publish_now(post_ids), "Publishing now", done)
-        else:  # the daemon's scheduler picks them up at its next tick
-            self.view.in_store(lambda: scheduling.publish_now(ws, post_ids, now=clock()), "Publishing now", done)
+        """Publish these posts right away (asked first by every caller: it cannot be taken back)."""
+        post_ops.publish_now(self.ctx, self.at, post_ids)
 
     def schedule_all(self) -> None:
-        def done(plan: dict[int, datetime]) -> None:
-            self.view.changed([self.posts[i].job_id for i in plan if i in self.posts],
-                              f"Scheduled {count(len(plan), 'post')} in free slots")
-
-        self.view.in_store(lambda: scheduling.schedule_all_approved(self.ws, now=self.clock()), "Scheduling approved posts", done)
+        post_ops.schedule_all(self.ctx, self.at)
 
     def edit_posting_times(self) -> None:
-        ws = self.ws
+        post_ops.posting_targets(self.ctx, self.view.open_posting_times)
 
-        def load() -> list:
-            repo = scheduling.targets(ws)
-            repo.ensure_export_targets()
-            repo.ensure_account_targets()
-            return repo.list()
-
-        self.view.in_store(load, "Reading the targets", self._open_rules)
-
-    def _open_rules(self, targets: list) -> PostingRulesDialog:
+    def open_rules(self, targets: list) -> PostingRulesDialog:
         dialog = PostingRulesDialog(targets, scheduling.zone_label(self.zone, self.clock()), self.view)
-        dialog.accepted.connect(lambda: self._save_rules(dialog.changed()))
+        dialog.accepted.connect(lambda: post_ops.save_posting_times(self.ctx, self.at, dialog.changed()))
         self.view.keep_open(dialog)
         dialog.open()
         return dialog
 
-    def _save_rules(self, changed: dict) -> None:
-        repo = scheduling.targets(self.ws)
-
-        def work() -> None:
-            for target_id, rules in changed.items():
-                repo.update_config(target_id, rules=rules.to_config())
-
-        def saved(_none) -> None:
-            self.ctx.ops.told.emit(f"Posting times saved for {count(len(changed), 'target')}")
-            self.view.refresh()  # the week's good hours follow the new times
-
-        self.view.in_store(work, "Saving posting times", saved)
-
     def suggest(self, post_id: int) -> None:
-        self.view.in_store(lambda: scheduling.suggest_time(self.ws, post_id, now=self.clock()), "Suggesting a time",
-                           lambda when: self.move(post_id, when))
+        post_ops.suggest_time(self.ctx, self.at, post_id, lambda when: self.move(post_id, when))
 
     def unschedule(self, post_id: int, *, undoable: bool = True) -> None:
         """Cancel a post's publication: it keeps its text and waits for a time (Undo puts the time back)."""
-        before = self.posts[post_id].scheduled_at if post_id in self.posts else None
-
-        def done(post: PostView) -> None:
-            text = f"«{post.title}» will not be published: it has no time now"
-            self.view.changed([post.job_id], text)
-            if undoable and before is not None:
-                self.ctx.ops.undoable.emit(text, lambda: self._put_back(post_id, before), None)
-
-        self.view.in_store(lambda: scheduling.unschedule(self.ws, post_id), "Removing a time", done)
+        post_ops.unschedule(self.ctx, self.at, post_id, before=self._time_of(post_id), undoable=undoable)
 
     def confirm_publish_now(self, post: PostView) -> None:
         """Publishing cannot be taken back: ask first."""
@@ -175,9 +122,7 @@ class PostActions:
 
     def mark_published(self, post_id: int) -> None:
         """The creator checked a post that needed checking and found it published."""
-        self.view.in_store(lambda: scheduling.posts(self.ws).mark_published_by_hand(post_id, None, self.clock()),
-                           "Marking a post published",
-                           lambda post: self.view.changed([post.job_id], f"«{post.title}» marked published"))
+        post_ops.mark_published(self.ctx, self.at, post_id)
 
     def on_missed_found(self, found: CatchUp) -> MissedPostsDialog | None:
         held = [p for p in found.missed if p.id in found.held]

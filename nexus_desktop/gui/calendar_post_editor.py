@@ -11,16 +11,17 @@ exact date and time, to the minute, and the thumbnail it goes out with.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
-from PySide6.QtCore import QDateTime, QSize, Signal
+from PySide6.QtCore import QDateTime, QSize, Signal, Slot
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateTimeEdit,
+    QDialog,
     QGridLayout,
     QFormLayout,
     QHBoxLayout,
@@ -34,16 +35,17 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain import content
-from ..domain.errors import IllegalTransition, NexusError
 from ..domain.jobs import JobStatus
 from ..pipeline import schedule as scheduling
-from ..runtime.events import JobsChanged
-from ..runtime.runner import STORE
+from ..pipeline import target_choices
+from ..runtime.events import Changed
+from ..runtime.lanes import STORE
 from ..store.post_records import MOVABLE, PostView
 from ..store.targets import TargetView
 from . import theme
 from .app_context import AppContext
-from .operations.base import reason
+from .operations import posts as post_ops
+from .operations.base import QueryOp, reason
 from .script_editor import x_length
 
 # How long each platform lets a title and a text be.
@@ -152,6 +154,10 @@ class PostTextEditor(QWidget):
     def changed(self) -> bool:
         return self.text() != {**self.post.text, "hashtags": list(self.post.text.get("hashtags") or [])}
 
+    def saving(self) -> None:
+        """The text as typed is being saved: it no longer counts as an unsaved change."""
+        self.post = replace(self.post, text=self.text())
+
     def chosen_time(self) -> datetime:
         return datetime.fromtimestamp(self.when.dateTime().toSecsSinceEpoch(), timezone.utc).replace(second=0)
 
@@ -170,21 +176,27 @@ class PostTextEditor(QWidget):
 
 
 class JobPostsPanel(QWidget):
-    """Signals:
-        posts_changed(int): the job whose posts were added, dropped or edited
-    """
+    """The Publish tab: where the job goes, and each post's text, time and thumbnail.
 
-    posts_changed = Signal(int)
+    It reads in the runner and acts through ``operations.posts``; it re-reads when a change
+    set names its job, one of its posts or the targets (unless texts are being edited).
+    """
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.job_id: int | None = None
+        self.loaded: _Loaded | None = None
         self.boxes: dict[int, QCheckBox] = {}
+        self.option_buttons: dict[int, QPushButton] = {}
         self.editors: list[PostTextEditor] = []
+        self.options_dialog: QDialog | None = None
         self.hint = QLabel("Tick where it goes: approving makes a post for each.", objectName="Muted", wordWrap=True)
         self.picked: dict[int, set[int]] = {}  # before approval: job id → the targets ticked
-        self.targets_row = QGridLayout()  # three to a row: nine networks never widen the window
+        self.targets_box = QWidget()
+        self.targets_row = QGridLayout(self.targets_box)  # three to a row: nine networks never widen the window
+        self.targets_row.setContentsMargins(0, 0, 0, 0)
+        self.choices_note = QLabel(objectName="Muted", wordWrap=True)
         self.tabs = QTabWidget()
         self.save_button = QPushButton("Save texts")
         self.save_button.setEnabled(False)
@@ -192,36 +204,43 @@ class JobPostsPanel(QWidget):
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.hint)
-        column.addLayout(self.targets_row)
+        column.addWidget(self.targets_box)
+        column.addWidget(self.choices_note)
         column.addWidget(self.tabs, 1)
         column.addWidget(self.save_button)
+        ctx.runner.changed.connect(self._on_changed)
 
     def show_job(self, job_id: int | None) -> None:
         self.job_id = job_id
         if job_id is None:
             self._populate(None)
             return
-        ws = self.ctx.ws
 
-        def load() -> _Loaded:
+        def load(ws) -> _Loaded:
             job = ws.store.jobs.get(job_id)
             if job is None:
                 raise LookupError(f"there is no job {job_id}")
             if job.status in WITH_POSTS:
-                scheduling.ensure_posts(ws)
+                scheduling.ensure_posts(ws)  # a write: this read runs in the store lane
             defaults = [t.id for t in scheduling.default_targets(ws)] if job.status is JobStatus.AWAITING_REVIEW else []
             return _Loaded(job_id, job.status, scheduling.targets(ws).list(), scheduling.posts(ws).for_job(job_id),
-                           _thumbnails(ws, job_id), scheduling.local_zone(ws.settings), tuple(defaults))
+                           _thumbnails(ws, job_id), post_ops.zone_of(ws), tuple(defaults))
 
-        self._store(load, "Reading the job's posts", self._populate)
+        QueryOp(self.ctx, load, "Reading the job's posts").success(self._populate).failure(
+            self._on_read_failed).run_in_background(lane=STORE)
+
+    def _on_read_failed(self, exc: BaseException) -> None:
+        self._populate(None)
+        self.hint.setText(f"Could not read where this job goes: {reason(exc)}")
 
     def _populate(self, loaded: _Loaded | None) -> None:
         if loaded is not None and loaded.job_id != self.job_id:
             return
-        for box in self.boxes.values():
-            self.targets_row.removeWidget(box)
-            box.deleteLater()
+        self.loaded = loaded
+        while self.targets_row.count():
+            self.targets_row.takeAt(0).widget().deleteLater()
         self.boxes.clear()
+        self.option_buttons.clear()
         self.tabs.clear()
         self.editors = []
         active = loaded is not None and loaded.status in WITH_POSTS
@@ -230,27 +249,23 @@ class JobPostsPanel(QWidget):
         self.hint.setText("Tick where it goes: approving makes a post for each." if choosing
                           else "Where it goes is chosen before approval, and its posts edited after it.")
         self.save_button.setVisible(active)
+        self.choices_note.setText(options_note(loaded.targets) if loaded is not None and (choosing or active) else "")
+        self.choices_note.setVisible(bool(self.choices_note.text()))
         if choosing:
             self.picked.setdefault(loaded.job_id, set(loaded.defaults))
             for target in loaded.targets:
-                box = QCheckBox(target.name)
-                box.setChecked(target.id in self.picked.get(loaded.job_id, set()))
+                box = self._place_box(target, target.id in self.picked.get(loaded.job_id, set()))
                 box.toggled.connect(lambda on, t=target.id, j=loaded.job_id: self._on_picked(j, t, on))
-                self.boxes[target.id] = box
-                self._place_box(box)
             return
         if not active:
             self.save_button.setEnabled(False)
             return
         chosen = {p.target_id: p for p in loaded.posts}
         for target in loaded.targets:
-            box = QCheckBox(target.name)
             post = chosen.get(target.id)
-            box.setChecked(post is not None)
+            box = self._place_box(target, post is not None)
             box.setEnabled(post is None or post.status in MOVABLE)
             box.toggled.connect(self._on_targets_toggled)
-            self.boxes[target.id] = box
-            self._place_box(box)
         for post in loaded.posts:
             editor = PostTextEditor(post, thumbnails=loaded.thumbnails, zone=loaded.zone)
             editor.edited.connect(self._on_edited)
@@ -259,9 +274,35 @@ class JobPostsPanel(QWidget):
             self.tabs.addTab(editor, post.target_name)
         self._on_edited()
 
-    def _place_box(self, box: QCheckBox) -> None:
+    def _place_box(self, target: TargetView, ticked: bool) -> QCheckBox:
+        """The target's tick box, with an Options… button for a target that has posting options."""
+        box = QCheckBox(target.name, checked=ticked)
+        cell = QWidget()
+        row = QHBoxLayout(cell)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(2)
+        row.addWidget(box)
+        if target.platform in target_choices.PLATFORMS:
+            button = QPushButton("Options…", objectName="TargetOptions")
+            button.setToolTip(f"Posting options of {target.name}: " + OPTION_HINTS[target.platform])
+            button.setAccessibleName(f"Posting options of {target.name}")
+            button.clicked.connect(lambda _=False, t=target: self.open_options(t))
+            row.addWidget(button)
+            self.option_buttons[target.id] = button
+        row.addStretch(1)
+        self.boxes[target.id] = box
         n = len(self.boxes) - 1
-        self.targets_row.addWidget(box, n // 3, n % 3)
+        self.targets_row.addWidget(cell, n // 3, n % 3)
+        return box
+
+    def open_options(self, target: TargetView) -> QDialog:
+        """The target's posting options (TikTok privacy, the Facebook Page, Threads text only)."""
+        from .target_options import TargetOptionsDialog
+
+        dialog = TargetOptionsDialog(self.ctx, target, self)
+        self.options_dialog = dialog  # kept while open, and for tests
+        dialog.open()
+        return dialog
 
     def approval_targets(self, job_id: int) -> list[int] | None:
         """The targets ticked for a job before approval (None: the defaults, nothing was shown)."""
@@ -272,15 +313,13 @@ class JobPostsPanel(QWidget):
         (self.picked.setdefault(job_id, set()).add if on else self.picked.setdefault(job_id, set()).discard)(target_id)
 
     def _on_time_chosen(self, post_id: int, when: datetime) -> None:
-        job_id, ws = self.job_id, self.ctx.ws
-        self._store(lambda: scheduling.reschedule(ws, post_id, when), "Setting the time",
-                    lambda _view: self._changed(job_id))
+        before = next((e.post.scheduled_at for e in self.editors if e.post.id == post_id), None)
+        post_ops.reschedule(self.ctx, post_ops.Posting.of(self.ctx), post_id, when, before=before,
+                            description="Setting the time")
 
     def _on_targets_toggled(self) -> None:
-        job_id, ws = self.job_id, self.ctx.ws
         wanted = [target_id for target_id, box in self.boxes.items() if box.isChecked()]
-        self._store(lambda: scheduling.choose_targets(ws, job_id, wanted), "Choosing where the job goes",
-                    lambda _created: self._changed(job_id))
+        post_ops.choose_targets(self.ctx, self.job_id, wanted)
 
     def _on_edited(self) -> None:
         problems = [p for e in self.editors for p in e.problems()]
@@ -288,34 +327,53 @@ class JobPostsPanel(QWidget):
         self.save_button.setEnabled(dirty and not problems)
         self.save_button.setToolTip("; ".join(problems))
 
+    @property
+    def unsaved(self) -> bool:
+        return any(e.changed for e in self.editors)
+
     def save(self) -> None:
-        job_id, repo = self.job_id, scheduling.posts(self.ctx.ws)
-        edits = [(e.post.id, e.text()) for e in self.editors if e.changed]
+        edits = {e.post.id: e.text() for e in self.editors if e.changed}
+        if edits and self.job_id is not None:
+            post_ops.save_texts(self.ctx, self.job_id, edits)
+            for editor in self.editors:
+                editor.saving()  # what is saved now is what a re-read brings back
 
-        def work() -> None:
-            for post_id, text in edits:
-                repo.set_text(post_id, text)
+    @Slot(Changed)
+    def _on_changed(self, change: Changed) -> None:
+        job_id = self.job_id
+        if job_id is None:
+            return
+        if job_id in change.removed:
+            self.show_job(None)
+            return
+        mine = {p.id for p in self.loaded.posts} if self.loaded is not None else set()
+        if change.touches(job_id) or change.posts & mine or change.targets:
+            if self.unsaved:
+                return  # the creator's typing is not thrown away; Save re-reads
+            self.show_job(job_id)
 
-        self._store(work, "Saving the posts' texts", lambda _: self._changed(job_id))
 
-    def _changed(self, job_id: int) -> None:
-        self.ctx.runner.notify_jobs_changed(JobsChanged((job_id,)))
-        self.posts_changed.emit(job_id)
-        self.show_job(job_id)
+OPTION_HINTS = {"tiktok": "privacy and interactions", "facebook": "the Page", "threads": "text only or the video"}
 
-    def _store(self, fn: Callable[[], Any], description: str, on_done: Callable[[Any], None]) -> None:
-        def failed(exc: BaseException) -> None:
-            if isinstance(exc, (NexusError, IllegalTransition, LookupError)):
-                self.ctx.ops.problem.emit(f"{description} failed", str(exc))
-                self.show_job(self.job_id)
-                return
-            if hasattr(exc, "orig") or isinstance(exc, OSError):  # the database or the disk, not a bug
-                self._populate(None)
-                self.hint.setText(f"{description} failed: {reason(exc)}")
-                return
-            raise exc
 
-        self.ctx.runner.submit(fn, lane=STORE, description=description, on_done=on_done, on_failed=failed)
+def options_note(targets: list[TargetView]) -> str:
+    """One line on the choices of the targets that have posting options (TikTok, Facebook, Threads)."""
+    parts = []
+    for target in targets:
+        if target.platform not in target_choices.PLATFORMS:
+            continue
+        chosen = target_choices.choices_of(target)
+        if isinstance(chosen, target_choices.TikTokChoices):
+            allowed = [noun for field, noun in (("allow_comment", "comments"), ("allow_duet", "duets"),
+                                                ("allow_stitch", "stitches")) if getattr(chosen, field)]
+            text = (target_choices.PRIVACY_NAMES.get(chosen.privacy_level, chosen.privacy_level)
+                    + (f", {', '.join(allowed)} on" if allowed else ", no comments, duets or stitches"))
+        elif isinstance(chosen, target_choices.FacebookChoices):
+            text = "to the Page chosen" if chosen.page_id else "no Page chosen yet"
+        else:
+            text = "text only" if chosen.text_only else "with the video"
+        parts.append(f"{target.name}: {text}")
+    return ("Posting options: " + "; ".join(parts) + ".") if parts else ""
 
 
 def _qt_zone(zone):

@@ -19,7 +19,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPoint, QSortFilterProxyModel, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
@@ -39,11 +38,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..domain.errors import IllegalTransition, NexusError
 from ..pipeline import schedule as scheduling
 from ..pipeline.good_hours import GoodHours, good_hours
-from ..runtime.events import JobsChanged
-from ..runtime.runner import STORE
+from ..runtime.events import Changed
+from ..runtime.lanes import STORE
 from ..runtime.scheduler import PostScheduler
 from ..store.post_records import PostFilter, PostView
 from .app_context import AppContext
@@ -52,6 +50,8 @@ from .calendar_chips import PostChip
 from .calendar_good_hours import GoodHoursLegend
 from .calendar_grid import MonthGrid, WeekGrid, monday_of
 from .calendar_models import POST_ROLE, SORT_ROLE, UpcomingModel, UnscheduledModel
+from .operations import posts as post_ops
+from .operations.base import QueryOp, reason
 
 log = logging.getLogger(__name__)
 
@@ -69,14 +69,6 @@ class _Loaded:
     good: tuple[GoodHours, ...] | None  # the good hours per platform; None when not shaded (month, list, switched off)
 
 
-def _zone_or_local(ws):
-    try:
-        return scheduling.local_zone(ws.settings)
-    except NexusError as exc:
-        log.warning("%s; showing the computer's time zone", exc)
-        return datetime.now().astimezone().tzinfo
-
-
 class CalendarView(QWidget):
     """Signals:
         job_opened(int): the creator clicked a post; the job's id
@@ -90,7 +82,7 @@ class CalendarView(QWidget):
                  clock: Callable[[], datetime] = scheduling.utcnow) -> None:
         super().__init__(parent)
         self.ctx, self.ws, self.clock = ctx, ctx.ws, clock
-        self.zone = _zone_or_local(ctx.ws)
+        self.zone = post_ops.zone_of(ctx.ws)
         self.mode = MONTH
         self.anchor = self._today()
         self.posts: dict[int, PostView] = {}
@@ -102,7 +94,7 @@ class CalendarView(QWidget):
         if self.scheduler is not None:
             self.scheduler.posts_changed.connect(self._on_posts_changed)
             self.scheduler.missed_found.connect(self.actions.on_missed_found)
-        ctx.runner.changed.connect(lambda change: self._on_jobs_changed(change) if change.touches_jobs else None)
+        ctx.runner.changed.connect(self._on_changed)
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
         self._refresh_timer.timeout.connect(self.refresh)
 
@@ -284,13 +276,16 @@ class CalendarView(QWidget):
         start, end = grid.utc_range(self.zone)
         shade = self.mode == WEEK and self.legend.shading
 
-        def load() -> _Loaded:
-            scheduling.ensure_posts(self.ws)
-            repo = scheduling.posts(self.ws)
-            good = good_hours(self.ws, self.zone) if shade else None
+        zone = self.zone
+
+        def load(ws) -> _Loaded:
+            scheduling.ensure_posts(ws)  # approved jobs without posts get theirs: a write, so the store lane
+            repo = scheduling.posts(ws)
+            good = good_hours(ws, zone) if shade else None
             return _Loaded(generation, repo.list(PostFilter(start=start, end=end)), repo.unscheduled(), repo.upcoming(now), good)
 
-        self.in_store(load, "Reading the calendar", self._on_loaded)
+        QueryOp(self.ctx, load, "Reading the calendar").success(self._on_loaded).failure(
+            self._on_load_failed).run_in_background(lane=STORE)
 
     def _on_loaded(self, loaded: _Loaded) -> None:
         if loaded.generation != self._generation:
@@ -305,6 +300,9 @@ class CalendarView(QWidget):
         self.upcoming.set_posts(loaded.upcoming, self.zone)
         self.schedule_all_button.setEnabled(bool(loaded.unscheduled))
         self.refreshed.emit()
+
+    def _on_load_failed(self, exc: BaseException) -> None:
+        self.zone_label.setText(f"Could not read the calendar: {reason(exc)}")
 
     def _chip(self, post: PostView, with_time: bool) -> PostChip:
         time_text = post.scheduled_at.astimezone(self.zone).strftime("%H:%M") if with_time and post.scheduled_at else ""
@@ -325,8 +323,7 @@ class CalendarView(QWidget):
         if isinstance(moment, datetime):  # an hour of the week grid, local
             self.actions.move(post_id, moment.replace(tzinfo=self.zone).astimezone(timezone.utc))
         else:
-            self.in_store(lambda: scheduling.time_on_day(self.ws, post_id, moment), "Finding a time",
-                        lambda when: self.actions.move(post_id, when))
+            post_ops.time_on_day(self.ctx, post_id, moment, lambda when: self.actions.move(post_id, when))
 
     def _on_list_menu(self, point: QPoint) -> None:
         index = self.list.indexAt(point)
@@ -354,33 +351,16 @@ class CalendarView(QWidget):
     def _on_posts_changed(self, _post_ids: list) -> None:
         self._refresh_timer.start()
 
-    @Slot(object)
-    def _on_jobs_changed(self, _change: JobsChanged) -> None:
-        self._refresh_timer.start()
+    @Slot(Changed)
+    def _on_changed(self, change: Changed) -> None:
+        if change.touches_jobs or change.posts or change.targets:
+            self._refresh_timer.start()
+
+    def open_posting_times(self, targets: list) -> None:
+        self.actions.open_rules(targets)
 
     # -- helpers ---------------------------------------------------------------------------------------
 
     def keep_open(self, dialog: QWidget) -> None:
         self._dialogs.append(dialog)
         dialog.finished.connect(lambda _r: self._dialogs.remove(dialog) if dialog in self._dialogs else None)
-
-    def changed(self, job_ids: list[int], told: str) -> None:
-        if self.scheduler is not None:
-            self.scheduler.refresh()
-        if job_ids:
-            self.ctx.runner.notify_jobs_changed(JobsChanged(tuple(sorted(set(job_ids)))))
-        self.ctx.ops.told.emit(told)
-        self.refresh()
-
-    def in_store(self, fn: Callable[[], Any], description: str, on_done: Callable[[Any], None]) -> None:
-        self.ctx.runner.submit(fn, lane=STORE, description=description, on_done=on_done, on_failed=self._failed(description))
-
-    def _failed(self, description: str) -> Callable[[BaseException], None]:
-        def failed(exc: BaseException) -> None:
-            if isinstance(exc, (NexusError, IllegalTransition, LookupError)):
-                self.ctx.ops.problem.emit(f"{description} failed", str(exc))
-                self.refresh()
-                return
-            raise exc  # a bug: on the main thread, so the crash dialog shows it
-
-        return failed

@@ -19,13 +19,15 @@ from ..runtime.autopilot import Autopilot
 from ..runtime.feed_checks import FeedChecks
 from ..runtime.ownership import WINDOW, SchedulerLock
 from ..runtime.runner import Runner
-from ..runtime.lanes import NARRATE
+from ..runtime.events import Changed
+from ..runtime.lanes import NARRATE, STORE
 from ..runtime.scheduler import PostScheduler
 from ..runtime.warmup import warm_voice
 from . import icons, qt_messages, theme, welcome, workers_panel
 from .app_context import AppContext
 from .crash_dialog import CrashReporter
 from .operations import Operations
+from .operations.base import reason
 from .single_instance import InstanceServer, ask_first_to_show
 
 log = logging.getLogger(__name__)
@@ -43,15 +45,14 @@ def application() -> QApplication:
 
 
 def open_window(ws: Workspace):
-    """The main window over a workspace, jobs interrupted last time back in the queue.
+    """The main window over a workspace; jobs interrupted last time go back in the queue.
 
     The window publishes and checks feeds only when it holds the data folder's
-    scheduler lock; when ``nexus daemon`` holds it, the window shows that instead."""
+    scheduler lock; when ``nexus daemon`` holds it, the window shows that instead.
+    Nothing here reads the store on the GUI thread: the recovery is the runner's first
+    store-lane task, and the Autopilot starts (and runs the queue) once it is done."""
     from .main_window import MainWindow  # after the QApplication exists: views build widgets
 
-    recovered = ws.store.jobs.recover_interrupted()
-    if recovered:
-        log.info("%d job(s) interrupted last time are back in the queue", len(recovered))
     theme.apply(QApplication.instance(), ws.settings.ui.theme)
     runner = Runner(ws, run_stage=workers_panel.stage_runner(ws))  # on the farm when a broker is set
     checks = FeedChecks(ws.paths.data)
@@ -66,8 +67,7 @@ def open_window(ws: Workspace):
     window = MainWindow(ctx, scheduler_lock=lock)
     if scheduler is not None:
         scheduler.start()
-    if autopilot is not None:
-        autopilot.start()
+    _recover_interrupted(ctx)
     # The voice model loads in the narrate lane soon after the window shows, not in the first job.
     QTimer.singleShot(WARM_UP_DELAY_MS, lambda: runner.submit(lambda: warm_voice(ws), lane=NARRATE,
                                                               description="Loading the voice"))
@@ -76,6 +76,29 @@ def open_window(ws: Workspace):
     # too) for around 100 ms, the longest stalls measured while a job renders.
     gc.freeze()
     return window
+
+
+def _recover_interrupted(ctx: AppContext) -> None:
+    """Jobs a quit or a crash left running go back to the queue (in the runner's store lane);
+    then the Autopilot starts, so its first run of the queue includes them."""
+    runner, autopilot = ctx.runner, ctx.autopilot
+
+    def recovered(job_ids: list[int]) -> None:
+        if job_ids:
+            log.info("%d job(s) interrupted last time are back in the queue", len(job_ids))
+            runner.announce(Changed(jobs=frozenset(job_ids)))
+        if autopilot is not None:
+            autopilot.start()
+
+    def failed(exc: BaseException) -> None:
+        log.warning("could not put the jobs interrupted last time back in the queue: %s", exc)
+        ctx.ops.problem.emit("Interrupted jobs were not resumed",
+                             f"{reason(exc)}\n\nThey stay as they were; the next start tries again.")
+        if autopilot is not None:
+            autopilot.start()
+
+    runner.submit(ctx.ws.store.jobs.recover_interrupted, lane=STORE, description="Resuming interrupted jobs",
+                  on_done=recovered, on_failed=failed)
 
 
 def run_gui(args: argparse.Namespace) -> int:

@@ -1,6 +1,7 @@
 """Posting options of one target: TikTok's privacy and interactions, the Facebook Page, Threads text only.
 
-Opened from the Accounts view ("Posting options…" on a connected account). The
+Opened from the Accounts view ("Posting options…" on a connected account) and from
+the job's Publish tab (the "…" beside a target, while choosing where the job goes). The
 choices are the target settings the adapters and their pre-flight enforce
 (``pipeline/target_choices.py``); the dialog offers only what can be saved:
 
@@ -41,6 +42,7 @@ from ..domain.errors import NexusError
 from ..pipeline import target_choices as choices_
 from ..pipeline.target_choices import PRIVACY_NAMES, UNAUDITED_NOTE, FacebookChoices, ThreadsChoices, TikTokChoices
 from ..providers.platforms.tiktok import PRIVATE, CreatorInfo
+from ..runtime.events import Changed
 from ..runtime.lanes import NETWORK, READ, STORE
 from ..store.targets import TargetView, platform_name
 from .app_context import AppContext
@@ -204,6 +206,7 @@ class TargetOptionsDialog(QDialog):
 
     def _on_saved(self, target: TargetView) -> None:
         self.ctx.ops.told.emit(f"Posting options saved for {target.name}")
+        self.ctx.runner.announce(Changed(targets=True))  # the composer's note on the choices follows
         self.saved.emit(target.id)
         self.accept()
 

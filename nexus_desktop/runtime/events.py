@@ -69,6 +69,7 @@ class Changed:
     feeds: bool = False
     added: bool = False  # new jobs came
     removed: frozenset[int] = frozenset()  # jobs that went
+    targets: bool = False  # where posts go, or when (a target's posting times or choices)
 
     @classmethod
     def of_jobs(cls, change: JobsChanged) -> "Changed":
@@ -85,7 +86,7 @@ class Changed:
 
     def __or__(self, other: "Changed") -> "Changed":
         return Changed(self.jobs | other.jobs, self.posts | other.posts, self.feeds or other.feeds,
-                       self.added or other.added, self.removed | other.removed)
+                       self.added or other.added, self.removed | other.removed, self.targets or other.targets)
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,7 @@ class _Op(Generic[T]):
         self.description = description
         self._success: Callable[[Any], Any] | None = None
         self._failure: Callable[[BaseException], Any] | None = None
+        self._expected: tuple[type[BaseException], ...] = EXPECTED
 
     def success(self, fn: Callable[[Any], Any] | None):
         self._success = fn
@@ -109,8 +110,13 @@ class _Op(Generic[T]):
         self._failure = fn
         return self
 
+    def expecting(self, *kinds: type[BaseException]):
+        """Also say, not crash on, these (``LookupError``: the post or job went meanwhile)."""
+        self._expected = (*self._expected, *kinds)
+        return self
+
     def _failed(self, exc: BaseException) -> None:
-        if not isinstance(exc, EXPECTED):
+        if not isinstance(exc, self._expected):
             raise exc  # a bug: on the main thread, so the crash dialog shows it
         if self._failure is not None:
             self._failure(exc)
