@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, QObject, QPoint, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -63,6 +63,9 @@ def created_since(days: int | None, now: datetime | None = None) -> datetime | N
     return (midnight - timedelta(days=days)).astimezone(timezone.utc)
 
 
+TABLE_ROWS_HEIGHT = 200  # the table's share when the preview sits under it (a narrow window)
+
+
 class JobsView(QWidget):
     """Signals:
         selection_changed(): the selected jobs changed (the window updates its actions).
@@ -73,6 +76,7 @@ class JobsView(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self._watched: QWidget | None = None  # where the width comes from (see _fit_preview)
         self.model = JobsModel(ctx.ws.store, self, submit=lambda work, done, failed: ctx.runner.submit(
             work, lane=READ, on_done=done, on_failed=failed))
         self.model.read_failed.connect(lambda why: ctx.ops.told.emit(f"Could not read the jobs: {why}"))
@@ -192,13 +196,35 @@ class JobsView(QWidget):
         enter.triggered.connect(self.approve_selected)
         self._keypad_enter = enter
 
-    NARROW = 760  # below this the preview goes under the table instead of beside it
-
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        wanted = Qt.Orientation.Vertical if self.width() < self.NARROW else Qt.Orientation.Horizontal
+        self._fit_preview()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.parentWidget() and event.type() == QEvent.Type.Resize:
+            self._fit_preview()
+        return super().eventFilter(watched, event)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        parent = self.parentWidget()  # in the window: the scroll area's viewport, the width there is to fill
+        if parent is not None and parent is not self._watched:
+            parent.installEventFilter(self)
+            self._watched = parent
+        self._fit_preview()
+
+    def _fit_preview(self) -> None:
+        """The preview beside the table when both fit the width there is (the window's, not this
+        view's: held at its minimum, the view would never find itself narrow), else under it."""
+        room = self._watched.width() if self._watched is not None else self.width()
+        margins = self.layout().contentsMargins()
+        beside = (sum(self.splitter.widget(i).minimumSizeHint().width() for i in range(self.splitter.count()))
+                  + self.splitter.handleWidth() + margins.left() + margins.right())
+        wanted = Qt.Orientation.Vertical if room < beside else Qt.Orientation.Horizontal
         if self.splitter.orientation() != wanted:
             self.splitter.setOrientation(wanted)
+            # Under each other, the view scrolls: the table keeps a few rows above the preview, not one.
+            self.splitter.widget(0).setMinimumHeight(TABLE_ROWS_HEIGHT if wanted is Qt.Orientation.Vertical else 0)
 
     def _setup_table(self) -> None:
         table = self.table
