@@ -1,13 +1,14 @@
 """Contact sheets: nine frames per format of finished videos, to look at.
 
-    .venv/bin/python bench/contact_sheets.py [--out /tmp/nexus-sheets] [--samples N] [--no-photos]
+    .venv/bin/python bench/contact_sheets.py [--out /tmp/nexus-sheets] [--samples N] [--only WORD] [--no-photos]
 
 Runs the whole pipeline with the embedded defaults on the first N sample
-articles (default: all ten) and on an article with four photos (media:content and
+articles of the three sample feeds (default: all ten; ``--only`` keeps those whose
+title holds WORD, and may be given more than once) and on an article with four photos (media:content and
 three <img> in content:encoded, served from 127.0.0.1, plus a 404, an HTML page
 and a 200-px image that must be skipped), then saves per video a 3×3 sheet of
-frames taken evenly through it as PNG, and prints each job's shot list and the
-quality check. Nothing here reaches the internet.
+frames taken evenly through it as PNG, and prints each job's shot list, the
+motion figures and any failed quality check. Nothing here reaches the internet.
 """
 
 from __future__ import annotations
@@ -113,6 +114,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "nexus-sheets")
     parser.add_argument("--samples", type=int, default=0, help="how many sample articles (0: all)")
+    parser.add_argument("--only", action="append", default=[], help="keep articles whose title holds this")
     parser.add_argument("--no-photos", action="store_true")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -128,13 +130,16 @@ def main() -> None:
         settings.branding.channel_name = "Nexus Daily"
         store = Store.for_settings(settings, paths)
         ws = Workspace(store=store, settings=settings, paths=paths)
-        add_feeds(store, settings, str(resource_dir() / "samples" / "tech-digest.rss.xml"))
+        for name in ("tech-digest.rss.xml", "city-science.atom.xml", "kitchen-lab.rss.xml"):
+            add_feeds(store, settings, str(resource_dir() / "samples" / name))
         if not args.no_photos:
             add_feeds(store, settings, str(feed))
         harvest(store, settings)
         jobs = store.jobs.list()
         samples = [j for j in jobs if "Fractal" not in j.title]
         chosen = [j for j in jobs if "Fractal" in j.title] + samples[:args.samples or len(samples)]
+        if args.only:
+            chosen = [j for j in chosen if any(w.lower() in j.title.lower() for w in args.only)]
         for job in chosen:
             started = time.perf_counter()
             for stage in PRODUCTION:
@@ -154,6 +159,8 @@ def main() -> None:
                 sheet(paths.job_dir(job.id) / entry["path"], entry["duration"], png)
                 print(f"  {name}: {png}")
                 for check in entry.get("quality", {}).get("checks", []):
+                    if check["name"] == "motion":
+                        print(f"    motion: {check['detail']}")
                     if not check["passed"]:
                         print(f"    FAILS {check['name']}: {check['detail']}")
         server.shutdown()

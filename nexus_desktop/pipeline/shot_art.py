@@ -14,6 +14,7 @@ from PIL import Image
 from ..domain.content import VideoFormat
 from ..domain.shots import Layer, Photo, Shot, ShotFrames
 from ..providers.images import shot_cards as cards
+from ..providers.images import shot_looks as looks
 from ..providers.images.base import Palette
 from ..providers.images.fonts import FontBook
 from ..providers.images.pillow_cards import Brand
@@ -50,10 +51,10 @@ def draw_shot(job_dir: Path, fmt: VideoFormat, index: int, shot: Shot, look: Loo
     else:
         moves = cards.big_size(fmt, CARD_ROOM)
         backdrop = look.images[index % len(look.images)] if look.images else None
-        background = cards.card_background(size, look.palette, look.seed + index, backdrop)
+        background = cards.card_background(size, look.palette, look.seed + index, backdrop, _look(index, shot))
     bg_path = folder / f"shot-{index + 1:02d}-bg.jpg"
     _save(background, bg_path, "JPEG", quality=88)
-    pieces = _pieces(fmt, shot, look, region)
+    pieces = _pieces(fmt, shot, look, region, _look(index, shot))
     layers = []
     for n, piece in enumerate(pieces):
         path = folder / f"shot-{index + 1:02d}-layer-{n + 1:02d}.png"
@@ -64,14 +65,25 @@ def draw_shot(job_dir: Path, fmt: VideoFormat, index: int, shot: Shot, look: Loo
                       tuple(layers))
 
 
-def _pieces(fmt: VideoFormat, shot: Shot, look: Look, region) -> list[cards.Piece]:
-    fonts, palette = look.fonts, look.palette
+def _look(index: int, shot: Shot) -> int:
+    """Which of the three looks a shot gets: the hook and the end card keep the brand's;
+    the others take turns, so two cards in a row never share colours and layout."""
+    return 0 if shot.kind in ("end", "photo") or index == 0 else index % looks.LOOKS
+
+
+def _pieces(fmt: VideoFormat, shot: Shot, look: Look, region, style: int = 0) -> list[cards.Piece]:
+    fonts = look.fonts
+    palette = looks.shot_palette(look.palette, style) if not look.images else look.palette
 
     def face(text: str, headline: bool = True):
         return fonts.face_for(text, headline=headline)
 
     if shot.kind == "title":
         head, text = face(shot.text)
+        if style == 1:
+            return looks.marker_title(fmt, region, text, head, palette, _accent(text), cards.piece)
+        if style == 2:
+            return looks.stacked_title(fmt, region, text, head, palette, _accent(text), cards.piece)
         return cards.title_words(fmt, region, text, head, palette, shot.duration, accent_word=_accent(text))
     if shot.kind == "stat":
         head, _ = face(shot.value + shot.unit)
@@ -83,6 +95,10 @@ def _pieces(fmt: VideoFormat, shot: Shot, look: Look, region) -> list[cards.Piec
         return cards.quote(fmt, region, text, who_text, body, who, palette)
     if shot.kind == "icon":
         head, text = face(shot.text)
+        if style == 1:
+            return looks.side_icon(fmt, region, shot.icon, text, head, palette, cards.piece)
+        if style == 2:
+            return looks.tile_icon(fmt, region, shot.icon, text, head, palette, cards.piece)
         return cards.icon(fmt, region, shot.icon, text, head, palette)
     if shot.kind == "end":
         head, call = face(look.call)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from ..domain.content import Script, WordTiming
 from ..domain.shots import Shot
+from . import shot_plan_words as said
+from .shot_plan_words import STOP_WORDS, Stat, find_stat, find_stats  # noqa: F401 (what callers import from here)
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +28,6 @@ END_CARD = 2.5  # seconds; the end card is 2-3 s
 MAX_TITLE_WORDS = 8
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)»]*$")
 _CLAUSE_END = re.compile(r"[,;:–—][\"'”’)»]*$")
-
-STOP_WORDS = frozenset("""a an the and or but if of to in on at by for with from as is are was were be been being it its
-this that these those their there they them he she his her we our you your i me my not no so than then too very can
-will would could should may might must has have had do does did just also into over under about after before
-more most less least new one two three per percent cent up out off all any some each what which who whom when
-where why how while says said say according told still yet only even much many such""".split())
-
 
 @dataclass(frozen=True)
 class Token:
@@ -87,60 +82,6 @@ def _cut_score(gap: tuple[float, float, str], here: float) -> float:
 
 
 # --- what a sentence offers ----------------------------------------------------------------------
-
-_NUMBER = re.compile(
-    r"(?P<cur>[$€£¥])?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"(?:\s?(?P<mult>million|billion|trillion|thousand|bn|[MBK](?![a-z])))?"
-    r"(?:\s?(?P<unit>%|percent\b|per cent\b|°\s?[CF]\b|degrees\b(?:\s+(?:Celsius|Fahrenheit))?|[A-Za-z][A-Za-z-]*))?")
-_MULT = {"million": "M", "billion": "B", "trillion": "T", "thousand": "K", "bn": "B", "m": "M", "b": "B", "k": "K"}
-
-
-@dataclass(frozen=True)
-class Stat:
-    value: str
-    unit: str
-    label: str
-
-
-def find_stat(sentence: str) -> Stat | None:
-    """The most striking number with its unit: 91 percent, 800 cycles, $18.5M, 41°C.
-    Bare years and list numbers ("one of 3") are not stats."""
-    words = sentence.split()
-    for match in _NUMBER.finditer(sentence):
-        cur, num, mult, unit = match["cur"] or "", match["num"], match["mult"] or "", match["unit"] or ""
-        if not cur and not mult and re.fullmatch(r"(19|20)\d\d", num) and (not unit or unit.lower() in STOP_WORDS):
-            continue  # a year
-        start = match.start()
-        if start > 0 and sentence[start - 1].isalnum():
-            continue  # part of a word or model name (A320)
-        low = unit.lower()
-        value = f"{cur}{num}{_MULT.get(mult.lower(), mult) if mult else ''}"
-        if low in ("%", "percent", "per cent"):
-            unit = "%"
-        elif low.startswith(("°", "degrees")):
-            unit = "°F" if low.endswith(("f", "fahrenheit")) else "°C"
-        elif low in STOP_WORDS or not unit:
-            if not (cur or mult):
-                continue  # a bare number says little on its own
-            unit = ""
-        elif not (cur or mult) and float(num.replace(",", "")) < 10:
-            continue  # "3 times": too small to show off
-        tail = re.split(r"\d", sentence[match.end():])[0]
-        label = " ".join(w.strip(".,;:!?\"'“”()") for w in tail.split()[:5] if w.strip(".,;:!?\"'“”()"))
-        label = _trim_label(label) or _trim_label(" ".join(words[: len(sentence[:start].split())][-4:]))
-        return Stat(value, unit, label)
-    return None
-
-
-def _trim_label(text: str) -> str:
-    words = text.split()
-    while words and words[-1].lower() in STOP_WORDS:
-        words.pop()
-    while words and words[0].lower() in ("of", "in", "the", "a", "an", "and", "to", "for", "on", "at", "its",
-                                         "their", "his", "her", "our", "by", "with"):
-        words.pop(0)
-    return " ".join(words[:4])
-
 
 _QUOTE = re.compile(r"[“\"«„]([^”\"»“]{12,220})[”\"»“]")
 _NAME = r"[A-Z][\w.'-]+(?:\s+(?:(?:de|van|von|der|den|da|di|du|del|le|la|al|bin)\s+)*[A-Z][\w.'-]+){0,3}"
@@ -199,8 +140,10 @@ def _end_card_start(tokens: Sequence[Token], duration: float) -> float:
 
 
 class _Picker:
-    """Chooses each middle shot's kind so the video keeps changing: a sentence's
-    stat or quote once, photos spread out, icons not repeated back to back."""
+    """Chooses each middle shot's kind so the video keeps changing: a number as a stat
+    callout while it is spoken, a quoted sentence as a quote card, photos spread out,
+    and between them icons and kinetic phrases that name what is being said (never the
+    same icon or phrase twice, never an icon for the closing "read the full story")."""
 
     def __init__(self, script: Script, photos: int,
                  icon_for: Callable[[Sequence[str]], tuple[str, str] | None]) -> None:
@@ -210,20 +153,33 @@ class _Picker:
         self.next_photo = 0
         self.icons: list[str] = []
         self.used_words: set[str] = set()
+        self.used_phrases: set[str] = set()
         self.kinds: list[str] = ["title"]
-        self.keywords = [k for scene in script.scenes for k in scene.keywords]
+        self.keywords = tuple(k for scene in script.scenes for k in scene.keywords)
+        self.starts, self.stats, self.closing = [], {}, set()
+        seen = 0
+        for i, sentence in enumerate(self.sentences):
+            self.starts.append(seen)
+            for stat in said.find_stats(sentence):
+                self.stats.setdefault(seen + stat.word, stat)
+            if said.is_closing(sentence) and i == len(self.sentences) - 1:
+                self.closing.update(range(seen, seen + len(sentence.split())))
+            seen += len(sentence.split())
+        self.used_stats: set[str] = set()
 
     def pick(self, start: float, stop: float, inside: Sequence[Token], tokens: Sequence[Token], n: int) -> Shot:
         text = " ".join(t.text for t in inside)
         drift = n % 4
+        positions = [i for i, t in enumerate(tokens) if start - 0.05 <= t.start < stop]
         index = self._sentence_of(inside, tokens)
         sentence = self.sentences[index] if index is not None else text
+        stat = self._stat_spoken(positions)
+        if stat is not None:
+            self.used_stats.add(stat.value + stat.unit)
+            self.used_phrases.add(stat.label.lower())
+            return self._shot(Shot("stat", start, stop, text=stat.label, value=stat.value, unit=stat.unit,
+                                   drift=drift))
         if index is not None and index not in self.used_sentences:
-            stat = find_stat(sentence)
-            if stat and self.kinds[-1] != "stat":
-                self.used_sentences.add(index)
-                return self._shot(Shot("stat", start, stop, text=stat.label, value=stat.value, unit=stat.unit,
-                                       drift=drift))
             quote = find_quote(sentence)
             if quote and self.kinds[-1] != "quote":
                 self.used_sentences.add(index)
@@ -232,17 +188,58 @@ class _Picker:
             photo = self.next_photo % self.photos
             self.next_photo += 1
             return self._shot(Shot("photo", start, stop, photo=photo, drift=drift))
-        phrase = _key_phrase(text)
-        if self.kinds[-1] == "icon" and len(phrase.split()) >= 2:  # two icons in a row look alike: words this time
-            return self._shot(Shot("title", start, stop, text=phrase, drift=drift))
-        words = content_words(text) + [w.lower() for k in self.keywords for w in k.split()]
-        found = self.icon_for([w for w in words if w not in self.used_words])
-        if found and found[0] not in self.icons[-2:]:
-            icon, word = found
-            self.icons.append(icon)
-            self.used_words.add(word)
-            return self._shot(Shot("icon", start, stop, text=_phrase_around(text, word), icon=icon, drift=drift))
+        said_here = " ".join(tokens[i].text for i in positions if i not in self.closing) or text
+        phrase = self._phrase(said_here, sentence)
+        if self.kinds[-1] != "icon" or len(phrase.split()) < 2:
+            found = self._icon(said_here, sentence)
+            if found is not None:
+                icon, word, where = found
+                self.icons.append(icon)
+                self.used_words.add(word)
+                label = said.keyword_around(where, word, self.keywords) or _phrase_around(where, word)
+                self.used_phrases.add(label.lower())
+                return self._shot(Shot("icon", start, stop, text=label, icon=icon, drift=drift))
+        self.used_phrases.add(phrase.lower())
         return self._shot(Shot("title", start, stop, text=phrase, drift=drift))
+
+    def _stat_spoken(self, positions: Sequence[int]) -> Stat | None:
+        """A number spoken in this shot that has not been shown yet, or one its sentence
+        has just said (under the hook title, say)."""
+        if not positions:
+            return None
+        sentence_start = max((s for s in self.starts if s <= positions[0]), default=0)
+        for position in (*positions, *range(positions[0] - 1, sentence_start - 1, -1)):
+            stat = self.stats.get(position)
+            if stat is not None and stat.value + stat.unit not in self.used_stats:
+                return stat
+        return None
+
+    def _phrase(self, text: str, sentence: str) -> str:
+        """What the shot is about in a few words: its own best phrase, or its sentence's
+        when the shot's words are only one short word."""
+        avoid = frozenset(p for p in self.used_phrases if p)
+        phrase = said.best_phrase(text, self.keywords, avoid=avoid)
+        if len(phrase.split()) < 2:
+            wider = said.best_phrase(sentence, self.keywords, avoid=avoid)
+            phrase = wider if len(wider.split()) >= 2 else phrase
+        if len(phrase.split()) < 2 and 3 <= len(text.split()) <= 6:  # a short clause says more whole: "travel as a pair"
+            phrase = _key_phrase(text, limit=6)
+        return (phrase or _key_phrase(text)).rstrip(".,;:")
+
+    def _icon(self, text: str, sentence: str) -> tuple[str, str, str] | None:
+        """(icon, the word it stands for, the text holding that word): the shot's words
+        first, then its sentence's; not an icon shown in the last two icon shots."""
+        for where in (text, sentence):
+            words = [w for w in said.icon_words(where, self.keywords) if w not in self.used_words]
+            while words:
+                found = self.icon_for(words)
+                if found is None:
+                    break
+                label = (said.keyword_around(where, found[1], self.keywords) or _phrase_around(where, found[1])).lower()
+                if found[0] not in self.icons[-2:] and not any(label in u or u in label for u in self.used_phrases if u):
+                    return found[0], found[1], where
+                words = [w for w in words if w != found[1]]
+        return None
 
     def _shot(self, shot: Shot) -> Shot:
         self.kinds.append(shot.kind)
@@ -294,7 +291,8 @@ def _phrase_around(text: str, word: str) -> str:
     if word not in lowered:
         return word
     i = lowered.index(word)
-    if i > 0 and lowered[i - 1] not in STOP_WORDS and lowered[i - 1].isalpha():
+    if i > 0 and lowered[i - 1] not in said.EDGE_WORDS and lowered[i - 1] not in said.WEAK_VERBS \
+            and lowered[i - 1].isalpha() and not lowered[i - 1].endswith("ing"):
         return f"{words[i - 1]} {words[i]}"
     return words[i]
 

@@ -38,7 +38,7 @@ _SYNONYMS = {
     "robot": "robot", "factory": "factory", "production": "factory", "manufacturing": "factory",
     "line": "factory", "pilot": "test-tube", "test": "test-tube", "tests": "test-tube", "testing": "test-tube",
     "car": "car-electric", "cars": "car-electric", "vehicle": "car-electric", "vehicles": "car-electric",
-    "ev": "car-electric", "range": "map-marker-distance", "travel": "airplane", "flight": "airplane",
+    "ev": "car-electric", "range": "map-marker-distance", "flight": "airplane",
     "space": "rocket-launch", "launch": "rocket-launch", "music": "music", "film": "movie-open", "game": "gamepad-variant",
     "food": "food", "water": "water", "ocean": "waves", "farm": "barn", "school": "school", "students": "school",
     "jobs": "briefcase", "work": "briefcase", "market": "chart-line", "markets": "chart-line", "stocks": "chart-line",
@@ -47,9 +47,30 @@ _SYNONYMS = {
     "charging": "ev-station", "capacity": "battery-high", "cycles": "autorenew", "cycle": "autorenew",
     "park": "tree", "nature": "leaf", "plant": "sprout", "solar": "solar-power", "wind": "wind-turbine",
     "news": "newspaper-variant", "report": "file-document", "chips": "chip", "chip": "chip", "stack": "layers",
+    # Added after looking at the sample articles' contact sheets: words they say whose icon goes by another name.
+    "broiler": "stove", "oven": "stove", "ramekins": "bowl", "ramekin": "bowl", "custard": "bowl",
+    "sugar": "spoon-sugar", "cold": "snowflake", "ice": "snowflake", "seconds": "timer-sand", "minutes": "timer",
+    "cpu": "cpu-64-bit", "processor": "cpu-64-bit", "manager": "monitor-dashboard", "branch": "source-branch",
+    "patches": "bandage", "patch": "bandage", "changelogs": "text-box", "changelog": "text-box",
+    "maintainers": "account-wrench", "maintainer": "account-wrench", "site": "web", "sites": "web",
+    "website": "web", "logins": "login", "streets": "road", "street": "road", "asphalt": "road", "pavement": "road",
+    "sidewalks": "road", "buildings": "office-building", "building": "office-building", "midday": "weather-sunny",
+    "sun": "weather-sunny", "sunny": "weather-sunny", "summer": "weather-sunny", "afternoons": "weather-sunny",
+    "residents": "home-group", "junctions": "traffic-light", "lights": "traffic-light", "gravel": "grain",
+    "compounds": "molecule", "flavor": "silverware-fork-knife", "flavour": "silverware-fork-knife",
+    "gluten": "barley", "starch": "barley", "milestone": "flag-checkered", "passengers": "account-group",
+    "users": "account-group", "tracking": "magnify", "indexing": "magnify", "indexers": "magnify",
+    "process": "cog", "processes": "cog", "canopy": "tree", "trees": "pine-tree", "heat": "thermometer-high",
+    "cooler": "thermometer-low", "pasta": "pasta", "noodles": "pasta", "seawater": "waves", "sea": "waves",
+    "salt": "shaker", "salty": "shaker", "sauce": "pot-steam", "bread": "bread-slice", "dough": "bread-slice",
+    "kneading": "hand-back-right", "fermentation": "flask", "enzymes": "flask", "yeast": "flask",
+    "bugs": "bug", "releases": "package-variant", "release": "package-variant", "features": "puzzle",
+    "cookies": "cookie", "jars": "cookie", "widget": "chat", "prompt": "message-alert", "bikes": "bike",
+    "cameras": "camera", "buses": "bus-multiple", "stops": "bus-stop", "puddle": "water", "puddles": "water",
+    "weeks": "calendar", "days": "calendar", "map": "map",
 }
 # Words that match an icon by name but say nothing on screen.
-_GENERIC = frozenset({"solid", "state", "set", "map", "plus", "minus", "check", "close", "help", "home", "menu",
+_GENERIC = frozenset({"solid", "state", "set", "plus", "minus", "check", "close", "help", "home", "menu",
                       "new", "key", "tag", "label", "note", "view", "image", "file", "select", "sort"})
 # Names too generic or too odd to stand for a word on screen.
 _AVOID = re.compile(r"(^alpha|^numeric|^format|^alphabet|^abjad|^abugida|-outline$|-off$|-box$|-circle$)")

@@ -17,6 +17,7 @@ from .art import caption_shade, generated_art, mix
 from .base import RGB, Palette
 from .fonts import FontFace
 from .icons import glyph, icon_font
+from . import shot_looks as looks
 from .pillow_cards import Box, Brand, _fit_logo, readable_on
 from .text import draw_block, fit_text
 
@@ -53,20 +54,30 @@ def card_region(fmt: VideoFormat, caption_top: int) -> Box:
 # --- backgrounds -----------------------------------------------------------------------------------
 
 
+MAX_BLOW_UP = 1.6  # a photo covers the frame when it need not be enlarged more than this…
+MAX_BLOW_UP_TALL = 2.6  # …or this in 9:16 and 1:1, where a landscape photo would otherwise be a thin band
+
+
 def photo_background(photo: Image.Image, focus: tuple[float, float], size: tuple[int, int],
                      palette: Palette) -> Image.Image:
-    """Full-bleed: the photo covers the enlarged frame, cropped around its focus. A
-    photo that would have to be blown up more than 1.6x sits sharp over a blurred
+    """Full-bleed: the photo covers the enlarged frame, cropped around its focus (the
+    render pans across that crop). In 9:16 and 1:1 a landscape photo is cropped to
+    the frame's shape and enlarged up to 2.6x (and sharpened): a creator's vertical
+    video fills the screen. A photo that would need more sits sharp over a blurred
     copy of itself, which fills only what the photo cannot."""
     width, height = size
     pw, ph = photo.size
     scale = max(width / pw, height / ph)
-    if scale <= 1.6:
-        scaled = photo.resize((max(width, round(pw * scale)), max(height, round(ph * scale))),
-                              Image.Resampling.BICUBIC, reducing_gap=3.0)
-        left = min(scaled.width - width, max(0, round(focus[0] * scaled.width - width / 2)))
-        top = min(scaled.height - height, max(0, round(focus[1] * scaled.height - height / 2)))
-        frame = scaled.crop((left, top, left + width, top + height))
+    limit = MAX_BLOW_UP_TALL if height >= width else MAX_BLOW_UP
+    if scale <= limit:
+        # Only the part that shows is resized (the box is in the photo's own pixels).
+        box_w, box_h = min(pw, width / scale), min(ph, height / scale)
+        left = min(pw - box_w, max(0.0, focus[0] * pw - box_w / 2))
+        top = min(ph - box_h, max(0.0, focus[1] * ph - box_h / 2))
+        frame = photo.resize((width, height), Image.Resampling.BICUBIC, box=(left, top, left + box_w, top + box_h),
+                             reducing_gap=3.0)
+        if scale > MAX_BLOW_UP:  # an enlarged crop: give the edges back some bite
+            frame = frame.filter(ImageFilter.UnsharpMask(radius=2, percent=70, threshold=3))
     else:
         frame = _blur_fill(photo, width, height)
     shade = caption_shade(size, 0.62, 150)
@@ -86,11 +97,13 @@ def _blur_fill(photo: Image.Image, width: int, height: int) -> Image.Image:
     return backdrop
 
 
-def card_background(size: tuple[int, int], palette: Palette, seed: int, photo: Image.Image | None) -> Image.Image:
+def card_background(size: tuple[int, int], palette: Palette, seed: int, photo: Image.Image | None,
+                    look: int = 0) -> Image.Image:
     """Behind a stat, quote, icon or title: the article's photo blurred and dark when
-    there is one (the video keeps one look), else brand-coloured art."""
+    there is one (the video keeps one look), else art in the colours of the shot's
+    look (``shot_looks``), so cards that follow each other change colour."""
     if photo is None:
-        return generated_art(size[0], size[1], palette, seed)
+        return generated_art(size[0], size[1], looks.shot_palette(palette, look), seed)
     small = ImageOps.fit(photo, (max(8, size[0] // 24), max(8, size[1] // 24)), Image.Resampling.BILINEAR)
     small = small.filter(ImageFilter.GaussianBlur(1.2))
     tint = Image.new("RGB", small.size, palette.background)
@@ -110,6 +123,9 @@ def _piece(canvas: Image.Image, **kw) -> Piece | None:
     return Piece(canvas.crop((left, top, right, bottom)), left, top, **kw)
 
 
+piece = _piece  # what ``shot_looks`` cuts its layers with
+
+
 def _canvas(fmt: VideoFormat) -> tuple[Image.Image, ImageDraw.ImageDraw]:
     image = Image.new("RGBA", (fmt.width, fmt.height), (0, 0, 0, 0))
     return image, ImageDraw.Draw(image)
@@ -125,7 +141,7 @@ def title_words(fmt: VideoFormat, region: Box, text: str, face: FontFace, palett
     layer that rises into place a beat after the one before."""
     s = min(fmt.width, fmt.height)
     block = fit_text(text, face, max_width=region.width, max_height=region.height * 0.8,
-                     max_size=round(s * 0.13), min_size=round(s * 0.07), max_words=3, spacing=1.08)
+                     max_size=round(s * 0.15), min_size=round(s * 0.07), max_words=3, spacing=1.08)
     font = block.font
     y = region.top + (region.height - block.height) // 2
     pieces: list[Piece] = []
@@ -151,23 +167,30 @@ def title_words(fmt: VideoFormat, region: Box, text: str, face: FontFace, palett
 
 def stat(fmt: VideoFormat, region: Box, value: str, unit: str, label: str, face: FontFace, label_face: FontFace,
          palette: Palette) -> list[Piece]:
-    """A number with its unit, counting up over 0.45 s, and its label rising under it."""
+    """A number with its unit, counting up over 0.45 s, and its label rising under it;
+    a percentage inside a ring that fills as it counts."""
     s = min(fmt.width, fmt.height)
     accent = readable_on((0, 0, 0), palette.accent, 3.0)
     steps = _count_up(value)
     full = f"{value}{unit if unit in ('%', '°C', '°F') else ''}"
-    size = round(s * 0.24)
+    share = _share(value) if unit == "%" else None
+    ring = round(min(region.width * 0.85, region.height * 0.6, s * 0.7)) if share is not None else 0
+    size = round(s * 0.24) if not ring else round(ring * 0.3)
     font = face.get(size)
-    while font.getlength(full) > region.width and size > s * 0.08:
+    while font.getlength(full) > (ring * 0.74 if ring else region.width) and size > s * 0.06:
         size = round(size * 0.9)
         font = face.get(size)
-    top = region.top + round(region.height * 0.22)
+    top = region.top + round(region.height * (0.12 if ring else 0.22))
+    ring_box = (region.left + (region.width - ring) // 2, top, region.left + (region.width + ring) // 2, top + ring)
+    number_top = top + (ring - size) // 2 - round(size * 0.1) if ring else top
     pieces = []
     for n, shown in enumerate(steps):
         canvas, draw = _canvas(fmt)
         text = f"{shown}{unit if unit in ('%', '°C', '°F') else ''}"
         x = region.left + (region.width - font.getlength(full)) / 2
-        draw.text((x, top), text, font=font, fill=(*accent, 255), anchor="la", stroke_width=_stroke(size),
+        if ring:
+            looks.ring(draw, ring_box, share * (n + 1) / len(steps), palette)
+        draw.text((x, number_top), text, font=font, fill=(*accent, 255), anchor="la", stroke_width=_stroke(size),
                   stroke_fill=(0, 0, 0, 255))
         last = n == len(steps) - 1
         piece = _piece(canvas, start=round(n * 0.075, 3), end=None if last else round((n + 1) * 0.075, 3),
@@ -179,7 +202,7 @@ def stat(fmt: VideoFormat, region: Box, value: str, unit: str, label: str, face:
         canvas, draw = _canvas(fmt)
         block = fit_text(words.upper(), label_face, max_width=region.width, max_height=region.height * 0.3,
                          max_size=round(s * 0.075), min_size=round(s * 0.045), max_words=4, spacing=1.1)
-        y = top + round(size * 1.15)
+        y = top + (ring + round(s * 0.04) if ring else round(size * 1.15))
         draw_block(draw, block, (region.left, y), fill=(*WHITE, 255), box_width=region.width, align="center",
                    stroke_width=_stroke(block.size), stroke_fill=(0, 0, 0, 255))
         piece = _piece(canvas, start=0.3, motion="rise")
@@ -188,12 +211,20 @@ def stat(fmt: VideoFormat, region: Box, value: str, unit: str, label: str, face:
     return pieces
 
 
+def _share(value: str) -> float | None:
+    try:
+        number = float(value.replace(",", ""))
+    except ValueError:
+        return None
+    return number / 100 if 0 < number <= 100 else None
+
+
 def _count_up(value: str, steps: int = 6) -> list[str]:
     """``$18.5M`` -> ``$3.1M``, ``$6.2M`` … ``$18.5M``: the digits climb, the rest stays."""
     import re
 
     match = re.search(r"\d[\d,]*(?:\.\d+)?", value)
-    if not match:
+    if not match or "/" in value:  # "1/3" does not count up
         return [value]
     digits = match[0].replace(",", "")
     decimals = len(digits.split(".")[1]) if "." in digits else 0
