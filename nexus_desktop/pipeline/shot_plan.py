@@ -114,7 +114,7 @@ def plan_shots(script: Script, tokens: Sequence[Token], duration: float, *, phot
         return [Shot("title", 0.0, duration, text=_hook(hook))]
     end_start = _end_card_start(tokens, duration)
     bounds = cut_times(tokens, duration, end=end_start)
-    picker = _Picker(script, photos, icon_for)
+    picker = _Picker(script, photos, icon_for, hook)
     shots = []
     for n, (start, stop) in enumerate(zip(bounds, bounds[1:])):
         inside = [t for t in tokens if start - 0.05 <= t.start < stop]
@@ -146,8 +146,9 @@ class _Picker:
     same icon or phrase twice, never an icon for the closing "read the full story")."""
 
     def __init__(self, script: Script, photos: int,
-                 icon_for: Callable[[Sequence[str]], tuple[str, str] | None]) -> None:
+                 icon_for: Callable[[Sequence[str]], tuple[str, str] | None], hook: str = "") -> None:
         self.sentences = _sentences(script.narration)
+        self.hook = hook
         self.photos, self.icon_for = photos, icon_for
         self.used_sentences: set[int] = set()
         self.next_photo = 0
@@ -176,7 +177,8 @@ class _Picker:
         stat = self._stat_spoken(positions)
         if stat is not None:
             self.used_stats.add(stat.value + stat.unit)
-            self.used_phrases.add(stat.label.lower())
+            self.used_phrases.update((stat.label.lower(), stat.unit.lower()))
+            self.used_words.update(stat.unit.lower().split())
             return self._shot(Shot("stat", start, stop, text=stat.label, value=stat.value, unit=stat.unit,
                                    drift=drift))
         if index is not None and index not in self.used_sentences:
@@ -199,6 +201,12 @@ class _Picker:
                 label = said.keyword_around(where, word, self.keywords) or _phrase_around(where, word)
                 self.used_phrases.add(label.lower())
                 return self._shot(Shot("icon", start, stop, text=label, icon=icon, drift=drift))
+        if self.kinds[-2:] == ["title", "title"]:  # a third phrase in a row: an icon of the topic beside it
+            found = self._icon(sentence + " " + self.hook, sentence + " " + self.hook, fresh=False)
+            if found is not None:
+                self.icons.append(found[0])
+                self.used_phrases.add(phrase.lower())
+                return self._shot(Shot("icon", start, stop, text=phrase, icon=found[0], drift=drift))
         self.used_phrases.add(phrase.lower())
         return self._shot(Shot("title", start, stop, text=phrase, drift=drift))
 
@@ -226,17 +234,19 @@ class _Picker:
             phrase = _key_phrase(text, limit=6)
         return (phrase or _key_phrase(text)).rstrip(".,;:")
 
-    def _icon(self, text: str, sentence: str) -> tuple[str, str, str] | None:
+    def _icon(self, text: str, sentence: str, *, fresh: bool = True) -> tuple[str, str, str] | None:
         """(icon, the word it stands for, the text holding that word): the shot's words
-        first, then its sentence's; not an icon shown in the last two icon shots."""
+        first, then its sentence's; not an icon shown in the last two icon shots and
+        (when ``fresh``) not a word or label shown before."""
         for where in (text, sentence):
-            words = [w for w in said.icon_words(where, self.keywords) if w not in self.used_words]
+            words = [w for w in said.icon_words(where, self.keywords) if not fresh or w not in self.used_words]
             while words:
                 found = self.icon_for(words)
                 if found is None:
                     break
                 label = (said.keyword_around(where, found[1], self.keywords) or _phrase_around(where, found[1])).lower()
-                if found[0] not in self.icons[-2:] and not any(label in u or u in label for u in self.used_phrases if u):
+                if found[0] not in self.icons[-2:] and not (
+                        fresh and any(label in u or u in label for u in self.used_phrases if u)):
                     return found[0], found[1], where
                 words = [w for w in words if w != found[1]]
         return None
