@@ -7,13 +7,23 @@ encoding for minutes as an orphan. The signal follows the thread that started th
 child, which here always waits for it. (Other systems: the child stays in the
 app's process group, so stopping the group stops it.) No Qt and no store: any
 module that starts a process can use it.
+
+``spawn`` asks for the signal through util-linux's ``setpriv --pdeathsig`` in
+front of the command rather than a ``preexec_fn``: Python must ``fork()`` the
+whole app (page tables of ~700 MB) to run a ``preexec_fn``, holding the GIL
+for 15 ms of processor time per child (much longer on a loaded machine), which
+stalled the window at every ffmpeg a render starts; without one it uses
+``vfork()``, 0.2 ms (bench/README.md, Window, fourth session).
 """
 
 from __future__ import annotations
 
 import ctypes
+import functools
 import logging
+import os
 import shutil
+import subprocess
 import signal
 import sys
 import time
@@ -34,10 +44,40 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
 
 
 def child_options() -> dict[str, Any]:
-    """Extra ``subprocess.Popen`` arguments that tie the child's life to this process."""
+    """Extra ``subprocess.Popen`` arguments that tie the child's life to this process
+    (a ``preexec_fn``: the app is forked; ``spawn`` avoids that where it can)."""
     if sys.platform.startswith("linux"):
         return {"preexec_fn": _die_with_parent}
     return {}
+
+
+@functools.lru_cache(maxsize=1)
+def _setpriv() -> str | None:
+    """util-linux's ``setpriv`` if it can set the parent-death signal (2.33 and later)."""
+    exe = shutil.which("setpriv")
+    if exe is None:
+        return None
+    try:
+        done = subprocess.run([exe, "--pdeathsig", "KILL", "--", "true"], capture_output=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return exe if done.returncode == 0 else None
+
+
+def spawn(command: list[str]) -> tuple[list[str], dict[str, Any]]:
+    """The command and extra ``subprocess.Popen`` arguments that start ``command`` so it
+    dies with the app, without forking the app when ``setpriv`` can ask for that instead.
+
+    A program that cannot be found keeps the plain command, so Popen raises the usual
+    FileNotFoundError rather than setpriv failing later with an exit status."""
+    if not sys.platform.startswith("linux"):
+        return list(command), {}
+    exe = _setpriv()
+    program = command[0] if command else ""
+    found = os.path.isfile(program) and os.access(program, os.X_OK) if os.sep in program else shutil.which(program)
+    if exe is None or not found:
+        return list(command), child_options()
+    return [exe, "--pdeathsig", "KILL", "--", *command], {}
 
 
 def _last_change(folder: Path) -> float:

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .children import child_options
+from .children import spawn
 from .domain.errors import Cancelled, FfmpegError, UserFixableError
 
 CancelCheck = Callable[[], bool]
@@ -75,10 +75,10 @@ def run(args: Sequence[str], *, cwd: Path | None = None, cancelled: CancelCheck 
     command += _for_version(exe, args)
     with tempfile.TemporaryFile() as log:
         try:
-            proc = subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL,
+            spawned, options = spawn(command)  # dies with the app, even after kill -9
+            proc = subprocess.Popen(spawned, cwd=cwd, stdin=subprocess.DEVNULL,
                                     stdout=subprocess.PIPE if on_progress else subprocess.DEVNULL, stderr=log,
-                                    creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),
-                                    **child_options())  # dies with the app, even after kill -9
+                                    creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0), **options)
         except OSError as exc:
             if exc.errno == errno.ENOSPC:
                 raise UserFixableError("the disk is full: ffmpeg could not start", hint=DISK_FULL_HINT) from exc

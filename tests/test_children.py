@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from nexus_desktop.children import STALE_AFTER, clean_stale_scratch
+from nexus_desktop.children import STALE_AFTER, clean_stale_scratch, spawn
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,6 +20,15 @@ import subprocess, sys, time
 from nexus_desktop.children import child_options
 child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"], **child_options())
 print(child.pid, flush=True)
+time.sleep(120)
+"""
+
+SPAWNING_PARENT = """
+import subprocess, sys, time
+from nexus_desktop.children import spawn
+command, options = spawn([sys.executable, "-c", "import time; time.sleep(120)"])
+child = subprocess.Popen(command, **options)
+print(child.pid, "preexec_fn" in options, flush=True)
 time.sleep(120)
 """
 
@@ -52,6 +61,30 @@ def test_a_child_dies_when_the_app_is_killed_hard():
     parent.wait(timeout=10)
     parent.stdout.close()
     assert wait_until(lambda: not alive(child)), "the child outlived the killed app"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_child_started_without_forking_the_app_still_dies_with_it():
+    """spawn() asks setpriv for the parent-death signal, so Python can vfork instead of
+    copying the whole app to run a preexec_fn (15 ms with the GIL held per child)."""
+    parent = subprocess.Popen([sys.executable, "-c", SPAWNING_PARENT], stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    pid, forked = parent.stdout.readline().split()
+    child = int(pid)
+    assert forked == "False", "setpriv is installed here: the app should not be forked"
+    assert wait_until(lambda: alive(child) and Path(f"/proc/{child}/cmdline").read_text().startswith(sys.executable))
+    parent.send_signal(signal.SIGKILL)
+    parent.wait(timeout=10)
+    parent.stdout.close()
+    assert wait_until(lambda: not alive(child)), "the child outlived the killed app"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="setpriv is Linux's")
+def test_a_missing_program_still_fails_as_missing(tmp_path):
+    command, options = spawn([str(tmp_path / "no-such-ffmpeg"), "-version"])
+    assert command == [str(tmp_path / "no-such-ffmpeg"), "-version"]
+    with pytest.raises(FileNotFoundError):
+        subprocess.Popen(command, **options)
 
 
 def test_stale_scratch_folders_are_removed_and_fresh_ones_kept(tmp_path):
