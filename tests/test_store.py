@@ -116,6 +116,22 @@ def test_a_lost_claim_drops_the_late_result(store, source_id):
         store.jobs.record_success(job.id, Stage.ANALYZE, {}, [], "slow")
 
 
+def test_progress_and_heartbeats_reach_only_the_running_claim(store, source_id):
+    """Both are single UPDATEs now (no job row loaded, no results JSON decoded)."""
+    store.items.add_new(source_id, [item(1)])
+    job = store.jobs.claim(worker="w", lease=1, now=datetime.now(timezone.utc) - timedelta(minutes=5))
+    store.jobs.set_progress(job.id, 40, "Drawing shot 4 of 10")
+    shown = store.jobs.get(job.id)
+    assert (shown.progress, shown.progress_message) == (40, "Drawing shot 4 of 10")
+    assert store.jobs.heartbeat(job.id, "w", lease=3600)
+    assert store.jobs.recover_interrupted() == []  # the heartbeat renewed the expired claim
+    assert not store.jobs.heartbeat(job.id, "someone else")
+    store.jobs.record_success(job.id, Stage.ANALYZE, {"script": {"narration": "hi"}}, [], "w")
+    store.jobs.set_progress(job.id, 70, "late")  # the stage is over: a late report changes nothing
+    assert store.jobs.get(job.id).progress_message == "Analyze done"
+    assert not store.jobs.heartbeat(job.id, "w")
+
+
 def test_editing_a_headline_redoes_visualize_and_render(store, source_id):
     store.items.add_new(source_id, [item(1)])
     job_id = store.jobs.list()[0].id

@@ -217,12 +217,16 @@ class JobRepo:
 
     def heartbeat(self, job_id: int, worker: str, lease: float = 120.0) -> bool:
         """Extend a claim; False if the claim was lost."""
+        # One UPDATE, not a loaded row: loading it decodes the job's results JSON (megabytes
+        # after visualize) with the GIL held, which stalled the window (bench/README.md, Window).
         with self.db.write() as session:
-            job = session.get(Job, job_id)
-            if job is None or job.claimed_by != worker or job.status != JobStatus.RUNNING.value:
-                return False
-            job.claim_expires_at = datetime.now(timezone.utc) + timedelta(seconds=lease)
-            return True
+            done = session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.claimed_by == worker, Job.status == JobStatus.RUNNING.value)
+                .values(claim_expires_at=datetime.now(timezone.utc) + timedelta(seconds=lease))
+                .execution_options(synchronize_session=False)
+            )
+            return done.rowcount == 1
 
     def recover_interrupted(self, now: datetime | None = None) -> list[int]:
         """Running jobs whose worker died (its claim expired, or its process on this
@@ -294,10 +298,13 @@ class JobRepo:
         asset.checksum, asset.size = record.checksum, record.size
 
     def set_progress(self, job_id: int, percent: int, message: str) -> None:
-        with self.db.write() as session:
-            job = session.get(Job, job_id)
-            if job is not None and job.status == JobStatus.RUNNING.value:
-                job.progress, job.progress_message = percent, message[:500]
+        with self.db.write() as session:  # one UPDATE: no results JSON decoded once a second (see heartbeat)
+            session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.status == JobStatus.RUNNING.value)
+                .values(progress=percent, progress_message=message[:500])
+                .execution_options(synchronize_session=False)
+            )
 
     # -- the creator's actions -------------------------------------------------
 
