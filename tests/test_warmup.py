@@ -1,9 +1,12 @@
-"""The voice model loads in the pool soon after start-up, never on the window's thread, and the
-first narration finds it loaded."""
+"""The stages' modules and the voice model load in the pool soon after start-up, never on the
+window's thread, and the first job finds them loaded."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -20,9 +23,9 @@ def test_the_voice_is_loaded_off_the_window_thread_after_start(qtbot, ws, monkey
 
     def recorded(workspace):
         threads.append(threading.current_thread())
-        return warmup.warm_voice(workspace)
+        return warmup.warm_up(workspace)
 
-    monkeypatch.setattr(gui_main, "warm_voice", recorded)
+    monkeypatch.setattr(gui_main, "warm_up", recorded)
     monkeypatch.setattr(gui_main, "WARM_UP_DELAY_MS", 0)
     window = gui_main.open_window(ws)
     qtbot.addWidget(window)
@@ -34,3 +37,27 @@ def test_the_voice_is_loaded_off_the_window_thread_after_start(qtbot, ws, monkey
 def test_no_local_voice_nothing_to_warm(ws):  # noqa: F811
     ws.settings.voice.provider = "espeak"
     assert warmup.warm_voice(ws) is False
+
+
+ROOT = Path(__file__).resolve().parent.parent
+# What a sample job imported on first use before (measured per stage); each a long hold of the GIL.
+FIRST_USE = ("nexus_desktop.pipeline.analyze", "yake", "networkx", "nexus_desktop.pipeline.narrate", "num2words",
+             "nexus_desktop.pipeline.visualize", "PIL.PngImagePlugin", "fonticon_mdi7",
+             "nexus_desktop.pipeline.render", "nexus_desktop.pipeline.quality", "numpy.ma")
+
+
+def test_the_warm_up_imports_what_the_stages_would_import_mid_job():
+    code = ("import sys\n"
+            "from nexus_desktop.runtime.warmup import warm_imports\n"
+            f"before = [m for m in {FIRST_USE!r} if m in sys.modules]\n"
+            "missing = warm_imports()\n"
+            f"print(before, missing, [m for m in {FIRST_USE!r} if m not in sys.modules])\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[] [] []"  # none loaded before, none missing, all loaded after
+
+
+def test_a_module_that_cannot_be_imported_is_named_not_raised(monkeypatch, caplog):
+    monkeypatch.setattr(warmup, "LAZY_MODULES", ("nexus_desktop.no_such_module",))
+    assert warmup.warm_imports() == ["nexus_desktop.no_such_module"]

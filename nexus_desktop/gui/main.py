@@ -22,7 +22,7 @@ from ..runtime.runner import Runner
 from ..runtime.events import Changed
 from ..runtime.lanes import NARRATE, STORE
 from ..runtime.scheduler import PostScheduler
-from ..runtime.warmup import warm_voice
+from ..runtime.warmup import warm_up
 from . import icons, qt_messages, theme, welcome, workers_panel
 from .app_context import AppContext
 from .crash_dialog import CrashReporter
@@ -68,8 +68,8 @@ def open_window(ws: Workspace):
     if scheduler is not None:
         scheduler.start()
     _recover_interrupted(ctx)
-    # The voice model loads in the narrate lane soon after the window shows, not in the first job.
-    QTimer.singleShot(WARM_UP_DELAY_MS, lambda: runner.submit(lambda: warm_voice(ws), lane=NARRATE,
+    # The stages' modules and the voice load in the narrate lane soon after the window shows, not in the first job.
+    QTimer.singleShot(WARM_UP_DELAY_MS, lambda: runner.submit(lambda: warm_up(ws), lane=NARRATE,
                                                               description="Loading the voice"))
     # What start-up made lives as long as the app. Frozen, the collector stops
     # walking it: a full collection otherwise holds every thread (the window's

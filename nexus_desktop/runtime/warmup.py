@@ -1,22 +1,71 @@
 """Work done once, early, in the pool, so the first job does not pay for it. No Qt.
 
-Loading the Piper voice takes about half a second (onnxruntime reads the model
-without holding the GIL once the aligned copy is cached; making that copy the
-first time holds it ~0.75 s). Done by the first narration it delayed the job and,
-before the cache, stalled the window. Loaded here, in the narrate lane, shortly
-after start-up, it is cached (providers/tts/piper.py) before any job needs it,
-and a narration that comes first simply waits in the same lane instead of
-loading it a second time.
+Two things, in the narrate lane shortly after the window shows:
+
+- **The modules the stages need.** Each stage used to import its own on first use,
+  in the middle of the first job: the script writers pull in yake, networkx and
+  regex patterns compiled at import (~320 modules), narrate num2words (~70),
+  visualize the image plugins and render numpy.ma. An import holds the GIL while
+  it compiles or unmarshals a module and runs its top level, and PySide6's import
+  hook reads every module's source after it is loaded; py-spy showed these
+  imports among the longest holds of the GIL in analyze and narrate (bench/README.md,
+  Window, fourth session). Imported here, before any job, they cost the job nothing.
+- **The Piper voice.** Loading it takes about half a second (onnxruntime reads the
+  model without holding the GIL once the aligned copy is cached; making that copy
+  the first time holds it ~0.75 s). Loaded here it is cached (providers/tts/piper.py)
+  before any job needs it, and a narration that comes first simply waits in the
+  same lane instead of loading it a second time.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 
 from ..domain.errors import NexusError
-from ..pipeline.flow import Workspace
+from ..domain.stages import PRODUCTION
+from ..pipeline.flow import Workspace, stage_function
 
 log = logging.getLogger(__name__)
+
+# Imported inside functions during a job (measured: sys.modules before and after each
+# stage of a sample job, after start-up); the stages' own modules come from stage_function.
+LAZY_MODULES = (
+    "nexus_desktop.providers.tts.normalize",  # narrate: num2words and its ~60 languages
+    "nexus_desktop.providers.tts.spoken_forms",
+    "nexus_desktop.pipeline.audio",
+    "piper.espeakbridge",
+    "imageio_ffmpeg",  # where ffmpeg is
+    "PIL.PngImagePlugin",  # visualize and render open and write these
+    "PIL.JpegImagePlugin",
+    "PIL.ImageChops",
+    "PIL.ImageSequence",
+    "fonticon_mdi7",  # the shot cards' icons
+    "nexus_desktop.pipeline.media_probe",  # render's quality checks
+    "nexus_desktop.pipeline.quality",
+    "nexus_desktop.pipeline.upload_specs",
+    "numpy.ma",
+    "statistics",
+)
+
+
+def warm_imports() -> list[str]:
+    """Import every stage and the modules stages import on first use; the names that
+    could not be imported (an optional part missing: the stage then says so itself)."""
+    missing = []
+    for stage in PRODUCTION:
+        try:
+            stage_function(stage)
+        except Exception as exc:  # a broken optional dependency must not stop the app
+            log.info("the %s stage was not imported ahead of time: %s", stage.value, exc)
+            missing.append(f"nexus_desktop.pipeline.{stage.value}")
+    for name in LAZY_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:
+            log.info("%s was not imported ahead of time: %s", name, exc)
+            missing.append(name)
+    return missing
 
 
 def warm_voice(ws: Workspace) -> bool:
@@ -33,3 +82,9 @@ def warm_voice(ws: Workspace) -> bool:
         log.info("the voice was not loaded ahead of time: %s", exc)
         return False
     return True
+
+
+def warm_up(ws: Workspace) -> bool:
+    """Everything above, imports first (the first job's analyze needs them soonest)."""
+    warm_imports()
+    return warm_voice(ws)
