@@ -4,7 +4,9 @@ The store is filled once (bulk inserts), then the app is started in a fresh
 process several times. "Usable" means the window is shown, its first page of
 jobs is in the table, the first paint is done and the event loop is taking
 input. Measured from the process's start, as the creator waits for it; the
-time the app then takes to quit (stop the runner, close the store) is shown too.
+table's first page is read in the background, so ``first_rows`` says how long after
+the first paint the rows appeared (the total includes it). The time the app then
+takes to quit (stop the runner, close the store) is shown too.
 
 Target (issue 4): under 2 s.
 
@@ -28,6 +30,8 @@ sys.path.insert(0, str(ROOT))
 JOBS = 100_000
 RUNS = 5
 TARGET_S = 2.0
+ROWS_WAIT_S = 20.0  # a table still empty after this is reported with rows=0
+ROWS_POLL_MS = 5
 
 
 def child(data_dir: str) -> None:
@@ -46,15 +50,27 @@ def child(data_dir: str) -> None:
     window.show()
     built = time.perf_counter()
 
+    model = window.jobs_view.model
+    painted: list[float] = []
+
+    def shown() -> None:  # runs once the first paint and pending events are done
+        painted.append(time.perf_counter())
+        QTimer.singleShot(0, usable)
+
     def usable() -> None:
-        rows = window.jobs_view.model.rowCount()
+        # The table reads its first page in the runner's read lane: wait for it, so the figure
+        # is the time to a window with jobs in it, not to an empty table.
+        if model.rowCount() == 0 and time.perf_counter() - built < ROWS_WAIT_S:
+            QTimer.singleShot(ROWS_POLL_MS, usable)
+            return
+        rows_at = time.perf_counter()
         used = resource.getrusage(resource.RUSAGE_SELF)  # CPU time: what a busy machine does not inflate much
-        print(f"USABLE rows={rows} imports={imported - started:.3f} store={opened - imported:.3f} "
-              f"window={built - opened:.3f} first_paint={time.perf_counter() - built:.3f} "
-              f"cpu={used.ru_utime + used.ru_stime:.2f}", flush=True)
+        print(f"USABLE rows={model.rowCount()} imports={imported - started:.3f} store={opened - imported:.3f} "
+              f"window={built - opened:.3f} first_paint={painted[0] - built:.3f} "
+              f"first_rows={rows_at - painted[0]:.3f} cpu={used.ru_utime + used.ru_stime:.2f}", flush=True)
         app.quit()
 
-    QTimer.singleShot(0, usable)  # runs once the first paint and pending events are done
+    QTimer.singleShot(0, shown)
     leave(window.ctx.runner, app.exec())  # as the app quits
 
 

@@ -64,10 +64,10 @@ def open_window(ws: Workspace):
     scheduler = PostScheduler(ws, parent=runner) if owner else None
     autopilot = Autopilot(ws, runner, checks, runner) if owner else None
     ctx = AppContext(ws, runner, Operations(ws, runner, checks=checks), autopilot, scheduler, publisher)
+    _recover_interrupted(ctx)  # first in the store lane, before the views' own reads there
     window = MainWindow(ctx, scheduler_lock=lock)
     if scheduler is not None:
         scheduler.start()
-    _recover_interrupted(ctx)
     # The stages' modules and the voice load in the narrate lane soon after the window shows, not in the first job.
     QTimer.singleShot(WARM_UP_DELAY_MS, lambda: runner.submit(lambda: warm_up(ws), lane=NARRATE,
                                                               description="Loading the voice"))
