@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from nexus_desktop.runtime.events import Changed, JobsChanged
+from nexus_desktop.runtime.events import Changed
 from nexus_desktop.runtime.runner import Runner
 
 
@@ -14,12 +14,12 @@ def test_the_runner_announces_every_change_as_one_change_set(qtbot, ws, qapp):  
     runner = Runner(ws)
     seen: list[Changed] = []
     runner.changed.connect(seen.append)
-    runner.notify_jobs_changed(JobsChanged((3, 4)))
-    runner.notify_jobs_changed(JobsChanged(removed=(5,)))
-    runner.notify_sources_changed()
-    runner.notify_posts_changed([9])
-    assert seen == [Changed(jobs=frozenset({3, 4})), Changed(removed=frozenset({5})), Changed(feeds=True),
-                    Changed(posts=frozenset({9}))]
+    runner.announce(Changed(jobs=frozenset({3, 4})))
+    runner.announce(Changed(removed=frozenset({5})))
+    runner.announce(Changed())  # nothing changed: nothing is announced
+    runner.announce(Changed(feeds=True) | Changed(posts=frozenset({9}), targets=True))
+    assert seen == [Changed(jobs=frozenset({3, 4})), Changed(removed=frozenset({5})),
+                    Changed(posts=frozenset({9}), feeds=True, targets=True)]
     with pytest.raises(dataclasses.FrozenInstanceError):
         seen[0].jobs = frozenset()  # type: ignore[misc]
     runner.shutdown(timeout=5)

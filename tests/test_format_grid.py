@@ -11,7 +11,7 @@ from nexus_desktop.gui import theme
 from nexus_desktop.gui.format_grid import IN_STEP_MS, FormatGrid
 from nexus_desktop.gui.main import open_window
 from nexus_desktop.gui.preview_pane import media_paths
-from nexus_desktop.runtime.events import JobsChanged
+from nexus_desktop.runtime.events import Changed
 from tests.gui_support import screenshot, select_job
 
 RESIZING_OFFSCREEN = "This plugin does not support propagateSizeHints"
@@ -108,7 +108,7 @@ def preview(qtbot, ws, rendered_job):
     window = open_window(ws)
     qtbot.addWidget(window)
     window.show()
-    window.ctx.runner.notify_jobs_changed(JobsChanged(added=True))
+    window.ctx.runner.announce(Changed(added=True))
     select_job(qtbot, window, rendered_job)  # the preview reads the job in the runner
     return window.jobs_view.preview
 
@@ -137,7 +137,7 @@ def test_another_job_loads_into_the_grid(qtbot, preview, add_jobs):
     sides.show_all(True)
     qtbot.waitUntil(lambda: sides.grid.duration_ms > 0, timeout=10_000)
     (other,) = add_jobs(1, ["Nothing made yet"])
-    preview.window().ctx.runner.notify_jobs_changed(JobsChanged(added=True))
+    preview.window().ctx.runner.announce(Changed(added=True))
     with qtbot.waitSignal(preview.shown, timeout=10_000):
         preview.show_job(other)
     assert sides.grid.formats == [] and not sides.grid.play_button.isEnabled()

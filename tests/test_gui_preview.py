@@ -13,7 +13,7 @@ from nexus_desktop.domain.stages import Stage
 from nexus_desktop.gui.main import open_window
 from nexus_desktop.pipeline import flow
 from nexus_desktop.pipeline.context import StageOutput
-from nexus_desktop.runtime.events import JobsChanged
+from nexus_desktop.runtime.events import Changed
 from tests.gui_support import screenshot, select_job
 
 # The offscreen platform cannot resize a window to its size hints and says so
@@ -32,7 +32,7 @@ def preview(qtbot, ws, rendered_job):  # noqa: F811
     window = open_window(ws)
     qtbot.addWidget(window)
     window.show()
-    window.ctx.runner.notify_jobs_changed(JobsChanged(added=True))
+    window.ctx.runner.announce(Changed(added=True))
     select_job(qtbot, window, rendered_job)
     return window.jobs_view.preview  # qtbot closes the window
 

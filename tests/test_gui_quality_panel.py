@@ -11,7 +11,7 @@ from nexus_desktop.domain.quality import Check, QualityReport
 from nexus_desktop.domain.stages import Stage
 from nexus_desktop.gui.main import open_window
 from nexus_desktop.gui.quality_panel import QualityPanel, summary_html
-from nexus_desktop.runtime.events import JobsChanged
+from nexus_desktop.runtime.events import Changed
 from nexus_desktop.pipeline.context import AssetRecord
 from tests.gui_support import finish_stages, sample_script, screenshot, select_job
 
@@ -58,7 +58,7 @@ def test_the_quality_tab_shows_the_selected_jobs_report(qtbot, ws, checked_job, 
     window = open_window(ws)
     qtbot.addWidget(window)
     window.show()
-    window.ctx.runner.notify_jobs_changed(JobsChanged(added=True))
+    window.ctx.runner.announce(Changed(added=True))
     select_job(qtbot, window, rendered_job)
     preview = window.jobs_view.preview
     panel = next(p for p in preview.panels if isinstance(p, QualityPanel))

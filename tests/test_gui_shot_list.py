@@ -11,7 +11,7 @@ from PySide6.QtTest import QTest
 from nexus_desktop.domain.jobs import JobStatus
 from nexus_desktop.gui.main import open_window
 from nexus_desktop.gui.shot_list import ShotListPanel
-from nexus_desktop.runtime.events import JobsChanged
+from nexus_desktop.runtime.events import Changed
 from tests.gui_support import screenshot
 from tests.shots_support import make_job, make_videos, number_of, photo_jpeg, plan_of, quick_render, video_of
 
@@ -36,7 +36,7 @@ def shots_tab(qtbot, ws, photo_job):
     qtbot.addWidget(window)
     window.resize(1100, 900)
     window.show()
-    window.ctx.runner.notify_jobs_changed(JobsChanged(added=True))
+    window.ctx.runner.announce(Changed(added=True))
     qtbot.waitUntil(lambda: window.jobs_view.select_job(photo_job), timeout=5_000)
     preview = window.jobs_view.preview
     panel = next(p for p in preview.panels if isinstance(p, ShotListPanel))
@@ -146,7 +146,7 @@ def test_a_job_being_made_cannot_be_changed(qtbot, shots_tab, ws, photo_job):
     ws.store.jobs.edit_entry(photo_job, "steering", lambda entry: entry, frozenset(
         {s for s in ws.store.jobs.get(photo_job).done if s.value in ("visualize", "render")}))
     ws.store.jobs.claim(photo_job, worker="elsewhere:1")
-    window.ctx.runner.notify_jobs_changed(JobsChanged((photo_job,)))
+    window.ctx.runner.announce(Changed(jobs=frozenset({photo_job})))
     qtbot.waitUntil(lambda: "being made" in panel.summary.text(), timeout=5_000)
     select(panel, 2)
     assert not panel.remove_button.isEnabled() and not panel.render_button.isEnabled()

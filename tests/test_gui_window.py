@@ -19,7 +19,7 @@ from nexus_desktop.gui import dialogs
 from nexus_desktop.gui.jobs_model import STATUS
 from nexus_desktop.gui.main import open_window
 from nexus_desktop.gui.operations import jobs as job_ops
-from nexus_desktop.runtime.events import JobsChanged
+from nexus_desktop.runtime.events import Changed
 from tests.conftest import SAMPLES
 from tests.gui_support import screenshot, select_job, wait_for_reads
 
@@ -50,7 +50,7 @@ def drop(window, mime: QMimeData) -> QDropEvent:
 
 def announce_new_jobs(window) -> None:
     """What a harvest says after storing new jobs."""
-    window.ctx.runner.notify_jobs_changed(JobsChanged(added=True))
+    window.ctx.runner.announce(Changed(added=True))
 
 
 def status_text(window, job_id: int) -> str | None:

@@ -11,7 +11,7 @@ from PySide6.QtCore import QDateTime, Qt
 from nexus_desktop.domain.jobs import JobStatus
 from nexus_desktop.gui.main import open_window
 from nexus_desktop.pipeline import schedule as scheduling
-from nexus_desktop.runtime.events import Changed, JobsChanged
+from nexus_desktop.runtime.events import Changed
 from tests.gui_support import screenshot, select_job
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -23,7 +23,7 @@ def composer(qtbot, ws, rendered_job):  # noqa: F811
     window = open_window(ws)
     qtbot.addWidget(window)
     window.show()
-    window.ctx.runner.notify_jobs_changed(JobsChanged(added=True))
+    window.ctx.runner.announce(Changed(added=True))
     qtbot.waitUntil(lambda: window.jobs_view.model.rowCount() == 1)
     preview = window.jobs_view.preview
     panel = next(p for p in preview.panels if type(p).__name__ == "JobPostsPanel")
@@ -50,7 +50,7 @@ def test_each_post_gets_its_text_counted_an_exact_time_and_a_thumbnail(qtbot, co
     window, preview, panel = composer
     report = scheduling.approve_jobs(ws, [rendered_job])
     scheduling.choose_targets(ws, rendered_job, [t.id for t in scheduling.targets(ws).list() if t.name == "Export for X"])
-    window.ctx.runner.notify_jobs_changed(JobsChanged((rendered_job,)))
+    window.ctx.runner.announce(Changed(jobs=frozenset({rendered_job})))
     panel.show_job(rendered_job)
     qtbot.waitUntil(lambda: len(panel.editors) == 1, timeout=5_000)
     (editor,) = panel.editors

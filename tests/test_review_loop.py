@@ -11,7 +11,7 @@ from nexus_desktop.domain.jobs import JobStatus
 from nexus_desktop.gui import dialogs
 from nexus_desktop.gui.main import open_window
 from nexus_desktop.gui.preview_pane import media_paths
-from nexus_desktop.runtime.events import JobsChanged
+from nexus_desktop.runtime.events import Changed
 from tests.gui_support import make_media, screenshot, select_job
 
 RESIZING_OFFSCREEN = "This plugin does not support propagateSizeHints"
@@ -26,7 +26,7 @@ def window(qtbot, ws, rendered_job, add_jobs):  # noqa: F811
     made = open_window(ws)
     qtbot.addWidget(made)
     made.show()
-    made.ctx.runner.notify_jobs_changed(JobsChanged(added=True))
+    made.ctx.runner.announce(Changed(added=True))
     qtbot.waitUntil(lambda: made.jobs_view.model.rowCount() == 2, timeout=10_000)
     select_job(qtbot, made, rendered_job)
     return made

@@ -15,7 +15,7 @@ from nexus_desktop.domain.posts import PostStatus
 from nexus_desktop.gui import dialogs
 from nexus_desktop.gui.main import open_window
 from nexus_desktop.pipeline import schedule as scheduling
-from nexus_desktop.runtime.events import JobsChanged
+from nexus_desktop.runtime.events import Changed
 from tests.gui_support import screenshot, select_job
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -26,7 +26,7 @@ def window(qtbot, ws, rendered_job):  # noqa: F811
     made = open_window(ws)
     qtbot.addWidget(made)
     made.show()
-    made.ctx.runner.notify_jobs_changed(JobsChanged(added=True))
+    made.ctx.runner.announce(Changed(added=True))
     qtbot.waitUntil(lambda: made.jobs_view.model.rowCount() == 1)
     select_job(qtbot, made, rendered_job)
     return made
@@ -71,7 +71,7 @@ def test_reject_then_undo_and_restore(qtbot, window, ws, rendered_job, monkeypat
 def test_delete_says_what_it_frees_and_which_posts_go_then_removes_the_files(qtbot, window, ws, rendered_job, monkeypatch):  # noqa: F811
     report = scheduling.approve_jobs(ws, [rendered_job])
     ws.store.posts.schedule(report.posts[0], scheduling.utcnow() + timedelta(days=2))
-    window.ctx.runner.notify_jobs_changed(JobsChanged((rendered_job,)))
+    window.ctx.runner.announce(Changed(jobs=frozenset({rendered_job})))
     job_dir = ws.paths.job_dir(rendered_job)
     assert job_dir.is_dir()
     asked = []
@@ -97,7 +97,7 @@ def test_delete_says_what_it_frees_and_which_posts_go_then_removes_the_files(qtb
 
 def test_a_delete_waiting_for_undo_happens_at_quit(qtbot, ws, rendered_job, monkeypatch):  # noqa: F811
     window = open_window(ws)
-    window.ctx.runner.notify_jobs_changed(JobsChanged(added=True))
+    window.ctx.runner.announce(Changed(added=True))
     qtbot.waitUntil(lambda: window.jobs_view.model.rowCount() == 1)
     select_job(qtbot, window, rendered_job)
     monkeypatch.setattr(dialogs, "confirm", lambda *args: True)

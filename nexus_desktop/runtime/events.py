@@ -47,18 +47,6 @@ class JobFailed:
 
 
 @dataclass(frozen=True)
-class JobsChanged:
-    """Jobs whose rows must be re-read. ``added`` or ``removed`` means rows came or went.
-
-    Kept as the argument of ``Runner.notify_jobs_changed``, a thin adapter that
-    announces it as a ``Changed``; nothing listens for it any more."""
-
-    job_ids: tuple[int, ...] = ()
-    added: bool = False
-    removed: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
 class Changed:
     """One change set: what a view showing any of these must re-read. Every change, from a
     stage the runner finished or an operation the creator started (``gui/operations``),
@@ -70,10 +58,6 @@ class Changed:
     added: bool = False  # new jobs came
     removed: frozenset[int] = frozenset()  # jobs that went
     targets: bool = False  # where posts go, or when (a target's posting times or choices)
-
-    @classmethod
-    def of_jobs(cls, change: JobsChanged) -> "Changed":
-        return cls(jobs=frozenset(change.job_ids), added=change.added, removed=frozenset(change.removed))
 
     @property
     def touches_jobs(self) -> bool:

@@ -46,7 +46,7 @@ from ..pipeline import flow
 from ..pipeline.flow import Workspace
 from ..store.jobs import JobFilter
 from ..store.views import JobView
-from .events import Changed, JobDone, JobFailed, JobProgress, JobsChanged, QueueState, Running, TaskFailed
+from .events import Changed, JobDone, JobFailed, JobProgress, QueueState, Running, TaskFailed
 from .lanes import NETWORK, READ, STAGE_LANES, STORE, Lane, lane_limits, make_lanes
 
 log = logging.getLogger(__name__)
@@ -247,16 +247,6 @@ class Runner(QObject):
         """Tell every view what changed (on the main thread): the one ``changed`` signal."""
         if changes != Changed():
             self.changed.emit(changes)
-
-    # Thin adapters for callers that speak the older shapes; each announces one ``Changed``.
-    def notify_jobs_changed(self, change: JobsChanged) -> None:
-        self.announce(Changed.of_jobs(change))
-
-    def notify_sources_changed(self) -> None:
-        self.announce(Changed(feeds=True))
-
-    def notify_posts_changed(self, post_ids) -> None:
-        self.announce(Changed(posts=frozenset(post_ids)))
 
     # -- shutting down ---------------------------------------------------------------------------
 
