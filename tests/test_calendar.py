@@ -226,3 +226,39 @@ def test_a_post_that_needs_checking_can_be_marked_published_from_the_calendar(ca
         session.get(Post, post_id).status = "needs_check"
     calendar.view.actions.mark_published(post_id)
     calendar.qtbot.waitUntil(lambda: calendar.post(post_id).status is PostStatus.PUBLISHED, timeout=5000)
+
+
+def test_undoing_a_move_after_the_old_time_passed_leaves_the_post_without_a_time(calendar):
+    (post_id,) = approve(calendar, [1], place=True)  # Monday 17:00
+    undos = []
+    calendar.view.ctx.ops.undoable.connect(lambda text, undo, _expire: undos.append((text, undo)))
+    calendar.view.actions.move(post_id, local(2026, 11, 26, 9))
+    calendar.qtbot.waitUntil(lambda: bool(undos), timeout=5000)
+    assert undos[0][0] == "«YT 1» moved to Thu 2026-11-26 09:00"
+    calendar.clock.now = local(2026, 11, 24, 8)  # Tuesday: Monday 17:00 has passed
+    undos[0][1]()
+    calendar.qtbot.waitUntil(lambda: calendar.post(post_id).scheduled_at is None, timeout=5000)
+    assert calendar.post(post_id).status is PostStatus.DRAFT  # not published behind the creator's back
+    calendar.qtbot.waitUntil(lambda: [p.id for p in calendar.view.unscheduled.posts] == [post_id], timeout=5000)
+
+
+@pytest.mark.expect_log("failed")
+def test_a_post_gone_or_published_meanwhile_is_refused_with_a_reason(calendar):
+    first, second = approve(calendar, [1, 2], place=True)
+    problems = []
+    calendar.view.ctx.ops.problem.connect(lambda title, text: problems.append((title, text)))
+    schedule.reject_jobs(calendar.ws, [1], "changed my mind")  # its post goes, behind the calendar's back
+    calendar.view.actions.move(first, local(2026, 11, 27, 9))
+    calendar.qtbot.waitUntil(lambda: bool(problems), timeout=5000)
+    assert problems[0] == ("Moving a post failed", f"there is no post {first}")
+    calendar.qtbot.waitUntil(lambda: first not in calendar.view.posts, timeout=5000)  # the calendar read it again
+
+    schedule.posts(calendar.ws).release([second], calendar.clock.now)
+    assert [o.post_id for o in calendar.scheduler.cycle()] == [second]  # published meanwhile
+    calendar.view.actions.unschedule(second)
+    calendar.qtbot.waitUntil(lambda: len(problems) == 2, timeout=5000)
+    assert problems[1][0] == "Removing a time failed" and "published" in problems[1][1].lower()
+    assert calendar.post(second).status is PostStatus.PUBLISHED
+    calendar.view.actions.move(second, local(2026, 11, 27, 9))
+    calendar.qtbot.waitUntil(lambda: len(problems) == 3, timeout=5000)
+    assert problems[2][0] == "Moving a post failed" and calendar.post(second).status is PostStatus.PUBLISHED

@@ -115,7 +115,6 @@ class PostActions:
     def type_figures(self, post: PostView) -> FiguresDialog:
         """Views, likes and the rest as the platform shows them (posts uploaded by hand, networks not read)."""
         dialog = FiguresDialog(self.ctx, post, self.view, now=self.clock())
-        dialog.saved.connect(lambda _id: self.view.refresh())
         self.view.keep_open(dialog)
         dialog.open()
         return dialog

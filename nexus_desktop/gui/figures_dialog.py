@@ -4,7 +4,7 @@ The window's side of ``nexus metrics-add``: one field per measure (empty ones ar
 left out), and when they were read (now by default; never in the future, never
 before the post went out). A field that is not a number says so beside it, the
 typed text stays and nothing is saved. Saving runs in the runner's store lane
-(``measure_import.type_in``), so the reading counts for analytics and best times.
+(``measure_import.type_in``, through ``operations.posts.type_figures``), so the reading counts for analytics and best times.
 
 Signals:
     saved(int): the figures were recorded (the post's id).
@@ -26,13 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..domain.errors import NexusError
 from ..domain.metrics import COUNTS, MEASURES, Figures
-from ..pipeline.measure_import import type_in
-from ..runtime.lanes import STORE
 from ..store.post_records import PostView
 from ..store.targets import platform_name
 from .app_context import AppContext
+from .operations import posts as post_ops
 
 LABELS = {"views": "Views", "likes": "Likes", "comments": "Comments", "shares": "Shares or reposts", "saves": "Saves",
           "impressions": "Impressions", "reach": "Reach (people)", "clicks": "Link clicks",
@@ -121,18 +119,13 @@ class FiguresDialog(QDialog):
             return
         self.save_button.setEnabled(False)
         self.status.setText("Saving…")
-        ws, post_id = self.ctx.ws, self.post.id
-        self.ctx.runner.submit(lambda: type_in(ws, post_id, figures, at=at), lane=STORE, description="Saving typed figures",
-                               on_done=self._on_saved, on_failed=self._on_failed)
+        post_ops.type_figures(self.ctx, self.post, figures, at, success=self._on_saved, failure=self._on_failed)
 
-    def _on_saved(self, _none) -> None:
-        self.ctx.ops.told.emit(f"Figures saved for «{self.post.title}»")
+    def _on_saved(self, _outcome) -> None:
         self.saved.emit(self.post.id)
         self.accept()
 
     def _on_failed(self, exc: BaseException) -> None:
-        if not isinstance(exc, NexusError):
-            raise exc  # a bug: on the main thread, so the crash dialog shows it
         self.save_button.setEnabled(True)
         self._problem(f"Not saved: {exc}")
 

@@ -42,11 +42,12 @@ from ..domain.errors import NexusError
 from ..pipeline import target_choices as choices_
 from ..pipeline.target_choices import PRIVACY_NAMES, UNAUDITED_NOTE, FacebookChoices, ThreadsChoices, TikTokChoices
 from ..providers.platforms.tiktok import PRIVATE, CreatorInfo
-from ..runtime.events import Changed
-from ..runtime.lanes import NETWORK, READ, STORE
+from ..runtime.lanes import NETWORK, READ
 from ..store.targets import TargetView, platform_name
 from .app_context import AppContext
 from .formatting import count
+from .operations import targets as target_ops
+from .operations.base import Outcome
 
 INTERACTIONS = (("allow_comment", "comment_disabled", "Allow comments", "comments"),
                 ("allow_duet", "duet_disabled", "Allow duets", "duets"),
@@ -200,14 +201,11 @@ class TargetOptionsDialog(QDialog):
             self._ready("Not saved: " + "; ".join(refused) + ".", problem=True)
             return
         self._busy("Saving…")
-        target_id, ws, offer = self.target.id, self.ctx.ws, self.offer
-        self.ctx.runner.submit(lambda: choices_.save(ws, target_id, chosen, offer=offer), lane=STORE,
-                               description="Saving posting options", on_done=self._on_saved, on_failed=self._failed)
+        target_ops.save_choices(self.ctx, self.target.id, chosen, offer=self.offer, success=self._on_saved,
+                                failure=self._failed)
 
-    def _on_saved(self, target: TargetView) -> None:
-        self.ctx.ops.told.emit(f"Posting options saved for {target.name}")
-        self.ctx.runner.announce(Changed(targets=True))  # the composer's note on the choices follows
-        self.saved.emit(target.id)
+    def _on_saved(self, outcome: Outcome[TargetView]) -> None:
+        self.saved.emit(outcome.value.id)
         self.accept()
 
     def _failed(self, exc: BaseException) -> None:
@@ -252,12 +250,6 @@ def add_options_button(view: Any, ctx: AppContext) -> QPushButton:
         account_id = view.selected_account_id()
         if account_id is None:
             return
-        ws = ctx.ws
-
-        def find() -> TargetView | None:
-            ws.store.targets.ensure_account_targets()
-            return next((t for t in ws.store.targets.list() if t.account_id == account_id), None)
-
         def show(target: TargetView | None) -> None:
             if target is None:
                 ctx.ops.told.emit("This account has no target to post to; connect it again")
@@ -266,7 +258,7 @@ def add_options_button(view: Any, ctx: AppContext) -> QPushButton:
             view.options_dialog = dialog  # kept while open, and for tests
             dialog.open()
 
-        ctx.runner.submit(find, lane=STORE, description="Finding the account's target", on_done=show)
+        target_ops.account_target(ctx, account_id, show)
 
     view.table.selectionModel().selectionChanged.connect(lambda *_: on_selection())
     view.model.modelReset.connect(on_selection)

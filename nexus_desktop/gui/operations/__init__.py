@@ -2,6 +2,9 @@
 
 - ``jobs``: run, retry, cancel, approve, reject, reopen, back to review, delete, edit the script;
 - ``feeds``: add, check, switch, remove, export, auto-approve, the background service;
+- ``posts``: move, take the time away, publish now, schedule all, mark published, choose
+  where a job goes, edit the texts, posting times (the calendar and the Publish tab);
+- ``targets``: a target's posting options, an account's target;
 - ``reads``: what the preview and its panels show, read in the runner's read lane;
 - ``deletion``: what a delete takes with it, read before the creator is asked;
 - ``base``: ``CollectionOp`` / ``QueryOp``, the ``Outcome`` an op returns, and ``Operations``,
@@ -15,9 +18,9 @@ view refreshes from.
 
 from __future__ import annotations
 
-from . import feeds, jobs, reads
+from . import feeds, jobs, posts, reads, targets
 from .base import CollectionOp, Operations, Outcome, QueryOp
 from .deletion import DeletionSummary, deletion_summary
 
 __all__ = ["CollectionOp", "DeletionSummary", "Operations", "Outcome", "QueryOp", "deletion_summary",
-           "feeds", "jobs", "reads"]
+           "feeds", "jobs", "posts", "reads", "targets"]

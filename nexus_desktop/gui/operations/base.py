@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from ...domain.errors import IllegalTransition, NexusError
@@ -91,6 +92,13 @@ class Operations(QObject):
         self.checks = checks or FeedChecks(ws.paths.data)  # shared with the Autopilot: one backoff per feed
 
 
+def _alive(callback: Callable[..., Any]) -> bool:
+    """False when ``callback`` is a method of a widget Qt has deleted since the op began (a dialog
+    closed while its save ran): the change is still announced, the widget is not called."""
+    owner = getattr(callback, "__self__", None)
+    return not (isinstance(owner, QObject) and not shiboken6.isValid(owner))
+
+
 class _Op(Generic[T]):
     _lane = STORE
 
@@ -119,7 +127,8 @@ class _Op(Generic[T]):
         if not isinstance(exc, self._expected):
             raise exc  # a bug: on the main thread, so the crash dialog shows it
         if self._failure is not None:
-            self._failure(exc)
+            if _alive(self._failure):
+                self._failure(exc)
         else:
             self.ctx.ops.problem.emit(f"{self.description} failed", reason(exc))
 
@@ -140,7 +149,7 @@ class CollectionOp(_Op[T]):
             ops.told.emit(outcome.told)
         if outcome.problem is not None:
             ops.problem.emit(*outcome.problem)
-        if self._success is not None:
+        if self._success is not None and _alive(self._success):
             self._success(outcome)
 
 

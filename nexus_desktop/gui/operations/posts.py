@@ -27,6 +27,7 @@ from ..formatting import count
 from .base import CollectionOp, Outcome, QueryOp, reason
 
 if TYPE_CHECKING:
+    from ...domain.metrics import Figures
     from ...runtime.scheduler import PostScheduler
     from ...store.targets import TargetView
     from ..app_context import AppContext
@@ -248,6 +249,19 @@ def save_texts(ctx: AppContext, job_id: int, edits: dict[int, dict[str, Any]], *
             ctx.ops.undoable.emit(outcome.told, lambda: save_texts(ctx, job_id, outcome.value, undoable=False), None)
 
     _op(ctx, op, "Saving the posts' texts", edits).success(done).run_in_background()
+
+
+def type_figures(ctx: AppContext, post: PostView, figures: Figures, at: datetime, *,
+                 success: Callable[[Outcome[None]], Any], failure: Callable[[BaseException], Any]) -> None:
+    """The post's views, likes and the rest as the platform shows them, read at ``at`` (a post
+    uploaded by hand, a network not read); they count for analytics and best times."""
+    from ...pipeline.measure_import import type_in
+
+    def op(ws: Workspace) -> Outcome[None]:
+        type_in(ws, post.id, figures, at=at)
+        return Outcome(_of([post]), f"Figures saved for «{post.title}»")
+
+    CollectionOp(ctx, op, "Saving typed figures").success(success).failure(failure).run_in_background()
 
 
 # -- posting times ----------------------------------------------------------------------------------------
