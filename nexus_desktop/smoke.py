@@ -339,7 +339,30 @@ def _narrate_detail(ws, job_id: int) -> str:
     narration = ws.store.jobs.results(job_id)["narrate"]["narration"]
     if narration["provider"] != "piper":
         raise SmokeFailed(f"narrate: spoken by {narration['provider']}, not the bundled Piper voice")
-    return f"{narration['duration']:.1f} s spoken by Piper ({narration['voice']}), {len(narration['words'])} word timings"
+    return (f"{narration['duration']:.1f} s spoken by Piper ({narration['voice']}), {len(narration['words'])} word "
+            f"timings; {_voice_alignment()}")
+
+
+def _voice_alignment() -> str:
+    """The word timings come from the voice's phoneme alignments. The installed app ships its voice
+    patched for them and leaves the ``onnx`` package out (packaging/nexus-desktop.spec): a voice
+    shipped unpatched would give each user a 63 MB patched copy in their cache."""
+    from .providers.tts import piper_align
+    from .providers.tts.piper import _aligned_copy, resolve_model
+
+    model = resolve_model("", None)
+    used = _aligned_copy(model)
+    if not piper_align.alignment_tensor(used.read_bytes())[1]:
+        raise SmokeFailed(f"narrate: the voice {used.name} has no alignment output, so no word timings")
+    if not getattr(sys, "frozen", False):
+        return "the voice is patched for alignments into the cache"
+    if used != model:
+        raise SmokeFailed(f"narrate: the bundled voice is not shipped patched for alignments (a copy went to {used})")
+    try:
+        import onnx  # noqa: F401
+    except ImportError:
+        return "the voice is shipped patched for alignments (no onnx)"
+    raise SmokeFailed("narrate: the onnx package is in the bundle, though nothing needs it")
 
 
 def _visualize_detail(ws, job_id: int) -> str:

@@ -27,6 +27,14 @@ if ((${#missing[@]})); then
 fi
 
 python="${PYTHON:-python3}"
+# The Linux bundle's ffmpeg (packaging/ffmpeg_build.py), which the packaging tests build the app with:
+# compiled once into build/ffmpeg-cache, in the background while pip installs (a cached one is found at once).
+ffmpeg_pid=""
+if [ "$extra" = "test" ] && [ "$(uname -s)" = Linux ]; then
+  mkdir -p build
+  nice -n 5 "$python" packaging/ffmpeg_build.py >build/ffmpeg-build.log 2>&1 &
+  ffmpeg_pid=$!
+fi
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 stamp=".venv/.installed-$(cat pyproject.toml | sha1sum | cut -c1-12)-${extra:-app}"
 if [ ! -f "$stamp" ]; then
@@ -39,4 +47,12 @@ if [ ! -f "$stamp" ]; then
   fi
   rm -f .venv/.installed-*
   touch "$stamp"
+fi
+if [ -n "$ffmpeg_pid" ]; then
+  if wait "$ffmpeg_pid"; then
+    grep -h "^ffmpeg " build/ffmpeg-build.log || true
+  else
+    echo "warning: the bundle's ffmpeg did not build (the packaging tests will say why):" >&2
+    tail -n 20 build/ffmpeg-build.log >&2
+  fi
 fi

@@ -82,3 +82,32 @@ def test_qt_works_on_the_rebuilt_icu_data_and_falls_back_to_root_for_other_local
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:4] == ["True", "Central European Standard Time", "Central European Standard Time",
                                          "İSTANBUL"]  # German names fall back to English; case rules still per locale
+
+
+def _orphan_libraries():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "orphan_libraries", Path(__file__).resolve().parent.parent / "packaging" / "orphan_libraries.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_libraries_only_a_left_out_part_linked_are_left_out_too_and_nothing_a_kept_part_links():
+    links = {"QtGui.abi3.so": {"libQt6Gui.so.6"}, "libQt6Gui.so.6": {"libglib-2.0.so.0"},
+             "libcairo.so.2": {"libpixman-1.so.0"}, "libpixman-1.so.0": set(), "libglib-2.0.so.0": set(),
+             "ffmpeg": {"libx264.so.164"}, "libx264.so.164": set(), "libpython3.11.so.1.0": set(),
+             "libpillow-hashed.so.1": set()}  # fmt: skip
+    binaries = [("PySide6/QtGui.abi3.so", "QtGui.abi3.so", "EXTENSION"),
+                ("PySide6/Qt/lib/libQt6Gui.so.6", "libQt6Gui.so.6", "BINARY"),
+                ("libcairo.so.2", "libcairo.so.2", "BINARY"),  # GTK 3's theme plugin linked it; the plugin is out
+                ("libpixman-1.so.0", "libpixman-1.so.0", "BINARY"),  # and only cairo linked this
+                ("libglib-2.0.so.0", "libglib-2.0.so.0", "BINARY"),
+                ("imageio_ffmpeg/binaries/ffmpeg-linux", "ffmpeg", "BINARY"),
+                ("libx264.so.164", "libx264.so.164", "BINARY"),
+                ("libpython3.11.so.1.0", "libpython3.11.so.1.0", "BINARY"),  # the launcher loads it by path
+                ("pillow.libs/libpillow-hashed.so.1", "libpillow-hashed.so.1", "BINARY"),  # not a plain library folder
+                ("libpillow.so.1", "pillow.libs/libpillow-hashed.so.1", "SYMLINK")]  # fmt: skip
+    dropped = _orphan_libraries().orphans(binaries, lambda source: frozenset(links.get(source, ())))
+    assert sorted(dest for dest, _, _ in dropped) == ["libcairo.so.2", "libpixman-1.so.0"]

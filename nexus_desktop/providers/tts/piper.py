@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ...domain.errors import Cancelled
+from . import piper_align
 from .base import CancelCheck, Speech, VoiceMissing, VoiceUnavailable
 from .timing import TimedUnit, spans_from_units
 
@@ -57,23 +58,23 @@ def primary_language(code: str | None) -> str:
 def _load(model: str):
     from piper import PiperVoice
 
-    aligned = _aligned_copy(Path(model))
-    if aligned is None:  # no cache folder to write to: patch in memory, as Piper does
-        voice = PiperVoice.load(model, include_alignments=True)
-    else:
-        voice = PiperVoice.load(aligned, config_path=f"{model}.json")
+    voice = PiperVoice.load(_aligned_copy(Path(model)), config_path=f"{model}.json")
     voice.session = _InterruptibleSession(voice.session)
     return voice
 
 
-def _aligned_copy(model: Path) -> Path | None:
-    """The voice patched for phoneme alignments, kept in the cache folder.
+def _aligned_copy(model: Path) -> Path:
+    """The voice patched for phoneme alignments: the model itself when it already is
+    (the installed app ships its voice so), else a patched copy in the cache folder.
 
     Patching in memory and handing onnxruntime the bytes holds Python's GIL for
     the whole load (~0.8 s: the window froze while the voice loaded in the pool);
     onnxruntime releases it when it reads a model from a file. So the patch is
-    made once per voice file and later loads read the patched copy."""
+    made once per voice file and later loads read the patched copy. The patch is
+    piper_align's (no ``onnx`` package needed); a voice it cannot patch speaks
+    without alignments, its word timings spread over the sentence."""
     import hashlib
+    import tempfile
 
     import platformdirs
 
@@ -83,22 +84,24 @@ def _aligned_copy(model: Path) -> Path | None:
     if aligned.is_file():
         return aligned
     try:
-        import onnx
-        from piper.patch_voice_with_alignment import add_alignment_output
-
-        patched = onnx.load(str(model))
-        add_alignment_output(patched)
-        aligned.parent.mkdir(parents=True, exist_ok=True)
-        partial = aligned.with_suffix(f".{os.getpid()}-{threading.get_ident()}.part")  # two processes never share it
-        onnx.save(patched, str(partial))
-        partial.replace(aligned)
-    except ValueError as exc:  # already patched, or no tensor to expose
-        log.debug("voice %s used as it is: %s", model.name, exc)
+        patched = piper_align.with_alignment_output(model.read_bytes())
+    except piper_align.NotPatchable as exc:
+        log.info("voice %s speaks without phoneme alignments: %s", model.name, exc)
         return model
-    except OSError as exc:
-        log.info("the patched voice could not be cached (%s); patching it in memory", exc)
-        return None
-    return aligned
+    if patched is None:  # shipped patched
+        return model
+    for folder in (aligned.parent, Path(tempfile.gettempdir()) / "nexus-desktop-voices"):
+        target = folder / aligned.name
+        partial = target.with_suffix(f".{os.getpid()}-{threading.get_ident()}.part")  # two processes never share it
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            partial.write_bytes(patched)
+            partial.replace(target)
+            return target
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            log.info("the patched voice could not be written in %s (%s)", folder, exc)
+    return model
 
 
 class _InterruptibleSession:
