@@ -31,7 +31,6 @@ import argparse
 import hashlib
 import os
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -168,6 +167,8 @@ def _build(cache: Path, jobs: int, log) -> Path:
 
 
 def _children_cpu() -> float:
+    import resource  # POSIX only; the spec imports this module on Windows and macOS too
+
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
