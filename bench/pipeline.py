@@ -6,13 +6,17 @@ app's preset and CRF, render peak memory under 600 MB. Prints each stage's wall
 and CPU time (CPU includes ffmpeg and other child processes), then re-encodes
 the three videos and prints both ratios and the largest child's peak memory.
 
-    .venv/bin/python bench/pipeline.py [--article N]
+    .venv/bin/python bench/pipeline.py [--article N] [--keep DIR]
+
+``--keep DIR`` runs in DIR (emptied first) and leaves the job there, to profile its graphs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -50,7 +54,11 @@ def reencode(videos: list[Path], settings: Settings) -> tuple[float, float]:
 
 def main() -> None:
     article = int(sys.argv[sys.argv.index("--article") + 1]) if "--article" in sys.argv else 0
-    with tempfile.TemporaryDirectory() as tmp:
+    keep = sys.argv[sys.argv.index("--keep") + 1] if "--keep" in sys.argv else None
+    if keep:
+        shutil.rmtree(keep, ignore_errors=True)
+        os.makedirs(keep)
+    with (contextlib.nullcontext(keep) if keep else tempfile.TemporaryDirectory()) as tmp:
         paths = AppPaths.resolve(tmp)
         settings = Settings()
         store = Store.for_settings(settings, paths)

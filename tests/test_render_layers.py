@@ -63,7 +63,7 @@ def test_layers_are_composed_into_states_on_the_frames_they_start(tmp_path):
     assert track.frames == (0, 6, 7, 8, 30, 33)
     assert [(w.first, w.end, w.motion, w.moves_from) for w in track.windows] == [(0, 20, "rise", 0),
                                                                                   (30, 40, "rise", 30)]
-    states = sorted(out.glob("st-*.png"))
+    states = sorted(out.glob("st-*.tga"))
     assert len(states) == len(track.frames)
 
     def colour_at(state: int, x: int, y: int):

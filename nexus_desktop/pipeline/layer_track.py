@@ -7,11 +7,15 @@ each peaked at 1.1 GB for a 60 s 9:16 video. So the render gives ffmpeg
 - the backgrounds as one sequence ``bg-NNN.jpg`` (linked, one per shot with
   frames, all the same size: a smaller one, from a plan drawn before, is
   centred on a canvas of the common size, which its crop never leaves);
-- the layers as one sequence of composed states ``st-NNNN.png``: whenever a
+- the layers as one sequence of composed states ``st-NNNN.tga``: whenever a
   layer appears, is replaced (a count-up step) or enters part-way, the shot's
   visible layers are drawn on one transparent canvas (the bounding box of every
   layer of the format). The layer that starts first moves the whole group in
   the graph (rise, slide, float); later layers enter in a few drawn steps.
+  The states are run-length-encoded TGA, not PNG: a state is mostly
+  transparent, and Pillow writes it in ~4 ms against ~18 ms for PNG at its
+  fastest level (~170 states a format; ffmpeg decodes both alike;
+  bench/README.md).
 
 Frames follow the graph's rule: a layer starting ``start`` seconds into a shot
 appears on the first frame whose time is not before it.
@@ -108,9 +112,9 @@ def layer_track(spans: Sequence[Span], folder: Path, width: int, height: int, fp
             for p in (p for p in placed if p.first <= frame < p.end):
                 dx, dy = _offset(p, frame, fps, rise, slide)
                 canvas.alpha_composite(images[p.layer.path], (p.layer.x - left + dx, p.layer.y - top + dy))
-            canvas.save(folder / f"st-{len(frames):04d}.png", "PNG", compress_level=1)
+            canvas.save(folder / f"st-{len(frames):04d}.tga", "TGA", compression="tga_rle")
             frames.append(frame)
-    return LayerTrack((folder / "st-%04d.png").as_posix(), tuple(frames), left, top, tuple(windows))
+    return LayerTrack((folder / "st-%04d.tga").as_posix(), tuple(frames), left, top, tuple(windows))
 
 
 def _placed(span: Span, fps: int) -> list[_Placed]:
