@@ -109,7 +109,9 @@ class _Job:
         """Stereo AAC at 48 kHz, at -14 LUFS with true peaks under -1.5 dBTP as the
         platforms measure it: the gain comes from the voice's own loudness, and one
         corrective pass follows when the encoded mix misses (music adds loudness,
-        the limiter and AAC move it a little)."""
+        the limiter and AAC move it a little). AAC's "fast" coder: half the CPU of
+        the default twoloop, and at 192 kb/s no worse (FFmpeg's AAC maintainer:
+        https://ffmpeg.org/pipermail/ffmpeg-cvslog/2018-January/112166.html)."""
         settings = self.ctx.settings.render
         music = _music(settings.music_path)
         inputs = ["-i", str(self.voice)] + (["-stream_loop", "-1", "-i", str(music)] if music else [])
@@ -120,7 +122,7 @@ class _Job:
             graph, label = audio_graph(self.duration, music=music is not None, music_db=settings.music_volume_db,
                                        gain_db=gain, ceiling_db=ceiling)
             self._ffmpeg([*inputs, "-filter_complex", graph, "-map", f"[{label}]", "-t", f"{self.duration:.3f}",
-                          "-c:a", "aac", "-b:a", spec.AUDIO_BITRATE, "-ar", str(spec.AUDIO_RATE), "-ac", "2",
+                          "-c:a", "aac", "-aac_coder", "fast", "-b:a", spec.AUDIO_BITRATE, "-ar", str(spec.AUDIO_RATE), "-ac", "2",
                           "-f", "mp4", str(self.audio)],
                          self.duration, lambda share: self.ctx.progress(share * AUDIO_SHARE, "Mixing audio"))
             mixed = ffmpeg.measure_loudness(self.audio, cancelled=self.ctx.cancel_event.is_set)
