@@ -10,7 +10,7 @@ libx264, libass and libsoxr from Debian, which PyInstaller carries beside it
 What the app asks of ffmpeg, and so what is enabled (each is checked by
 tests/test_bundle_ffmpeg.py, most by rendering a real job with this build):
 - the render (pipeline/render.py, pipeline/ffmpeg_graph.py): an image2 sequence
-  of JPEG backdrops and PNG layer states, B-roll clips (H.264 or HEVC in MP4), the
+  of JPEG backdrops and TGA layer states, B-roll clips (H.264 or HEVC in MP4), the
   narration (WAV) and a creator's music (MP3, AAC/ALAC in M4A, FLAC, Ogg Vorbis or
   Opus, WAV); libass captions; libx264 and the native AAC encoder into MP4 with
   faststart; the motion samples as raw grey frames;
@@ -50,8 +50,8 @@ DSC = f"ffmpeg_{VERSION}-0+deb13u1.dsc"
 DEFAULT_CACHE = Path(os.environ.get("NEXUS_FFMPEG_CACHE", ROOT / "build" / "ffmpeg-cache"))
 BINARY = "ffmpeg"
 
-DECODERS = ("h264", "hevc", "aac", "alac", "mp3float", "mp3", "flac", "vorbis", "opus", "png", "mjpeg", "webp",
-            "pcm_s16le", "pcm_s24le", "pcm_s32le", "pcm_f32le", "pcm_f64le", "pcm_u8", "pcm_s16be", "pcm_s24be")
+DECODERS = ("h264", "hevc", "aac", "alac", "mp3float", "mp3", "flac", "vorbis", "opus", "png", "targa", "mjpeg",
+            "webp", "pcm_s16le", "pcm_s24le", "pcm_s32le", "pcm_f32le", "pcm_f64le", "pcm_u8", "pcm_s16be", "pcm_s24be")
 ENCODERS = ("libx264", "aac", "pcm_s16le", "rawvideo", "wrapped_avframe", "png")
 DEMUXERS = ("image2", "png_pipe", "jpeg_pipe", "webp_pipe", "mov", "wav", "mp3", "flac", "ogg", "aac", "matroska")
 MUXERS = ("mp4", "mov", "ipod", "wav", "null", "rawvideo", "image2")

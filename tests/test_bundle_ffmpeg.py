@@ -1,6 +1,6 @@
 """The Linux bundle's ffmpeg (packaging/ffmpeg_build.py: ``--disable-everything``, then
 each component the app uses) does everything the app asks of ffmpeg: a real render
-with music and a B-roll clip in every small format (image2 sequences of JPEG and PNG,
+with music and a B-roll clip in every small format (image2 sequences of JPEG and TGA,
 the graph from a file, libass captions, libx264 and AAC into MP4 with faststart, the
 motion samples, the quality check's keyframes and loudness), narrate's levelling
 (soxr), every kind of music file Settings offers, and pictures out as PNG.
