@@ -14,6 +14,12 @@ whole app (page tables of ~700 MB) to run a ``preexec_fn``, holding the GIL
 for 15 ms of processor time per child (much longer on a loaded machine), which
 stalled the window at every ffmpeg a render starts; without one it uses
 ``vfork()``, 0.2 ms (bench/README.md, Window, fourth session).
+
+A thread that calls ``start_children_in_background`` (the runner's pool threads)
+starts its children at nice 10 (``nice -n 10`` in front), so ffmpeg filling both
+cores leaves the window's thread the processor. The thread itself keeps its
+priority: it holds the GIL in bursts, and a lowered thread descheduled while
+holding it kept the window waiting (priority inversion).
 """
 
 from __future__ import annotations
@@ -23,9 +29,10 @@ import functools
 import logging
 import os
 import shutil
-import subprocess
 import signal
+import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -33,6 +40,8 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 PR_SET_PDEATHSIG = 1
+BACKGROUND_NICE = 10
+_thread_state = threading.local()
 SCRATCH_PATTERNS = (".render-*", ".narrate-*", ".partial-*")
 STALE_AFTER = 12 * 3600  # seconds without a change before a scratch folder is a leftover
 MARKER = ".scratch-checked"
@@ -41,6 +50,20 @@ MARKER = ".scratch-checked"
 def _die_with_parent() -> None:  # runs in the child between fork and exec
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def _die_with_parent_in_background() -> None:  # the same, at a lower priority
+    _die_with_parent()
+    os.nice(BACKGROUND_NICE)
+
+
+def start_children_in_background() -> None:
+    """From now on, processes ``spawn`` starts from this thread run at nice 10."""
+    _thread_state.background = True
+
+
+def _in_background() -> bool:
+    return getattr(_thread_state, "background", False)
 
 
 def child_options() -> dict[str, Any]:
@@ -76,8 +99,10 @@ def spawn(command: list[str]) -> tuple[list[str], dict[str, Any]]:
     program = command[0] if command else ""
     found = os.path.isfile(program) and os.access(program, os.X_OK) if os.sep in program else shutil.which(program)
     if exe is None or not found:
-        return list(command), child_options()
-    return [exe, "--pdeathsig", "KILL", "--", *command], {}
+        return list(command), {"preexec_fn": _die_with_parent_in_background if _in_background() else _die_with_parent}
+    nice = shutil.which("nice") if _in_background() else None
+    lowered = [nice, "-n", str(BACKGROUND_NICE)] if nice else []
+    return [exe, "--pdeathsig", "KILL", "--", *lowered, *command], {}
 
 
 def _last_change(folder: Path) -> float:

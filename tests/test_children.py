@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -85,6 +86,28 @@ def test_a_missing_program_still_fails_as_missing(tmp_path):
     assert command == [str(tmp_path / "no-such-ffmpeg"), "-version"]
     with pytest.raises(FileNotFoundError):
         subprocess.Popen(command, **options)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priority is Linux's")
+def test_a_background_thread_starts_its_children_lowered_and_keeps_its_own_priority():
+    """The runner's pool threads: ffmpeg at nice 10, the thread (which holds the GIL) not."""
+    from nexus_desktop import children
+
+    seen = []
+
+    def in_pool_thread():
+        children.start_children_in_background()
+        command, options = spawn([sys.executable, "-c", "import os; print(os.getpriority(os.PRIO_PROCESS, 0))"])
+        out = subprocess.run(command, capture_output=True, text=True, timeout=60, **options).stdout
+        seen.append((int(out), os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
+
+    thread = threading.Thread(target=in_pool_thread)
+    thread.start()
+    thread.join()
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    assert seen == [(max(own, children.BACKGROUND_NICE), own)]
+    command, _ = spawn([sys.executable, "-V"])  # a thread that did not ask: as before
+    assert "nice" not in " ".join(command[:-2])
 
 
 def test_stale_scratch_folders_are_removed_and_fresh_ones_kept(tmp_path):

@@ -3,6 +3,7 @@ window's thread, and the first job finds them loaded."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -61,3 +62,17 @@ def test_the_warm_up_imports_what_the_stages_would_import_mid_job():
 def test_a_module_that_cannot_be_imported_is_named_not_raised(monkeypatch, caplog):
     monkeypatch.setattr(warmup, "LAZY_MODULES", ("nexus_desktop.no_such_module",))
     assert warmup.warm_imports() == ["nexus_desktop.no_such_module"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priority is Linux's")
+def test_the_voice_loads_in_a_lowered_thread_whose_failure_reaches_the_caller():
+    seen = []
+
+    def load():
+        seen.append((threading.current_thread() is not threading.main_thread(),
+                     os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
+        raise ValueError("no voice here")
+
+    with pytest.raises(ValueError, match="no voice here"):
+        warmup._in_a_lowered_thread(load)
+    assert seen and seen[0][0] and seen[0][1] >= 10  # onnxruntime's threads, started there, inherit it

@@ -6,9 +6,10 @@ still analysed. Workers get a job id, a progress callback and a cancel event,
 never a widget; what they return reaches the main thread through a queued
 signal, and the window re-reads the jobs named in the ``changed`` change set.
 
-Pool threads run at a lower CPU priority, and so do the processes they start
-(ffmpeg, the voice): when rendering fills every core, the window's thread
-still gets the processor when it needs it.
+The processes pool threads start (ffmpeg) run at a lower CPU priority: when
+rendering fills every core, the window's thread still gets the processor when
+it needs it. The pool threads themselves do not: they hold the GIL in bursts,
+and a lowered one descheduled while holding it held the window up.
 
 Progress is not sent per call: workers overwrite the latest value per job and
 a main-thread timer publishes it every ``progress_interval_ms``, so a stage
@@ -28,8 +29,6 @@ Signals:
 from __future__ import annotations
 
 import logging
-import os
-import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterable
@@ -37,8 +36,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, QThread, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal, Slot
 
+from .. import children
 from ..domain import jobs as job_states
 from ..domain.jobs import JobStatus
 from ..domain.stages import PRODUCTION, Stage
@@ -52,22 +52,20 @@ from .lanes import NETWORK, READ, STAGE_LANES, STORE, Lane, lane_limits, make_la
 log = logging.getLogger(__name__)
 
 Callback = Callable[[Any], None]
-BACKGROUND_NICE = 10
 _thread_state = threading.local()
 
 
 def _yield_cpu_to_the_window() -> None:
-    """Lower this pool thread's priority, once; threads and processes it starts inherit it."""
+    """Processes this pool thread starts (ffmpeg) run at a lower CPU priority, once per thread.
+
+    The thread itself keeps the window's priority. It holds the GIL in bursts; lowered
+    (nice 10, as before), it was descheduled while holding it whenever the machine was
+    busy, and the window waited for it: 50-90 ms with the window's thread blocked on the
+    GIL while the holder ran 2-8 ms (bench/README.md, Window, fourth session)."""
     if getattr(_thread_state, "lowered", False):
         return
     _thread_state.lowered = True
-    if sys.platform.startswith("linux"):
-        try:  # per thread on Linux: the window's thread keeps its priority
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
-        except OSError:
-            log.debug("could not lower a worker thread's priority", exc_info=True)
-    else:
-        QThread.currentThread().setPriority(QThread.Priority.LowPriority)
+    children.start_children_in_background()
 
 
 @dataclass(eq=False)

@@ -14,14 +14,23 @@ Two things, in the narrate lane shortly after the window shows:
   model without holding the GIL once the aligned copy is cached; making that copy
   the first time holds it ~0.75 s). Loaded here it is cached (providers/tts/piper.py)
   before any job needs it, and a narration that comes first simply waits in the
-  same lane instead of loading it a second time.
+  same lane instead of loading it a second time. It loads in a short-lived thread
+  at nice 10: onnxruntime's own threads, which it starts then and which compute
+  every narration, inherit that lower priority (the pool threads keep the
+  window's, see runtime/runner.py).
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import os
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
 
+from ..children import BACKGROUND_NICE
 from ..domain.errors import NexusError
 from ..domain.stages import PRODUCTION
 from ..pipeline.flow import Workspace, stage_function
@@ -77,11 +86,35 @@ def warm_voice(ws: Workspace) -> bool:
     from ..providers.tts import open_speaker
 
     try:
-        open_speaker(voice, "", voices_dir=ws.paths.data / "voices")
+        _in_a_lowered_thread(lambda: open_speaker(voice, "", voices_dir=ws.paths.data / "voices"))
     except NexusError as exc:
         log.info("the voice was not loaded ahead of time: %s", exc)
         return False
     return True
+
+
+def _in_a_lowered_thread(fn: Callable[[], Any]) -> Any:
+    """``fn()`` in a new thread at nice 10 (Linux), waited for; its exception is raised here."""
+    outcome: list[Any] = []
+
+    def run() -> None:
+        if sys.platform.startswith("linux"):
+            try:
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
+            except OSError:
+                log.debug("could not lower the voice loader's priority", exc_info=True)
+        try:
+            outcome.append((fn(), None))
+        except BaseException as exc:  # handed to the caller
+            outcome.append((None, exc))
+
+    thread = threading.Thread(target=run, name="voice-load", daemon=True)
+    thread.start()
+    thread.join()
+    result, error = outcome[0]
+    if error is not None:
+        raise error
+    return result
 
 
 def warm_up(ws: Workspace) -> bool:
