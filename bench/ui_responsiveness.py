@@ -19,13 +19,19 @@ where that thread's stack was when the window got the GIL back, the process's
 CPU in threads without Python (onnxruntime's, Qt's), and the part of the gap no
 thread of ours used (the operating system ran other processes).
 
-    .venv/bin/python bench/ui_responsiveness.py
+    .venv/bin/python bench/ui_responsiveness.py [--workers-nice 10]
+
+``--workers-nice N`` lowers the runner's pool threads themselves to nice N, as the
+app did before the fourth session (to compare: a lowered thread descheduled while
+holding the GIL keeps the window waiting).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
+import threading
 import sys
 import tempfile
 import time
@@ -91,7 +97,27 @@ class GapMeter:
         self.gaps.setdefault(self.stage, []).append(elapsed)
 
 
+def _lower_workers(nice: int) -> None:
+    """The old behaviour, for comparison: each pool thread lowers itself (children follow)."""
+    from nexus_desktop.runtime import runner
+
+    keep = runner._yield_cpu_to_the_window
+
+    def lowered() -> None:
+        if not getattr(runner._thread_state, "self_lowered", False):
+            runner._thread_state.self_lowered = True
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+        keep()
+
+    runner._yield_cpu_to_the_window = lowered
+
+
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers-nice", type=int, default=None, help="lower the pool threads to this nice value")
+    args = parser.parse_args()
+    if args.workers_nice is not None:
+        _lower_workers(args.workers_nice)
     app = application()
     with tempfile.TemporaryDirectory() as tmp:
         paths = AppPaths.resolve(tmp)
@@ -119,7 +145,8 @@ def main() -> int:
         window.ctx.runner.job_finished.connect(lambda _: QTimer.singleShot(200, app.quit))
         window.ctx.runner.job_failed.connect(lambda _: QTimer.singleShot(200, app.quit))
         print(f"article: {ws.store.jobs.get(job_id).title!r}; load average {os.getloadavg()[0]:.1f} "
-              f"on {os.cpu_count()} cores")
+              f"on {os.cpu_count()} cores; pool threads at nice "
+              f"{args.workers_nice if args.workers_nice is not None else os.getpriority(os.PRIO_PROCESS, 0)}")
         started: list[float] = []
 
         def start_job() -> None:
