@@ -17,6 +17,7 @@ import argparse
 import functools
 import http.server
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -91,6 +92,11 @@ def serve(folder: Path) -> tuple[http.server.ThreadingHTTPServer, int]:
     return server, server.server_address[1]
 
 
+def slug(title: str) -> str:
+    """A file name from the article's title, the same from run to run (job ids are not)."""
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:40]
+
+
 def sheet(video: Path, duration: float, png: Path, columns: int = 3) -> Path:
     frames = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -155,7 +161,7 @@ def main() -> None:
             for skipped in plan["skipped"]:
                 print(f"  skipped {skipped['source']}: {skipped['reason']}")
             for name, entry in results["render"]["videos"].items():
-                png = args.out / f"job{job.id}-{name}.png"
+                png = args.out / f"{slug(job.title)}-{name}.png"
                 sheet(paths.job_dir(job.id) / entry["path"], entry["duration"], png)
                 print(f"  {name}: {png}")
                 for check in entry.get("quality", {}).get("checks", []):

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 MIN_SHOT, MAX_SHOT, TARGET_SHOT = 1.5, 3.5, 2.6
 END_CARD = 2.5  # seconds; the end card is 2-3 s
-MAX_TITLE_WORDS = 8
+MAX_TITLE_WORDS = 10  # the sample titles run to nine words; a cut hook ("…by up to nine…") reads badly
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)»]*$")
 _CLAUSE_END = re.compile(r"[,;:–—][\"'”’)»]*$")
 

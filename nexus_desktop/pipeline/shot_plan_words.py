@@ -125,6 +125,8 @@ def _stat(original: str, text: str, match: re.Match) -> Stat | None:
     low = unit.lower()
     if mult.lower() == "hundred":
         num, mult = f"{float(num.replace(',', '')) * 100:,.0f}", ""
+    if "," not in num and "." not in num and len(num) >= 4:
+        num = f"{int(num):,}"  # "1,000 trees"
     value = f"{cur}{num}{_MULT.get(mult.lower(), mult) if mult else ''}"
     if low in ("%", "percent", "per cent"):
         unit = "%"
