@@ -178,9 +178,11 @@ def _label(text: str, *, from_end: bool = False) -> str:
                 break
         words = clause
     words = [w.strip(_STRIP) for w in words if w.strip(_STRIP)]
-    if from_end:  # nothing from before an earlier number
+    if from_end:  # nothing from before an earlier number, nor the verb that led to it ("moved to a release")
         last = max((i for i, w in enumerate(words) if re.search(r"\d", w) or number_word(w) is not None), default=-1)
-        words = words[last + 1:]
+        words = _trim(words[last + 1:])
+        while words and words[0].lower().endswith(("ed", "ing")) and len(words[0]) > 4:
+            words = _trim(words[1:])
     words = _trim(words)
     return " ".join(_trim(words[-4:] if from_end else words[:4]))
 

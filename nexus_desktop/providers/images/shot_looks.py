@@ -39,6 +39,15 @@ def shot_palette(palette: Palette, look: int) -> Palette:
     return palette
 
 
+def _inner(region: Box) -> Box:
+    """The part of the card region these layouts use: a little inside it, like look 0's.
+    Every layer of a format is laid on one canvas in the render (their common bounding
+    box, blended on each frame that shows layers), so a layout that reached further out
+    would make every frame of the video dearer."""
+    dx, dy = round(region.width * 0.03), round(region.height * 0.1)
+    return Box(region.left + dx, region.top + dy, region.right - dx, region.bottom)
+
+
 def _canvas(fmt: VideoFormat) -> tuple[Image.Image, ImageDraw.ImageDraw]:
     image = Image.new("RGBA", (fmt.width, fmt.height), (0, 0, 0, 0))
     return image, ImageDraw.Draw(image)
@@ -52,11 +61,12 @@ def marker_title(fmt: VideoFormat, region: Box, text: str, face: FontFace, palet
                  piece) -> list:
     """Look 1: the phrase in capitals, left-aligned, one line after another sliding in;
     its key word on an accent-coloured marker."""
+    region = _inner(region)
     s = min(fmt.width, fmt.height)
-    block = fit_text(text.upper(), face, max_width=region.width * 0.92, max_height=region.height * 0.75,
+    block = fit_text(text.upper(), face, max_width=region.width * 0.72, max_height=region.height * 0.75,
                      max_size=round(s * 0.14), min_size=round(s * 0.07), max_words=2, spacing=1.22)
     font = block.font
-    left = region.left + round(region.width * 0.04)
+    left = region.left + (region.width - block.width) // 2
     y = region.top + (region.height - block.height) // 2
     accent = palette.accent
     on_accent = readable_on(accent, BLACK)
@@ -87,9 +97,10 @@ def marker_title(fmt: VideoFormat, region: Box, text: str, face: FontFace, palet
 def stacked_title(fmt: VideoFormat, region: Box, text: str, face: FontFace, palette: Palette, accent_word: int,
                   piece) -> list:
     """Look 2: one or two words a line, as big as they fit, the key word in the accent
-    colour, over an accent bar that rises first."""
+    colour, with an accent bar under them that rises first."""
+    region = _inner(region)
     s = min(fmt.width, fmt.height)
-    block = fit_text(text, face, max_width=region.width, max_height=region.height * 0.7,
+    block = fit_text(text, face, max_width=region.width * 0.75, max_height=region.height * 0.7,
                      max_size=round(s * 0.17), min_size=round(s * 0.07), max_words=2, spacing=1.04)
     font = block.font
     y = region.top + (region.height - block.height) // 2
@@ -97,7 +108,8 @@ def stacked_title(fmt: VideoFormat, region: Box, text: str, face: FontFace, pale
     canvas, draw = _canvas(fmt)
     bar_w, bar_h = round(s * 0.16), max(6, round(s * 0.014))
     cx = region.left + region.width // 2
-    draw.rectangle((cx - bar_w // 2, y - 3 * bar_h, cx + bar_w // 2, y - 2 * bar_h), fill=(*palette.accent, 255))
+    bar_y = y + block.height + 2 * bar_h
+    draw.rectangle((cx - bar_w // 2, bar_y, cx + bar_w // 2, bar_y + bar_h), fill=(*palette.accent, 255))
     pieces = [p for p in [piece(canvas, motion="rise")] if p]
     n = 0
     for k, line in enumerate(block.lines):
@@ -120,12 +132,13 @@ def side_icon(fmt: VideoFormat, region: Box, name: str, keyword: str, face: Font
               piece) -> list:
     """Look 1: the icon on a ring of the look's second colour, its label beside it in
     16:9 and above it in the taller formats."""
+    region = _inner(region)
     char, s = glyph(name), min(fmt.width, fmt.height)
     if char is None:
         return []
     wide = fmt.width > fmt.height * 1.2
     size = round(min(region.height * (0.66 if wide else 0.5), region.width * (0.4 if wide else 0.72)))
-    label_w = region.width - size - round(s * 0.06) if wide else region.width
+    label_w = round(region.width * 0.75) - size - round(s * 0.06) if wide else region.width
     block = fit_text(keyword.upper(), face, max_width=label_w, max_height=region.height * (0.6 if wide else 0.3),
                      max_size=round(s * 0.1), min_size=round(s * 0.05), max_words=2, spacing=1.08) if keyword else None
     if wide:
@@ -161,6 +174,7 @@ def side_icon(fmt: VideoFormat, region: Box, name: str, keyword: str, face: Font
 def tile_icon(fmt: VideoFormat, region: Box, name: str, keyword: str, face: FontFace, palette: Palette,
               piece) -> list:
     """Look 2: the icon dark on a rounded accent tile, its label in a pill under it."""
+    region = _inner(region)
     char, s = glyph(name), min(fmt.width, fmt.height)
     if char is None:
         return []
