@@ -48,6 +48,13 @@ def _inner(region: Box) -> Box:
     return Box(region.left + dx, region.top + dy, region.right - dx, region.bottom)
 
 
+def _narrow(fmt: VideoFormat) -> float:
+    """How much of the region's width a text block may take: three quarters in 16:9 (the
+    layer canvas stays as narrow as look 0's), all of it in the taller formats, where a
+    long word ("NAIL-PENETRATION") would otherwise be split."""
+    return 0.75 if fmt.width > fmt.height * 1.2 else 1.0
+
+
 def _canvas(fmt: VideoFormat) -> tuple[Image.Image, ImageDraw.ImageDraw]:
     image = Image.new("RGBA", (fmt.width, fmt.height), (0, 0, 0, 0))
     return image, ImageDraw.Draw(image)
@@ -63,8 +70,8 @@ def marker_title(fmt: VideoFormat, region: Box, text: str, face: FontFace, palet
     its key word on an accent-coloured marker."""
     region = _inner(region)
     s = min(fmt.width, fmt.height)
-    block = fit_text(text.upper(), face, max_width=region.width * 0.72, max_height=region.height * 0.75,
-                     max_size=round(s * 0.14), min_size=round(s * 0.07), max_words=2, spacing=1.22)
+    block = fit_text(text.upper(), face, max_width=region.width * _narrow(fmt), max_height=region.height * 0.75,
+                     max_size=round(s * 0.14), min_size=round(s * 0.05), max_words=2, spacing=1.22)
     font = block.font
     left = region.left + (region.width - block.width) // 2
     y = region.top + (region.height - block.height) // 2
@@ -100,7 +107,7 @@ def stacked_title(fmt: VideoFormat, region: Box, text: str, face: FontFace, pale
     colour, with an accent bar under them that rises first."""
     region = _inner(region)
     s = min(fmt.width, fmt.height)
-    block = fit_text(text, face, max_width=region.width * 0.75, max_height=region.height * 0.7,
+    block = fit_text(text, face, max_width=region.width * _narrow(fmt), max_height=region.height * 0.7,
                      max_size=round(s * 0.17), min_size=round(s * 0.07), max_words=2, spacing=1.04)
     font = block.font
     y = region.top + (region.height - block.height) // 2
