@@ -3,10 +3,10 @@
 Pure functions over the script, the word timings and how many photos there are;
 drawing is ``shot_art``'s job. Shots last 1.5–3.5 s and end, where they can, in
 the pause after a sentence or a comma. The first is the hook as a kinetic title,
-the last the end card; in between a sentence with a number gets a stat callout,
-a quoted sentence a quote card, and the rest alternate between the article's
-photos and illustrated keywords (or, with neither, the shot's key phrase as
-kinetic text).
+the last the end card; in between the shot where a number is spoken gets a stat
+callout, a quoted sentence a quote card, and the rest alternate between the
+article's photos, illustrated keywords and kinetic phrases, all taken from the
+words the shot covers (``shot_plan_words`` finds the numbers and phrases).
 """
 
 from __future__ import annotations
