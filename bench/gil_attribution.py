@@ -149,10 +149,12 @@ class GapWitness:
         for gap in self.gaps:
             by_stage.setdefault(gap.stage, []).append(gap)
         lines.append("  per stage, the longest wait of each kind in gaps over the threshold (ms): "
-                     "blocked (GIL) / waiting for a core / window's own work")
+                     f"blocked (GIL) / waiting for a core / window's own work; gaps, of which blocked over "
+                     f"{self.threshold_ms:.0f} ms")
         for stage, gaps in by_stage.items():
             lines.append(f"    {stage:<14}{max(g.blocked_ms for g in gaps):7.1f} /{max(g.main_waiting_ms for g in gaps):7.1f} "
-                         f"/{max(g.main_cpu_ms for g in gaps):6.1f}   ({len(gaps)} gaps)")
+                         f"/{max(g.main_cpu_ms for g in gaps):6.1f}   ({len(gaps)} gaps, "
+                         f"{sum(g.blocked_ms > self.threshold_ms for g in gaps)} blocked)")
         tally: Counter[str] = Counter()
         for gap in self.gaps:
             if (c := gap.culprit) is not None and c.cpu_ms >= gap.wall_ms / 3:
