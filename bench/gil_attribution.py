@@ -111,7 +111,7 @@ class GapWitness:
             names = {t.ident: t.name for t in threading.enumerate()}
             shares = []
             for ident, cpu in now.items():
-                used = (cpu - self._cpu.get(ident, 0.0)) * 1000  # a thread new since the last tick: all of it
+                used = (cpu - self._cpu.get(ident, cpu)) * 1000  # unseen at the last tick (a pool thread between two calls into Python): not counted
                 if used >= 1.0:
                     shares.append(ThreadShare(names.get(ident, f"thread {ident:x}"), used, _where(frames[ident])))
             shares.sort(key=lambda s: -s.cpu_ms)

@@ -3,6 +3,7 @@ window's thread, and the first job finds them loaded."""
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -76,3 +77,14 @@ def test_the_voice_loads_in_a_lowered_thread_whose_failure_reaches_the_caller():
     with pytest.raises(ValueError, match="no voice here"):
         warmup._in_a_lowered_thread(load)
     assert seen and seen[0][0] and seen[0][1] >= 10  # onnxruntime's threads, started there, inherit it
+
+
+def test_what_the_warm_up_made_is_frozen_for_the_collector(ws, monkeypatch):  # noqa: F811
+    """After the imports and the voice, so a full collection never walks the stages' modules."""
+    calls = []
+    monkeypatch.setattr(warmup, "LAZY_MODULES", ())
+    monkeypatch.setattr(warmup, "PRODUCTION", ())
+    monkeypatch.setattr(warmup, "warm_voice", lambda _ws: calls.append("voice") or False)
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+    assert warmup.warm_up(ws) is False
+    assert calls == ["voice", "freeze"]

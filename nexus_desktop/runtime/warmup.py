@@ -22,6 +22,7 @@ Two things, in the narrate lane shortly after the window shows:
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import os
@@ -118,6 +119,11 @@ def _in_a_lowered_thread(fn: Callable[[], Any]) -> Any:
 
 
 def warm_up(ws: Workspace) -> bool:
-    """Everything above, imports first (the first job's analyze needs them soonest)."""
+    """Everything above, imports first (the first job's analyze needs them soonest); then
+    what they made is frozen for the garbage collector, as start-up's is (gui/main.py):
+    a full collection walking the stages' modules ran in a render's database read and
+    held the GIL 35 ms (bench/README.md, Window, fourth session)."""
     warm_imports()
-    return warm_voice(ws)
+    loaded = warm_voice(ws)
+    gc.freeze()
+    return loaded
