@@ -122,15 +122,19 @@ def test_a_dropped_target_and_an_edited_text_can_be_undone(qtbot, composer, ws, 
     panel.save_button.click()
     qtbot.waitUntil(lambda: ws.store.posts.get(post_id).text["body"] == "Kept through an undo", timeout=5_000)
     qtbot.waitUntil(lambda: len(panel.boxes) > 2 and panel.boxes[x].isChecked(), timeout=5_000)
+    assert not panel.boxes[x].isEnabled() and "at least one" in panel.boxes[x].toolTip()  # the only place it goes
+    linkedin = next(t for t, box in panel.boxes.items() if box.text() == "Export for LinkedIn")
+    panel.boxes[linkedin].setChecked(True)
+    qtbot.waitUntil(lambda: len(panel.editors) == 2 and panel.boxes[x].isEnabled(), timeout=5_000)
     panel.boxes[x].setChecked(False)  # the X post goes, and its text with it
-    qtbot.waitUntil(lambda: scheduling.posts(ws).for_job(rendered_job) == [], timeout=5_000)
+    qtbot.waitUntil(lambda: [p.target_id for p in scheduling.posts(ws).for_job(rendered_job)] == [linkedin], timeout=5_000)
     qtbot.waitUntil(lambda: window.toast.can_undo and window.toast.text.text() == "1 post dropped")
+    qtbot.waitUntil(lambda: x in panel.boxes and not panel.boxes[x].isChecked() and len(panel.editors) == 1, timeout=5_000)
     screenshot(window, tmp_path, "composer-target-dropped")
     window.toast.undo_button.click()
-    qtbot.waitUntil(lambda: [p.text["body"] for p in scheduling.posts(ws).for_job(rendered_job)] == ["Kept through an undo"],
-                    timeout=5_000)
-    qtbot.waitUntil(lambda: len(panel.editors) == 1 and panel.editors[0].body.toPlainText() == "Kept through an undo",
-                    timeout=5_000)
+    qtbot.waitUntil(lambda: [p.text["body"] for p in scheduling.posts(ws).for_job(rendered_job) if p.target_id == x]
+                    == ["Kept through an undo"], timeout=5_000)
+    qtbot.waitUntil(lambda: any(e.body.toPlainText() == "Kept through an undo" for e in panel.editors), timeout=5_000)
 
 
 def test_unsaved_text_survives_a_change_from_elsewhere(qtbot, composer, ws, rendered_job):  # noqa: F811

@@ -265,6 +265,9 @@ class JobPostsPanel(QWidget):
             post = chosen.get(target.id)
             box = self._place_box(target, post is not None)
             box.setEnabled(post is None or post.status in MOVABLE)
+            if post is not None and len(chosen) == 1:  # without a place to go, the job would get the defaults again
+                box.setEnabled(False)
+                box.setToolTip(LAST_TARGET)
             box.toggled.connect(self._on_targets_toggled)
         for post in loaded.posts:
             editor = PostTextEditor(post, thumbnails=loaded.thumbnails, zone=loaded.zone)
@@ -353,6 +356,8 @@ class JobPostsPanel(QWidget):
             self.show_job(job_id)
 
 
+LAST_TARGET = ("An approved job goes to at least one place: tick another one first, or take the approval "
+               "back to keep it off the calendar")
 OPTION_HINTS = {"tiktok": "privacy and interactions", "facebook": "the Page", "threads": "text only or the video"}
 
 

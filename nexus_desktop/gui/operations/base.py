@@ -162,7 +162,8 @@ class QueryOp(_Op[T]):
 
     def _failed(self, exc: BaseException) -> None:
         if self._failure is not None and isinstance(exc, Exception):
-            self._failure(exc)
+            if _alive(self._failure):
+                self._failure(exc)
             return
         super()._failed(exc)
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from ...domain.errors import UserFixableError
 from ...pipeline import schedule as scheduling
 from ...pipeline.flow import Workspace
 from ...runtime.events import Changed
@@ -195,6 +196,9 @@ def choose_targets(ctx: AppContext, job_id: int, target_ids: Iterable[int], *, u
     wanted = sorted(set(target_ids))
 
     def op(ws: Workspace) -> Outcome[tuple[PostView, ...]]:
+        if not wanted:  # none would be drafted again for every default target at the next read
+            raise UserFixableError("an approved job goes to at least one place",
+                                   hint="tick another target first, or take the approval back")
         before = tuple(scheduling.posts(ws).for_job(job_id))
         created = scheduling.choose_targets(ws, job_id, wanted)
         dropped = tuple(p for p in before if p.target_id not in wanted)
