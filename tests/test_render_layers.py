@@ -147,3 +147,19 @@ def test_each_shot_shows_its_own_background_to_the_last_frame(tmp_path):
     assert len(grey) == 23
     assert all(v > 200 for v in grey[:7]) and all(v < 40 for v in grey[7:15]), "cuts on the shots' first frames"
     assert all(100 < v < 160 for v in grey[15:]), "the last shot's picture to the end"
+
+
+def test_a_zooming_shot_repeats_its_still_so_ffmpeg_never_queues_a_whole_shot(tmp_path):
+    still = _jpeg(tmp_path / "bg.jpg", (W + 8, H + 8))
+    card = _jpeg(tmp_path / "card.jpg", (W + 8, H + 8), (200, 200, 200))
+    spans = [Span(0, 40, still, (8, 8), 0, zoom=0.08), Span(40, 50, card, (8, 8), 1)]
+    out = tmp_path / "seq"
+    out.mkdir()
+    backdrops = layer_track.backdrops(spans, out)
+    step = layer_track.ZOOM_REPEAT_FRAMES
+    assert backdrops.frames == (0, *range(step, 40, step), 40, 50), "the zooming shot's still comes again"
+    assert len(list(out.glob("bg-*.jpg"))) == len(backdrops.frames)
+    frames = _frames(video_graph(W, H, spans, FPS, backdrops), tmp_path)
+    grey = [frames[n * W * H + W * H // 2] for n in range(len(frames) // (W * H))]
+    assert len(grey) == 50 and all(v < 160 for v in grey[:40]) and all(v > 180 for v in grey[40:]), \
+        "each shot still shows its own picture on its own frames"

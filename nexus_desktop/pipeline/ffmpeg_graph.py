@@ -18,8 +18,9 @@ Video, per format (bench/README.md has the measurements behind each choice):
   text over text.
 - A span may zoom slowly (Ken Burns, ``Span.zoom``): the panned frame is scaled
   by a per-frame ``scale`` and cropped back; at zoom 0 ``scale`` passes frames
-  through. The render leaves it off for now (``render.PHOTO_ZOOM``): the size
-  changing every frame grew the memory to 1.2 GB (bench/README.md).
+  through. A zooming span's still is repeated in the sequence (``Backdrops.frames``),
+  so ``fps`` never hands the scale a whole shot of references at once (1.1 GB). The
+  render leaves it off for now (``render.PHOTO_ZOOM``; bench/README.md).
 - The layer states are laid over the shots that have text by one ``overlay``
   whose x/y expressions move the shot's group (rise, slide, float); a state is
   shown from its frame until the next.
@@ -75,10 +76,13 @@ class Span:
 class Backdrops:
     """The shots' backgrounds as one image sequence: still k belongs to ``spans[k]``
     (spans without frames have none), and one more closes it at the video's end
-    (the last again); all are ``size``, centred on the frame."""
+    (the last again); all are ``size``, centred on the frame. ``frames``, when
+    given, is the frame each still starts on (a zooming span's still repeats:
+    see ``layer_track.ZOOM_REPEAT_FRAMES``); otherwise each span's first frame."""
 
     pattern: str
     size: tuple[int, int]
+    frames: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -197,7 +201,7 @@ def _backgrounds(graph: Graph, spans: Sequence[Span], width: int, height: int, f
         xs.append(f"{window}*({x})")
         ys.append(f"{window}*({y})")
     graph.filters.append(
-        f"[{index}:v]setpts='{_at_frames([span.first for span in spans] + [total])}',"
+        f"[{index}:v]setpts='{_at_frames(backdrops.frames or [span.first for span in spans] + [total])}',"
         f"scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,setsar=1,fps={fps},trim=end_frame={total},"
         f"crop=w={width}:h={height}:x='{_any_of(xs) or 0}':y='{_any_of(ys) or 0}'{_zoomed(width, height, zooms)}[base]")
     return "base"

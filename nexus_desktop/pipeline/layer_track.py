@@ -34,6 +34,12 @@ from PIL import Image, JpegImagePlugin
 
 from .ffmpeg_graph import ENTER_SECONDS, RISE, SLIDE, Backdrops, LayerTrack, LayerWindow, Span, SpanLayer
 
+# A zooming span's still is put in the sequence again every this many frames. ``fps`` repeats
+# a still as references, in one burst up to the next still (ffmpeg runs the graph until
+# nothing is ready); the zoom's scale turns each reference into a new picture, so a shot of
+# 100 frames queued 100 full frames (9:16, every shot zooming: 1141 MB; repeated every 15
+# frames: 551 MB, for 0.4 s more of JPEG decoding; bench/README.md).
+ZOOM_REPEAT_FRAMES = 15
 ENTRY_STEPS = (0.0, 0.067, 0.133)  # seconds after a later layer's start at which it is drawn part-way in
 SETTLED = 0.2  # seconds after its start at which a later layer is drawn in place
 
@@ -57,18 +63,24 @@ def backdrops(spans: Sequence[Span], folder: Path) -> Backdrops:
             # A change of size or pixel format inside a sequence would make ffmpeg rebuild the graph.
             ready.append(image.format == "JPEG" and image.mode == "RGB" and JpegImagePlugin.get_sampling(image) == 2)
     size = (max(w for w, _ in sizes), max(h for _, h in sizes)) if sizes else (2, 2)
-    for k, (span, own, same_kind) in enumerate(zip(shown, sizes, ready)):
-        target = folder / f"bg-{k:03d}.jpg"
+    frames: list[int] = []
+    for span, own, same_kind in zip(shown, sizes, ready):
+        target = folder / f"bg-{len(frames):03d}.jpg"
         if own == size and same_kind:
             _link_or_copy(Path(span.background), target)
-            continue
-        with Image.open(span.background) as image:
-            canvas = Image.new("RGB", size)
-            canvas.paste(image.convert("RGB"), ((size[0] - own[0]) // 2, (size[1] - own[1]) // 2))
-        canvas.save(target, "JPEG", quality=88, subsampling=2)
+        else:
+            with Image.open(span.background) as image:
+                canvas = Image.new("RGB", size)
+                canvas.paste(image.convert("RGB"), ((size[0] - own[0]) // 2, (size[1] - own[1]) // 2))
+            canvas.save(target, "JPEG", quality=88, subsampling=2)
+        frames.append(span.first)
+        for again in range(span.first + ZOOM_REPEAT_FRAMES, span.end, ZOOM_REPEAT_FRAMES) if span.zoom else ():
+            _link_or_copy(target, folder / f"bg-{len(frames):03d}.jpg")
+            frames.append(again)
     if shown:  # the last still once more, at the end: ffmpeg's fps filter drops a last frame it cannot time
-        _link_or_copy(folder / f"bg-{len(shown) - 1:03d}.jpg", folder / f"bg-{len(shown):03d}.jpg")
-    return Backdrops((folder / "bg-%03d.jpg").as_posix(), size)
+        _link_or_copy(folder / f"bg-{len(frames) - 1:03d}.jpg", folder / f"bg-{len(frames):03d}.jpg")
+        frames.append(shown[-1].end)
+    return Backdrops((folder / "bg-%03d.jpg").as_posix(), size, tuple(frames))
 
 
 def layer_track(spans: Sequence[Span], folder: Path, width: int, height: int, fps: int) -> LayerTrack | None:

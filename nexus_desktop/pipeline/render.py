@@ -47,9 +47,10 @@ AUDIO_SHARE = 3  # percent of the stage's progress spent mixing audio
 # frame: the last frame is rounded, and the AAC stream ends on a whole 1024-sample frame after
 # its priming offset (no edit list), so a good file can run ~0.12 s long at a low frame rate.
 DURATION_TOLERANCE = 0.1
-# How much a photo shot zooms in (or out) over its length, beside its pan (Ken Burns). Off: the
-# graph's per-frame scale changes the frame size every frame and the render's memory went from
-# 462 MB to 1.2 GB with every shot zooming (bench/README.md); a fixed-size zoom is left to do.
+# How much a photo shot zooms in (or out) over its length, beside its pan (Ken Burns). Off: with
+# every shot zooming a 9:16 render costs ~45 % more CPU (51.0 s against 34.7 s); its memory is
+# back under the budget (552 MB, layer_track.ZOOM_REPEAT_FRAMES), but the speed ratio with zoom
+# on has not been measured on an article with photos yet (bench/README.md).
 PHOTO_ZOOM = 0.0
 _DISK_FULL_HINT = "free some space on that disk, or move the data folder in Settings, then retry"
 
