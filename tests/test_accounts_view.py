@@ -123,3 +123,24 @@ def test_cancel_works_while_waiting_for_the_browser_and_for_the_pasted_address(q
     with qtbot.waitSignal(view.connect_failed, timeout=5000) as failed:
         view.paste_cancel.click()
     assert "cancelled" in failed.args[0] and not view.paste_row.isVisibleTo(view) and accounts.list() == []
+
+
+def test_closing_the_view_while_connecting_leaves_the_sign_in_thread_no_widget_to_free(qtbot, accounts, oauth_fake,
+                                                                                        memory_keyring):
+    """A widget freed on a worker thread crashes the app (a segmentation fault seen in the suite
+    when a connect thread ended after its view): the view goes when the window lets go of it,
+    on the GUI thread, while the sign-in still waits for the browser."""
+    import gc
+    import weakref
+
+    view = AccountsView(accounts, settings_for().publish)
+    opened: list[str] = []
+    worker = view.start_connect("youtube", ClientApp(CLIENT_ID, CLIENT_SECRET), open_url=opened.append, port=0)
+    qtbot.waitUntil(lambda: bool(opened), timeout=5000)
+    cancel, gone = view._cancel, weakref.ref(view)
+    del view  # its reads may still be running: their results are dropped on the GUI thread
+    qtbot.waitUntil(lambda: gc.collect() is not None and gone() is None, timeout=5000)
+    assert worker.is_alive()  # still waiting for the browser, holding no view
+    cancel.set()  # its "cancelled" now goes to nobody, quietly
+    worker.join(timeout=10)
+    assert not worker.is_alive()

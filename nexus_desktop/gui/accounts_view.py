@@ -43,6 +43,7 @@ from ..providers.platforms import network_connect, oauth
 from ..providers.platforms.errors import NAMES
 from ..runtime.lanes import NETWORK, READ, STORE
 from ..settings import PublishSettings
+from .view_threads import ConnectRelay, Worker
 from ..store.accounts import AccountRepo, AccountView
 from .connect_dialog import PLATFORMS, ConnectDialog
 from .operations.base import reason
@@ -71,36 +72,6 @@ def _health(view: AccountView) -> str:
 
 
 Submit = Callable[..., None]  # submit(fn, on_done=..., on_failed=..., description=..., lane=READ | STORE | NETWORK)
-
-
-class _Worker(QObject):
-    """Background work for a view that stands alone (no runner): a thread per task, the
-    result delivered on the GUI thread through a queued signal."""
-
-    returned = Signal(object, object, object)  # (on_done, on_failed), result, exception
-
-    def __init__(self, parent: QObject) -> None:
-        super().__init__(parent)
-        self.returned.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
-
-    def submit(self, fn: Callable[[], Any], *, on_done: Callable[[Any], None], on_failed: Callable[[BaseException], None],
-               description: str = "", lane: str = READ) -> None:
-        def work() -> None:
-            try:
-                result, error = fn(), None
-            except Exception as exc:  # handed to the GUI thread, never lost in the worker
-                result, error = None, exc
-            self.returned.emit((on_done, on_failed), result, error)
-
-        threading.Thread(target=work, name=description or "accounts", daemon=True).start()
-
-    @staticmethod
-    def _deliver(callbacks: tuple, result: Any, error: BaseException | None) -> None:
-        on_done, on_failed = callbacks
-        if error is None:
-            on_done(result)
-        else:
-            on_failed(error)
 
 
 class AccountsModel(QAbstractTableModel):
@@ -153,7 +124,7 @@ class AccountsView(QWidget):
         super().__init__(parent)
         self.accounts = accounts
         self._settings = current_settings or (lambda: settings)
-        self._submit = submit or _Worker(self).submit
+        self._submit = submit or Worker(self).submit
         self.busy = 0  # background tasks under way
         self.model = AccountsModel(self)
         proxy = QSortFilterProxyModel(self)
@@ -189,6 +160,10 @@ class AccountsView(QWidget):
         layout.addWidget(self.paste_row)
         layout.addWidget(self.table)
         layout.addWidget(self.message)
+        self._relay = ConnectRelay(self)
+        self._relay.connected.connect(self.account_connected)
+        self._relay.failed.connect(self.connect_failed)
+        self._relay.address_needed.connect(self.address_needed)
         self.account_connected.connect(self._on_account_connected)
         self.connect_failed.connect(self._on_connect_failed)
         self.address_needed.connect(self._on_address_needed)
@@ -290,36 +265,39 @@ class AccountsView(QWidget):
         self._cancel = threading.Event()
         self._answers = queue.Queue()
         self.cancel_connect_button.setVisible(True)
-        kwargs = {"cancel": self._cancel, "ask_address": self._ask_address, **options}
+        cancel, answers, relay = self._cancel, self._answers, self._relay
+        accounts, settings = self.accounts, self.settings
+
+        def ask_address(redirect_uri: str) -> str | None:
+            """On the worker thread: show the paste row and wait for the creator (None when cancelled)."""
+            relay.tell("address_needed", redirect_uri)
+            while not cancel.is_set():
+                try:
+                    return answers.get(timeout=0.1)
+                except queue.Empty:
+                    continue
+            return None
+
+        kwargs = {"cancel": cancel, "ask_address": ask_address, **options}
         if open_url is not None:
             kwargs["open_url"] = open_url
 
-        def work() -> None:
+        def work() -> None:  # holds no widget: see view_threads.ConnectRelay
             try:
                 connect = network_connect.connect if platform in network_connect.FORMS else oauth.connect
-                view = connect(platform, client, accounts=self.accounts, settings=self.settings, **kwargs)
+                view = connect(platform, client, accounts=accounts, settings=settings, **kwargs)
             except Cancelled:
-                self.connect_failed.emit("connecting was cancelled; nothing was saved")
+                relay.tell("failed", "connecting was cancelled; nothing was saved")
             except NexusError as exc:
-                self.connect_failed.emit(str(exc))
+                relay.tell("failed", str(exc))
             except Exception as exc:  # a bug: still tell the creator instead of waiting forever
-                self.connect_failed.emit(f"connecting failed unexpectedly: {type(exc).__name__}: {exc}")
+                relay.tell("failed", f"connecting failed unexpectedly: {type(exc).__name__}: {exc}")
             else:
-                self.account_connected.emit(view.id)
+                relay.tell("connected", view.id)
 
         worker = threading.Thread(target=work, name=f"connect-{platform}", daemon=True)
         worker.start()
         return worker
-
-    def _ask_address(self, redirect_uri: str) -> str | None:
-        """On the worker thread: show the paste row and wait for the creator (None when cancelled)."""
-        self.address_needed.emit(redirect_uri)
-        while not self._cancel.is_set():
-            try:
-                return self._answers.get(timeout=0.1)
-            except queue.Empty:
-                continue
-        return None
 
     def _on_address_needed(self, redirect_uri: str) -> None:
         self.paste_edit.clear()

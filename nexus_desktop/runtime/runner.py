@@ -102,7 +102,7 @@ def _owner_gone(callback: Callback | None) -> bool:
 class _Relay(QObject):
     """Lives on the main thread; workers emit through it, so delivery is queued."""
 
-    returned = Signal(object, object, object)  # work item, result, exception
+    returned = Signal(object, object)  # work item, [result, exception] (emptied on the main thread)
 
 
 class Runner(QObject):
@@ -311,19 +311,24 @@ class Runner(QObject):
             work.running = True
             if not self._progress_timer.isActive():
                 self._progress_timer.start()
-            self._pool.start(lambda: self._work_in_thread(work, lambda: self._stage_in_thread(work)))
+            self._pool.start(lambda: self._work_in_thread(work))
         else:
             self._running_tasks.append(work)
-            self._pool.start(lambda: self._work_in_thread(work, work.fn))
+            self._pool.start(lambda: self._work_in_thread(work))
         self._emit_queue()
 
-    def _work_in_thread(self, work: _JobEntry | _Task, fn: Callable[[], Any]) -> None:
+    def _work_in_thread(self, work: _JobEntry | _Task) -> None:
         _yield_cpu_to_the_window()
+        fn = (lambda: self._stage_in_thread(work)) if isinstance(work, _JobEntry) else work.fn
         try:
             result, error = fn(), None
         except BaseException as exc:  # handed to the main thread; never lost in a worker
             result, error = None, exc
-        self._relay.returned.emit(work, result, error)
+        # What a view's closure, a result or a traceback refers to is released on the main
+        # thread (_on_work_returned), never here: a widget freed on a pool thread crashes the app.
+        outcome = [result, error]
+        del fn, result, error
+        self._relay.returned.emit(work, outcome)
 
     def _stage_in_thread(self, entry: _JobEntry) -> JobView | None:
         """One stage of one job, in a pool thread: no widgets, no Qt objects."""
@@ -346,8 +351,10 @@ class Runner(QObject):
 
     # -- results, on the main thread --------------------------------------------------------------
 
-    @Slot(object, object, object)
-    def _on_work_returned(self, work: _JobEntry | _Task, result: Any, error: BaseException | None) -> None:
+    @Slot(object, object)
+    def _on_work_returned(self, work: _JobEntry | _Task, outcome: list) -> None:
+        result, error = outcome
+        outcome.clear()
         if self._closing:
             return
         try:
@@ -394,15 +401,17 @@ class Runner(QObject):
             self.job_finished.emit(JobDone(view.id, view.title, view.status, view.stage))
 
     def _on_task_returned(self, task: _Task, result: Any, error: BaseException | None) -> None:
-        if _owner_gone(task.on_done) or _owner_gone(task.on_failed):
-            log.debug("dropped, its window was closed meanwhile: %s", task.description or task.fn)
+        on_done, on_failed = task.on_done, task.on_failed
+        task.fn = task.on_done = task.on_failed = None  # the pool thread may drop the task last
+        if _owner_gone(on_done) or _owner_gone(on_failed):
+            log.debug("dropped, its window was closed meanwhile: %s", task.description)
             return
         if error is None:
-            if task.on_done is not None:
-                task.on_done(result)
-        elif task.on_failed is not None:
+            if on_done is not None:
+                on_done(result)
+        elif on_failed is not None:
             log.info("%s failed: %s", task.description or "background work", error)
-            task.on_failed(error)
+            on_failed(error)
         else:
             log.error("%s failed:\n%s", task.description or "background work", "".join(traceback.format_exception(error)))
             self.task_failed.emit(TaskFailed(task.description or "background work", str(error) or type(error).__name__))
