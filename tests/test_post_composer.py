@@ -66,6 +66,7 @@ def test_each_post_gets_its_text_counted_an_exact_time_and_a_thumbnail(qtbot, co
 
     qtbot.waitUntil(lambda: len(panel.editors) == 1 and panel.editors[0].post.scheduled_at == when, timeout=5_000)
     (editor,) = panel.editors
+    assert editor.body.toPlainText().startswith("Read it:") and editor.set_time_button.text() == "Move"  # typing kept
     assert editor.thumbnail.count() == 3
     editor.thumbnail.setCurrentIndex(editor.thumbnail.findData("1x1"))
     assert panel.save_button.isEnabled()

@@ -158,6 +158,19 @@ class PostTextEditor(QWidget):
         """The text as typed is being saved: it no longer counts as an unsaved change."""
         self.post = replace(self.post, text=self.text())
 
+    def take_newer(self, post: PostView) -> None:
+        """The post as the store has it now (moved, published…), keeping what is typed here:
+        the typing still counts as unsaved, against the text the post had when it was shown."""
+        moved = post.scheduled_at != self.post.scheduled_at
+        self.post = replace(post, text=self.post.text)
+        if moved and post.scheduled_at is not None:
+            self.when.setDateTime(QDateTime.fromSecsSinceEpoch(int(post.scheduled_at.timestamp())).toTimeZone(
+                _qt_zone(self.zone)))
+        self.set_time_button.setText("Set time" if post.scheduled_at is None else "Move")
+        editable = post.status in MOVABLE
+        for widget in (self.when, self.set_time_button, self.thumbnail):
+            widget.setEnabled(editable)
+
     def chosen_time(self) -> datetime:
         return datetime.fromtimestamp(self.when.dateTime().toSecsSinceEpoch(), timezone.utc).replace(second=0)
 
@@ -235,6 +248,10 @@ class JobPostsPanel(QWidget):
 
     def _populate(self, loaded: _Loaded | None) -> None:
         if loaded is not None and loaded.job_id != self.job_id:
+            return
+        if (loaded is not None and self.unsaved and self.loaded is not None and loaded.job_id == self.loaded.job_id
+                and {p.id for p in loaded.posts} == {e.post.id for e in self.editors}):
+            self._merge_posts(loaded.posts)  # a read begun before the typing: it must not undo it
             return
         self.loaded = loaded
         while self.targets_row.count():
@@ -351,9 +368,30 @@ class JobPostsPanel(QWidget):
             return
         mine = {p.id for p in self.loaded.posts} if self.loaded is not None else set()
         if change.touches(job_id) or change.posts & mine or change.targets:
-            if self.unsaved:
-                return  # the creator's typing is not thrown away; Save re-reads
+            if self.unsaved:  # the creator's typing is not thrown away: only times and states follow
+                self._refresh_posts(job_id)
+                return
             self.show_job(job_id)
+
+    def _refresh_posts(self, job_id: int) -> None:
+        def read(ws) -> list[PostView]:
+            return scheduling.posts(ws).for_job(job_id)
+
+        def merge(posts: list[PostView]) -> None:
+            if job_id == self.job_id:
+                self._merge_posts(posts)
+
+        QueryOp(self.ctx, read, "Reading the job's posts").success(merge).failure(
+            self._on_read_failed).run_in_background()
+
+    def _merge_posts(self, posts: list[PostView]) -> None:
+        """Newer times and states into the editors shown, their typing kept."""
+        newer = {p.id: p for p in posts}
+        for editor in self.editors:
+            if editor.post.id in newer:
+                editor.take_newer(newer[editor.post.id])
+        if self.loaded is not None:
+            self.loaded = replace(self.loaded, posts=list(posts))
 
 
 LAST_TARGET = ("An approved job goes to at least one place: tick another one first, or take the approval "
