@@ -239,3 +239,28 @@ def test_cli_lists_changes_and_rerenders(steer_ws, made, capsys):
     assert cli_main(["--data-dir", data, "shots", str(made), "--render"]) == 0
     out = capsys.readouterr().out
     assert "Videos made again" in out and "removed" in out
+
+
+def test_a_shots_still_is_made_once_until_its_files_change(tmp_path, monkeypatch):
+    """The shot list asks for every still after each stage: unchanged files give the still made
+    before without decoding anything; a redrawn layer gives a new one."""
+    import os
+
+    from PIL import Image
+
+    from nexus_desktop.domain.shots import FormatFrames, Layer, ShotFrames
+
+    Image.new("RGB", (220, 140), "navy").save(tmp_path / "bg.png")
+    Image.new("RGBA", (60, 40), (255, 200, 0, 255)).save(tmp_path / "layer.png")
+    frames = FormatFrames("16x9", 200, 120, (ShotFrames("bg.png", (10, 10), (Layer("layer.png", 20, 30),)),))
+    first = shot_edits.thumbnail(tmp_path, frames, 0, width=100)
+    opened = []
+    real_open = Image.open
+    monkeypatch.setattr(Image, "open", lambda *a, **k: opened.append(a[0]) or real_open(*a, **k))
+    again = shot_edits.thumbnail(tmp_path, frames, 0, width=100)
+    assert opened == [] and again.tobytes() == first.tobytes()
+    Image.new("RGBA", (60, 40), (0, 200, 80, 255)).save(tmp_path / "layer.png")  # redrawn
+    stamp = (tmp_path / "layer.png").stat().st_mtime_ns + 1_000_000
+    os.utime(tmp_path / "layer.png", ns=(stamp, stamp))
+    redrawn = shot_edits.thumbnail(tmp_path, frames, 0, width=100)
+    assert opened and redrawn.getpixel((20, 20)) != first.getpixel((20, 20))

@@ -10,6 +10,8 @@ survives a re-run; ``rerender`` redoes only visualize and render.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -261,20 +263,60 @@ def _write(ws: Workspace, job_id: int, edit, redo: frozenset[Stage] = frozenset(
                                or "published" in str(exc) else "wait until it is done, then try again") from exc
 
 
+_STILLS: OrderedDict[tuple, Image.Image] = OrderedDict()  # the last stills made, by their files' identity
+_STILLS_KEPT = 256
+_stills_lock = threading.Lock()
+
+
 def thumbnail(job_dir: Path, frames: FormatFrames, index: int, width: int = 160) -> Image.Image | None:
-    """A small still of shot ``index``: its background as the frame crops it, with every layer."""
+    """A small still of shot ``index``: its background as the frame crops it, with every layer.
+
+    The shot list asks again after every stage; a still whose files have not changed since
+    (same paths, sizes and times) is the one made before, not decoded and composed again
+    at full size on a pool thread while the window waits for a core."""
     if not 0 <= index < len(frames.shots):
         return None
     drawn = frames.shots[index]
+    files = [job_dir / drawn.background, *(job_dir / layer.path for layer in drawn.layers)]
+    try:
+        key = (width, frames.width, frames.height, tuple((layer.x, layer.y) for layer in drawn.layers),
+               *((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files))
+    except OSError:
+        return None  # a missing file: the list shows no picture rather than failing
+    with _stills_lock:
+        kept = _STILLS.get(key)
+        if kept is not None:
+            _STILLS.move_to_end(key)
+            return kept.copy()
+    still = _compose(job_dir, frames, drawn, width)
+    if still is not None:
+        with _stills_lock:
+            _STILLS[key] = still.copy()
+            while len(_STILLS) > _STILLS_KEPT:
+                _STILLS.popitem(last=False)
+    return still
+
+
+def _compose(job_dir: Path, frames: FormatFrames, drawn, width: int) -> Image.Image | None:
+    """Composed near the still's size, not the frame's: the background JPEG is decoded at a
+    fraction of its size (JPEG's draft mode) and each layer scaled down before it is laid on."""
+    wanted = max(1e-3, 2 * width / frames.width)  # twice the still's size, for a clean downscale
     try:
         with Image.open(job_dir / drawn.background) as background:  # larger than the frame: its middle
-            left, top = (background.width - frames.width) // 2, (background.height - frames.height) // 2
-            frame = background.convert("RGB").crop((left, top, left + frames.width, top + frames.height))
+            full_w, full_h = background.size
+            background.draft("RGB", (max(1, round(full_w * wanted)), max(1, round(full_h * wanted))))
+            scale = background.width / full_w
+            left, top = (full_w - frames.width) / 2 * scale, (full_h - frames.height) / 2 * scale
+            frame = background.convert("RGB").crop((round(left), round(top), round(left + frames.width * scale),
+                                                    round(top + frames.height * scale)))
         for layer in drawn.layers:
             with Image.open(job_dir / layer.path) as picture:
                 piece = picture.convert("RGBA")
-                frame.paste(piece, (layer.x, layer.y), piece)
+            if scale < 1:
+                piece = piece.resize((max(1, round(piece.width * scale)), max(1, round(piece.height * scale))),
+                                     Image.Resampling.BILINEAR)
+            frame.paste(piece, (round(layer.x * scale), round(layer.y * scale)), piece)
     except (OSError, ValueError):
-        return None  # a missing or broken file: the list shows no picture rather than failing
+        return None  # a broken file: the list shows no picture rather than failing
     frame.thumbnail((width, width * 2), Image.Resampling.LANCZOS)
     return frame
