@@ -143,6 +143,17 @@ def test_another_job_loads_into_the_grid(qtbot, preview, add_jobs):
     assert sides.grid.formats == [] and not sides.grid.play_button.isEnabled()
 
 
+def test_the_hidden_grid_loads_nothing_until_it_is_shown(qtbot, preview):
+    """Three players and three posters cost the window tens of ms at each stage's end: a grid
+    nobody looks at waits, and shows the job when it is opened."""
+    sides = preview.side_by_side
+    qtbot.waitUntil(lambda: preview.player.duration_ms > 0, timeout=10_000)
+    assert sides.grid.formats == [] and all(p.source().isEmpty() for p in sides.grid.players.values())
+    sides.show_all(True)
+    assert sides.grid.formats == ["16x9", "9x16", "1x1"]
+    qtbot.waitUntil(lambda: sides.grid.duration_ms > 0, timeout=10_000)
+
+
 def test_frames_are_scaled_down_off_the_gui_thread_to_the_size_asked(qtbot):
     from PySide6.QtCore import QSize
     from PySide6.QtGui import QImage

@@ -367,6 +367,9 @@ class SideBySide(QWidget):
         self.player = player
         self.grid = FormatGrid()
         self.grid.hide()
+        # What the grid is to show, kept until it is shown: its three players and posters cost
+        # the window tens of milliseconds at every stage a job finishes (bench/ui_responsiveness.py).
+        self._pending: tuple[dict, dict] | None = None
         self.all_button = QToolButton(text="All three", checkable=True, objectName="FormatButton",
                                       toolTip="See the 16:9, 9:16 and 1:1 videos side by side, playing together (G)")
         player.add_choice(self.all_button)
@@ -394,6 +397,9 @@ class SideBySide(QWidget):
             playing = self.player.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
             self.player.stop()
             self.player.hide()
+            if self._pending is not None:
+                self.grid.load(*self._pending)
+                self._pending = None
             self.grid.show()
             self.grid.setFocus()
             if position > 0 or playing:
@@ -410,4 +416,9 @@ class SideBySide(QWidget):
 
     @Slot(dict, dict)
     def _on_media_loaded(self, videos: dict, thumbnails: dict) -> None:
-        self.grid.load(videos, thumbnails)
+        if self.showing_all:
+            self._pending = None
+            self.grid.load(videos, thumbnails)
+        else:
+            self.grid.stop()  # nothing plays unseen
+            self._pending = (videos, thumbnails)
