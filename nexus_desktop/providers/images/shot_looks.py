@@ -64,6 +64,25 @@ def _stroke(size: int) -> int:
     return max(2, size // 14)
 
 
+def _word_lines(fmt: VideoFormat, block, y: int, x_of, draw_word, piece, start_of, motion: str) -> list:
+    """A title's lines, each on a canvas of its own so each enters after the one before:
+    ``x_of(line)`` is where the line starts, ``draw_word(draw, x, y, word, n)`` draws word
+    ``n`` (counted over every line), ``start_of(k)`` is when line ``k`` enters."""
+    pieces, n = [], 0
+    for k, line in enumerate(block.lines):
+        canvas, draw = _canvas(fmt)
+        x = x_of(line)
+        for word in line.split():
+            draw_word(draw, x, y, word, n)
+            x += block.font.getlength(word + " ")
+            n += 1
+        made = piece(canvas, start=start_of(k), motion=motion)
+        if made:
+            pieces.append(made)
+        y += block.line_height
+    return pieces
+
+
 def marker_title(fmt: VideoFormat, region: Box, text: str, face: FontFace, palette: Palette, accent_word: int,
                  piece) -> list:
     """Look 1: the phrase in capitals, left-aligned, one line after another sliding in;
@@ -78,27 +97,17 @@ def marker_title(fmt: VideoFormat, region: Box, text: str, face: FontFace, palet
     accent = palette.accent
     on_accent = readable_on(accent, BLACK)
     pad = round(block.size * 0.12)
-    pieces = []
-    n = 0
-    for k, line in enumerate(block.lines):
-        canvas, draw = _canvas(fmt)
-        x = left
-        for word in line.split():
-            width = font.getlength(word)
-            if n == accent_word:
-                top, bottom = y - pad // 2, y + round(block.size * 1.02) + pad // 2
-                draw.rectangle((x - pad, top, x + width + pad, bottom), fill=(*accent, 255))
-                draw.text((x, y), word, font=font, fill=(*on_accent, 255), anchor="la")
-            else:
-                draw.text((x, y), word, font=font, fill=(*WHITE, 255), anchor="la", stroke_width=_stroke(block.size),
-                          stroke_fill=(*BLACK, 255))
-            x += font.getlength(word + " ")
-            n += 1
-        made = piece(canvas, start=round(k * 0.22, 3), motion="slide")
-        if made:
-            pieces.append(made)
-        y += block.line_height
-    return pieces
+
+    def draw_word(draw: ImageDraw.ImageDraw, x: float, y: int, word: str, n: int) -> None:
+        if n == accent_word:
+            top, bottom = y - pad // 2, y + round(block.size * 1.02) + pad // 2
+            draw.rectangle((x - pad, top, x + font.getlength(word) + pad, bottom), fill=(*accent, 255))
+            draw.text((x, y), word, font=font, fill=(*on_accent, 255), anchor="la")
+        else:
+            draw.text((x, y), word, font=font, fill=(*WHITE, 255), anchor="la", stroke_width=_stroke(block.size),
+                      stroke_fill=(*BLACK, 255))
+
+    return _word_lines(fmt, block, y, lambda line: left, draw_word, piece, lambda k: round(k * 0.22, 3), "slide")
 
 
 def stacked_title(fmt: VideoFormat, region: Box, text: str, face: FontFace, palette: Palette, accent_word: int,
@@ -118,21 +127,14 @@ def stacked_title(fmt: VideoFormat, region: Box, text: str, face: FontFace, pale
     bar_y = y + block.height + 2 * bar_h
     draw.rectangle((cx - bar_w // 2, bar_y, cx + bar_w // 2, bar_y + bar_h), fill=(*palette.accent, 255))
     pieces = [p for p in [piece(canvas, motion="rise")] if p]
-    n = 0
-    for k, line in enumerate(block.lines):
-        canvas, draw = _canvas(fmt)
-        x = region.left + (region.width - font.getlength(line)) / 2
-        for word in line.split():
-            fill = accent if n == accent_word else WHITE
-            draw.text((x, y), word, font=font, fill=(*fill, 255), anchor="la", stroke_width=_stroke(block.size),
-                      stroke_fill=(*BLACK, 255))
-            x += font.getlength(word + " ")
-            n += 1
-        made = piece(canvas, start=round(0.12 + k * 0.2, 3), motion="rise")
-        if made:
-            pieces.append(made)
-        y += block.line_height
-    return pieces
+
+    def draw_word(draw: ImageDraw.ImageDraw, x: float, y: int, word: str, n: int) -> None:
+        fill = accent if n == accent_word else WHITE
+        draw.text((x, y), word, font=font, fill=(*fill, 255), anchor="la", stroke_width=_stroke(block.size),
+                  stroke_fill=(*BLACK, 255))
+
+    return pieces + _word_lines(fmt, block, y, lambda line: region.left + (region.width - font.getlength(line)) / 2,
+                                draw_word, piece, lambda k: round(0.12 + k * 0.2, 3), "rise")
 
 
 def side_icon(fmt: VideoFormat, region: Box, name: str, keyword: str, face: FontFace, palette: Palette,
