@@ -279,10 +279,11 @@ def thumbnail(job_dir: Path, frames: FormatFrames, index: int, width: int = 160)
     drawn = frames.shots[index]
     files = [job_dir / drawn.background, *(job_dir / layer.path for layer in drawn.layers)]
     try:
-        key = (width, frames.width, frames.height, tuple((layer.x, layer.y) for layer in drawn.layers),
-               *((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files))
+        stats = [(str(f), f.stat()) for f in files]
     except OSError:
         return None  # a missing file: the list shows no picture rather than failing
+    key = (width, frames.width, frames.height, tuple((layer.x, layer.y) for layer in drawn.layers),
+           *((name, st.st_size, st.st_mtime_ns) for name, st in stats))
     with _stills_lock:
         kept = _STILLS.get(key)
         if kept is not None:
