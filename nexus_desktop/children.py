@@ -67,10 +67,11 @@ def _in_background() -> bool:
 
 
 def child_options() -> dict[str, Any]:
-    """Extra ``subprocess.Popen`` arguments that tie the child's life to this process
-    (a ``preexec_fn``: the app is forked; ``spawn`` avoids that where it can)."""
+    """Extra ``subprocess.Popen`` arguments that tie the child's life to this process, at
+    nice 10 from a background thread (a ``preexec_fn``: the app is forked; ``spawn``
+    avoids that where it can)."""
     if sys.platform.startswith("linux"):
-        return {"preexec_fn": _die_with_parent}
+        return {"preexec_fn": _die_with_parent_in_background if _in_background() else _die_with_parent}
     return {}
 
 
@@ -93,13 +94,11 @@ def spawn(command: list[str]) -> tuple[list[str], dict[str, Any]]:
 
     A program that cannot be found keeps the plain command, so Popen raises the usual
     FileNotFoundError rather than setpriv failing later with an exit status."""
-    if not sys.platform.startswith("linux"):
-        return list(command), {}
-    exe = _setpriv()
+    exe = _setpriv() if sys.platform.startswith("linux") else None
     program = command[0] if command else ""
     found = os.path.isfile(program) and os.access(program, os.X_OK) if os.sep in program else shutil.which(program)
     if exe is None or not found:
-        return list(command), {"preexec_fn": _die_with_parent_in_background if _in_background() else _die_with_parent}
+        return list(command), child_options()
     nice = shutil.which("nice") if _in_background() else None
     lowered = [nice, "-n", str(BACKGROUND_NICE)] if nice else []
     return [exe, "--pdeathsig", "KILL", "--", *lowered, *command], {}
