@@ -140,3 +140,23 @@ def test_switching_format_keeps_the_place(qtbot, window):
     player.set_format("16x9")
     qtbot.waitUntil(lambda: player.format == "16x9" and player.player.position() >= 1100, timeout=10_000)
     assert player.time.text().startswith("0:01")
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (1280, 720)])
+def test_the_whole_preview_fits_the_window_with_approve_in_sight(qtbot, ws, rendered_job, add_jobs, tmp_path, size):
+    """The Shots tab's strip and buttons used to make the preview 906 px tall: in the default
+    900 px window the view scrolled and Approve sat below the fold."""
+    made = open_window(ws)
+    qtbot.addWidget(made)
+    made.resize(*size)
+    made.show()
+    made.ctx.runner.announce(Changed(added=True))
+    select_job(qtbot, made, rendered_job)
+    preview = made.jobs_view.preview
+    area = made.jobs_view.parentWidget().parentWidget()  # the view's scroll area
+    qtbot.waitUntil(lambda: preview.approve_button.isEnabled(), timeout=10_000)
+    qtbot.waitUntil(lambda: made.jobs_view.height() <= area.viewport().height(), timeout=5_000)
+    corner = preview.approve_button.mapTo(area.viewport(), preview.approve_button.rect().bottomRight())
+    assert area.viewport().rect().contains(corner)
+    assert not area.verticalScrollBar().isVisible()
+    screenshot(made, tmp_path, f"preview-fits-{size[1]}")

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QSize, Qt, Slot
 from PySide6.QtGui import QAction, QIcon, QKeySequence, QPixmap, QShortcut
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListView, QMenu, QProgressBar, QPushButton, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QListView, QMenu, QProgressBar, QPushButton, QScrollArea,
+                               QToolButton, QVBoxLayout, QWidget)
 
 from ..domain.jobs import JobStatus
 from ..domain.shots import KIND_NAMES, STEERABLE
@@ -94,7 +94,15 @@ class ShotListPanel(QWidget):
         more.addWidget(self.restore_button)
         more.addStretch(1)
         more.addWidget(self.render_button)
-        layout = QVBoxLayout(self)
+        # Inside a scroll area: the strip, two button rows and the notes must not make the whole
+        # preview taller than a 900 px window (the Approve row went below the fold).
+        inner = QWidget()
+        scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        layout = QVBoxLayout(inner)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.summary)
         layout.addWidget(self.view)

@@ -90,7 +90,7 @@ class VideoPlayer(QWidget):
         # widget would raise() the video's native window, which some platforms refuse).
         self.screen = QWidget(objectName="PlayerFrame")
         self.screen.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.screen.setMinimumHeight(320)
+        self.screen.setMinimumHeight(236)  # the whole preview, Approve row included, fits a 720 px window
         place = QGridLayout(self.screen)
         place.setContentsMargins(0, 0, 0, 0)
         place.addWidget(self.poster, 0, 0)
