@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from nexus_desktop.domain.errors import NexusError, UserFixableError
 from nexus_desktop.pipeline.feed_fetch import fetch, make_client
 from nexus_desktop.pipeline.feed_parse import parse_feed
+from nexus_desktop.pipeline.feed_discovery import find_feed
 from nexus_desktop.pipeline.feeds import add_feeds, list_entry_refusal
 from nexus_desktop.pipeline.harvest import harvest
 from nexus_desktop.providers.images.download import ImageRejected, download
@@ -102,6 +103,34 @@ def test_json_feed_version_1_over_http_is_accepted():
     assert [i.title for i in parsed.items] == ["Old style"]
 
 
+def test_an_item_carrying_nul_is_stored_without_it_and_the_rest_of_the_feed_too(store, server, fast):
+    """PostgreSQL text cannot hold NUL: one such item made the whole feed fail there, every harvest."""
+    server.routes["/nul.json"] = Route(json_feed([
+        {"id": "1\u0000", "url": "https://j.example.net/1", "title": "Null\u0000 title", "content_text": "a\u0000b"},
+        {"id": "2", "url": "https://j.example.net/2", "title": "Plain", "content_text": "Fine words."},
+    ]), content_type="application/feed+json")
+    server.routes["/nul.xml"] = Route(b'<?xml version="1.0"?><rss version="2.0"><channel><title>Nul&#0;s</title>'
+                                      b"<item><guid>x&#0;1</guid><title>Zero&#0;width</title><description>d&#0;</description></item>"
+                                      b"<item><guid>x2</guid><title>Other</title><description>ok</description></item>"
+                                      b"</channel></rss>")
+    add_feeds(store, fast, server.url("/nul.json"))
+    add_feeds(store, fast, server.url("/nul.xml"))
+    report = harvest(store, fast)
+    assert not report.failed and report.new_jobs == 4
+    assert sorted(j.title for j in store.jobs.list()) == ["Null title", "Other", "Plain", "Zerowidth"]
+    assert sorted(s.title for s in store.sources.list()) == ["Nuls", "Typed badly"]
+    assert harvest(store, fast).new_jobs == 0  # known again by their guids
+
+
+def test_a_json_feed_nested_too_deeply_or_with_a_huge_number_is_a_clear_error():
+    deep = b'{"version": "https://jsonfeed.org/version/1.1", "items": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    with pytest.raises(UserFixableError, match="nested too deeply"):
+        parse_feed(deep, "application/feed+json")
+    huge = b'{"version": "https://jsonfeed.org/version/1.1", "items": [{"id": ' + b"9" * 5000 + b"}]}"
+    with pytest.raises(UserFixableError, match="broken JSON feed"):
+        parse_feed(huge, "application/feed+json")
+
+
 # -- 3. entity expansion is refused before feedparser sees it ---------------------------------
 
 
@@ -130,6 +159,17 @@ def test_nested_entities_are_refused_and_short_named_characters_still_read():
     friendly = (b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY nbsp "&#160;">]><rss version="2.0"><channel>'
                 b"<title>Old&nbsp;blog</title><item><guid>1</guid><title>Hello&nbsp;there</title></item></channel></rss>")
     assert [i.title for i in parse_feed(friendly).items] == ["Hello there"]
+
+
+def test_a_feed_naming_an_encoding_expat_cannot_read_is_still_guarded_and_read():
+    """"UTF-16LE" named without a byte-order mark: expat refuses the name itself (a ValueError
+    that ended the feed as an unexpected error); the guard falls back to looking at the bytes."""
+    plain = ('<?xml version="1.0" encoding="utf-16-le"?><rss version="2.0"><channel><title>T</title>'
+             "<item><guid>1</guid><title>Hello</title></item></channel></rss>")
+    assert [i.title for i in parse_feed(plain.encode("utf-16-le")).items] == ["Hello"]
+    hostile = plain.replace("<rss", '<!DOCTYPE rss [<!ENTITY a "' + "x" * 1000 + '">]><rss').replace("Hello", "&a;&a;")
+    with pytest.raises(UserFixableError, match="refused: the feed declares entities"):
+        parse_feed(hostile.encode("utf-16-le"))
 
 
 # -- 4. decompression is bounded across every Content-Encoding layer ------------------------
@@ -233,6 +273,14 @@ def test_a_pipe_or_device_added_by_hand_is_refused_not_read(store, fast, tmp_pat
         for path in (str(pipe), "/dev/zero"):
             with pytest.raises(UserFixableError, match="not a regular file"):
                 fetch(client, path, etag=None, last_modified=None, max_bytes=fast.harvest.max_feed_bytes)
+    # Typed in Add feed or given to `nexus add-feed`: checked, then added, without reading the
+    # device (/dev/zero filled memory until a MemoryError, a pipe hung the command).
+    for path in ("/dev/null", str(pipe), "/dev/zero"):
+        with pytest.raises(UserFixableError, match="not a regular file"):
+            find_feed(path, fast)
+        with pytest.raises(UserFixableError, match="not a regular file"):
+            add_feeds(store, fast, path)
+    assert store.sources.list() == []
 
 
 # -- deadlines ----------------------------------------------------------------------------------
@@ -277,7 +325,7 @@ def intranet(monkeypatch):
     server stands for the internet (both listen on 127.0.0.1 here)."""
     from urllib.parse import urlsplit
 
-    from nexus_desktop.pipeline import feed_fetch, harvest as harvest_module
+    from nexus_desktop.pipeline import feed_discovery, feed_fetch, harvest as harvest_module
 
     with FeedServer() as inside:
         port = inside.httpd.server_address[1]
@@ -287,6 +335,7 @@ def intranet(monkeypatch):
 
         monkeypatch.setattr(feed_fetch, "is_internal_address", internal)
         monkeypatch.setattr(harvest_module, "is_internal_address", internal)
+        monkeypatch.setattr(feed_discovery, "is_internal_address", internal, raising=False)  # (absent before the fix)
         yield inside
 
 
@@ -313,3 +362,18 @@ def test_a_public_feed_cannot_point_images_or_pages_into_the_local_network(store
     assert articles["Inside job"].image_url is None and not articles["Inside job"].link
     assert articles["Fine"].image_url == "https://news.example.net/2.jpg"
     assert articles["Fine"].link == "https://news.example.net/2"
+
+
+def test_a_public_page_cannot_name_a_local_service_or_file_as_its_feed(server, fast, intranet, tmp_path):
+    secret = tmp_path / "feed.xml"
+    secret.write_bytes((SAMPLES / "tech-digest.rss.xml").read_bytes())
+    intranet.routes["/admin/feed.xml"] = Route((SAMPLES / "tech-digest.rss.xml").read_bytes())
+    server.routes["/blog"] = Route(
+        ('<html><head><link rel="alternate" type="application/rss+xml" href="%s">'
+         '<link rel="alternate" type="application/rss+xml" href="file://%s"></head><body>Blog</body></html>'
+         % (intranet.url("/admin/feed.xml"), secret)).encode(), content_type="text/html; charset=utf-8")
+    with pytest.raises(UserFixableError, match="could not be read"):
+        find_feed(server.url("/blog"), fast)
+    assert intranet.hits == {}, "the local service was called"
+    server.routes["/blog"].body += b'<link rel="alternate" type="application/rss+xml" href="/tech.xml">'
+    assert find_feed(server.url("/blog"), fast).url == server.url("/tech.xml")  # its own feed is still found

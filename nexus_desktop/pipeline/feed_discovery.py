@@ -18,9 +18,10 @@ from urllib.parse import urljoin
 
 from ..domain.errors import RetryableError, UserFixableError
 from ..settings import Settings
-from .feed_fetch import fetch, local_path, make_client
+from ..providers.safe_http import is_internal_address
+from .feed_fetch import fetch, local_path, make_client, read_local_file
 from .feed_parse import parse_feed
-from .feeds import normalize_address
+from .feeds import list_entry_refusal, normalize_address
 from .opml import looks_like_opml
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/json",
@@ -82,7 +83,7 @@ def find_feed(address: str, settings: Settings) -> Found:
     url = normalize_address(text)
     path = local_path(url)
     if path is not None:
-        data = path.read_bytes()[: settings.harvest.max_feed_bytes]
+        data = read_local_file(path, settings.harvest.max_feed_bytes)
         return _from_bytes(url, data, "", path.name)
     try:
         with make_client(settings.harvest) as client:
@@ -112,7 +113,11 @@ def _from_bytes(url: str, data: bytes, content_type: str, name: str, *, original
 
 def _discover(client, page_url: str, html: bytes, settings: Settings) -> Found:
     candidates = alternate_feeds(html, page_url)
+    public = local_path(page_url) is None and not is_internal_address(page_url)
     for feed_url, title in candidates:
+        # A page may name only http(s) feeds, and a page on the internet none on this computer's network.
+        if list_entry_refusal(feed_url, from_public_address=False) or (public and is_internal_address(feed_url)):
+            continue
         try:
             got = fetch(client, feed_url, etag=None, last_modified=None, max_bytes=settings.harvest.max_feed_bytes)
             parsed = parse_feed(got.body, got.content_type, got.final_url)

@@ -51,6 +51,12 @@ def _mib(n: int) -> str:
     return f"{n / (1024 * 1024):.0f} MB" if n >= 1024 * 1024 else f"{n // 1024} KB"
 
 
+def read_local_file(path: Path, max_bytes: int) -> bytes:
+    """A feed or OPML file the creator names, read as the harvest reads it: only a regular
+    file (a device like /dev/zero never ends, a pipe may never answer), at most ``max_bytes``."""
+    return _fetch_file(path, None, max_bytes).body
+
+
 def _fetch_file(path: Path, last_modified: str | None, max_bytes: int) -> Fetched:
     try:
         stat = path.stat()

@@ -14,7 +14,7 @@ import hashlib
 import html
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timezone
 from collections.abc import Iterable
 from typing import Any
@@ -149,6 +149,25 @@ def _entry(entry: Any, language: str | None) -> NewItem:
     )
 
 
+def _without_nul(item: NewItem) -> NewItem:
+    """NUL (``&#0;``, ``\\u0000``) means nothing in a title or an article, and PostgreSQL text
+    cannot hold it: one item carrying it would make the whole feed unstorable there."""
+    changes: dict[str, Any] = {}
+    for field in fields(item):
+        value = getattr(item, field.name)
+        if isinstance(value, str) and "\0" in value:
+            changes[field.name] = value.replace("\0", "")
+        elif isinstance(value, tuple) and any("\0" in v for v in value):
+            changes[field.name] = tuple(v.replace("\0", "") for v in value)
+    if "guid" in changes and not changes["guid"]:
+        changes["guid"] = None
+    return replace(item, **changes) if changes else item
+
+
+def _feed(title: str, site_url: str, items: list[NewItem], ttl: int | None = None, skipped: tuple[str, ...] = ()) -> ParsedFeed:
+    return ParsedFeed(title.replace("\0", ""), site_url.replace("\0", ""), [_without_nul(i) for i in items], ttl, skipped)
+
+
 def _looks_like_html(body: bytes, content_type: str) -> bool:
     head = body[:512].lstrip().lower()
     return "html" in content_type.lower() or head.startswith((b"<!doctype html", b"<html"))
@@ -218,7 +237,9 @@ def _json_images(raw: dict, content: str) -> tuple[str, ...]:
 def parse_json_feed(body: bytes) -> ParsedFeed:
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except RecursionError:  # arrays or objects nested thousands deep
+        raise UserFixableError("broken JSON feed: nested too deeply to read") from None
+    except ValueError as exc:  # not JSON, not UTF-8, a number of thousands of digits
         raise UserFixableError(f"broken JSON feed: {exc}") from None
     if not isinstance(data, dict) or not str(data.get("version", "")).startswith(_JSON_FEED_VERSIONS):
         raise UserFixableError("not a feed: JSON without a JSON Feed version")
@@ -233,7 +254,7 @@ def parse_json_feed(body: bytes) -> ParsedFeed:
             skipped.append(f"item {number} skipped: {exc}")
     title = data.get("title") if isinstance(data.get("title"), str) else ""
     home = data.get("home_page_url") if isinstance(data.get("home_page_url"), str) else ""
-    return ParsedFeed(plain_text(title), home, items, skipped=tuple(skipped))
+    return _feed(plain_text(title), home, items, skipped=tuple(skipped))
 
 
 def parse_feed(body: bytes, content_type: str = "", url: str = "") -> ParsedFeed:
@@ -262,4 +283,4 @@ def parse_feed(body: bytes, content_type: str = "", url: str = "") -> ParsedFeed
             items.append(_entry(entry, language))
         except (TypeError, ValueError, AttributeError, OverflowError) as exc:
             skipped.append(f"item {number} skipped: {exc}")
-    return ParsedFeed(plain_text(feed.get("title", "")), feed.get("link", "") or "", items, _ttl(feed.get("ttl")), tuple(skipped))
+    return _feed(plain_text(feed.get("title", "")), feed.get("link", "") or "", items, _ttl(feed.get("ttl")), tuple(skipped))

@@ -17,7 +17,7 @@ from ..domain.errors import UserFixableError
 from ..providers.safe_http import is_internal_address, is_internal_ip
 from ..settings import Settings
 from ..store import Store
-from .feed_fetch import fetch, local_path, make_client
+from .feed_fetch import fetch, local_path, make_client, read_local_file
 from .opml import OpmlFeed, export_opml, looks_like_opml, parse_opml
 
 
@@ -50,7 +50,7 @@ def _read_for_sniffing(address: str, settings: Settings) -> bytes | None:
     """The bytes of a local file, or of an URL ending in .opml; None for a plain feed URL."""
     path = local_path(address)
     if path is not None:
-        return path.read_bytes()[: settings.harvest.max_feed_bytes]
+        return read_local_file(path, settings.harvest.max_feed_bytes)
     if address.lower().split("?")[0].endswith(".opml"):
         with make_client(settings.harvest) as client:
             return fetch(client, address, etag=None, last_modified=None, max_bytes=settings.harvest.max_feed_bytes).body

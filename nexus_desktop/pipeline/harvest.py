@@ -133,7 +133,9 @@ def _store_safely(store: Store, result: _Fetched, now: datetime, max_new: int) -
         return _store(store, result, now, max_new)
     except Exception as exc:
         log.exception("storing the items of %s failed", result.source.url)
-        error = f"its items could not be stored: {exc}"
+        # The database's own words (a SQLAlchemy error's first line), not the statement and its parameters.
+        reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
+        error = f"its items could not be stored: {reason}"
         try:
             store.sources.record_fetch(result.source.id, checked_at=now, error=error, keep_validators=True)
         except Exception:  # the database itself is gone; the report still says why

@@ -61,9 +61,9 @@ def dangerous_entity(data: bytes) -> str | None:
         parser.Parse(data, True)
     except _Prolog:
         return problems[0] if problems else None
-    except expat.ExpatError:
+    except (expat.ExpatError, ValueError):  # ValueError: an encoding expat cannot read ("UTF-16LE" named, no BOM)
         if _DECLARATION.search(data) or _WIDE.search(data):
-            return "entity declarations in a document that is not well-formed XML"
+            return "entities in a document that is not well-formed XML"
     return None
 
 
