@@ -13,7 +13,7 @@ from nexus_desktop.domain.stages import Stage
 from nexus_desktop.gui.main import open_window
 from nexus_desktop.pipeline import flow
 from nexus_desktop.pipeline.context import StageOutput
-from nexus_desktop.runtime.events import Changed
+from nexus_desktop.runtime.events import Changed, JobProgress
 from tests.gui_support import screenshot, select_job
 
 # The offscreen platform cannot resize a window to its size hints and says so
@@ -147,3 +147,17 @@ def test_the_banner_says_what_an_upgrade_service_refused_beside_the_offline_scri
     assert banner_text(JobDetail(job, results, {})).splitlines() == [
         "written offline: the model did not answer", "AI clip for photo 1: RunwayML refused the key (401)"]
     assert banner_text(JobDetail(job, {"visualize": {}}, {})) == ""
+
+
+def test_the_line_under_the_title_says_running_once_a_stage_starts(qtbot, ws, add_jobs):
+    """It used to say "Queued" through the whole job while the table said "Running"."""
+    job_id = add_jobs(1, ["Why resting dough makes better bread"])[0]
+    window = open_window(ws)
+    qtbot.addWidget(window)
+    window.show()
+    window.ctx.runner.announce(Changed(added=True))
+    select_job(qtbot, window, job_id)
+    preview = window.jobs_view.preview
+    assert "Queued" in preview.meta.text()
+    window.ctx.runner.job_progressed.emit(JobProgress(job_id, Stage.NARRATE, 12, "Narrating"))
+    assert "Running" in preview.meta.text() and not preview.approve_button.isEnabled()

@@ -23,7 +23,7 @@ Signals:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
@@ -31,7 +31,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QStac
 
 from ..domain.jobs import EDITABLE, JobStatus
 from ..domain.stages import Stage
-from ..runtime.events import Changed
+from ..runtime.events import Changed, JobProgress
 from ..store.views import JobDetail
 from .quality_panel import QualityPanel
 from . import dialogs, formatting, icons
@@ -169,6 +169,7 @@ class PreviewPane(QWidget):
         self._loading_timer = QTimer(self, singleShot=True, interval=LOADING_DELAY_MS)
         self._loading_timer.timeout.connect(lambda: self._stack.setCurrentIndex(LOADING))
         ctx.runner.changed.connect(self._on_changed)
+        ctx.runner.job_progressed.connect(self._on_job_progressed)
 
     @property
     def job_id(self) -> int | None:
@@ -250,6 +251,16 @@ class PreviewPane(QWidget):
         self._stack.setCurrentIndex(CONTENT)
         job = detail.job
         self.title.setText(job.title or "(untitled)")
+        self._show_state(detail)
+        if reload_media:
+            self.player.load(*media_paths(self.ctx.ws.paths.job_dir(job.id), detail.results))
+        if reload_script:
+            script = (detail.results.get(Stage.ANALYZE.value) or {}).get("script")
+            self.editor.load(script, editable=job.status in EDITABLE)
+
+    def _show_state(self, detail: JobDetail) -> None:
+        """The line under the title, the banner and what the verdict buttons allow."""
+        job = detail.job
         self.meta.setText(" · ".join(p for p in (job.source_title, job.status_text if job.status is not JobStatus.FAILED
                                                  else "Failed", f"created {formatting.when(job.created_at)}") if p))
         banner = banner_text(detail)
@@ -258,11 +269,19 @@ class PreviewPane(QWidget):
         self.approve_button.setEnabled(job.status in APPROVABLE)
         self.reject_button.setEnabled(job.status in REJECTABLE)
         self.verdict_note.setText(verdict_note(job.status))
-        if reload_media:
-            self.player.load(*media_paths(self.ctx.ws.paths.job_dir(job.id), detail.results))
-        if reload_script:
-            script = (detail.results.get(Stage.ANALYZE.value) or {}).get("script")
-            self.editor.load(script, editable=job.status in EDITABLE)
+
+    @Slot(JobProgress)
+    def _on_job_progressed(self, update: JobProgress) -> None:
+        """A stage of the shown job started: say "Running" now, without reading the job again
+        (the store is re-read when the stage ends)."""
+        detail = self.detail
+        if detail is None or update.job_id != detail.job.id or self._reads:
+            return
+        if detail.job.status not in (JobStatus.QUEUED, JobStatus.RUNNING) or (
+                detail.job.status is JobStatus.RUNNING and detail.job.stage is update.stage):
+            return  # a late report about a job already cancelled or finished changes nothing
+        self.detail = replace(detail, job=replace(detail.job, status=JobStatus.RUNNING, stage=update.stage))
+        self._show_state(self.detail)
 
     @Slot(Changed)
     def _on_changed(self, change: Changed) -> None:
