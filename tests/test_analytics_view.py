@@ -8,9 +8,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from PySide6.QtCharts import QValueAxis
 from PySide6.QtCore import Qt
 
 from nexus_desktop.domain.metrics import SCHEDULE
+from nexus_desktop.gui import analytics_charts
 from nexus_desktop.gui.analytics_view import AnalyticsView
 from nexus_desktop.gui.app_context import AppContext
 from nexus_desktop.gui.health_view import HealthView
@@ -90,10 +92,25 @@ def test_analytics_on_a_fresh_data_folder_says_how_figures_arrive(qtbot, metrics
         qtbot.addWidget(view)
         with qtbot.waitSignal(view.refreshed, timeout=10_000):
             pass
-        assert view.model.rowCount() == 0 and not view.empty.isHidden() and "export folder" in view.empty.text()
+        view.resize(1200, 760)
+        view.show()
+        assert view.model.rowCount() == 0 and view.empty.isVisibleTo(view) and "export folder" in view.empty.text()
+        assert not view.splitter.isVisibleTo(view)  # one sentence, not an empty table and two empty charts
         assert not view.export_button.isEnabled()
+        SHOTS.mkdir(exist_ok=True)
+        view.grab().save(str(SHOTS / "analytics-empty.png"))
     finally:
         runner.shutdown()
+
+
+@pytest.mark.parametrize(("top", "highest", "step"), [(0, 1, 1), (1, 1, 1), (1.5, 2, 1), (7, 8, 2), (23, 25, 5),
+                                                     (1234, 1500, 500)])
+def test_count_axes_tick_whole_round_numbers(qtbot, top, highest, step):
+    """The charts' count axes: a range of 0-1.1 labelled "%.0f" used to read 0, 0, 1, 1, 1."""
+    axis = QValueAxis()
+    analytics_charts._count_axis(axis, top)
+    assert (axis.min(), axis.max(), axis.tickInterval()) == (0, highest, step)
+    assert axis.max() / axis.tickInterval() <= 5
 
 
 def test_health_shows_accounts_quotas_rates_and_cleans_up_after_asking(qtbot, metrics_world):

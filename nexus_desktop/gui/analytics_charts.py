@@ -3,6 +3,8 @@ publishing, and totals as bars."""
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Mapping, Sequence
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QLineSeries, QValueAxis
@@ -35,6 +37,19 @@ def _style_axis(axis) -> None:
     axis.setGridLineColor(colors.color("border"))
 
 
+def _count_axis(axis: QValueAxis, top: float) -> None:
+    """A 0-based axis of whole counts ticked at a round step (1, 2, 5, 10, 20, 50, …), at most
+    five steps high: a range of 0–1.1 labelled "%.0f" used to read 0, 0, 1, 1, 1."""
+    step, factors = 1, itertools.cycle((2, 2.5, 2))
+    while top / step > 5:
+        step = int(step * next(factors))
+    axis.setRange(0, max(1, math.ceil(top / step)) * step)
+    axis.setTickType(QValueAxis.TickType.TicksDynamic)
+    axis.setTickAnchor(0)
+    axis.setTickInterval(step)
+    axis.setLabelFormat("%.0f")
+
+
 def chart_view() -> QChartView:
     view = QChartView(_chart(""))
     view.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -46,7 +61,7 @@ def curves(view: QChartView, title: str, series: Mapping[str, tuple[float, Seque
     """One line per post (named by its platform): ``measure`` against hours since publishing.
     ``series`` maps a label to (published timestamp, readings)."""
     chart = _chart(title)
-    top, right = 1.0, 1.0
+    top, right = 0.0, 1.0
     for name, (published, readings) in series.items():
         line = QLineSeries()
         line.setName(platform_name(name.split(" ")[0]) + name[len(name.split(" ")[0]):])
@@ -66,11 +81,9 @@ def curves(view: QChartView, title: str, series: Mapping[str, tuple[float, Seque
         chart.addSeries(line)
     x, y = QValueAxis(), QValueAxis()
     x.setTitleText("hours since published")
-    x.setRange(0, right * 1.05)
-    x.setLabelFormat("%.0f")
+    _count_axis(x, right)
     y.setTitleText(f"{measure} (impressions where none)" if measure == "views" else measure)
-    y.setRange(0, top * 1.1)
-    y.setLabelFormat("%.0f")
+    _count_axis(y, top)
     for axis in (x, y):
         _style_axis(axis)
     chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
@@ -97,8 +110,7 @@ def bars(view: QChartView, title: str, totals: Sequence[Total]) -> None:
     chart.addSeries(series)
     x, y = QBarCategoryAxis(), QValueAxis()
     x.append(names)
-    y.setRange(0, max([t.views or t.impressions for t in totals[:12]] or [1]) * 1.1)
-    y.setLabelFormat("%.0f")
+    _count_axis(y, max([t.views or t.impressions for t in totals[:12]] + [t.engagements for t in totals[:12]] or [1]))
     for axis in (x, y):
         _style_axis(axis)
     chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)

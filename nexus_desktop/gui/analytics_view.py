@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -115,9 +116,10 @@ class AnalyticsView(QWidget):
                 self.table.setColumnWidth(column, width)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.setAlternatingRowColors(True)
-        self.empty = QLabel("No figures yet. Published posts are read an hour after they go out; "
-                            "posts uploaded by hand from the export folder get figures typed in or imported "
-                            "(nexus metrics-add, nexus metrics-import).", objectName="Muted", wordWrap=True)
+        self.empty = QLabel(objectName="EmptyState", wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
+        self._empty_how = ("Posts published from the app are read 1 h, 3 h, 6 h, 24 h, 3 d, 7 d "
+                           "and 28 d after they go out. Posts uploaded by hand from the export folder get their "
+                           "figures typed in or imported (nexus metrics-add, nexus metrics-import).")
         self.summary = QLabel(objectName="Muted")
 
         self.curve_chart = analytics_charts.chart_view()
@@ -136,7 +138,6 @@ class AnalyticsView(QWidget):
         left_box.setContentsMargins(0, 0, 0, 0)
         left_box.addWidget(self.summary)
         left_box.addWidget(self.table, 1)
-        left_box.addWidget(self.empty)
         right = QSplitter(Qt.Orientation.Vertical)
         curve_box = QWidget()
         curve_layout = QVBoxLayout(curve_box)
@@ -156,7 +157,20 @@ class AnalyticsView(QWidget):
         layout.addWidget(title)
         layout.addWidget(subtitle)
         layout.addLayout(bar)
-        layout.addWidget(self.splitter, 1)
+        # With no figures for the period, one sentence in place of an empty table and two empty charts.
+        self.pages = QStackedWidget()
+        empty_page = QWidget()
+        empty_box = QVBoxLayout(empty_page)
+        empty_row = QHBoxLayout()  # centred without an alignment flag, which would cut the wrapped text
+        empty_row.addStretch(1)
+        empty_row.addWidget(self.empty, 3)
+        empty_row.addStretch(1)
+        empty_box.addStretch(1)
+        empty_box.addLayout(empty_row)
+        empty_box.addStretch(2)
+        self.pages.addWidget(empty_page)
+        self.pages.addWidget(self.splitter)
+        layout.addWidget(self.pages, 1)
 
         self.period.currentIndexChanged.connect(self.refresh)
         self.group.currentIndexChanged.connect(self.refresh)
@@ -203,7 +217,9 @@ class AnalyticsView(QWidget):
         views = sum(t.views for t in loaded.totals)
         shown = f"the top {len(loaded.posts):,} listed" if loaded.count > len(loaded.posts) else "best first"
         self.summary.setText(f"{loaded.count:,} posts with figures, {views:,} views — {shown}")
-        self.empty.setVisible(not loaded.posts)
+        self.pages.setCurrentIndex(1 if loaded.posts else 0)
+        days = int(self.period.currentData())
+        self.empty.setText(f"No figures {f'in the last {days} days' if days else 'yet'}.\n\n{self._empty_how}")
         self.export_button.setEnabled(bool(loaded.posts))
         analytics_charts.bars(self.totals_chart, self.group.currentText(), loaded.totals)
         if loaded.curves is not None:
