@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 
 MONTH, WEEK, LIST = "month", "week", "list"
 REFRESH_DELAY_MS = 150  # bursts of changes (a batch of publishes) become one re-read
+SIDE_PAGE = 100  # approved posts the side list reads at a time; "Show more" reads the next page
 STOP_SECONDS = 5.0  # at exit, how long an upload under way may take to finish
 
 
@@ -64,7 +65,8 @@ STOP_SECONDS = 5.0  # at exit, how long an upload under way may take to finish
 class _Loaded:
     generation: int
     shown: list[PostView]
-    unscheduled: list[PostView]
+    unscheduled: list[PostView]  # the first ``side_limit`` of them
+    unscheduled_total: int
     upcoming: list[PostView]
     good: tuple[GoodHours, ...] | None  # the good hours per platform; None when not shaded (month, list, switched off)
 
@@ -87,6 +89,12 @@ class CalendarView(QWidget):
         self.anchor = self._today()
         self.posts: dict[int, PostView] = {}
         self._generation = 0
+        self.side_limit = SIDE_PAGE
+        self.unscheduled_total = 0
+        # Approved jobs of an older store that have no posts yet get theirs a batch at a
+        # time after the first read; the next batch starts after this job id (None: done).
+        self._drafting_after: int | None = 0
+        self._drafting = False
         self._dialogs: list[QWidget] = []  # open questions, kept alive while shown
         self.actions = PostActions(self)  # moving, publishing, scheduling: calendar_actions.py
 
@@ -186,11 +194,16 @@ class CalendarView(QWidget):
         self.side.doubleClicked.connect(lambda index: self.open_job(index.data(POST_ROLE).job_id))
         side_title = QLabel("Approved, not scheduled")
         side_hint = QLabel("Drag a post onto a day or an hour.", objectName="Muted", wordWrap=True)
+        self.side_more = QLabel(objectName="Muted", wordWrap=True)
+        self.side_more_button = QPushButton(f"Show {SIDE_PAGE} more", objectName="ShowMoreUnscheduled")
+        self.side_more_button.setToolTip("List the next approved posts without a time")
+        self.side_more_button.clicked.connect(self.show_more_unscheduled)
         side_box = QWidget()
         side_column = QVBoxLayout(side_box)
         side_column.setContentsMargins(6, 0, 0, 0)
-        for widget in (side_title, side_hint, self.side):
+        for widget in (side_title, side_hint, self.side, self.side_more, self.side_more_button):
             side_column.addWidget(widget)
+        self._show_side_count()
 
         split = QSplitter()
         split.addWidget(self.stack)
@@ -276,13 +289,15 @@ class CalendarView(QWidget):
         start, end = grid.utc_range(self.zone)
         shade = self.mode == WEEK and self.legend.shading
 
-        zone = self.zone
+        zone, side_limit = self.zone, self.side_limit
 
         def load(ws) -> _Loaded:
-            scheduling.ensure_posts(ws)  # approved jobs without posts get theirs: a write, so the store lane
+            # Bounded: the shown range, a page of the side list and its count, the next 200
+            # (indexes from migration 0013). The store lane: good hours make missing targets.
             repo = scheduling.posts(ws)
             good = good_hours(ws, zone) if shade else None
-            return _Loaded(generation, repo.list(PostFilter(start=start, end=end)), repo.unscheduled(), repo.upcoming(now), good)
+            return _Loaded(generation, repo.list(PostFilter(start=start, end=end)), repo.unscheduled(side_limit),
+                           repo.count_unscheduled(), repo.upcoming(now), good)
 
         QueryOp(self.ctx, load, "Reading the calendar").success(self._on_loaded).failure(
             self._on_load_failed).run_in_background(lane=STORE)
@@ -297,9 +312,53 @@ class CalendarView(QWidget):
         if loaded.good is not None:
             self.legend.set_good_hours(loaded.good)
         self.unscheduled.set_posts(loaded.unscheduled)
+        self.unscheduled_total = loaded.unscheduled_total
+        self._show_side_count()
         self.upcoming.set_posts(loaded.upcoming, self.zone)
-        self.schedule_all_button.setEnabled(bool(loaded.unscheduled))
+        self.schedule_all_button.setEnabled(bool(loaded.unscheduled_total))
         self.refreshed.emit()
+        if self._drafting_after is not None and not self._drafting:
+            self._draft_next()
+
+    def show_more_unscheduled(self) -> None:
+        """The side list's next page ("Show more")."""
+        self.side_limit += SIDE_PAGE
+        self.refresh()
+
+    def _show_side_count(self) -> None:
+        more = max(0, self.unscheduled_total - len(self.unscheduled.posts))
+        drafting = "; drafting the posts of older approved jobs…" if self._drafting_after is not None else ""
+        self.side_more.setText(f"{more:,} more{drafting}" if more else drafting.lstrip("; ").capitalize())
+        self.side_more.setVisible(bool(self.side_more.text()))
+        self.side_more_button.setText(f"Show {min(SIDE_PAGE, more):,} more")
+        self.side_more_button.setVisible(more > 0)
+
+    def _draft_next(self) -> None:
+        """One batch of posts for approved jobs that have none (a short write in the store
+        lane, so the creator's own actions queue between batches), then the next."""
+        after = self._drafting_after
+        if after is None:
+            return
+        self._drafting = True
+
+        def done(batch: scheduling.Drafted) -> None:
+            self._drafting = False
+            self._drafting_after = batch.after
+            self.unscheduled_total += len(batch.posts)
+            if batch.posts and (batch.after is None or len(self.unscheduled.posts) < self.side_limit):
+                self._refresh_timer.start()  # new posts would show in the side list: re-read
+            self._show_side_count()
+            self.schedule_all_button.setEnabled(bool(self.unscheduled_total))
+            if batch.after is not None:
+                self._draft_next()
+
+        def failed(exc: BaseException) -> None:
+            self._drafting, self._drafting_after = False, None
+            self._show_side_count()
+            self.zone_label.setText(f"Could not draft the posts of approved jobs: {reason(exc)}")
+
+        QueryOp(self.ctx, lambda ws: scheduling.draft_missing(ws, after=after), "Drafting posts for approved jobs").success(
+            done).failure(failed).run_in_background(lane=STORE)
 
     def _on_load_failed(self, exc: BaseException) -> None:
         self.zone_label.setText(f"Could not read the calendar: {reason(exc)}")

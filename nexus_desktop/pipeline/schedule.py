@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..domain.content import Script
 from ..domain.errors import IllegalTransition, UserFixableError
+from ..domain.jobs import JobStatus
 from ..providers.platforms import registry
 from ..settings import Settings
 from ..store.post_claims import Ahead
@@ -257,14 +258,47 @@ def approve_jobs(ws: Workspace, job_ids: Iterable[int], *, now: datetime | None 
     return Report(tuple(done), refused, tuple(created), times)
 
 
-def ensure_posts(ws: Workspace) -> list[int]:
-    """Draft posts for approved jobs that have none (approved by a path that made no posts,
-    or before a target existed), so every approved job shows up to be scheduled."""
-    missing = posts(ws).approved_without_posts()
+DRAFT_BATCH = 40  # approved jobs drafted per write: ~360 posts with nine targets, a short hold of the store
+
+
+@dataclass(frozen=True)
+class Drafted:
+    """One batch of ``draft_missing``: the posts made, and where the next batch starts
+    (None: no approved job after it lacks posts)."""
+
+    posts: tuple[int, ...]
+    after: int | None
+
+
+def draft_missing(ws: Workspace, *, after: int = 0, limit: int | None = None) -> Drafted:
+    """Draft posts for up to ``limit`` approved jobs that have none, the first with an id
+    above ``after``, in one write. Approval drafts a job's posts itself; these are jobs
+    approved before it did (an older store). Calling again with the returned ``after``
+    goes on from there, so no job is looked at twice."""
+    limit = limit or DRAFT_BATCH
+    missing = posts(ws).approved_without_posts(after=after, limit=limit)
     if not missing:
-        return []
+        return Drafted((), None)
     chosen = default_targets(ws)
-    return [post_id for job_id in missing for post_id in posts(ws).add_drafts(job_id, drafts_for(ws, job_id, chosen))]
+    created = posts(ws).add_drafts_many({job_id: drafts_for(ws, job_id, chosen) for job_id in missing})
+    return Drafted(tuple(created), missing[-1] if len(missing) == limit else None)
+
+
+def ensure_posts(ws: Workspace, job_id: int | None = None) -> list[int]:
+    """Draft posts for approved jobs that have none (every one, or just ``job_id``), so
+    every approved job shows up to be scheduled."""
+    if job_id is not None:
+        job = ws.store.jobs.get(job_id)
+        if job is None or job.status is not JobStatus.APPROVED or posts(ws).for_job(job_id):
+            return []
+        return posts(ws).add_drafts_many({job_id: drafts_for(ws, job_id, default_targets(ws))})
+    created: list[int] = []
+    after: int | None = 0
+    while after is not None:
+        batch = draft_missing(ws, after=after)
+        created += batch.posts
+        after = batch.after
+    return created
 
 
 def reject_jobs(ws: Workspace, job_ids: Iterable[int], reason: str) -> Report:

@@ -171,6 +171,8 @@ class Post(Base):
     __table_args__ = (
         UniqueConstraint("job_id", "target_id", name="uq_posts_job_target"),
         Index("ix_posts_status_time", "status", "scheduled_at"),
+        Index("ix_posts_time", "scheduled_at"),  # the calendar's date range (issue 13)
+        Index("ix_posts_status_job", "status", "job_id"),  # its side list, a page at a time in job order
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)

@@ -9,11 +9,12 @@ outcomes, exactly once) is ``post_claims``; the records callers read are in
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, case, delete, func, or_, select
+from sqlalchemy import Select, case, delete, func, insert, or_, select
 
 from ..domain import jobs as job_states
 from ..domain.errors import IllegalTransition
@@ -49,11 +50,20 @@ class PostRepo(PostClaims):
     def for_job(self, job_id: int) -> list[PostView]:
         return self.list(PostFilter(job_ids=(job_id,)))
 
-    def unscheduled(self) -> list[PostView]:
-        """Drafts of approved jobs: what the calendar's side list offers for dragging."""
+    def unscheduled(self, limit: int | None = None) -> list[PostView]:
+        """Drafts of approved jobs: what the calendar's side list offers for dragging (the
+        first ``limit`` by job, from the index on status and job)."""
         with self.db.read() as session:
             query = self._select().where(Post.status == P.DRAFT.value, Job.status == JobStatus.APPROVED.value)
-            return [_view(*row) for row in session.execute(query.order_by(Post.job_id, Post.id))]
+            query = query.order_by(Post.job_id, Post.id)
+            return [_view(*row) for row in session.execute(query if limit is None else query.limit(limit))]
+
+    def count_unscheduled(self) -> int:
+        """How many posts ``unscheduled`` lists in all."""
+        with self.db.read() as session:
+            query = (select(func.count(Post.id)).join(Job, Job.id == Post.job_id)
+                     .where(Post.status == P.DRAFT.value, Job.status == JobStatus.APPROVED.value))
+            return int(session.scalar(query) or 0)
 
     def upcoming(self, now: datetime, limit: int = 200) -> list[PostView]:
         statuses = (P.SCHEDULED, P.PUBLISHING, P.HELD, P.NEEDS_CHECK, P.FAILED)
@@ -121,16 +131,31 @@ class PostRepo(PostClaims):
                 post.scheduled_at = post.next_attempt_at = None
                 post.text, post.error, post.attempts = dict(drafts[post.target_id]), None, 0
 
-    def approved_without_posts(self) -> list[int]:
-        """Approved jobs that have no post yet (approved before any target existed)."""
+    def approved_without_posts(self, *, after: int = 0, limit: int | None = None) -> list[int]:
+        """Approved jobs that have no post yet (approved before posts were drafted at
+        approval), by id: those after ``after``, at most ``limit``."""
         with self.db.read() as session:
             has_posts = select(Post.id).where(Post.job_id == Job.id).exists()
-            query = select(Job.id).where(Job.status == JobStatus.APPROVED.value, ~has_posts).order_by(Job.id)
-            return list(session.scalars(query))
+            query = select(Job.id).where(Job.status == JobStatus.APPROVED.value, Job.id > after, ~has_posts).order_by(Job.id)
+            return list(session.scalars(query if limit is None else query.limit(limit)))
 
     def add_drafts(self, job_id: int, drafts: dict[int, dict[str, Any]]) -> list[int]:
         with self.db.write() as session:
             return self._add_drafts(session, job_id, drafts)
+
+    def add_drafts_many(self, drafts: Mapping[int, dict[int, dict[str, Any]]]) -> list[int]:
+        """``add_drafts`` for several jobs (job id → target id → text) in one transaction and
+        one multi-row INSERT; a job that is no longer approved, or has posts by now, is left
+        as it is."""
+        with self.db.write() as session:
+            has_posts = select(Post.id).where(Post.job_id == Job.id).exists()
+            ready = set(session.scalars(select(Job.id).where(
+                Job.id.in_(list(drafts)), Job.status == JobStatus.APPROVED.value, ~has_posts).with_for_update()))
+            rows = [{"job_id": job_id, "target_id": target_id, "status": P.DRAFT.value, "text": dict(text),
+                     "uid": uuid.uuid4().hex} for job_id in sorted(ready) for target_id, text in drafts[job_id].items()]
+            if not rows:
+                return []
+            return list(session.scalars(insert(Post).returning(Post.id, sort_by_parameter_order=True), rows))
 
     @staticmethod
     def _add_drafts(session, job_id: int, drafts: dict[int, dict[str, Any]]) -> list[int]:
