@@ -180,3 +180,42 @@ def test_posting_options_open_from_the_composer_and_its_note_follows_them(qtbot,
     panel.boxes[threads.id].setChecked(True)
     preview.approve_button.click()
     qtbot.waitUntil(lambda: "@digest" in [p.target_name for p in ws.store.posts.list()], timeout=5_000)
+
+
+def test_a_picked_date_survives_changes_from_elsewhere_until_set_time(qtbot, composer, ws, rendered_job, tmp_path):  # noqa: F811
+    window, preview, panel = composer
+    scheduling.approve_jobs(ws, [rendered_job])
+    x = next(t.id for t in scheduling.targets(ws).list() if t.name == "Export for X")
+    scheduling.choose_targets(ws, rendered_job, [x])
+    window.ctx.runner.announce(Changed(jobs=frozenset({rendered_job})))
+    qtbot.waitUntil(lambda: len(panel.editors) == 1, timeout=5_000)
+    (editor,) = panel.editors
+    post_id = editor.post.id
+    picked = datetime(2031, 3, 14, 9, 26, tzinfo=timezone.utc)
+    editor.when.setDateTime(QDateTime.fromSecsSinceEpoch(int(picked.timestamp())))  # not set yet
+    assert editor.time_pending and not panel.save_button.isEnabled()  # a time is set with its own button
+
+    # Elsewhere, the post's text changes (an undo) and the calendar moves it: the untouched text
+    # follows, the picked date stays, and the button now says Move.
+    ws.store.posts.set_text(post_id, {**ws.store.posts.get(post_id).text, "body": "Changed elsewhere"})
+    moved = datetime(2030, 1, 2, 8, 0, tzinfo=timezone.utc)
+    ws.store.posts.schedule(post_id, moved)
+    window.ctx.runner.announce(Changed(posts=frozenset({post_id})))
+    qtbot.waitUntil(lambda: panel.editors[0].post.scheduled_at == moved, timeout=5_000)
+    assert panel.editors[0] is editor and editor.body.toPlainText() == "Changed elsewhere"
+    assert editor.chosen_time() == picked and editor.set_time_button.text() == "Move" and editor.time_pending
+
+    # A target added elsewhere rebuilds the tab: the X post's new editor has the picked date and the typing.
+    editor.title.setText("My own title")
+    linkedin = next(t.id for t in scheduling.targets(ws).list() if t.name == "Export for LinkedIn")
+    scheduling.choose_targets(ws, rendered_job, [x, linkedin])
+    window.ctx.runner.announce(Changed(jobs=frozenset({rendered_job})))
+    qtbot.waitUntil(lambda: len(panel.editors) == 2, timeout=5_000)
+    rebuilt = next(e for e in panel.editors if e.post.id == post_id)
+    assert rebuilt.chosen_time() == picked and rebuilt.title.text() == "My own title" and panel.save_button.isEnabled()
+    screenshot(window, tmp_path, "composer-picked-date-kept")
+    screenshot(rebuilt, tmp_path, "composer-picked-date-editor")
+
+    rebuilt.set_time_button.click()
+    qtbot.waitUntil(lambda: ws.store.posts.get(post_id).scheduled_at == picked, timeout=5_000)
+    qtbot.waitUntil(lambda: not next(e for e in panel.editors if e.post.id == post_id).time_pending, timeout=5_000)

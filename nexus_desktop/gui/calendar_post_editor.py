@@ -10,31 +10,23 @@ exact date and time, to the minute, and the thumbnail it goes out with.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QDateTime, QSize, Signal, Slot
-from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
-    QDateTimeEdit,
     QDialog,
     QGridLayout,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from ..domain import content
 from ..domain.jobs import JobStatus
 from ..pipeline import schedule as scheduling
 from ..pipeline import target_choices
@@ -42,26 +34,12 @@ from ..runtime.events import Changed
 from ..runtime.lanes import STORE
 from ..store.post_records import MOVABLE, PostView
 from ..store.targets import TargetView
-from . import theme
 from .app_context import AppContext
 from .operations import posts as post_ops
 from .operations.base import QueryOp, reason
-from .script_editor import x_length
+from .calendar_post_text import PostTextEditor
 
-# How long each platform lets a title and a text be.
-LIMITS: dict[str, tuple[int | None, int]] = {
-    "youtube": (content.YOUTUBE_TITLE_MAX, content.YOUTUBE_DESCRIPTION_MAX),
-    "x": (None, content.X_POST_MAX),
-    "instagram": (None, content.INSTAGRAM_CAPTION_MAX),
-    "linkedin": (None, content.LINKEDIN_POST_MAX),
-    "tiktok": (None, 2200),
-    "facebook": (None, 63206),
-    "threads": (None, 500),
-    "bluesky": (None, 300),
-    "mastodon": (None, 500),  # the instance's own limit is checked before publishing
-}
 WITH_POSTS = (JobStatus.APPROVED, JobStatus.SCHEDULED, JobStatus.PUBLISHED)
-MEASURE: dict[str, Callable[[str], int]] = {"x": x_length}  # X counts a link as 23 characters
 
 
 def _thumbnails(ws, job_id: int) -> dict[str, str]:
@@ -80,112 +58,6 @@ class _Loaded:
     thumbnails: dict[str, str]
     zone: Any
     defaults: tuple[int, ...]  # the default targets, ticked before approval
-
-
-class PostTextEditor(QWidget):
-    """One post's title, text and hashtags, with the platform's limits."""
-
-    edited = Signal()
-    time_chosen = Signal(int, datetime)  # post id, the moment (UTC)
-
-    def __init__(self, post: PostView, parent: QWidget | None = None, *, thumbnails: dict[str, str] | None = None,
-                 zone=timezone.utc) -> None:
-        super().__init__(parent)
-        self.post, self.zone = post, zone
-        self.title_limit, self.body_limit = LIMITS.get(post.style, (None, 5000))
-        self.measure = MEASURE.get(post.style, len)
-        self.title = QLineEdit(str(post.text.get("title") or ""))
-        self.body = QPlainTextEdit(str(post.text.get("body") or ""))
-        self.hashtags = QLineEdit(" ".join(str(t) for t in post.text.get("hashtags") or ()))
-        self.counter = QLabel(objectName="Muted")
-        self.when = QDateTimeEdit(calendarPopup=True, displayFormat="ddd d MMM yyyy  HH:mm")
-        self.when.setTimeZone(_qt_zone(zone))
-        moment = post.scheduled_at or datetime.now(timezone.utc)
-        self.when.setDateTime(QDateTime.fromSecsSinceEpoch(int(moment.timestamp())).toTimeZone(_qt_zone(zone)))
-        self.set_time_button = QPushButton("Set time" if post.scheduled_at is None else "Move")
-        self.set_time_button.clicked.connect(self._on_set_time)
-        when_row = QHBoxLayout()
-        when_row.addWidget(self.when, 1)
-        when_row.addWidget(self.set_time_button)
-        self.thumbnail = QComboBox()
-        self.thumbnail.setIconSize(QSize(48, 48))
-        for name, path in (thumbnails or {}).items():
-            self.thumbnail.addItem(QIcon(QPixmap(path)), name.replace("x", ":"), name)
-        chosen = self.thumbnail.findData(post.text.get("thumbnail"))
-        if chosen >= 0:
-            self.thumbnail.setCurrentIndex(chosen)
-        self.thumbnail.currentIndexChanged.connect(self._on_edited)
-        form = QFormLayout(self)
-        form.addRow("Title", self.title)
-        form.addRow("Text", self.body)
-        form.addRow("Hashtags", self.hashtags)
-        form.addRow("", self.counter)
-        form.addRow("Goes out", when_row)
-        if self.thumbnail.count():
-            form.addRow("Thumbnail", self.thumbnail)
-        editable = post.status in MOVABLE
-        self.when.setEnabled(editable)
-        self.set_time_button.setEnabled(editable)
-        self.thumbnail.setEnabled(editable)
-        for field in (self.title, self.hashtags):
-            field.setReadOnly(not editable)
-            field.textChanged.connect(self._on_edited)
-        self.body.setReadOnly(not editable)
-        self.body.textChanged.connect(self._on_edited)
-        self._update_counter()
-
-    def problems(self) -> list[str]:
-        found = []
-        if self.title_limit and len(self.title.text()) > self.title_limit:
-            found.append(f"the title is {len(self.title.text())} characters; at most {self.title_limit}")
-        used = self.measure(self.body.toPlainText())
-        if used > self.body_limit:
-            found.append(f"the text is {used} characters; at most {self.body_limit}")
-        return found
-
-    def text(self) -> dict[str, Any]:
-        tags = [t for t in self.hashtags.text().replace(",", " ").split() if t]
-        text = {**self.post.text, "title": self.title.text().strip(), "body": self.body.toPlainText(), "hashtags": tags}
-        if self.thumbnail.count() and self.thumbnail.currentData() != self.post.text.get("thumbnail", self.thumbnail.itemData(0)):
-            text["thumbnail"] = self.thumbnail.currentData()
-        return text
-
-    @property
-    def changed(self) -> bool:
-        return self.text() != {**self.post.text, "hashtags": list(self.post.text.get("hashtags") or [])}
-
-    def saving(self) -> None:
-        """The text as typed is being saved: it no longer counts as an unsaved change."""
-        self.post = replace(self.post, text=self.text())
-
-    def take_newer(self, post: PostView) -> None:
-        """The post as the store has it now (moved, published…), keeping what is typed here:
-        the typing still counts as unsaved, against the text the post had when it was shown."""
-        moved = post.scheduled_at != self.post.scheduled_at
-        self.post = replace(post, text=self.post.text)
-        if moved and post.scheduled_at is not None:
-            self.when.setDateTime(QDateTime.fromSecsSinceEpoch(int(post.scheduled_at.timestamp())).toTimeZone(
-                _qt_zone(self.zone)))
-        self.set_time_button.setText("Set time" if post.scheduled_at is None else "Move")
-        editable = post.status in MOVABLE
-        for widget in (self.when, self.set_time_button, self.thumbnail):
-            widget.setEnabled(editable)
-
-    def chosen_time(self) -> datetime:
-        return datetime.fromtimestamp(self.when.dateTime().toSecsSinceEpoch(), timezone.utc).replace(second=0)
-
-    def _on_set_time(self) -> None:
-        self.time_chosen.emit(self.post.id, self.chosen_time())
-
-    def _on_edited(self) -> None:
-        self._update_counter()
-        self.edited.emit()
-
-    def _update_counter(self) -> None:
-        problems = self.problems()
-        length = self.measure(self.body.toPlainText())
-        self.counter.setText("; ".join(problems) if problems else f"{length} / {self.body_limit} characters")
-        self.counter.setStyleSheet(f"color: {theme.current().danger};" if problems else "")
 
 
 class JobPostsPanel(QWidget):
@@ -234,7 +106,7 @@ class JobPostsPanel(QWidget):
             if job is None:
                 raise LookupError(f"there is no job {job_id}")
             if job.status in WITH_POSTS:
-                scheduling.ensure_posts(ws)  # a write: this read runs in the store lane
+                scheduling.ensure_posts(ws, job_id)  # a write (an older store's approved job): the store lane
             defaults = [t.id for t in scheduling.default_targets(ws)] if job.status is JobStatus.AWAITING_REVIEW else []
             return _Loaded(job_id, job.status, scheduling.targets(ws).list(), scheduling.posts(ws).for_job(job_id),
                            _thumbnails(ws, job_id), post_ops.zone_of(ws), tuple(defaults))
@@ -243,22 +115,32 @@ class JobPostsPanel(QWidget):
             self._on_read_failed).run_in_background(lane=STORE)
 
     def _on_read_failed(self, exc: BaseException) -> None:
-        self._populate(None)
+        if not self.unsaved:  # a failed re-read never takes the creator's unsaved changes with it
+            self._populate(None)
         self.hint.setText(f"Could not read where this job goes: {reason(exc)}")
+        self.hint.setVisible(True)
 
     def _populate(self, loaded: _Loaded | None) -> None:
+        """Show a read of the job. Every read comes here, also the re-reads after a change from
+        elsewhere and reads begun before the creator typed: what the creator changed and has
+        not saved (text, a picked time) is kept. The same posts and targets are updated in
+        place, the editors untouched; otherwise the tab is rebuilt and each post still there
+        gets its editor's unsaved changes back."""
         if loaded is not None and loaded.job_id != self.job_id:
             return
-        if (loaded is not None and self.unsaved and self.loaded is not None and loaded.job_id == self.loaded.job_id
-                and {p.id for p in loaded.posts} == {e.post.id for e in self.editors}):
-            self._merge_posts(loaded.posts)  # a read begun before the typing: it must not undo it
+        before, self.loaded = self.loaded, loaded
+        if self._same_layout(before, loaded):
+            self._update_in_place(loaded)
             return
-        self.loaded = loaded
+        older = {e.post.id: e for e in self.editors} if before is not None and loaded is not None and \
+            before.job_id == loaded.job_id else {}
         while self.targets_row.count():
             self.targets_row.takeAt(0).widget().deleteLater()
         self.boxes.clear()
         self.option_buttons.clear()
         self.tabs.clear()
+        for editor in self.editors:
+            editor.deleteLater()
         self.editors = []
         active = loaded is not None and loaded.status in WITH_POSTS
         choosing = loaded is not None and loaded.status is JobStatus.AWAITING_REVIEW
@@ -277,22 +159,49 @@ class JobPostsPanel(QWidget):
         if not active:
             self.save_button.setEnabled(False)
             return
-        chosen = {p.target_id: p for p in loaded.posts}
         for target in loaded.targets:
-            post = chosen.get(target.id)
-            box = self._place_box(target, post is not None)
-            box.setEnabled(post is None or post.status in MOVABLE)
-            if post is not None and len(chosen) == 1:  # without a place to go, the job would get the defaults again
-                box.setEnabled(False)
-                box.setToolTip(LAST_TARGET)
+            box = self._place_box(target, False)
             box.toggled.connect(self._on_targets_toggled)
+        self._set_boxes(loaded)
         for post in loaded.posts:
             editor = PostTextEditor(post, thumbnails=loaded.thumbnails, zone=loaded.zone)
+            if post.id in older:
+                editor.take_unsaved(older[post.id])
             editor.edited.connect(self._on_edited)
             editor.time_chosen.connect(self._on_time_chosen)
             self.editors.append(editor)
             self.tabs.addTab(editor, post.target_name)
         self._on_edited()
+
+    def _same_layout(self, before: _Loaded | None, loaded: _Loaded | None) -> bool:
+        """The read shows the same job's same posts on the same targets, editable as before."""
+        return (before is not None and loaded is not None and before.job_id == loaded.job_id
+                and before.status in WITH_POSTS and loaded.status in WITH_POSTS and bool(self.editors)
+                and [p.id for p in loaded.posts] == [e.post.id for e in self.editors]
+                and [t.id for t in before.targets] == [t.id for t in loaded.targets])
+
+    def _update_in_place(self, loaded: _Loaded) -> None:
+        newer = {p.id: p for p in loaded.posts}
+        for index, editor in enumerate(self.editors):
+            editor.take_newer(newer[editor.post.id])
+            self.tabs.setTabText(index, editor.post.target_name)
+        self._set_boxes(loaded)
+        self.choices_note.setText(options_note(loaded.targets))
+        self.choices_note.setVisible(bool(self.choices_note.text()))
+        self._on_edited()
+
+    def _set_boxes(self, loaded: _Loaded) -> None:
+        """Tick the targets the job's posts go to; one whose post has gone out, or the only one
+        left, cannot be unticked."""
+        chosen = {p.target_id: p for p in loaded.posts}
+        for target_id, box in self.boxes.items():
+            post = chosen.get(target_id)
+            box.blockSignals(True)
+            box.setChecked(post is not None)
+            box.blockSignals(False)
+            only = post is not None and len(chosen) == 1  # without a place to go, the job would get the defaults again
+            box.setEnabled((post is None or post.status in MOVABLE) and not only)
+            box.setToolTip(LAST_TARGET if only else "")
 
     def _place_box(self, target: TargetView, ticked: bool) -> QCheckBox:
         """The target's tick box, with an Options… button for a target that has posting options."""
@@ -349,7 +258,8 @@ class JobPostsPanel(QWidget):
 
     @property
     def unsaved(self) -> bool:
-        return any(e.changed for e in self.editors)
+        """Typed text or a picked time not saved yet (kept across re-reads)."""
+        return any(e.changed or e.time_pending for e in self.editors)
 
     def save(self) -> None:
         edits = {e.post.id: e.text() for e in self.editors if e.changed}
@@ -368,30 +278,7 @@ class JobPostsPanel(QWidget):
             return
         mine = {p.id for p in self.loaded.posts} if self.loaded is not None else set()
         if change.touches(job_id) or change.posts & mine or change.targets:
-            if self.unsaved:  # the creator's typing is not thrown away: only times and states follow
-                self._refresh_posts(job_id)
-                return
-            self.show_job(job_id)
-
-    def _refresh_posts(self, job_id: int) -> None:
-        def read(ws) -> list[PostView]:
-            return scheduling.posts(ws).for_job(job_id)
-
-        def merge(posts: list[PostView]) -> None:
-            if job_id == self.job_id:
-                self._merge_posts(posts)
-
-        QueryOp(self.ctx, read, "Reading the job's posts").success(merge).failure(
-            self._on_read_failed).run_in_background()
-
-    def _merge_posts(self, posts: list[PostView]) -> None:
-        """Newer times and states into the editors shown, their typing kept."""
-        newer = {p.id: p for p in posts}
-        for editor in self.editors:
-            if editor.post.id in newer:
-                editor.take_newer(newer[editor.post.id])
-        if self.loaded is not None:
-            self.loaded = replace(self.loaded, posts=list(posts))
+            self.show_job(job_id)  # the creator's unsaved changes are kept by _populate
 
 
 LAST_TARGET = ("An approved job goes to at least one place: tick another one first, or take the approval "
@@ -417,11 +304,3 @@ def options_note(targets: list[TargetView]) -> str:
             text = "text only" if chosen.text_only else "with the video"
         parts.append(f"{target.name}: {text}")
     return ("Posting options: " + "; ".join(parts) + ".") if parts else ""
-
-
-def _qt_zone(zone):
-    """A QTimeZone for a zoneinfo zone (UTC for anything without a name)."""
-    from PySide6.QtCore import QByteArray, QTimeZone
-
-    key = getattr(zone, "key", None)
-    return QTimeZone(QByteArray(key.encode())) if key else QTimeZone.utc()
