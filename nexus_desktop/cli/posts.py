@@ -141,7 +141,8 @@ def posts_command(args) -> int:
         print("No posts. Approve jobs with: nexus approve JOB...|--all")
         return 0
     costs = any(v.cost for v in views)  # X's pay-per-use price, recorded when the post went out
-    rows = [[str(v.id), str(v.job_id), clip(v.target_name, 24), _when(ws, v.scheduled_at), clip(v.status_text, 60),
+    zone = scheduling.local_zone(ws.settings)
+    rows = [[str(v.id), str(v.job_id), clip(v.target_name, 24), _when(ws, v.scheduled_at), clip(v.status_in(zone), 60),
              clip(v.title, 40), *([clip(v.cost or "", 44)] if costs else [])] for v in views]
     print(table(rows, ["ID", "JOB", "TARGET", "WHEN", "STATUS", "TITLE", *(["COST"] if costs else [])]))
     print(f"{len(views)} post(s). {_zone_note(ws)}")
@@ -238,7 +239,7 @@ def publish_command(args) -> int:
         return 2
     if args.mark_published:
         view = repo.mark_published_by_hand(post.id, args.url, scheduling.utcnow())
-        print(f"post {view.id}: {view.status_text}")
+        print(f"post {view.id}: {view.status_in(scheduling.local_zone(ws.settings))}")
         return 0
     if not args.now:
         print("nexus: say --now to publish it immediately, or move it with: nexus schedule --post POST --at TIME", file=sys.stderr)

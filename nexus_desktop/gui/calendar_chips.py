@@ -6,6 +6,7 @@ the job). Everything else about posts the chip leaves to the calendar view.
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from functools import lru_cache
 
 from PySide6.QtCore import QByteArray, QMimeData, QPoint, QRect, Qt, Signal
@@ -86,9 +87,10 @@ def post_id_from(mime: QMimeData) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def describe(post: PostView) -> str:
+def describe(post: PostView, zone: tzinfo | None = None) -> str:
     where = post.target_name if post.platform == "export" else f"{platform_name(post.platform)} ({post.target_name})"
-    return "\n".join(line for line in (post.title, where, post.status_text, post.cost) if line)  # cost: X's pay-per-use
+    status = post.status_in(zone) if zone is not None else post.status_text
+    return "\n".join(line for line in (post.title, where, status, post.cost) if line)  # cost: X's pay-per-use
 
 
 class PostChip(QFrame):
@@ -98,7 +100,7 @@ class PostChip(QFrame):
 
     clicked = Signal(int)
 
-    def __init__(self, post: PostView, time_text: str, parent: QWidget | None = None) -> None:
+    def __init__(self, post: PostView, time_text: str, parent: QWidget | None = None, *, zone: tzinfo | None = None) -> None:
         super().__init__(parent, objectName="PostChip")
         self.post = post
         self._press: QPoint | None = None
@@ -114,7 +116,7 @@ class PostChip(QFrame):
         # Colours come from the application's style sheet (ui/base.qss, by status), so a theme
         # switch repaints every chip at once; a style sheet per chip would not follow it.
         self.setProperty("status", post.status.value)
-        self.setToolTip(describe(post))
+        self.setToolTip(describe(post, zone))
         self.setCursor(Qt.CursorShape.OpenHandCursor if self.movable else Qt.CursorShape.PointingHandCursor)
 
     @property

@@ -41,6 +41,9 @@ class UpcomingModel(QAbstractTableModel):
     def rowCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.posts)
 
+    def _status(self, post: PostView) -> str:
+        return post.status_in(self.zone) if self.zone is not None else post.status_text
+
     def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(HEADERS)
 
@@ -58,7 +61,7 @@ class UpcomingModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if column == WHEN:
                 return post.scheduled_at.astimezone(self.zone).strftime("%a %d %b %Y %H:%M") if post.scheduled_at else "—"
-            return (None, _where(post), post.title, post.status_text)[column]
+            return (None, _where(post), post.title, self._status(post))[column]
         if role == SORT_ROLE:
             return post.scheduled_at.timestamp() if column == WHEN and post.scheduled_at else self.data(index)
         if role == Qt.ItemDataRole.DecorationRole and column == TARGET:
@@ -66,7 +69,7 @@ class UpcomingModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and column == STATUS:
             return status_colour(post.status)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return tooltip("\n".join(line for line in (post.status_text, post.cost) if line))
+            return tooltip("\n".join(line for line in (self._status(post), post.cost) if line))
         return None
 
 

@@ -365,7 +365,7 @@ class CalendarView(QWidget):
 
     def _chip(self, post: PostView, with_time: bool) -> PostChip:
         time_text = post.scheduled_at.astimezone(self.zone).strftime("%H:%M") if with_time and post.scheduled_at else ""
-        chip = PostChip(post, time_text)
+        chip = PostChip(post, time_text, zone=self.zone)
         chip.clicked.connect(lambda _id, job=post.job_id: self.open_job(job))
         chip.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         chip.customContextMenuRequested.connect(lambda point, c=chip: self.actions.post_menu(c.post, c.mapToGlobal(point)))

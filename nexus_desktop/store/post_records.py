@@ -10,7 +10,7 @@ narrows a listing. ``_move`` checks each status change against ``domain.posts``,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -81,9 +81,13 @@ class PostView:
 
     @property
     def status_text(self) -> str:
-        """What a person reads in the status column."""
-        if self.goes_public_at is not None:
-            return f"Uploaded, goes public at {self.goes_public_at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC"
+        """What a person reads in the status column (times in UTC: ``status_in`` for a zone)."""
+        return self.status_in(timezone.utc)
+
+    def status_in(self, zone: tzinfo) -> str:
+        """``status_text`` with its time in ``zone`` (the creator's, in the window), named."""
+        if (public := self.goes_public_at) is not None:
+            return f"Uploaded, goes public at {public.astimezone(zone):%Y-%m-%d %H:%M %Z}"
         if self.status is P.SCHEDULED and self.error:
             return f"Scheduled (retrying): {self.error}"
         if self.status in (P.FAILED, P.HELD, P.NEEDS_CHECK) and self.error:
