@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -79,7 +79,9 @@ class WorkersPanel(QWidget):
         self._asking = False
         self._seen: dict[str, object] = {}  # name → its last WorkerStatus, kept when it stops answering
         self._answering: set[str] = set()
-        self.status = QLabel(objectName="workersStatus", wordWrap=True)
+        title = QLabel("Workers", objectName="ViewTitle")
+        self.status = QLabel(objectName="Muted", wordWrap=True)
+        self.empty = QLabel(objectName="EmptyState", wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(self.refresh)
         self.table = QTableWidget(0, len(COLUMNS), self)
@@ -89,23 +91,29 @@ class WorkersPanel(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         top = QHBoxLayout()
-        top.addWidget(self.status, 1)
+        top.addWidget(title, 1)
         top.addWidget(self.refresh_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.table)
+        layout.addWidget(self.status)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty, 1)  # in the table's place while no farm is set
         self.timer = QTimer(self, interval=REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
         self._show_setup()
 
     def _show_setup(self) -> None:
         settings = self.ctx.ws.settings
-        if not farm_config.enabled(settings):
-            self.status.setText("No farm broker is set: every stage runs on this computer. To share the work with other "
-                                "machines, set one with `nexus farm set amqp://USER@HOST:5672//` and start `nexus worker` there.")
-            self.refresh_button.setEnabled(False)
+        alone = not farm_config.enabled(settings)
+        self.table.setVisible(not alone)
+        self.empty.setVisible(alone)
+        self.status.setVisible(not alone)
+        self.refresh_button.setEnabled(not alone)
+        if alone:
+            self.empty.setText("Every stage runs on this computer.\n\nTo share the work with other machines, set a "
+                               "farm broker with `nexus farm set amqp://USER@HOST:5672//` and start `nexus worker` on "
+                               "each machine that shares this database and bucket. Its workers are listed here.")
             return
-        self.refresh_button.setEnabled(True)
         self.status.setText(f"Asking the workers at {farm_config.redacted(settings.farm.broker_url)}…")
 
     def showEvent(self, event) -> None:
