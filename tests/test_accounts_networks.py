@@ -8,7 +8,8 @@ import pytest
 from nexus_desktop.gui.accounts_view import AccountsView, ConnectDialog
 from nexus_desktop.providers.platforms.oauth import ClientApp
 from nexus_desktop.settings import Settings
-from tests.fakes.accounts_env import accounts, memory_keyring, platform_store  # noqa: F401 (fixtures)
+from tests.accounts_support import accounts_ctx  # noqa: F401 (fixture)
+from tests.fakes.accounts_env import memory_keyring  # noqa: F401 (fixture)
 from tests.fakes.bluesky_server import FakeBluesky
 from tests.fakes.mastodon_server import FakeMastodon
 
@@ -48,8 +49,9 @@ def test_guides_say_what_the_creator_must_know_first(qtbot):
     assert "without a bucket, post text with the link" in dialog.guide.text()
 
 
-def test_a_refused_app_password_is_a_sentence_and_saves_nothing(qtbot, accounts):
-    view = AccountsView(accounts, Settings().publish)
+def test_a_refused_app_password_is_a_sentence_and_saves_nothing(qtbot, accounts_ctx):
+    accounts = accounts_ctx.ws.store.accounts
+    view = AccountsView(accounts_ctx)
     qtbot.addWidget(view)
     with FakeBluesky() as pds:
         with qtbot.waitSignal(view.connect_failed, timeout=10_000) as failed:
@@ -58,8 +60,9 @@ def test_a_refused_app_password_is_a_sentence_and_saves_nothing(qtbot, accounts)
     assert "Could not connect" in view.message.text() and accounts.list() == []
 
 
-def test_a_mastodon_instance_that_is_down_is_named(qtbot, accounts):
-    view = AccountsView(accounts, Settings().publish)
+def test_a_mastodon_instance_that_is_down_is_named(qtbot, accounts_ctx):
+    accounts = accounts_ctx.ws.store.accounts
+    view = AccountsView(accounts_ctx)
     qtbot.addWidget(view)
     with FakeMastodon() as down:
         address = down.url

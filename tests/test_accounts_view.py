@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from nexus_desktop.gui.accounts_view import AccountsView, ConnectDialog
 from nexus_desktop.providers.platforms.oauth import ClientApp
+from tests.accounts_support import accounts_ctx, toasts_of  # noqa: F401 (fixture)
 from tests.fakes.accounts_env import (  # noqa: F401 (fixtures)
-    CLIENT_ID, CLIENT_SECRET, accounts, memory_keyring, oauth_fake, platform_store, settings_for,
+    CLIENT_ID, CLIENT_SECRET, memory_keyring, oauth_fake, settings_for,
 )
 from tests.fakes.linkedin_server import FakeLinkedIn
 from tests.fakes.oauth_server import browser_landing_address, play_browser
 from tests.fakes.x_server import FakeX
 
 
-def test_connect_two_accounts_refresh_and_disconnect(qtbot, accounts, oauth_fake, memory_keyring):
+def test_connect_two_accounts_refresh_and_disconnect(qtbot, accounts_ctx, oauth_fake, memory_keyring):
+    accounts = accounts_ctx.ws.store.accounts
+    toasts = toasts_of(accounts_ctx)
     with FakeX(oauth_fake) as xfake, FakeLinkedIn(oauth_fake) as linkedin:
-        settings = settings_for(x_base_url=xfake.url, linkedin_base_url=linkedin.url).publish
-        view = AccountsView(accounts, settings)
+        accounts_ctx.ws.settings.publish.x_base_url = xfake.url
+        accounts_ctx.ws.settings.publish.linkedin_base_url = linkedin.url
+        view = AccountsView(accounts_ctx)
         qtbot.addWidget(view)
         oauth_fake.require_pkce = True
         with qtbot.waitSignal(view.account_connected, timeout=10_000):
@@ -42,18 +46,29 @@ def test_connect_two_accounts_refresh_and_disconnect(qtbot, accounts, oauth_fake
     assert "Connected LinkedIn account" in view.message.text()
 
     x_id = next(a.id for a in accounts.list() if a.platform == "x")
+    assert not view.refresh_button.isEnabled() and not view.disconnect_button.isEnabled()  # nothing chosen
+    proxy = view.table.model()
+    view.table.selectRow(next(r for r in range(2) if proxy.index(r, 0).data() == "X"))
+    assert view.refresh_button.isEnabled() and view.disconnect_button.isEnabled()
     with qtbot.waitSignal(view.settled, timeout=10_000):
-        view.refresh_account(x_id)
+        view.refresh_button.click()
         assert view.message.text() == "Refreshing the token…" and not view.refresh_button.isEnabled()
     assert view.message.text() == "Token refreshed." and view.refresh_button.isEnabled()
-    with qtbot.waitSignal(view.settled, timeout=10_000):
-        view.disconnect_account(x_id)
-    assert model.rowCount() == 1
+    view.disconnect_account(x_id)  # asked first by the button; the row goes at once
+    assert model.rowCount() == 1 and toasts.texts == ["Disconnecting X account @nexus_test"]
+    assert any(f"account:{x_id}:" in key[1] for key in memory_keyring.values)  # nothing gone before Undo passes
+    toasts.undo()
+    assert model.rowCount() == 2 and "stays connected" in view.message.text()
+    view.disconnect_account(x_id)
+    with qtbot.waitSignal(view.accounts_changed, timeout=10_000):  # read again from the change set
+        toasts.passes()
+    assert model.rowCount() == 1 and view.message.text().startswith("Disconnected X account @nexus_test")
     assert not any(f"account:{x_id}:" in key[1] for key in memory_keyring.values)
+    assert [a.platform for a in accounts.list()] == ["linkedin"]
 
 
-def test_connect_failure_is_shown(qtbot, accounts, oauth_fake, memory_keyring):
-    view = AccountsView(accounts, settings_for().publish)
+def test_connect_failure_is_shown(qtbot, accounts_ctx, oauth_fake, memory_keyring):
+    view = AccountsView(accounts_ctx)
     qtbot.addWidget(view)
     import httpx
 
@@ -96,16 +111,18 @@ def test_connect_dialog_refuses_an_empty_client_id_and_shows_each_platforms_fiel
     dialog.guide.grab().save("/tmp/p15_connect_guide_youtube.png")
 
 
-def test_an_empty_client_id_is_refused_before_anything_opens(qtbot, accounts, memory_keyring):
-    view = AccountsView(accounts, settings_for().publish)
+def test_an_empty_client_id_is_refused_before_anything_opens(qtbot, accounts_ctx, memory_keyring):
+    view = AccountsView(accounts_ctx)
     qtbot.addWidget(view)
     opened: list[str] = []
     assert view.start_connect("youtube", ClientApp("  "), open_url=opened.append) is None
     assert opened == [] and "client id is empty" in view.message.text()
 
 
-def test_cancel_works_while_waiting_for_the_browser_and_for_the_pasted_address(qtbot, accounts, oauth_fake, memory_keyring):
-    view = AccountsView(accounts, settings_for().publish)
+def test_cancel_works_while_waiting_for_the_browser_and_for_the_pasted_address(qtbot, accounts_ctx, oauth_fake,
+                                                                               memory_keyring):
+    accounts = accounts_ctx.ws.store.accounts
+    view = AccountsView(accounts_ctx)
     qtbot.addWidget(view)
     opened: list[str] = []
     # Waiting for the loopback redirect (the creator never finishes in the browser).
@@ -125,7 +142,7 @@ def test_cancel_works_while_waiting_for_the_browser_and_for_the_pasted_address(q
     assert "cancelled" in failed.args[0] and not view.paste_row.isVisibleTo(view) and accounts.list() == []
 
 
-def test_closing_the_view_while_connecting_leaves_the_sign_in_thread_no_widget_to_free(qtbot, accounts, oauth_fake,
+def test_closing_the_view_while_connecting_leaves_the_sign_in_thread_no_widget_to_free(qtbot, accounts_ctx, oauth_fake,
                                                                                         memory_keyring):
     """A widget freed on a worker thread crashes the app (a segmentation fault seen in the suite
     when a connect thread ended after its view): the view goes when the window lets go of it,
@@ -133,14 +150,14 @@ def test_closing_the_view_while_connecting_leaves_the_sign_in_thread_no_widget_t
     import gc
     import weakref
 
-    view = AccountsView(accounts, settings_for().publish)
+    view = AccountsView(accounts_ctx)
     opened: list[str] = []
     worker = view.start_connect("youtube", ClientApp(CLIENT_ID, CLIENT_SECRET), open_url=opened.append, port=0)
     qtbot.waitUntil(lambda: bool(opened), timeout=5000)
-    cancel, gone = view._cancel, weakref.ref(view)
+    sign_in, gone = view.sign_in, weakref.ref(view)
     del view  # its reads may still be running: their results are dropped on the GUI thread
     qtbot.waitUntil(lambda: gc.collect() is not None and gone() is None, timeout=5000)
     assert worker.is_alive()  # still waiting for the browser, holding no view
-    cancel.set()  # its "cancelled" now goes to nobody, quietly
+    sign_in.stop()  # its "cancelled" now goes to nobody, quietly (Qt deleted the SignIn with the view)
     worker.join(timeout=10)
     assert not worker.is_alive()

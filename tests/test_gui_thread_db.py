@@ -17,14 +17,16 @@ from sqlalchemy.exc import OperationalError
 
 from nexus_desktop.domain.jobs import JobStatus
 from nexus_desktop.domain.posts import PostStatus
-from nexus_desktop.gui import accounts_view, dialogs, preview_pane
+from nexus_desktop.gui import dialogs, preview_pane
 from nexus_desktop.gui.main import open_window
 from nexus_desktop.gui.operations import feeds as feed_ops
 from nexus_desktop.gui.operations import jobs as job_ops
 from nexus_desktop.pipeline import schedule as scheduling
 from nexus_desktop.resources import resource_dir
 from nexus_desktop.runtime.events import Changed
-from tests.db_thread_support import assert_none, no_database_on_the_gui_thread
+from tests.db_thread_support import (
+    assert_inside_operations, assert_none, no_database_on_the_gui_thread, no_work_outside_operations,
+)
 from tests.fakes.accounts_env import memory_keyring  # noqa: F401,F811 (fixture)
 from tests.gui_support import screenshot
 
@@ -44,6 +46,69 @@ def test_the_guard_sees_a_statement_on_the_gui_thread_and_not_in_a_worker(qapp, 
     assert "jobs.py" in touched[-1] and "test_gui_thread_db.py" in touched[-1]  # where it ran, to fix it
 
 
+def _as_a_view(source: str) -> dict:
+    """Functions compiled as if they were written in a gui/ module that is not an operation:
+    what a view doing its own work looks like to the guard."""
+    from pathlib import Path
+
+    import nexus_desktop.gui
+
+    names: dict = {}
+    exec(compile(source, str(Path(nexus_desktop.gui.__file__).parent / "some_view.py"), "exec"), names)
+    return names
+
+
+def test_the_guard_sees_work_done_outside_an_operation(qtbot, qapp, ws, add_jobs, tmp_path, memory_keyring):
+    """A view's own write in the runner, and a view removing files, starting a program or asking
+    the keyring on the GUI thread, are each caught; the same write through an operation is not."""
+    import subprocess
+    import sys
+
+    from nexus_desktop import secrets
+    from nexus_desktop.gui.app_context import AppContext
+    from nexus_desktop.gui.operations import Operations
+    from nexus_desktop.gui.operations.base import CollectionOp, Outcome
+    from nexus_desktop.runtime.runner import Runner
+
+    (job_id,) = add_jobs(1)
+    runner = Runner(ws)
+    ctx = AppContext(ws, runner, Operations(ws, runner))
+    view = _as_a_view(
+        "def submit_own_write(runner, store, job_id, done):\n"
+        "    runner.submit(lambda: store.jobs.set_progress(job_id, 1, 'written by a view'), on_done=done)\n"
+        "def remove(path):\n"
+        "    path.unlink()\n"
+        "def start_program(argv):\n"
+        "    subprocess.run(argv, check=True)\n"
+        "def ask_keyring():\n"
+        "    return secrets.get_secret('x')\n")
+    view.update(subprocess=subprocess, secrets=secrets)
+    try:
+        doomed = tmp_path / "scratch.wav"
+        doomed.write_bytes(b"\0")
+        with no_work_outside_operations(ws.store) as found:
+            returned: list = []
+            view["submit_own_write"](runner, ws.store, job_id, returned.append)
+            qtbot.waitUntil(lambda: bool(returned), timeout=10_000)
+            assert len(found) == 1 and found[0].startswith("UPDATE outside an operation") and "some_view.py" in found[0]
+            view["remove"](doomed)
+            view["start_program"]([sys.executable, "-c", "pass"])
+            view["ask_keyring"]()
+            assert [f.split(" ", 1)[0] for f in found[1:]] == ["os.remove", "subprocess.Popen", "secrets.get_secret"]
+            assert all("GUI thread" in f and "some_view.py" in f for f in found[1:])
+            found.clear()
+
+            def op(w):
+                w.store.jobs.set_progress(job_id, 2, "written by an operation")
+                return Outcome(Changed(jobs=frozenset({job_id})))
+
+            with qtbot.waitSignal(runner.changed, timeout=10_000):
+                CollectionOp(ctx, op, "Writing").run_in_background()
+        assert_inside_operations(found)
+    finally:
+        runner.shutdown()
+
+
 @pytest.fixture
 def window(qtbot, ws):
     made = open_window(ws)
@@ -57,6 +122,9 @@ def wait_for_row(qtbot, window, job_id: int) -> None:
 
 
 def test_reviewing_a_job_never_touches_the_database_on_the_gui_thread(qtbot, ws, window, rendered_job, tmp_path):
+    """The GUI-thread guard only: the Publish tab's read (calendar_post_editor's ``load``) still
+    writes posts and export targets from the view's own function, which the stronger guard
+    (``no_work_outside_operations``) reports."""
     view, preview = window.jobs_view, window.jobs_view.preview
     with no_database_on_the_gui_thread(ws.store) as touched:
         window.ctx.runner.announce(Changed(added=True))
@@ -95,13 +163,13 @@ def test_reviewing_a_job_never_touches_the_database_on_the_gui_thread(qtbot, ws,
 
 def test_adding_and_checking_feeds_never_touches_the_database_on_the_gui_thread(qtbot, ws, window):
     feed = resource_dir() / "samples" / "tech-digest.rss.xml"
-    with no_database_on_the_gui_thread(ws.store) as touched:
+    with no_work_outside_operations(ws.store) as touched:
         with qtbot.waitSignal(window.ctx.ops.feeds_added, timeout=20_000):
             feed_ops.add_feeds(window.ctx, [str(feed)])
         qtbot.waitUntil(lambda: window.jobs_view.model.rowCount() > 0, timeout=30_000)  # checked: the articles are jobs
         qtbot.waitUntil(lambda: window.feeds_view.model.rowCount() == 1, timeout=10_000)
         qtbot.waitUntil(lambda: not window.jobs_view.model.reading, timeout=10_000)
-    assert_none(touched)
+    assert_inside_operations(touched)
 
 
 def test_the_preview_shows_loading_then_the_job_and_a_clear_error_when_the_read_fails(
@@ -147,24 +215,52 @@ def test_refreshing_a_token_runs_in_the_background_and_a_failure_is_said_in_red(
         qtbot, ws, window, tmp_path, memory_keyring):
     from datetime import datetime, timedelta, timezone
 
-    view = accounts_view.for_window(window.ctx)
-    qtbot.addWidget(view)
+    view = window.show_view("Accounts")
     qtbot.waitUntil(lambda: not view.busy, timeout=10_000)
-    account = ws.store.accounts.upsert("x", "@nexus_test", remote_user_id="12345",
-                                       token_expires_at=datetime.now(timezone.utc) + timedelta(hours=1),
-                                       details={"refreshable": True})
-    with no_database_on_the_gui_thread(ws.store) as touched:
+    ws.store.accounts.upsert("x", "@nexus_test", remote_user_id="12345",
+                             token_expires_at=datetime.now(timezone.utc) + timedelta(hours=1), details={"refreshable": True})
+    with no_work_outside_operations(ws.store) as found:
         with qtbot.waitSignal(view.settled, timeout=10_000):
-            view.reload()
+            window.ctx.runner.announce(Changed(accounts=True))  # whoever connected it: the view re-reads
         assert view.model.rowCount() == 1
-        view.show()
+        view.table.selectRow(0)
         with qtbot.waitSignal(view.settled, timeout=20_000):
-            view.refresh_account(account.id)
+            view.refresh_button.click()
             assert view.message.text() == "Refreshing the token…" and not view.refresh_button.isEnabled()
-    assert_none(touched)
+    assert_inside_operations(found)
     assert view.message.text().startswith("Could not refresh:") and view.message.objectName() == "FailureBanner"
     assert view.refresh_button.isEnabled()
     screenshot(view, tmp_path, "accounts_refresh_failed")
+
+
+def test_disconnecting_asks_then_offers_undo_and_works_in_the_runner(qtbot, ws, window, tmp_path, memory_keyring,
+                                                                     monkeypatch):
+    from nexus_desktop.providers.platforms import oauth
+
+    view = window.show_view("Accounts")
+    account = ws.store.accounts.upsert("x", "@nexus_test", remote_user_id="12345", token_expires_at=None, details={})
+    oauth.save_tokens(account.id, oauth.TokenSet("access-1", "refresh-1", None), None)
+    asked: list[str] = []
+    monkeypatch.setattr(dialogs, "confirm", lambda parent, title, text, action: asked.append(text) or True)
+    with no_work_outside_operations(ws.store) as found:
+        with qtbot.waitSignal(view.settled, timeout=10_000):
+            window.ctx.runner.announce(Changed(accounts=True))
+        view.table.selectRow(0)
+        view.disconnect_button.click()
+        assert "remove its tokens" in asked[0] and view.model.rowCount() == 0  # gone from the list at once
+        assert window.toast.can_undo and window.toast.text.text() == "Disconnecting X account @nexus_test"
+        screenshot(window, tmp_path, "accounts_disconnect_undo")
+        window.toast.undo_button.click()
+        assert view.model.rowCount() == 1 and "stays connected" in view.message.text()
+        view.table.selectRow(0)
+        view.disconnect_button.click()
+        with qtbot.waitSignal(view.accounts_changed, timeout=10_000):
+            window.toast.settle()  # the toast's time runs out: now it goes
+        qtbot.waitUntil(lambda: not view.busy, timeout=10_000)
+    assert_inside_operations(found)
+    assert ws.store.accounts.list() == [] and view.model.rowCount() == 0
+    assert oauth.load_secret_payload(account.id) == {}  # its tokens left the keyring
+    assert view.message.text() == "Disconnected X account @nexus_test; its tokens were removed from the keyring."
 
 
 def test_starting_the_window_never_touches_the_database_on_the_gui_thread(qtbot, ws, add_jobs, tmp_path):
@@ -174,7 +270,7 @@ def test_starting_the_window_never_touches_the_database_on_the_gui_thread(qtbot,
     claimed = ws.store.jobs.claim(interrupted, worker="this-host:1", lease=60.0,
                                   now=scheduling.utcnow() - timedelta(hours=1))  # killed mid-stage an hour ago
     assert claimed is not None and ws.store.jobs.get(interrupted).status is JobStatus.RUNNING
-    with no_database_on_the_gui_thread(ws.store) as touched:
+    with no_work_outside_operations(ws.store) as touched:
         window = open_window(ws)
         qtbot.addWidget(window)
         window.show()
@@ -183,7 +279,7 @@ def test_starting_the_window_never_touches_the_database_on_the_gui_thread(qtbot,
                         timeout=10_000)
         qtbot.waitUntil(lambda: model.job_at(model.row_of(interrupted)).status is JobStatus.QUEUED, timeout=10_000)
         qtbot.waitUntil(lambda: window.ctx.runner.state().idle and not model.reading, timeout=10_000)
-    assert_none(touched)
+    assert_inside_operations(touched)
     assert ws.store.jobs.get(interrupted).progress_message == "Resuming after an interruption"
     screenshot(window, tmp_path, "started_off_the_gui_thread")
 
@@ -195,7 +291,7 @@ def test_the_calendars_actions_never_touch_the_database_on_the_gui_thread(qtbot,
     ws.store.posts.schedule(post_id, when)
     calendar = window.show_view("Calendar")
     monkeypatch.setattr(dialogs, "confirm", lambda *args: True)
-    with no_database_on_the_gui_thread(ws.store) as touched:
+    with no_work_outside_operations(ws.store) as touched:
         calendar.refresh()
         qtbot.waitUntil(lambda: post_id in calendar.posts, timeout=10_000)
         calendar.actions.move(post_id, when + timedelta(days=1))
@@ -209,4 +305,4 @@ def test_the_calendars_actions_never_touch_the_database_on_the_gui_thread(qtbot,
         calendar.actions.confirm_publish_now(calendar.posts[post_id])
         qtbot.waitUntil(lambda: calendar.posts[post_id].status is PostStatus.PUBLISHED, timeout=15_000)
         qtbot.waitUntil(lambda: window.ctx.runner.state().idle, timeout=10_000)
-    assert_none(touched)
+    assert_inside_operations(touched)

@@ -44,24 +44,33 @@ def test_a_wrong_passphrase_is_one_line_not_a_traceback(no_keyring, tmp_path, mo
 
 @pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 def test_the_accounts_view_opens_the_vault(no_keyring, qtbot, tmp_path):
+    """Creating runs scrypt in the runner (an operation), never on the GUI thread."""
     from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
     from nexus_desktop.gui.vault_dialog import VaultDialog, add_vault_button
+    from nexus_desktop.settings import Settings
+    from tests.db_thread_support import assert_inside_operations, no_work_outside_operations
+    from tests.publish_support import app_context
 
-    view = QWidget()
-    QVBoxLayout(view).addWidget(QPushButton("status"))
-    qtbot.addWidget(view)
-    opened = []
-    button = add_vault_button(view, tmp_path, on_opened=lambda: opened.append(True))
-    assert button.text() == "Secrets vault…"
-    button.click()
-    dialog = view.findChild(VaultDialog)
-    assert dialog is not None and dialog.creating
-    dialog.passphrase.setText("a long passphrase")
-    dialog.again.setText("a different one!")
-    dialog._on_accepted()
-    assert "differ" in dialog.problem.text() and not opened
-    dialog.again.setText("a long passphrase")
-    dialog._on_accepted()
-    assert opened == [True] and secrets.status().kind == "vault"
-    dialog.grab().save(str(tmp_path / "vault.png"))
+    with app_context(tmp_path, Settings()) as ctx:
+        view = QWidget()
+        QVBoxLayout(view).addWidget(QPushButton("status"))
+        qtbot.addWidget(view)
+        opened = []
+        button = add_vault_button(view, ctx, on_opened=lambda: opened.append(True))
+        assert button.text() == "Secrets vault…"
+        button.click()
+        dialog = view.findChild(VaultDialog)
+        assert dialog is not None and dialog.creating
+        dialog.passphrase.setText("a long passphrase")
+        dialog.again.setText("a different one!")
+        dialog._on_accepted()
+        assert "differ" in dialog.problem.text() and not opened
+        dialog.again.setText("a long passphrase")
+        with no_work_outside_operations(ctx.ws.store) as found:
+            dialog._on_accepted()
+            assert dialog.problem.text() == "Creating the vault…" and not dialog.ok_button.isEnabled()
+            qtbot.waitUntil(lambda: opened == [True], timeout=10_000)
+        assert_inside_operations(found)
+        assert secrets.status().kind == "vault"
+        dialog.grab().save(str(tmp_path / "vault.png"))

@@ -1,57 +1,53 @@
 """The Accounts view: connect platform accounts, see their health, refresh, disconnect.
 
-Connecting runs the browser sign-in on a worker thread (the window never waits);
-its result comes back as a signal. Several accounts per platform are fine.
-
-Nothing here touches the database, the network or the keyring on the GUI thread:
-reading the list, refreshing a token, disconnecting and probing the keyring run
-in the background (the runner's lanes in the window, a worker thread when the
-view stands alone), with "Refreshing…" meanwhile and a red message when it fails.
+Every action is an operation (``operations.accounts``): nothing here touches the database,
+the network or the keyring on the GUI thread. The list is read in the runner's read lane
+and read again whenever ``Runner.changed`` says accounts changed, whoever changed them;
+refreshing shows "Refreshing…" meanwhile and a red message when it fails; disconnecting is
+asked first, then offers Undo while the toast shows. Connecting runs the browser sign-in on
+a thread of its own (``operations.accounts.SignIn``). Several accounts per platform are fine.
 
 Signals:
     account_connected(int): an account was connected or reconnected (its id).
     connect_failed(str): connecting failed; the reason a person reads.
-    accounts_changed(): the list changed (connect, refresh, disconnect).
+    accounts_changed(): the list on screen changed (read again after a change set).
     settled(): background work the view started came back and is on screen.
 """
 
 from __future__ import annotations
 
-import queue
 import threading
 from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
+    QHeaderView,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from .. import secrets
-from ..domain.errors import Cancelled, NexusError
-from ..providers.platforms import network_connect, oauth
+from ..providers.platforms import oauth
 from ..providers.platforms.errors import NAMES
-from ..runtime.lanes import NETWORK, READ, STORE
+from ..runtime.events import Changed
 from ..settings import PublishSettings
-from .view_threads import ConnectRelay, Worker
-from ..store.accounts import AccountRepo, AccountView
+from ..store.accounts import AccountView
+from . import dialogs
+from .app_context import AppContext
 from .connect_dialog import PLATFORMS, ConnectDialog
-from .operations.base import reason
+from .operations import accounts as account_ops
+from .operations.base import Outcome, reason
 
 __all__ = ["AccountsView", "ConnectDialog", "PLATFORMS", "for_window"]
-
-if TYPE_CHECKING:
-    from .app_context import AppContext
 
 COLUMNS = ("Platform", "Account", "Health", "Token expires")
 
@@ -69,9 +65,6 @@ def _health(view: AccountView) -> str:
     health = view.health(datetime.now(timezone.utc))
     notice = view.details.get("api_notice")
     return f"{health} · {notice}" if notice else health
-
-
-Submit = Callable[..., None]  # submit(fn, on_done=..., on_failed=..., description=..., lane=READ | STORE | NETWORK)
 
 
 class AccountsModel(QAbstractTableModel):
@@ -115,17 +108,19 @@ class AccountsView(QWidget):
     account_connected = Signal(int)
     connect_failed = Signal(str)
     accounts_changed = Signal()
-    address_needed = Signal(str)  # from the connect worker: ask the creator for the address the browser landed on
+    address_needed = Signal(str)  # from the sign-in: ask the creator for the address the browser landed on
 
     settled = Signal()
 
-    def __init__(self, accounts: AccountRepo, settings: PublishSettings, parent: QWidget | None = None, *,
-                 current_settings: Callable[[], PublishSettings] | None = None, submit: Submit | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, confirm=None) -> None:
         super().__init__(parent)
-        self.accounts = accounts
-        self._settings = current_settings or (lambda: settings)
-        self._submit = submit or Worker(self).submit
+        self.ctx = ctx
+        self._confirm = confirm or (lambda *args: dialogs.confirm(*args))
         self.busy = 0  # background tasks under way
+        self.leaving: set[int] = set()  # disconnected, waiting for the toast's Undo to pass: not shown
+        self._rows: list[AccountView] = []
+        self.sign_in: account_ops.SignIn | None = None
+        self._just_connected: int | None = None  # said by name once the list shows it
         self.model = AccountsModel(self)
         proxy = QSortFilterProxyModel(self)
         proxy.setSourceModel(self.model)
@@ -134,13 +129,17 @@ class AccountsView(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setSortingEnabled(True)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the account's name takes the room there is
         self.store_status = QLabel()
         self.store_status.setWordWrap(True)
         self.message = QLabel()
         self.message.setWordWrap(True)
         connect_button = QPushButton("Connect account…")
         refresh_button = QPushButton("Refresh token")
-        disconnect_button = QPushButton("Disconnect")
+        disconnect_button = QPushButton("Disconnect…")
         connect_button.clicked.connect(self._on_connect_clicked)
         refresh_button.clicked.connect(self._on_refresh_clicked)
         disconnect_button.clicked.connect(self._on_disconnect_clicked)
@@ -160,15 +159,11 @@ class AccountsView(QWidget):
         layout.addWidget(self.paste_row)
         layout.addWidget(self.table)
         layout.addWidget(self.message)
-        self._relay = ConnectRelay(self)
-        self._relay.connected.connect(self.account_connected)
-        self._relay.failed.connect(self.connect_failed)
-        self._relay.address_needed.connect(self.address_needed)
         self.account_connected.connect(self._on_account_connected)
         self.connect_failed.connect(self._on_connect_failed)
         self.address_needed.connect(self._on_address_needed)
-        self._cancel = threading.Event()
-        self._answers: queue.Queue[str | None] = queue.Queue()
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        ctx.runner.changed.connect(self._on_changed)
         self._update_store_status()
         self.reload()
 
@@ -192,38 +187,40 @@ class AccountsView(QWidget):
     @property
     def settings(self) -> PublishSettings:
         """The publish settings as they are now (the window replaces them when the creator saves)."""
-        return self._settings()
+        return self.ctx.ws.settings.publish
 
     def _update_store_status(self) -> None:
-        """Probe the keyring in the background (a desktop keyring answers over D-Bus)."""
+        """Probe the keyring in the read lane (a desktop keyring answers over D-Bus)."""
         self.store_status.setText("Checking the secret store…")
-        self._background(lambda: secrets.status().message, self.store_status.setText,
-                         lambda exc: self.store_status.setText(f"Could not check the secret store: {exc}"),
-                         "Checking the secret store")
+        self._started()
+        account_ops.store_status(
+            self.ctx, self._settle(self.store_status.setText),
+            self._settle(lambda exc: self.store_status.setText(f"Could not check the secret store: {reason(exc)}")))
 
     # -- background work ------------------------------------------------------------------------
 
-    def _background(self, fn: Callable[[], Any], on_done: Callable[[Any], None],
-                    on_failed: Callable[[BaseException], None], description: str, *, lane: str = READ) -> None:
+    def _started(self) -> None:
         self.busy += 1
         self._update_buttons()
 
-        def settle(callback: Callable[[Any], None]) -> Callable[[Any], None]:
-            def run(value: Any) -> None:
-                self.busy -= 1
-                try:
-                    callback(value)
-                finally:
-                    self._update_buttons()
-                    if not self.busy:
-                        self.settled.emit()
-            return run
+    def _settle(self, callback: Callable[[Any], Any]) -> Callable[[Any], None]:
+        """``callback``, then one task fewer under way; ``settled`` when none is left."""
+        def run(value: Any) -> None:
+            if not shiboken6.isValid(self):  # the view was closed while the work ran
+                return
+            self.busy -= 1
+            try:
+                callback(value)
+            finally:
+                self._update_buttons()
+                if not self.busy:
+                    self.settled.emit()
+        return run
 
-        self._submit(fn, on_done=settle(on_done), on_failed=settle(on_failed), description=description, lane=lane)
-
-    def _update_buttons(self) -> None:
-        self.refresh_button.setEnabled(not self.busy)
-        self.disconnect_button.setEnabled(not self.busy)
+    def _update_buttons(self, *_selection: Any) -> None:
+        chosen = self.selected_account_id() is not None
+        self.refresh_button.setEnabled(not self.busy and chosen)
+        self.disconnect_button.setEnabled(not self.busy and chosen)
 
     def say(self, text: str, *, error: bool = False) -> None:
         """The line under the table: what happened, in red when it failed."""
@@ -234,16 +231,40 @@ class AccountsView(QWidget):
             self.message.style().polish(self.message)
 
     def reload(self, then: Callable[[], None] | None = None) -> None:
-        """Read the accounts again, in the background; the table keeps its rows meanwhile."""
-        accounts = self.accounts
-
+        """Read the accounts again, in the read lane; the table keeps its rows meanwhile."""
         def done(rows: list[AccountView]) -> None:
-            self.model.set_rows(rows)
+            self._rows = list(rows)
+            self._show_rows()
+            self._name_connected()
             if then is not None:
                 then()
 
-        self._background(accounts.list, done, lambda exc: self.say(f"Could not read the accounts: {reason(exc)}", error=True),
-                         "Reading the accounts")
+        self._started()
+        account_ops.list_accounts(
+            self.ctx, self._settle(done),
+            self._settle(lambda exc: self.say(f"Could not read the accounts: {reason(exc)}", error=True)))
+
+    def _show_rows(self) -> None:
+        """The rows read last, minus those leaving; the chosen account stays chosen."""
+        chosen = self.selected_account_id()
+        self.model.set_rows([r for r in self._rows if r.id not in self.leaving])
+        proxy = self.table.model()
+        for row in range(proxy.rowCount()):
+            if chosen is not None and proxy.index(row, 0).data(Qt.ItemDataRole.UserRole) == chosen:
+                self.table.selectRow(row)
+        self._update_buttons()
+
+    def _name_connected(self) -> None:
+        """Say which account was connected, once the list shows it (the change set's read and
+        the sign-in's own signal may arrive in either order)."""
+        view = next((r for r in self._rows if r.id == self._just_connected), None)
+        if view is not None:
+            self._just_connected = None
+            self.say(f"Connected {account_ops.name_of(view)}.")
+
+    def _on_changed(self, change: Changed) -> None:
+        if change.accounts:
+            self.reload(then=self.accounts_changed.emit)
 
     def selected_account_id(self) -> int | None:
         rows = self.table.selectionModel().selectedRows()
@@ -257,47 +278,21 @@ class AccountsView(QWidget):
             self.start_connect(**dialog.values())
 
     def start_connect(self, platform: str, client: oauth.ClientApp, *, open_url=None, **options: Any) -> threading.Thread | None:
-        """Run the browser sign-in on a worker thread; the result arrives as a signal."""
+        """Run the browser sign-in on its own thread; the result arrives as a signal."""
         if not client.client_id.strip():  # refused before any listener or browser opens
             self._on_connect_failed(f"the {NAMES[platform]} client id is empty — paste the client id of your app first")
             return None
+        if self.sign_in is not None:  # one sign-in at a time: the one before ends quietly
+            self.sign_in.failed.disconnect(self.connect_failed)
+            self.sign_in.address_needed.disconnect(self.address_needed)
+            self.sign_in.stop()
         self.message.setText(f"Waiting for {NAMES[platform]} in your browser…")
-        self._cancel = threading.Event()
-        self._answers = queue.Queue()
         self.cancel_connect_button.setVisible(True)
-        cancel, answers, relay = self._cancel, self._answers, self._relay
-        accounts, settings = self.accounts, self.settings
-
-        def ask_address(redirect_uri: str) -> str | None:
-            """On the worker thread: show the paste row and wait for the creator (None when cancelled)."""
-            relay.tell("address_needed", redirect_uri)
-            while not cancel.is_set():
-                try:
-                    return answers.get(timeout=0.1)
-                except queue.Empty:
-                    continue
-            return None
-
-        kwargs = {"cancel": cancel, "ask_address": ask_address, **options}
-        if open_url is not None:
-            kwargs["open_url"] = open_url
-
-        def work() -> None:  # holds no widget: see view_threads.ConnectRelay
-            try:
-                connect = network_connect.connect if platform in network_connect.FORMS else oauth.connect
-                view = connect(platform, client, accounts=accounts, settings=settings, **kwargs)
-            except Cancelled:
-                relay.tell("failed", "connecting was cancelled; nothing was saved")
-            except NexusError as exc:
-                relay.tell("failed", str(exc))
-            except Exception as exc:  # a bug: still tell the creator instead of waiting forever
-                relay.tell("failed", f"connecting failed unexpectedly: {type(exc).__name__}: {exc}")
-            else:
-                relay.tell("connected", view.id)
-
-        worker = threading.Thread(target=work, name=f"connect-{platform}", daemon=True)
-        worker.start()
-        return worker
+        sign_in = self.sign_in = account_ops.SignIn(self.ctx.runner, self)
+        sign_in.connected.connect(self.account_connected)
+        sign_in.failed.connect(self.connect_failed)
+        sign_in.address_needed.connect(self.address_needed)
+        return account_ops.connect(self.ctx, sign_in, platform, client, open_url=open_url, **options)
 
     def _on_address_needed(self, redirect_uri: str) -> None:
         self.paste_edit.clear()
@@ -308,57 +303,47 @@ class AccountsView(QWidget):
 
     def _on_paste_ok(self) -> None:
         self.paste_row.setVisible(False)
-        self._answers.put(self.paste_edit.text())
+        if self.sign_in is not None:
+            self.sign_in.answer(self.paste_edit.text())
 
     def cancel_connect(self) -> None:
         """Stop connecting at whatever step it is: waiting for the browser or for the pasted address."""
-        self._cancel.set()
-        self._answers.put(None)
+        if self.sign_in is not None:
+            self.sign_in.stop()
         self.paste_row.setVisible(False)
         self.cancel_connect_button.setVisible(False)
 
     def _on_account_connected(self, account_id: int) -> None:
+        """The sign-in announced its change set (the list is read again from ``changed``);
+        the account is named once it is on screen."""
         self.paste_row.setVisible(False)
         self.cancel_connect_button.setVisible(False)
+        self._forget_sign_in()
+        self._just_connected = account_id
+        self._name_connected()
 
-        def done(rows: list[AccountView]) -> None:
-            self.model.set_rows(rows)
-            view = next((r for r in rows if r.id == account_id), None)
-            self.say(f"Connected {NAMES.get(view.platform, view.platform)} account {view.name}." if view else "")
-            self.accounts_changed.emit()
-
-        self._background(self.accounts.list, done, lambda exc: self.say(f"Could not read the accounts: {reason(exc)}", error=True),
-                         "Reading the accounts")
-
-    def _on_connect_failed(self, reason: str) -> None:
+    def _on_connect_failed(self, why: str) -> None:
         self.paste_row.setVisible(False)
         self.cancel_connect_button.setVisible(False)
-        self.say(f"Could not connect: {reason}", error=True)
+        self._forget_sign_in()
+        self.say(f"Could not connect: {why}", error=True)
         self._update_store_status()
+
+    def _forget_sign_in(self) -> None:
+        if self.sign_in is not None:
+            self.sign_in.deleteLater()  # its thread has told its last; it holds only the wrapper
+            self.sign_in = None
 
     # -- refresh, disconnect -----------------------------------------------------------------
 
     def refresh_account(self, account_id: int) -> None:
-        """Ask the platform for a new token, in the background (it waits on the network)."""
-        accounts, settings = self.accounts, self.settings
-
-        def work() -> list[AccountView]:
-            oauth.AccountTokens(account_id, accounts, settings).refresh()
-            return accounts.list()
-
+        """Ask the platform for a new token, in the network lane."""
         self.say("Refreshing the token…")
-        self._background(work, lambda rows: self._after_change(rows, "Token refreshed."),
-                         lambda exc: self._after_failure("Could not refresh", exc), "Refreshing a token", lane=NETWORK)
+        self._started()
+        account_ops.refresh_token(self.ctx, account_id, self._settle(self._said))
 
-    def _after_change(self, rows: list[AccountView], text: str) -> None:
-        self.model.set_rows(rows)
-        self.say(text)
-        self.accounts_changed.emit()
-
-    def _after_failure(self, what: str, exc: BaseException) -> None:
-        why = str(exc) if isinstance(exc, (NexusError, OSError)) else f"unexpected {type(exc).__name__}: {reason(exc)}"
-        self.say(f"{what}: {why}", error=True)
-        self.reload(then=self.accounts_changed.emit)  # the health column says what the platform answered
+    def _said(self, outcome: Outcome[account_ops.Said]) -> None:
+        self.say(outcome.value.text, error=outcome.value.failed)
 
     def _on_refresh_clicked(self) -> None:
         account_id = self.selected_account_id()
@@ -366,38 +351,42 @@ class AccountsView(QWidget):
             self.refresh_account(account_id)
 
     def disconnect_account(self, account_id: int) -> None:
-        accounts = self.accounts
+        """Take the account off the list at once; it is disconnected once the toast's Undo has passed."""
+        view = next((r for r in self._rows if r.id == account_id), None)
+        label = account_ops.name_of(view) if view else f"account {account_id}"
+        self.leaving.add(account_id)
+        self._show_rows()
+        self.say(f"Disconnecting {label}…")
 
-        def work() -> list[AccountView]:
-            oauth.disconnect(account_id, accounts)
-            return accounts.list()
+        def undone() -> None:
+            self.leaving.discard(account_id)
+            self._show_rows()
+            self.say(f"{label} stays connected.")
 
-        self.say("Disconnecting…")
-        self._background(work, lambda rows: self._after_change(rows, "Disconnected; its tokens were removed from the keyring."),
-                         lambda exc: self._after_failure("Could not disconnect", exc), "Disconnecting an account",
-                         lane=STORE)
+        def done(outcome: Outcome[account_ops.Said]) -> None:
+            self.leaving.discard(account_id)
+            self._said(outcome)
+
+        account_ops.disconnect(self.ctx, account_id, label, success=done, undone=undone)
 
     def _on_disconnect_clicked(self) -> None:
         account_id = self.selected_account_id()
         if account_id is None:
             return
-        answer = QMessageBox.question(self, "Disconnect", "Disconnect this account and remove its tokens?")
-        if answer == QMessageBox.StandardButton.Yes:
+        if self._confirm(self, "Disconnect", "Disconnect this account and remove its tokens from the keyring? "
+                         "Its posts stay on the calendar but cannot be published until you connect it again.",
+                         "Disconnect"):
             self.disconnect_account(account_id)
 
 
 def for_window(ctx: AppContext) -> AccountsView:
-    """The main window's Accounts view: the workspace's accounts, and its publish settings
-    read at each action, so base URLs or API versions saved in Settings apply at once."""
-    def submit(fn, *, on_done, on_failed, description: str = "", lane: str = READ) -> None:
-        ctx.runner.submit(fn, lane=lane, description=description, on_done=on_done, on_failed=on_failed,
-                          keep_on_quit=lane == STORE)
-
-    view = AccountsView(ctx.ws.store.accounts, ctx.ws.settings.publish, current_settings=lambda: ctx.ws.settings.publish,
-                        submit=submit)
+    """The main window's Accounts view, with the vault and a target's posting options. Its
+    publish settings are read at each action, so base URLs or API versions saved in Settings
+    apply at once."""
+    view = AccountsView(ctx)
     from .vault_dialog import add_vault_button
 
-    add_vault_button(view, ctx.ws.paths.data, on_opened=view._update_store_status)
+    add_vault_button(view, ctx, on_opened=view._update_store_status)
     from .target_options import add_options_button
 
     add_options_button(view, ctx)  # TikTok privacy, the Facebook Page, Threads text only

@@ -1,8 +1,10 @@
 """Health: accounts and tokens, quotas, API versions, spend, disk (with a clean-up),
 the queue, recent errors, and 30-day success rates beside their targets.
 
-The report is built in the runner's READ lane (``pipeline.health.report``); the
-clean-up asks first, then runs in the STORE lane.
+The report is read in the runner's read lane and the clean-up is an operation
+(``operations.health``): asked first, then Undo while the toast shows, then the files go
+in the store lane. The view re-reads from ``Runner.changed`` (debounced, while shown) and
+when it is shown again.
 
 Signals:
     refreshed(): the view shows the latest report.
@@ -34,13 +36,17 @@ from PySide6.QtWidgets import (
 
 from ..pipeline import health
 from ..pipeline.health import HealthReport
-from ..runtime.lanes import READ, STORE
+from ..runtime.events import Changed
 from ..store.targets import platform_name
 from . import dialogs, formatting, icons, theme
 from .app_context import AppContext
+from .operations import health as health_ops
+from .operations.base import Outcome, reason
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 REFRESH_MS = 10 * 60_000  # and whenever the view is shown
+NARROW = 900  # px: one column of groups below this
+SETTLE_MS = 500  # a burst of changes (a job's stages ending) is read once
 
 
 class RowsModel(QAbstractTableModel):
@@ -90,10 +96,7 @@ def _table(model: RowsModel, stretch: int = 0) -> QTableView:
     return view
 
 
-def _size(n: int) -> str:
-    if n >= 1024 ** 3:
-        return f"{n / 1024 ** 3:.2f} GB"
-    return f"{n / 1024 ** 2:.1f} MB" if n >= 1024 ** 2 else f"{n / 1024:.0f} KB"
+_size = health_ops.size_text
 
 
 def _label() -> QLabel:
@@ -125,7 +128,7 @@ class HealthView(QWidget):
         subtitle = QLabel("Accounts, quotas, spend, disk, the queue and how often each stage and platform succeeded.",
                           objectName="Muted", wordWrap=True)
         self.alerts = QLabel(objectName="Warning", wordWrap=True)
-        self.alerts.setStyleSheet(f"color: {theme.current().warning}; font-weight: 600;")
+        self.alerts.hide()  # shown when a report has alerts; its colour follows the theme (QLabel#Warning)
         self.accounts = RowsModel(("Platform", "Account", "Token", "Expires", "Quota"))
         self.rates = RowsModel(("Stage or platform", "Succeeded", "Failed", "Rate", "Target"))
         self.errors = RowsModel(("When", "What", "Reason"))
@@ -145,13 +148,15 @@ class HealthView(QWidget):
         disk_layout.setContentsMargins(0, 0, 0, 0)
         disk_layout.addWidget(self.disk, 1)
         disk_layout.addWidget(self.clean_button)
-        grid = QGridLayout()
-        grid.addWidget(_group("Accounts and quotas", _table(self.accounts, 4), self.versions), 0, 0)
-        grid.addWidget(_group("Success over 30 days", _table(self.rates, 0)), 0, 1)
-        grid.addWidget(_group("Spend", self.spend), 1, 0)
-        grid.addWidget(_group("Disk", disk_row), 1, 1)
-        grid.addWidget(_group("Queue", self.queue), 2, 0)
-        grid.addWidget(_group("Recent errors", _table(self.errors, 2)), 2, 1)
+        self.grid = grid = QGridLayout()
+        # Wrapped text has a group of its own: beside a table in one group it was drawn over the
+        # table when the view narrowed (Qt's layouts under-size a wrapped label's height there).
+        self._groups = [_group("Accounts and quotas", _table(self.accounts, 4)),
+                        _group("Success over 30 days", _table(self.rates, 0)), _group("API versions", self.versions),
+                        _group("Disk", disk_row), _group("Spend", self.spend), _group("Queue", self.queue),
+                        _group("Recent errors", _table(self.errors, 2))]
+        self.columns = 0
+        self._arrange(2)
         body = QWidget()
         body_layout = QVBoxLayout(body)
         body_layout.addWidget(self.alerts)
@@ -168,7 +173,30 @@ class HealthView(QWidget):
         self._timer = QTimer(self, interval=REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
+        self._soon = QTimer(self, singleShot=True, interval=SETTLE_MS)
+        self._soon.timeout.connect(self.refresh)
+        ctx.runner.changed.connect(self._on_changed)
         self.refresh()
+
+    def _on_changed(self, change: Changed) -> None:
+        """Re-read after anything the report shows changed; a hidden view re-reads when shown."""
+        if self.report is not None and self.isVisible() and change != Changed(feeds=True):
+            self._soon.start()
+
+    def _arrange(self, columns: int) -> None:
+        """Two columns of groups, or one when the view is narrow (800 px windows): word-wrapped
+        text beside a table in a half-width column would be squeezed over it."""
+        if columns == self.columns:
+            return
+        self.columns = columns
+        for group in self._groups:
+            self.grid.removeWidget(group)
+        for n, group in enumerate(self._groups):
+            self.grid.addWidget(group, n // columns, n % columns)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        self._arrange(1 if self.width() < NARROW else 2)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         super().showEvent(event)
@@ -176,10 +204,13 @@ class HealthView(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
-        ws = self.ctx.ws
-        now = self.clock()
-        self.ctx.runner.submit(lambda: health.report(ws, now=now), lane=READ, description="Reading the app's health",
-                               on_done=self._on_report, on_failed=self._failed("Reading the app's health"))
+        self._soon.stop()
+        health_ops.report(self.ctx, self.clock(), self._on_report, self._on_read_failed)
+
+    def _on_read_failed(self, exc: BaseException) -> None:
+        self.alerts.setText(f"⚠ Could not read the app's health: {reason(exc)}")
+        self.alerts.setVisible(True)
+        self.refreshed.emit()
 
     def _on_report(self, report: HealthReport) -> None:
         self.report = report
@@ -217,19 +248,15 @@ class HealthView(QWidget):
                 f"{d.reclaimable_jobs} published job(s)? The final videos, captions and thumbnails stay.")
         if not self._confirm(self, "Clean up", text, "Delete"):
             return
-        ws, now = self.ctx.ws, self.clock()
-        self.ctx.runner.submit(lambda: health.clean_up(ws, now), lane=STORE, description="Cleaning up", keep_on_quit=True,
-                               on_done=self._on_cleaned, on_failed=self._failed("Cleaning up"))
+        self.clean_button.setEnabled(False)  # once; the report read after the clean-up enables it again
+        health_ops.clean_up(self.ctx, self.clock(), f"{_size(d.reclaimable_bytes)} of intermediate files",
+                            success=self._on_cleaned, undone=self._on_clean_undone)
 
-    def _on_cleaned(self, freed: tuple[int, int]) -> None:
-        self.cleaned.emit(*freed)
-        self.refresh()
+    def _on_clean_undone(self) -> None:
+        self.clean_button.setEnabled(bool(self.report and self.report.disk.reclaimable_bytes))
 
-    def _failed(self, what: str):
-        def failed(exc: BaseException) -> None:
-            self.ctx.ops.problem.emit(f"{what} failed", str(exc))
-
-        return failed
+    def _on_cleaned(self, outcome: Outcome[health_ops.Freed]) -> None:
+        self.cleaned.emit(outcome.value.files, outcome.value.bytes)  # the report is read again from ``changed``
 
 
 def _quota(a) -> str:

@@ -58,6 +58,8 @@ class Changed:
     added: bool = False  # new jobs came
     removed: frozenset[int] = frozenset()  # jobs that went
     targets: bool = False  # where posts go, or when (a target's posting times or choices)
+    accounts: bool = False  # an account was connected, refreshed or disconnected
+    files: bool = False  # job files went from the disk (Health's clean-up)
 
     @property
     def touches_jobs(self) -> bool:
@@ -70,7 +72,8 @@ class Changed:
 
     def __or__(self, other: "Changed") -> "Changed":
         return Changed(self.jobs | other.jobs, self.posts | other.posts, self.feeds or other.feeds,
-                       self.added or other.added, self.removed | other.removed, self.targets or other.targets)
+                       self.added or other.added, self.removed | other.removed, self.targets or other.targets,
+                       self.accounts or other.accounts, self.files or other.files)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,9 @@
 - ``posts``: move, take the time away, publish now, schedule all, mark published, choose
   where a job goes, edit the texts, posting times (the calendar and the Publish tab);
 - ``targets``: a target's posting options, an account's target;
+- ``accounts``: read the accounts and the secret store, connect (``SignIn``), refresh a token,
+  disconnect (Undo while the toast shows), open the passphrase vault;
+- ``health``: the Health report, and the clean-up of old jobs' intermediate files (Undo first);
 - ``reads``: what the preview and its panels show, read in the runner's read lane;
 - ``deletion``: what a delete takes with it, read before the creator is asked;
 - ``base``: ``CollectionOp`` / ``QueryOp``, the ``Outcome`` an op returns, and ``Operations``,
@@ -18,9 +21,9 @@ view refreshes from.
 
 from __future__ import annotations
 
-from . import feeds, jobs, posts, reads, targets
+from . import accounts, feeds, health, jobs, posts, reads, targets
 from .base import CollectionOp, Operations, Outcome, QueryOp
 from .deletion import DeletionSummary, deletion_summary
 
-__all__ = ["CollectionOp", "DeletionSummary", "Operations", "Outcome", "QueryOp", "deletion_summary",
-           "feeds", "jobs", "posts", "reads", "targets"]
+__all__ = ["CollectionOp", "DeletionSummary", "Operations", "Outcome", "QueryOp", "accounts", "deletion_summary",
+           "feeds", "health", "jobs", "posts", "reads", "targets"]
