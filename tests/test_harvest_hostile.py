@@ -302,6 +302,17 @@ def test_an_image_that_trickles_stops_at_the_deadline(server):
         download(server.url("/slow.png"), max_bytes=1 << 20, deadline=1.0)
 
 
+@pytest.mark.timeout(60)  # without the deadline each read below takes 500 s
+def test_an_article_page_or_a_feed_being_added_that_trickles_stops_at_the_deadline(server, fast):
+    from nexus_desktop.pipeline.article_page import read_page
+
+    fast.harvest.deadline_seconds = 1.0
+    server.routes["/slow.html"] = Route(b"<html><body>" + b" " * 10_000, content_type="text/html", trickle=0.05)
+    assert "took longer than 1 s" in read_page(server.url("/slow.html"), fast, 0)["reason"]
+    server.routes["/slow.xml"] = Route(b"<rss>" + b" " * 10_000 + b"</rss>", trickle=0.05)
+    assert "took longer than 1 s" in find_feed(server.url("/slow.xml"), fast).note  # Add feed keeps it, says why
+
+
 def test_an_image_on_this_computer_is_refused_for_a_public_feed(server):
     server.routes["/pic.png"] = Route(b"\x89PNG", content_type="image/png")
     with pytest.raises(ImageRejected, match="on this computer or its local network"):

@@ -88,7 +88,8 @@ def read_page(url: str, settings, feed_words: int) -> dict:
     try:
         with feed_fetch.make_client(settings.harvest) as client:
             fetched = feed_fetch.fetch(client, url, etag=None, last_modified=None,
-                                       max_bytes=settings.harvest.max_feed_bytes)
+                                       max_bytes=settings.harvest.max_feed_bytes,
+                                       deadline_seconds=settings.harvest.deadline_seconds)
     except NexusError as exc:
         return {"reason": f"the page could not be read: {exc.message}", "unreachable": True}
     if fetched.content_type and "html" not in fetched.content_type.lower():

@@ -87,7 +87,8 @@ def find_feed(address: str, settings: Settings) -> Found:
         return _from_bytes(url, data, "", path.name)
     try:
         with make_client(settings.harvest) as client:
-            got = fetch(client, url, etag=None, last_modified=None, max_bytes=settings.harvest.max_feed_bytes)
+            got = fetch(client, url, etag=None, last_modified=None, max_bytes=settings.harvest.max_feed_bytes,
+                        deadline_seconds=settings.harvest.deadline_seconds)
             found = _from_bytes(got.final_url or url, got.body, got.content_type, url, original=url)
             if found.url or found.opml:
                 return found
@@ -119,7 +120,8 @@ def _discover(client, page_url: str, html: bytes, settings: Settings) -> Found:
         if list_entry_refusal(feed_url, from_public_address=False) or (public and is_internal_address(feed_url)):
             continue
         try:
-            got = fetch(client, feed_url, etag=None, last_modified=None, max_bytes=settings.harvest.max_feed_bytes)
+            got = fetch(client, feed_url, etag=None, last_modified=None, max_bytes=settings.harvest.max_feed_bytes,
+                        deadline_seconds=settings.harvest.deadline_seconds)
             parsed = parse_feed(got.body, got.content_type, got.final_url)
         except (UserFixableError, RetryableError):
             continue

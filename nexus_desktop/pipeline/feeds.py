@@ -53,7 +53,8 @@ def _read_for_sniffing(address: str, settings: Settings) -> bytes | None:
         return read_local_file(path, settings.harvest.max_feed_bytes)
     if address.lower().split("?")[0].endswith(".opml"):
         with make_client(settings.harvest) as client:
-            return fetch(client, address, etag=None, last_modified=None, max_bytes=settings.harvest.max_feed_bytes).body
+            return fetch(client, address, etag=None, last_modified=None, max_bytes=settings.harvest.max_feed_bytes,
+                         deadline_seconds=settings.harvest.deadline_seconds).body
     return None
 
 
