@@ -48,6 +48,7 @@ def main() -> int:
     from nexus_desktop.gui.calendar_view import CalendarView
     from nexus_desktop.gui.operations import Operations
     from nexus_desktop.gui.operations.base import QueryOp
+    from nexus_desktop.pipeline import schedule as scheduling
     from nexus_desktop.runtime.lanes import STORE
     from nexus_desktop.runtime.runner import Runner
     from nexus_desktop.runtime.scheduler import PostScheduler
@@ -108,6 +109,11 @@ def main() -> int:
               f"{ws.store.posts.counts_by_status()}")
         print(f"the next start's first read, {marks['again_total']:,} approved posts without a time: "
               f"{marks['again']:.2f} s wall, {marks['again_cpu']:.2f} s CPU")
+        if hasattr(scheduling, "draft_missing"):
+            looked, cpu2 = time.perf_counter(), cpu()
+            scheduling.draft_missing(ws)
+            print(f"and its look for approved jobs without posts (none left): {time.perf_counter() - looked:.3f} s wall, "
+                  f"{cpu() - cpu2:.3f} s CPU")
         waits.sort()
         print(f"store-lane wait over that time ({len(waits)} probes): median {waits[len(waits) // 2] * 1000:.0f} ms, "
               f"p95 {waits[int(len(waits) * 0.95)] * 1000:.0f} ms, longest {waits[-1] * 1000:.0f} ms")
