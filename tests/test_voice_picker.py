@@ -26,6 +26,8 @@ def dialog(qtbot, settings, app_paths):
     opened = SettingsDialog(settings, app_paths)
     qtbot.addWidget(opened)
     opened.pages.setCurrentRow(2)
+    picker = picker_of(opened)  # the voices on this computer are listed off the GUI thread
+    qtbot.waitUntil(lambda: any(v.provider == "espeak" for v in picker.model.voices), timeout=20_000)
     return opened
 
 

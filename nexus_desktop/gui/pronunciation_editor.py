@@ -97,6 +97,8 @@ class _SampleTask(QRunnable):
         self.signals = _SampleSignals()
 
     def run(self) -> None:
+        for old in self.destination.parent.glob(self.destination.name.rsplit("-", 1)[0] + "-*.wav"):
+            old.unlink(missing_ok=True)  # only the latest sample is kept (here, not on the GUI thread)
         try:
             said = speak_sample(self.text, self.voice, self.destination)
         except NexusError as exc:
@@ -173,8 +175,6 @@ class PronunciationEditor(QWidget):
         term = self.model.rows[current.row()][0]
         voice = self._voice().model_copy(update={"pronunciations": self.value()})
         self._count += 1
-        for old in self._folder.glob(f"sample-{id(self)}-*.wav"):
-            old.unlink(missing_ok=True)  # only the latest sample is kept
         task = _SampleTask(term, voice, self._folder / f"sample-{id(self)}-{self._count}.wav")
         task.signals.finished.connect(self._on_sample_finished)
         self._task = task  # its signals must outlive the run

@@ -99,12 +99,12 @@ class VoiceCloneDialog(QDialog):
         from ..providers.tts import elevenlabs
         from .voice_picker import _Task
 
-        key = elevenlabs.stored_api_key() or ""
-        name, samples, consent = self.name.text(), self.samples(), self.consent.isChecked()
+        name, samples, consent, base_url = self.name.text(), self.samples(), self.consent.isChecked(), self.base_url
         self.create_button.setEnabled(False)
         self.status.setText("Uploading the recordings to ElevenLabs…")
-        self._task = _Task(lambda: catalog.clone_elevenlabs_voice(key, self.base_url, name=name, samples=samples,
-                                                                  consent=consent))
+        # the key too is read in the task (the keyring answers over D-Bus), not on the GUI thread
+        self._task = _Task(lambda: catalog.clone_elevenlabs_voice(elevenlabs.stored_api_key() or "", base_url, name=name,
+                                                                  samples=samples, consent=consent))
         self._task.signals.finished.connect(self._on_finished)
         parent = self.parent()
         pool = getattr(parent, "_pool", None)

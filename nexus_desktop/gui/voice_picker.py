@@ -169,6 +169,7 @@ class VoicePicker(QWidget):
         layout.addLayout(more)
         layout.addWidget(self.status)
         self.piper_files: list[str] = []
+        self._select_when_listed: str | None = None
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         self._tasks: list[_Task] = []
@@ -190,18 +191,32 @@ class VoicePicker(QWidget):
     # -- listing ----------------------------------------------------------------------------------
 
     def reload_local(self) -> None:
-        """Piper and espeak-ng voices: on this computer, listed at once."""
+        """Piper and espeak-ng voices: on this computer, listed off the GUI thread (espeak-ng's
+        list waits for its engine lock, which a narration holds, and reads the voice files)."""
         voice = self._voice().model_copy(update={"catalog": VoiceCatalog(piper_files=self.piper_files)})
-        self.model.replace_provider("piper", catalog.piper_voices(voice, self._voices_dir()))
-        self.model.replace_provider("espeak", catalog.espeak_voices())
+        voices_dir = self._voices_dir()
+        self._start(lambda: (catalog.piper_voices(voice, voices_dir), catalog.espeak_voices()), self._on_local_listed)
+
+    def _on_local_listed(self, listed: tuple[list[VoiceOption], list[VoiceOption]] | None, error: str) -> None:
+        if error:
+            self.status.setText(f"Cannot list the voices on this computer: {error}")
+            return
+        piper, espeak = listed
+        self.model.replace_provider("piper", piper)
+        self.model.replace_provider("espeak", espeak)
+        wanted, self._select_when_listed = self._select_when_listed, None
+        if wanted is not None:
+            self.select_key(wanted)  # a Piper voice just added
         self.voices_loaded.emit("local")
 
     def load_elevenlabs(self) -> None:
         from ..providers.tts import elevenlabs
 
-        key, base_url = elevenlabs.stored_api_key() or "", self._voice().elevenlabs_base_url
+        base_url = self._voice().elevenlabs_base_url
         self.status.setText("Listing the voices of your ElevenLabs account…")
-        self._start(lambda: catalog.elevenlabs_voices(key, base_url), self._on_elevenlabs_listed)
+        # the key is read from the keyring in the task too: a desktop keyring answers over D-Bus
+        self._start(lambda: catalog.elevenlabs_voices(elevenlabs.stored_api_key() or "", base_url),
+                    self._on_elevenlabs_listed)
 
     def _on_elevenlabs_listed(self, voices: list[VoiceOption] | None, error: str) -> None:
         if error:
@@ -288,9 +303,9 @@ class VoicePicker(QWidget):
             return
         if path not in self.piper_files:
             self.piper_files.append(path)
-        self.reload_local()
-        self.select_key(catalog.voice_key("piper", path))
+        self._select_when_listed = catalog.voice_key("piper", path)
         self.status.setText(f"Added {Path(path).stem}.")
+        self.reload_local()
 
     def _on_clone(self) -> None:
         from .voice_clone_dialog import VoiceCloneDialog
