@@ -306,3 +306,27 @@ def test_the_calendars_actions_never_touch_the_database_on_the_gui_thread(qtbot,
         qtbot.waitUntil(lambda: calendar.posts[post_id].status is PostStatus.PUBLISHED, timeout=15_000)
         qtbot.waitUntil(lambda: window.ctx.runner.state().idle, timeout=10_000)
     assert_inside_operations(touched)
+
+
+def test_settings_read_and_save_the_keyring_in_the_runner(qtbot, ws, window, tmp_path, memory_keyring):
+    """A desktop keyring answers over D-Bus (and may wait for the creator to unlock it): the
+    dialog shows "checking the keyring…" until the read lane has answered, and saves there too."""
+    from PySide6.QtWidgets import QLineEdit
+
+    from nexus_desktop import secrets
+
+    secrets.set_secret("pexels_api_key", "pexels-key-1")
+    with no_work_outside_operations(ws.store) as found:
+        dialog = window.open_settings()
+        qtbot.addWidget(dialog)
+        runway = dialog.findChild(QLineEdit, "Key_runway_api_key")
+        pexels = dialog.findChild(QLineEdit, "Key_pexels_api_key")
+        qtbot.waitUntil(lambda: "checking" not in pexels.placeholderText(), timeout=10_000)
+        assert "kept in the keyring" in pexels.placeholderText() and "none" in runway.placeholderText()
+        runway.setText("runway-key-2")
+        with qtbot.waitSignal(dialog.settings_saved, timeout=10_000):
+            dialog.save()
+            assert not dialog.save_button.isEnabled()  # saving, in the store lane
+    assert_inside_operations(found)
+    assert secrets.get_secret("runway_api_key") == "runway-key-2"
+    assert "runway-key-2" not in ws.paths.settings_file.read_text(encoding="utf-8")

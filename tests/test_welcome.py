@@ -71,6 +71,7 @@ def test_one_click_adds_every_sample_feed_and_harvests_them(qtbot, ctx, window):
     sources = ctx.ws.store.sources.list()
     assert sorted(s.url for s in sources) == sorted(str(p.resolve()) for p in sample_feeds())
     assert ctx.ws.store.jobs.count() > 0
+    qtbot.waitUntil(lambda: ctx.ws.paths.settings_file.exists(), timeout=10_000)  # written in the store lane
     assert saved_settings(ctx)["ui"]["welcome_done"] is True
 
 
@@ -85,6 +86,7 @@ def test_closing_it_any_other_way_adds_nothing_and_it_is_not_shown_again(qtbot, 
     assert not dialog.isVisible()
     assert ctx.ws.store.sources.list() == []
     assert ctx.ws.settings.ui.welcome_done is True
+    qtbot.waitUntil(lambda: ctx.ws.paths.settings_file.exists(), timeout=10_000)  # written in the store lane
     assert saved_settings(ctx)["ui"]["welcome_done"] is True
     assert show_if_first_run(ctx, window) is None
 
@@ -92,16 +94,18 @@ def test_closing_it_any_other_way_adds_nothing_and_it_is_not_shown_again(qtbot, 
 def test_a_settings_file_that_cannot_be_written_is_logged_and_the_welcome_still_closes(
     qtbot, ctx, window, caplog, monkeypatch
 ):
+    from nexus_desktop.gui.operations import settings as settings_ops
+
     def refuse(settings, path):
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(welcome, "save_settings", refuse)
+    monkeypatch.setattr(settings_ops, "save_file", refuse)
     dialog = WelcomeDialog(ctx, window)
     qtbot.addWidget(dialog)
     dialog.open()
     dialog.reject()
     assert not dialog.isVisible()
-    assert "will show again next time" in caplog.text
+    qtbot.waitUntil(lambda: "will show again next time" in caplog.text, timeout=10_000)
 
 
 

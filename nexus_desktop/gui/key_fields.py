@@ -2,7 +2,8 @@
 
 The key never shows: the field says whether one is kept, a new one typed replaces it when
 Settings is saved, and Remove (after a confirmation) forgets it on save. Nothing is written
-until the dialog's Save, like every other setting.
+until the dialog's Save, like every other setting. The field never asks the keyring itself:
+the dialog reads and writes it through ``operations.settings`` (off the GUI thread).
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QMessageBox, QPushButton, QWidget
 
-from .. import secrets
-from ..domain.errors import NexusError
+from .operations.settings import KeyChange
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +36,8 @@ class KeyField(QWidget):
         super().__init__(parent)
         self.spec = spec
         self._remove = False
-        try:
-            self._kept = bool(secrets.get_secret(spec.secret))
-        except NexusError as exc:  # no keyring: the field says so instead of failing the dialog
-            log.info("the %s cannot be read: %s", spec.label, exc)
-            self._kept = False
+        self._kept: bool | None = None  # not read yet; False when the keyring cannot be read either
+        self._checking = True
         self.line = QLineEdit(objectName=f"Key_{spec.secret}")
         self.line.setEchoMode(QLineEdit.EchoMode.Password)
         self.line.setToolTip(f"Used for {spec.what_for}. Kept in the system keyring, never in settings.json.")
@@ -52,14 +49,23 @@ class KeyField(QWidget):
         layout.addWidget(self.remove)
         self._show_state()
 
+    def set_kept(self, kept: bool | None) -> None:
+        """What the keyring holds, read off the GUI thread (None: it cannot be read)."""
+        if kept is None:
+            log.info("the %s cannot be read: no keyring", self.spec.label)
+        self._kept, self._checking = bool(kept), False
+        self._show_state()
+
     def _show_state(self) -> None:
-        if self._remove:
+        if self._checking:
+            self.line.setPlaceholderText("checking the keyring…")
+        elif self._remove:
             self.line.setPlaceholderText("will be removed when you save")
         elif self._kept:
             self.line.setPlaceholderText("a key is kept in the keyring; type a new one to replace it")
         else:
             self.line.setPlaceholderText("none: the offline shots are used")
-        self.remove.setEnabled(self._kept and not self._remove)
+        self.remove.setEnabled(bool(self._kept) and not self._remove)
 
     def _on_remove(self) -> None:
         answer = QMessageBox.question(self, f"Remove the {self.spec.label}?",
@@ -73,18 +79,17 @@ class KeyField(QWidget):
         self.line.clear()
         self._show_state()
 
-    def apply(self) -> str:
-        """Store or forget the key as asked; returns what changed, for the dialog to say."""
+    def change(self) -> KeyChange | None:
+        """What Save is to do with this key: store the typed one, forget it, or nothing."""
         typed = self.line.text().strip()
         if typed:
-            secrets.set_secret(self.spec.secret, typed)
-            self._kept, self._remove = True, False
-            self.line.clear()
-            self._show_state()
-            return f"{self.spec.label} saved in the keyring"
+            return KeyChange(self.spec.secret, self.spec.label, typed)
         if self._remove:
-            secrets.delete_secret(self.spec.secret)
-            self._kept = self._remove = False
-            self._show_state()
-            return f"{self.spec.label} removed"
-        return ""
+            return KeyChange(self.spec.secret, self.spec.label, None)
+        return None
+
+    def saved(self, change: KeyChange) -> None:
+        """The change was written: show the field as it now is."""
+        self._kept, self._remove = change.value is not None, False
+        self.line.clear()
+        self._show_state()

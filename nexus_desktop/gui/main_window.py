@@ -240,7 +240,7 @@ class MainWindow(QMainWindow):
         self.pause_action.blockSignals(False)
 
     def open_settings(self) -> SettingsDialog:
-        dialog = SettingsDialog(self.ctx.ws.settings, self.ctx.ws.paths, self)
+        dialog = SettingsDialog(self.ctx.ws.settings, self.ctx.ws.paths, self, ctx=self.ctx)
         dialog.settings_saved.connect(self.apply_settings)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()

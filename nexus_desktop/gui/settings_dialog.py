@@ -4,7 +4,9 @@ The pages are built from ``settings.Settings``: each field gets the editor
 that fits its type (``settings_fields.editor_for``), so a new setting shows up
 by itself. Saving validates everything first; a refused value is named next to
 its field, and nothing is written until all are good. Keys and tokens are not
-settings; they live in the keyring.
+settings; they live in the keyring. Reading what the keyring keeps and saving run through
+``operations.settings``: in the window in the runner (the keyring may answer over D-Bus,
+or wait for the creator to unlock it), directly when the dialog is opened without the app.
 
 Signals:
     settings_saved(Settings): the new settings, already written to the file.
@@ -13,7 +15,7 @@ Signals:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
@@ -34,12 +36,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..domain.errors import NexusError, UserFixableError
+from ..domain.errors import UserFixableError
 from ..paths import AppPaths
 from ..pipeline.formats import active_formats
-from ..secrets import database_url_with_password, mask_database_url
-from ..settings import Settings, save
+from ..secrets import mask_database_url
+from ..settings import Settings
 from .key_fields import UPGRADE_KEYS, KeyField
+from .operations import settings as settings_ops
+from .operations.base import Outcome
+
+if TYPE_CHECKING:
+    from .app_context import AppContext
 from .settings_fields import editor_for
 
 
@@ -92,11 +99,12 @@ def label(name: str) -> str:
 class SettingsDialog(QDialog):
     settings_saved = Signal(Settings)
 
-    def __init__(self, settings: Settings, paths: AppPaths, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Settings, paths: AppPaths, parent: QWidget | None = None, *,
+                 ctx: AppContext | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumSize(760, 540)
-        self.settings, self.paths = settings, paths
+        self.settings, self.paths, self.ctx = settings, paths, ctx
         self.editors: dict[tuple[str, str], Any] = {}
         self.errors: dict[tuple[str, str], QLabel] = {}
         self._page_of: dict[str, int] = {}
@@ -134,7 +142,9 @@ class SettingsDialog(QDialog):
         bottom.addWidget(self.problem)
         bottom.addWidget(buttons)
         layout.addLayout(bottom)
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
         self.show_values(settings)
+        self._read_secrets()
 
     def _build_page(self, number: int, page: Page) -> QWidget:
         inner = QWidget()
@@ -191,8 +201,28 @@ class SettingsDialog(QDialog):
         for (section, name), editor in self.editors.items():
             value = getattr(getattr(settings, section), name)
             if (section, name) == ("store", "database_url") and value:
-                value = mask_database_url(database_url_with_password(value))  # the password shows as ***
+                value = mask_database_url(value)  # a kept password shows as *** once the keyring is read
             editor.set_value(value)
+
+    def _read_secrets(self) -> None:
+        names, url = [key.spec.secret for key in self.keys], self.settings.store.database_url
+        if self.ctx is None:
+            self._on_secrets(settings_ops.read_secrets(names, url))
+        else:
+            settings_ops.read(self.ctx, names, url, self._on_secrets, self._on_secrets_failed)
+
+    def _on_secrets(self, found: settings_ops.Secrets) -> None:
+        for key in self.keys:
+            key.set_kept(found.kept.get(key.spec.secret))
+        editor = self.editors[("store", "database_url")]
+        if found.database_url and editor.value() == mask_database_url(self.settings.store.database_url):
+            editor.set_value(found.database_url)  # untouched meanwhile: the kept password shows as ***
+
+    def _on_secrets_failed(self, exc: BaseException) -> None:
+        for key in self.keys:
+            key.set_kept(None)
+        self.problem.setText(f"Could not read the keyring: {exc}")
+        self.problem.show()
 
     def edited(self) -> dict[str, Any]:
         data = self.settings.model_dump()
@@ -220,22 +250,41 @@ class SettingsDialog(QDialog):
         settings = self.validated()
         if settings is None:
             return
-        try:
-            save(settings, self.paths.settings_file)  # a database password goes to the keyring
-        except UserFixableError as exc:
-            self._show_error("store.database_url", str(exc))
-            return
-        try:
-            for key in self.keys:
-                key.apply()
-        except NexusError as exc:  # no keyring: say so; the other settings are saved
-            self.settings = settings
-            self.problem.setText(f"Settings saved, but the key was not: {exc}")
+        changes = tuple(c for c in (key.change() for key in self.keys) if c is not None)
+        self.save_button.setEnabled(False)
+        if self.ctx is None:
+            try:
+                saved = settings_ops.store(settings, self.paths.settings_file, changes)
+            except UserFixableError as exc:
+                self._not_saved(exc)
+            else:
+                self._saved(Outcome(value=saved))
+        else:
+            settings_ops.save(self.ctx, settings, self.paths.settings_file, changes, self._saved, self._not_saved)
+
+    def _saved(self, outcome: Outcome[settings_ops.Saved]) -> None:
+        saved = outcome.value
+        self.save_button.setEnabled(True)
+        self.settings = saved.settings
+        for key in self.keys:
+            change = key.change()
+            if change is not None and change.secret in saved.written:
+                key.saved(change)
+        if saved.keys_failed:  # no keyring: say so; the other settings are saved
+            self.problem.setText(f"Settings saved, but the key was not: {saved.keys_failed}")
             self.problem.show()
             return
-        self.settings = settings
-        self.settings_saved.emit(settings)
+        self.settings_saved.emit(saved.settings)
         self.accept()
+
+    def _not_saved(self, exc: BaseException) -> None:
+        """Nothing was written: a refused database password (said at its field) or the file."""
+        self.save_button.setEnabled(True)
+        if isinstance(exc, UserFixableError):
+            self._show_error("store.database_url", str(exc))
+        else:
+            self.problem.setText(f"Settings not saved: {exc}")
+            self.problem.show()
 
     def _show_errors(self, exc: ValidationError) -> None:
         named = []

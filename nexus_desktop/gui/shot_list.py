@@ -24,7 +24,8 @@ from ..domain.stages import Stage
 from ..pipeline import shot_edits
 from ..runtime.events import Changed, JobDone, JobFailed, JobProgress
 from . import icons
-from .operations.base import CollectionOp, Outcome, QueryOp, reason
+from .operations import shots as shot_ops
+from .operations.base import QueryOp, reason
 from .shot_list_model import TILE, Loaded, ShotListModel, read
 
 
@@ -267,40 +268,15 @@ class ShotListPanel(QWidget):
             self.change(row.number, restore=True)
 
     def change(self, number: int, **what) -> None:
-        """Store one change (``remove``, ``kind``, ``photo`` or ``restore``), in the runner."""
-        job_id = self.job_id
-        if job_id is None:
-            return
-
-        def op(ws) -> Outcome:
-            change = shot_edits.change(ws, job_id, number, **what)
-            text = f"{change.message}; re-render to see it"
-            return Outcome(Changed(jobs=frozenset({job_id})), "" if what.get("remove") else text, value=(text, change))
-
-        def done(outcome: Outcome) -> None:
-            text, change = outcome.value
-            if what.get("remove"):  # Undo in the toast puts the shot back
-                self.ctx.ops.undoable.emit(text, lambda: self._put_back(job_id, change.before), None)
-
-        CollectionOp(self.ctx, op, "Changing a shot").success(done).failure(self._refused("Shot not changed")) \
-            .run_in_background()
-
-    def _put_back(self, job_id: int, before) -> None:
-        def op(ws) -> Outcome:
-            shot_edits.put_back(ws, job_id, before)
-            return Outcome(Changed(jobs=frozenset({job_id})), "Shot put back")
-
-        CollectionOp(self.ctx, op, "Undoing").failure(self._refused("Could not undo")).run_in_background()
+        """Store one change (``remove``, ``kind``, ``photo`` or ``restore``), as an operation."""
+        if self.job_id is not None:
+            shot_ops.change(self.ctx, self.job_id, number, failure=self._refused("Shot not changed"), **what)
 
     def rerender(self) -> None:
         """Redo only this job's visualize and render stages, in the runner."""
         job_id = self.job_id
         if job_id is None or self._busy():
             return
-
-        def op(ws) -> Outcome:
-            view = shot_edits.rerender(ws, job_id)
-            return Outcome(Changed(jobs=frozenset({job_id})), f"Re-rendering «{view.title}» with your shots")
 
         def failed(exc: BaseException) -> None:
             self._rendering = False
@@ -313,8 +289,7 @@ class ShotListPanel(QWidget):
         self.progress.show()
         self.status.setText("Waiting to draw the shots…")
         self._update_buttons()
-        CollectionOp(self.ctx, op, "Re-rendering").success(lambda _: self.ctx.runner.run([job_id])) \
-            .failure(failed).run_in_background()
+        shot_ops.rerender(self.ctx, job_id, failure=failed)
 
     def _refused(self, title: str):
         def failed(exc: BaseException) -> None:

@@ -16,9 +16,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ..resources import sample_feeds
-from ..settings import save as save_settings
 from .app_context import AppContext
 from .operations import feeds as feed_ops
+from .operations import settings as settings_ops
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,8 @@ class WelcomeDialog(QDialog):
         if settings.ui.welcome_done:
             return
         settings.ui.welcome_done = True
-        try:
-            save_settings(settings, self.ctx.ws.paths.settings_file)
-        except OSError as exc:
-            log.warning("could not remember that the welcome was seen (%s); it will show again next time", exc)
+        settings_ops.remember(self.ctx, settings, failure=_not_remembered)  # written in the store lane
+
+
+def _not_remembered(exc: BaseException) -> None:
+    log.warning("could not remember that the welcome was seen (%s); it will show again next time", exc)

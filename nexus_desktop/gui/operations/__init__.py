@@ -8,6 +8,8 @@
 - ``accounts``: read the accounts and the secret store, connect (``SignIn``), refresh a token,
   disconnect (Undo while the toast shows), open the passphrase vault;
 - ``health``: the Health report, and the clean-up of old jobs' intermediate files (Undo first);
+- ``settings``: what the keyring keeps, and saving the settings file, database password and keys;
+- ``shots``: change a shot in a job's shot list, put it back, re-render with the creator's shots;
 - ``reads``: what the preview and its panels show, read in the runner's read lane;
 - ``deletion``: what a delete takes with it, read before the creator is asked;
 - ``base``: ``CollectionOp`` / ``QueryOp``, the ``Outcome`` an op returns, and ``Operations``,
@@ -21,9 +23,9 @@ view refreshes from.
 
 from __future__ import annotations
 
-from . import accounts, feeds, health, jobs, posts, reads, targets
+from . import accounts, feeds, health, jobs, posts, reads, settings, shots, targets
 from .base import CollectionOp, Operations, Outcome, QueryOp
 from .deletion import DeletionSummary, deletion_summary
 
 __all__ = ["CollectionOp", "DeletionSummary", "Operations", "Outcome", "QueryOp", "accounts", "deletion_summary",
-           "feeds", "health", "jobs", "posts", "reads", "targets"]
+           "feeds", "health", "jobs", "posts", "reads", "settings", "shots", "targets"]
