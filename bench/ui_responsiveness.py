@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer  # noqa: E402
 
 from bench.gil_attribution import GapWitness  # noqa: E402
+from bench.handler_timing import HandlerClock  # noqa: E402
 
 from nexus_desktop.domain.stages import Stage  # noqa: E402
 from nexus_desktop.gui.main import application, open_window  # noqa: E402
@@ -60,6 +61,7 @@ TICK_MS = 5
 IDLE_SECONDS = 5
 TARGET_MS = 50
 ATTRIBUTE_MS = 40  # gaps longer than this get a "who ran meanwhile" line
+OWN_WORK_MS = 10  # with --handlers: turns with more of the window's own work than this list its handlers
 
 
 class GapMeter:
@@ -80,6 +82,7 @@ class GapMeter:
         self.busy: dict[str, list[float]] = {}  # main-thread CPU ms between ticks
         self._cpu = 0.0
         self.witness = GapWitness(ATTRIBUTE_MS)
+        self.handlers: HandlerClock | None = None
 
     def start(self) -> None:
         self.clock.start()
@@ -93,6 +96,8 @@ class GapMeter:
         cpu = time.thread_time()
         self.busy.setdefault(self.stage, []).append((cpu - self._cpu) * 1000)
         self.witness.tick(elapsed, self.stage, (cpu - self._cpu) * 1000)
+        if self.handlers is not None:
+            self.handlers.take(self.stage, elapsed, (cpu - self._cpu) * 1000)
         self._cpu = cpu
         self.gaps.setdefault(self.stage, []).append(elapsed)
 
@@ -115,10 +120,17 @@ def _lower_workers(nice: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers-nice", type=int, default=None, help="lower the pool threads to this nice value")
+    parser.add_argument("--handlers", action="store_true",
+                        help="time the window's own handlers (bench/handler_timing.py) and list them per long turn")
     args = parser.parse_args()
     if args.workers_nice is not None:
         _lower_workers(args.workers_nice)
     app = application()
+    handlers = None
+    if args.handlers:
+        import nexus_desktop.gui.main_window  # noqa: F401  (every view's module, so their classes get clocks)
+        handlers = HandlerClock(OWN_WORK_MS)
+        print(f"handler clocks on {handlers.install()} methods")
     with tempfile.TemporaryDirectory() as tmp:
         paths = AppPaths.resolve(tmp)
         settings = Settings()
@@ -138,6 +150,7 @@ def main() -> int:
         window.jobs_view.select_job(job_id)
 
         meter = GapMeter()
+        meter.handlers = handlers
         finished: list[str] = []
         window.ctx.runner.job_progressed.connect(lambda p: setattr(meter, "stage", p.stage.value))
         window.ctx.runner.job_finished.connect(lambda done: finished.append(done.status.value))
@@ -188,6 +201,8 @@ def main() -> int:
           f"idle window on this machine: {idle:.1f} ms   target < {TARGET_MS} ms")
     print(f"largest main-thread CPU between two ticks over the whole job: {own:.1f} ms (the window's own work)")
     print(meter.witness.report())
+    if handlers is not None:
+        print(handlers.report())
     return 0 if finished and finished[0] == "awaiting_review" else 1
 
 
