@@ -32,6 +32,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QStac
 from ..domain.jobs import EDITABLE, JobStatus
 from ..domain.stages import Stage
 from ..runtime.events import Changed, JobProgress
+from ..runtime.lanes import READ
 from ..store.views import JobDetail
 from .quality_panel import QualityPanel
 from . import dialogs, formatting, icons
@@ -110,6 +111,7 @@ class PreviewPane(QWidget):
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.banner.hide()
         self.player = VideoPlayer()
+        self.player.in_background = self._in_background  # posters decode in the read lane
         self.side_by_side = SideBySide(self.player)  # "All three" under the player, or G
         self.approve_button = QPushButton(icons.icon("approve", "accent_text"), "Approve")
         self.approve_button.setProperty("primary", True)
@@ -170,6 +172,9 @@ class PreviewPane(QWidget):
         self._loading_timer.timeout.connect(lambda: self._stack.setCurrentIndex(LOADING))
         ctx.runner.changed.connect(self._on_changed)
         ctx.runner.job_progressed.connect(self._on_job_progressed)
+
+    def _in_background(self, work: Callable[[], object], done: Callable[[object], None]) -> None:
+        self.ctx.runner.submit(work, lane=READ, description="Reading a poster", on_done=done)
 
     @property
     def job_id(self) -> int | None:

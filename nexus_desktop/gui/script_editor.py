@@ -17,7 +17,7 @@ import copy
 import re
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -45,6 +45,8 @@ from .elided_label import ElidedLabel
 
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 X_LINK_LENGTH = 23  # X counts every link as 23 characters
+FIRST_CARDS = 2  # scene cards made at once when a script arrives; the rest follow
+CARDS_PER_TURN = 1  # a card is a few ms to make (3 ms at load 8): one per event-loop turn
 
 
 def x_length(text: str) -> int:
@@ -78,6 +80,38 @@ class _TextBox(QPlainTextEdit):
         self.setFixedHeight(self.fontMetrics().lineSpacing() * lines + 18)
 
 
+class _SceneCard(QFrame):
+    """One scene: its number, headline and narration."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(objectName="SceneCard")
+        self.headline = QLineEdit(placeholderText="What the screen shows")
+        self.narration = _TextBox(4)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(10, 8, 10, 10)
+        box.setSpacing(6)
+        box.addWidget(QLabel(f"Scene {number}", objectName="SceneLabel"))
+        box.addWidget(self.headline)
+        box.addWidget(self.narration)
+
+    def show_scene(self, scene: dict[str, Any]) -> None:
+        _set_text(self.headline, scene["headline"])
+        _set_text(self.narration, scene["narration"])
+
+    def set_read_only(self, read_only: bool) -> None:
+        self.headline.setReadOnly(read_only)
+        self.narration.setReadOnly(read_only)
+
+
+def _set_text(field: QLineEdit | QPlainTextEdit, text: str) -> None:
+    """The field shows ``text``; one that already does is not touched (its cursor and undo stay)."""
+    if isinstance(field, QLineEdit):
+        if field.text() != text:
+            field.setText(text)
+    elif field.toPlainText() != text:
+        field.setPlainText(text)
+
+
 class _Counted(QWidget):
     """A field with a counter that turns red past the platform's limit."""
 
@@ -98,9 +132,11 @@ class _Counted(QWidget):
     def update_count(self) -> None:
         used = self.measure(self.text())
         self.counter.setText(f"{used:,} / {self.limit:,}")
-        self.counter.setProperty("over", used > self.limit)
-        self.counter.style().unpolish(self.counter)
-        self.counter.style().polish(self.counter)
+        over = used > self.limit
+        if self.counter.property("over") != over:  # re-polishing is the costly part: only when it turns
+            self.counter.setProperty("over", over)
+            self.counter.style().unpolish(self.counter)
+            self.counter.style().polish(self.counter)
 
 
 class ScriptEditor(QWidget):
@@ -110,13 +146,19 @@ class ScriptEditor(QWidget):
         super().__init__(parent)
         self._original: dict[str, Any] | None = None
         self._loading = False
-        self._scene_fields: list[tuple[QLineEdit, QPlainTextEdit]] = []
+        self._cards: list[_SceneCard] = []
+        self._pending: list[tuple[int, dict[str, Any]]] = []  # scenes whose cards are still to make
+        self._more_cards = QTimer(self, singleShot=True, interval=0)
+        self._more_cards.timeout.connect(self._on_more_cards)
 
         self.tabs = QTabWidget(documentMode=True)
         self.scenes_box = QWidget()
         self.scenes_layout = QVBoxLayout(self.scenes_box)
         self.scenes_layout.setContentsMargins(0, 8, 4, 8)
         self.scenes_layout.setSpacing(8)
+        self.empty_note = QLabel("The script appears here once the article is analysed.", objectName="Muted")
+        self.scenes_layout.addWidget(self.empty_note)
+        self.scenes_layout.addStretch()
         self.tabs.addTab(self._scrolled(self.scenes_box), "Scenes")
 
         self.title_fields = [QLineEdit() for _ in range(3)]
@@ -184,50 +226,67 @@ class ScriptEditor(QWidget):
         self._build_scenes(script["scenes"] if script else [])
         titles = list(script["titles"]) if script else []
         for n, field in enumerate(self.title_fields):
-            field.setText(titles[n] if n < len(titles) else "")
-        self.description.setPlainText(script["description"] if script else "")
-        self.hashtags.setText(" ".join(script["hashtags"]) if script else "")
+            _set_text(field, titles[n] if n < len(titles) else "")
+        _set_text(self.description, script["description"] if script else "")
+        _set_text(self.hashtags, " ".join(script["hashtags"]) if script else "")
         platforms = script["platforms"] if script else {}
         for key, counted in self.platform_fields.items():
-            field = counted.field
-            value = platforms.get(key, "")
-            if isinstance(field, QLineEdit):
-                field.setText(value)
-            else:
-                field.setPlainText(value)
+            _set_text(counted.field, platforms.get(key, ""))
             counted.update_count()
         self._loading = False
         self.setEnabled(script is not None)
         for widget in self._all_fields():
-            widget.setReadOnly(not editable)
+            if widget.isReadOnly() == editable:
+                widget.setReadOnly(not editable)
         self._on_edited()
 
     def _build_scenes(self, scenes: list[dict[str, Any]]) -> None:
-        while self.scenes_layout.count():
-            item = self.scenes_layout.takeAt(0)
-            if item.widget():
-                item.widget().hide()  # gone from the screen now, deleted when the event loop gets to it
-                item.widget().deleteLater()
-        self._scene_fields = []
-        for number, scene in enumerate(scenes, 1):
-            card = QFrame(objectName="SceneCard")
-            headline = QLineEdit(scene["headline"], placeholderText="What the screen shows")
-            narration = _TextBox(4)
-            narration.setPlainText(scene["narration"])
-            headline.textChanged.connect(self._on_edited)
-            narration.textChanged.connect(self._on_edited)
-            label = QLabel(f"Scene {number}", objectName="SceneLabel")
-            box = QVBoxLayout(card)
-            box.setContentsMargins(10, 8, 10, 10)
-            box.setSpacing(6)
-            box.addWidget(label)
-            box.addWidget(headline)
-            box.addWidget(narration)
-            self.scenes_layout.addWidget(card)
-            self._scene_fields.append((headline, narration))
-        if not scenes:
-            self.scenes_layout.addWidget(QLabel("The script appears here once the article is analysed.", objectName="Muted"))
-        self.scenes_layout.addStretch()
+        """Show these scenes: the cards already made take their text (a field whose text is the
+        same is left alone, so its cursor and undo stay); missing cards are made the first
+        ``FIRST_CARDS`` now and the rest a few per event-loop turn, so no turn is long."""
+        cards = self._cards
+        for card in cards[len(scenes):]:
+            card.hide()  # gone from the screen now, deleted when the event loop gets to it
+            card.deleteLater()
+        del cards[len(scenes):]
+        for card, scene in zip(cards, scenes):
+            card.show_scene(scene)
+        self._pending = list(enumerate(scenes))[len(cards):]
+        self.empty_note.setVisible(not scenes)
+        self._add_cards(FIRST_CARDS)
+        if self._pending:
+            self._more_cards.start()
+
+    def _add_cards(self, how_many: int) -> None:
+        for _ in range(min(how_many, len(self._pending))):
+            number, scene = self._pending.pop(0)
+            card = _SceneCard(number + 1)
+            card.show_scene(scene)
+            card.set_read_only(self.hashtags.isReadOnly())
+            card.headline.textChanged.connect(self._on_edited)
+            card.narration.textChanged.connect(self._on_edited)
+            self.scenes_layout.insertWidget(len(self._cards), card)
+            self._cards.append(card)
+
+    @Slot()
+    def _on_more_cards(self) -> None:
+        self._add_cards(CARDS_PER_TURN)
+        if self._pending:
+            self._more_cards.start()
+
+    @property
+    def building(self) -> bool:
+        """Whether scene cards are still being made (a few per event-loop turn)."""
+        return bool(self._pending)
+
+    def finish_building(self) -> None:
+        """Make the remaining scene cards now."""
+        self._more_cards.stop()
+        self._add_cards(len(self._pending))
+
+    @property
+    def _scene_fields(self) -> list[tuple[QLineEdit, QPlainTextEdit]]:
+        return [(card.headline, card.narration) for card in self._cards]
 
     def _all_fields(self):
         yield from self.title_fields
@@ -242,14 +301,18 @@ class ScriptEditor(QWidget):
     # -- editing ---------------------------------------------------------------------------------------------
 
     def scene_fields(self) -> list[tuple[QLineEdit, QPlainTextEdit]]:
+        """Every scene's (headline, narration) fields; cards still to be made are made now."""
+        self.finish_building()
         return list(self._scene_fields)
 
     def edited_script(self) -> dict[str, Any]:
         assert self._original is not None
         script = copy.deepcopy(self._original)
-        for scene, (headline, narration) in zip(script["scenes"], self._scene_fields):
-            scene["headline"] = _one_line(headline.text())
-            scene["narration"] = _one_line(narration.toPlainText())
+        fields = self._scene_fields
+        for n, scene in enumerate(script["scenes"]):  # a card not made yet shows the scene as loaded
+            headline, narration = (fields[n][0].text(), fields[n][1].toPlainText()) if n < len(fields) else \
+                (scene["headline"], scene["narration"])
+            scene["headline"], scene["narration"] = _one_line(headline), _one_line(narration)
         script["narration"] = " ".join(s["narration"] for s in script["scenes"])
         script["titles"] = [_one_line(f.text()) for f in self.title_fields if f.text().strip()]
         script["description"] = self.description.toPlainText().strip()

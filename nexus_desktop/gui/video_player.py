@@ -16,10 +16,11 @@ Signals:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QImageReader, QKeySequence, QMouseEvent, QPixmap, QResizeEvent, QShortcut
+from PySide6.QtGui import QImage, QImageReader, QKeySequence, QMouseEvent, QPixmap, QResizeEvent, QShortcut
 from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer, QVideoSink
 from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import (
@@ -45,13 +46,31 @@ SEEK_SHORT_MS, SEEK_LONG_MS = 5_000, 10_000
 POSTER_MAX = QSize(720, 720)  # decoded at most this big: a full-size thumbnail takes tens of ms
 
 
-def _thumbnail(path: Path, bound: QSize) -> QPixmap:
-    """The image decoded straight to a size that fits ``bound`` (JPEG decodes scaled for free)."""
+def read_image(path: Path, bound: QSize) -> QImage:
+    """The image decoded straight to a size that fits ``bound`` (JPEG decodes scaled for free).
+    A QImage, not a pixmap: this may run on any thread."""
     reader = QImageReader(str(path))
     size = reader.size()
     if size.isValid() and (size.width() > bound.width() or size.height() > bound.height()):
         reader.setScaledSize(size.scaled(bound, Qt.AspectRatioMode.KeepAspectRatio))
-    return QPixmap.fromImage(reader.read())
+    return reader.read()
+
+
+def _thumbnail(path: Path, bound: QSize) -> QPixmap:
+    return QPixmap.fromImage(read_image(path, bound))
+
+
+def _file_key(path: Path) -> tuple[str, int, int] | None:
+    """What tells a file from the one it replaced under the same name; None when it is missing."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return str(path), stat.st_mtime_ns, stat.st_size
+
+
+# Runs work (off the window's thread) and calls back on the window's thread with its result.
+InBackground = Callable[[Callable[[], object], Callable[[object], None]], None]
 
 
 def _sound_output() -> QAudioOutput | None:
@@ -68,7 +87,10 @@ class VideoPlayer(QWidget):
         self._thumbs: dict[str, Path] = {}
         self._narration: Path | None = None
         self._format = "9x16"
-        self._poster_pixmap: QPixmap | None = None
+        self._poster_image: QImage | None = None
+        self._poster_key: tuple[str, int, int] | None = None  # the file shown, or being decoded
+        # Set by the window: posters are decoded there (the runner's read lane), not on this thread.
+        self.in_background: InBackground | None = None
         self._sound_checked = False
         self._audio: QAudioOutput | None = None
         self._narration_player: QMediaPlayer | None = None
@@ -320,25 +342,43 @@ class VideoPlayer(QWidget):
                 self.player.pause()
 
     def _show_poster(self) -> None:
+        """The format's thumbnail in place of the video; decoded once per file (again only when the
+        file changes), in the background when the window offers it."""
+        self._show_video(False)
         thumb = self._thumbs.get(self._format)
-        self._poster_pixmap = _thumbnail(thumb, POSTER_MAX) if thumb else None
-        if self._poster_pixmap is None or self._poster_pixmap.isNull():
-            self._poster_pixmap = None
+        key = _file_key(thumb) if thumb else None
+        if key is not None and key == self._poster_key:
+            return  # shown already, or on its way
+        self._poster_key = key
+        if key is None:
+            self._set_poster(None)
+        elif self.in_background is None:
+            self._set_poster(read_image(thumb, POSTER_MAX))
+        else:
+            self.in_background(lambda: (key, read_image(thumb, POSTER_MAX)), self._on_poster_read)
+
+    def _on_poster_read(self, read: tuple[tuple[str, int, int], QImage]) -> None:
+        key, image = read
+        if key == self._poster_key:  # not replaced meanwhile by another format or file
+            self._set_poster(image)
+
+    def _set_poster(self, image: QImage | None) -> None:
+        self._poster_image = image if image is not None and not image.isNull() else None
+        if self._poster_image is None:
             self.poster.setPixmap(QPixmap())
             self.poster.setText("No video yet" if not self._videos else "Press play to watch")
         self._scale_poster()
-        self._show_video(False)
 
     def _show_video(self, on: bool) -> None:
         self.poster.setVisible(not on)
         self.video.setVisible(on)
 
     def _scale_poster(self) -> None:
-        if self._poster_pixmap is None:
+        if self._poster_image is None:
             return
         size = self.screen.size() - QSize(8, 8)
-        self.poster.setPixmap(self._poster_pixmap.scaled(size, Qt.AspectRatioMode.KeepAspectRatio,
-                                                         Qt.TransformationMode.SmoothTransformation))
+        self.poster.setPixmap(QPixmap.fromImage(self._poster_image.scaled(
+            size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
