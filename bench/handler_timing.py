@@ -15,6 +15,7 @@ other threads pass straight through.
 from __future__ import annotations
 
 import functools
+import gc
 import inspect
 import sys
 import threading
@@ -52,7 +53,9 @@ class HandlerClock:
     _main: int = field(default_factory=threading.get_ident)
 
     def install(self) -> int:
-        """Wrap the methods of every class defined in the window's modules; returns how many."""
+        """Wrap the methods of every class defined in the window's modules, and time the garbage
+        collector's runs on the window's thread; returns how many methods."""
+        gc.callbacks.append(self._on_gc)
         wrapped = 0
         for name, module in list(sys.modules.items()):
             if module is None or not name.startswith(self.prefixes):
@@ -78,29 +81,56 @@ class HandlerClock:
                 args = args[:takes]
             if threading.get_ident() != clock._main:
                 return fn(*args, **kwargs)
-            depth = clock._depth
-            clock._depth = depth + 1
-            clock._active[name] += 1
-            start = time.thread_time()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                used = (time.thread_time() - start) * 1000
-                clock._depth = depth
-                clock._active[name] -= 1
-                clock._calls.append(Call(name, depth, used))
-                total = clock.totals[name]
-                if not clock._active[name]:
-                    total[0] += used
-                total[1] += 1
-                total[2] = max(total[2], used)
+            return clock.call(name, fn, *args, **kwargs)
 
         return timed
+
+    def call(self, name: str, fn, *args, **kwargs):
+        """``fn(*args)`` on the window's thread, timed under ``name``."""
+        depth = self._depth
+        self._depth = depth + 1
+        self._active[name] += 1
+        start = time.thread_time()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            used = (time.thread_time() - start) * 1000
+            self._depth = depth
+            self._active[name] -= 1
+            self._calls.append(Call(name, depth, used))
+            total = self.totals[name]
+            if not self._active[name]:
+                total[0] += used
+            total[1] += 1
+            total[2] = max(total[2], used)
+
+    _gc_started: float = 0.0
+
+    def _on_gc(self, phase: str, info: dict) -> None:
+        if threading.get_ident() != self._main:
+            return
+        if phase == "start":
+            self._gc_started = time.thread_time()
+            return
+        used = (time.thread_time() - self._gc_started) * 1000
+        name = f"gc collect (generation {info.get('generation')})"
+        self._calls.append(Call(name, self._depth, used))
+        total = self.totals[name]
+        total[0] += used
+        total[1] += 1
+        total[2] = max(total[2], used)
+
+    def note(self, what: str) -> None:
+        """Something that happened in this turn (a Qt message), listed with its handlers."""
+        if threading.get_ident() == self._main:
+            self._calls.append(Call(what, self._depth, 0.0))
+            self.totals[what][1] += 1
 
     def take(self, stage: str, wall_ms: float, main_cpu_ms: float) -> None:
         """At a tick: keep this turn's calls if the window's own work was long, then start afresh."""
         if main_cpu_ms > self.threshold_ms and self._calls:
             longest = sorted(self._calls, key=lambda c: -c.cpu_ms)[:SHOWN_CALLS]
+            longest += [c for c in self._calls if c.cpu_ms == 0.0 and c not in longest][:2]  # notes
             self.turns.append(Turn(stage, wall_ms, main_cpu_ms, longest))
         self._calls = []
 

@@ -40,7 +40,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, QEvent, QObject, Qt, QTimer  # noqa: E402
 
 from bench.gil_attribution import GapWitness  # noqa: E402
 from bench.handler_timing import HandlerClock  # noqa: E402
@@ -102,6 +102,30 @@ class GapMeter:
         self.gaps.setdefault(self.stage, []).append(elapsed)
 
 
+class QtWork(QObject):
+    """With --handlers: Qt's own work on the window's thread, timed by kind. An application-wide
+    event filter delivers the events that paint and lay out (and every timer's) itself, timed."""
+
+    # Only kinds no view filters itself (the object's own filters run after this one and would be skipped).
+    TIMED = {QEvent.Type.UpdateRequest: "Qt paints a window", QEvent.Type.LayoutRequest: "Qt lays out",
+             QEvent.Type.MetaCall: "queued call", QEvent.Type.Timer: "timer"}
+
+    def __init__(self, clock: HandlerClock, parent: QObject) -> None:
+        super().__init__(parent)
+        self.clock = clock
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        name = self.TIMED.get(event.type())
+        if name is None or threading.get_ident() != self.clock._main:
+            return False
+        if event.type() in (QEvent.Type.MetaCall, QEvent.Type.Timer):
+            name = f"{name} to {type(watched).__name__}"
+        else:
+            name = f"{name}: {type(watched).__name__} {watched.objectName()}".rstrip()
+        self.clock.call(name, watched.event, event)
+        return True
+
+
 def _lower_workers(nice: int) -> None:
     """The old behaviour, for comparison: each pool thread lowers itself (children follow)."""
     from nexus_desktop.runtime import runner
@@ -128,9 +152,14 @@ def main() -> int:
     app = application()
     handlers = None
     if args.handlers:
-        import nexus_desktop.gui.main_window  # noqa: F401  (every view's module, so their classes get clocks)
+        import nexus_desktop.gui.main_window  # noqa: F401 (every view's module, so their classes get clocks)
         handlers = HandlerClock(OWN_WORK_MS)
         print(f"handler clocks on {handlers.install()} methods")
+        from PySide6.QtCore import qInstallMessageHandler
+
+        qInstallMessageHandler(lambda kind, context, message: handlers.note(f"Qt says: {message[:60]}"))
+        handlers.qt_work = QtWork(handlers, app)
+        app.installEventFilter(handlers.qt_work)
     with tempfile.TemporaryDirectory() as tmp:
         paths = AppPaths.resolve(tmp)
         settings = Settings()

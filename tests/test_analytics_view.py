@@ -113,6 +113,34 @@ def test_count_axes_tick_whole_round_numbers(qtbot, top, highest, step):
     assert axis.max() / axis.tickInterval() <= 5
 
 
+def test_analytics_does_not_redraw_the_same_figures_when_a_job_changes(qtbot, metrics_world, monkeypatch):
+    """Every job change reads the figures again (a stage's end, while a job is made); what is
+    on screen already is not drawn again, so the window does not pause for it."""
+    from nexus_desktop.runtime.events import Changed
+
+    world = metrics_world
+    world.connect("youtube")
+    publish(world, world.job(), ("youtube",))
+    world.clock.now = world.clock() + SCHEDULE[0] + timedelta(minutes=2)
+    measure_due(world.ws, clock=world.clock)
+    ctx, runner = _context(world)
+    try:
+        view = AnalyticsView(ctx, clock=world.clock)
+        qtbot.addWidget(view)
+        qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=10_000)
+        drawn = []
+        real = analytics_charts.bars
+        monkeypatch.setattr(analytics_charts, "bars", lambda *args: drawn.append(args) or real(*args))
+        with qtbot.waitSignal(view.refreshed, timeout=10_000):
+            runner.announce(Changed(jobs=frozenset({12345})))
+        assert drawn == [] and view.model.rowCount() == 1
+        with qtbot.waitSignal(view.refreshed, timeout=10_000):
+            view.group.setCurrentIndex(1)  # by feed: other totals, drawn
+        assert len(drawn) == 1
+    finally:
+        runner.shutdown()
+
+
 def test_health_shows_accounts_quotas_rates_and_cleans_up_after_asking(qtbot, metrics_world):
     world = metrics_world
     world.connect("youtube")

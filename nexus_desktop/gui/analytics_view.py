@@ -179,6 +179,7 @@ class AnalyticsView(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
         ctx.runner.changed.connect(lambda change: self.refresh() if change.touches_jobs else None)
         self.measurer = None
+        self._shown: tuple | None = None  # what the last read put on screen
         if ctx.autopilot is not None:  # this window owns the data folder: it reads the figures too
             from ..runtime.measuring import Measurer
 
@@ -211,6 +212,14 @@ class AnalyticsView(QWidget):
     def _on_loaded(self, loaded: _Loaded) -> None:
         if loaded.generation != self._generation:
             return
+        # Every job change reads the figures again; the same figures are not drawn again (5 ms of
+        # the window's thread at each stage's end, measured in bench/ui_responsiveness.py --handlers).
+        figures = (self.group.currentText(), self.period.currentData(), loaded.posts, loaded.totals, loaded.count,
+                   loaded.curves)
+        if figures == self._shown:
+            self.refreshed.emit()
+            return
+        self._shown = figures
         self.posts, self.totals = loaded.posts, loaded.totals
         self.model.set_posts(loaded.posts)
         self.totals_model.set_totals(loaded.totals)

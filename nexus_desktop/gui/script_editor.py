@@ -45,7 +45,7 @@ from .elided_label import ElidedLabel
 
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 X_LINK_LENGTH = 23  # X counts every link as 23 characters
-FIRST_CARDS = 2  # scene cards made at once when a script arrives; the rest follow
+FIRST_CARDS = 1  # scene cards made at once when a script arrives; the rest follow, one a turn
 CARDS_PER_TURN = 1  # a card is a few ms to make (3 ms at load 8): one per event-loop turn
 
 

@@ -140,7 +140,10 @@ class VideoPlayer(QWidget):
         self.narration_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.narration_button.setToolTip("Play the narration alone")
         self.narration_button.toggled.connect(self._on_narration_toggled)
-        self.full_screen_button = QToolButton(text="⛶", toolTip="Full screen (F; Esc leaves it)")
+        # An icon, not the "⛶" character: no font here has it, and looking for one held the
+        # window 6 ms the first time the controls showed (at the end of the first render).
+        self.full_screen_button = QToolButton(toolTip="Full screen (F; Esc leaves it)")
+        self.full_screen_button.setIcon(icons.icon("full-screen"))
         self.full_screen_button.clicked.connect(self.toggle_full_screen)
         for keys, slot in (("Space", self.toggle_play), ("K", self.toggle_play), ("J", lambda: self.seek(-SEEK_LONG_MS)),
                            ("L", lambda: self.seek(SEEK_LONG_MS)), ("Left", lambda: self.seek(-SEEK_SHORT_MS)),
