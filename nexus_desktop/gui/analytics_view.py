@@ -34,8 +34,9 @@ from ..pipeline.schedule import utcnow
 from ..runtime.lanes import READ
 from ..store.metrics import PostFigures, Reading, Total
 from . import analytics_charts, dialogs, icons
-from .analytics_model import POST_ROLE, PostFiguresModel, TotalsModel, write_csv
+from .analytics_model import POST_ROLE, PostFiguresModel, TotalsModel
 from .app_context import AppContext
+from .operations import analytics as analytics_ops
 
 TOP = 500  # posts listed; the CSV export writes every post of the period
 PERIODS = (("Last 7 days", 7), ("Last 30 days", 30), ("Last 90 days", 90), ("Last year", 365), ("All time", 0))
@@ -269,11 +270,8 @@ class AnalyticsView(QWidget):
         path = path or dialogs.save_file(self, "Export figures", "figures.csv", "CSV files (*.csv)")
         if not path:
             return
-        (start, end), repo = self._range(), metrics(self.ctx.ws)
-        self.ctx.runner.submit(lambda: write_csv(Path(path), repo.posts(start=start, end=end)), lane=READ, description="Exporting figures",
-                               on_done=lambda n: self.window().statusBar().showMessage(f"Saved {n:,} posts to {path}", 5000)
-                               if hasattr(self.window(), "statusBar") else None,
-                               on_failed=self._failed("Exporting figures"))
+        start, end = self._range()
+        analytics_ops.export_csv(self.ctx, Path(path), start, end)  # the status bar says how many posts
 
     def _failed(self, what: str):
         def failed(exc: BaseException) -> None:

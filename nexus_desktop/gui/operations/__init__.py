@@ -5,6 +5,7 @@
 - ``posts``: move, take the time away, publish now, schedule all, mark published, choose
   where a job goes, edit the texts, posting times (the calendar and the Publish tab);
 - ``targets``: a target's posting options, an account's target;
+- ``analytics``: export a period's figures as CSV;
 - ``accounts``: read the accounts and the secret store, connect (``SignIn``), refresh a token,
   disconnect (Undo while the toast shows), open the passphrase vault;
 - ``health``: the Health report, and the clean-up of old jobs' intermediate files (Undo first);
@@ -23,9 +24,9 @@ view refreshes from.
 
 from __future__ import annotations
 
-from . import accounts, feeds, health, jobs, posts, reads, settings, shots, targets
+from . import accounts, analytics, feeds, health, jobs, posts, reads, settings, shots, targets
 from .base import CollectionOp, Operations, Outcome, QueryOp
 from .deletion import DeletionSummary, deletion_summary
 
-__all__ = ["CollectionOp", "DeletionSummary", "Operations", "Outcome", "QueryOp", "accounts", "deletion_summary",
-           "feeds", "health", "jobs", "posts", "reads", "settings", "shots", "targets"]
+__all__ = ["CollectionOp", "DeletionSummary", "Operations", "Outcome", "QueryOp", "accounts", "analytics",
+           "deletion_summary", "feeds", "health", "jobs", "posts", "reads", "settings", "shots", "targets"]
