@@ -59,7 +59,8 @@ def test_the_clean_up_asks_offers_undo_then_deletes_in_the_runner(qtbot, metrics
         view.resize(1000, 800)
         view.show()
         qtbot.waitUntil(lambda: view.report is not None, timeout=10_000)
-        assert "39 KB of intermediate files in 1 published job(s)" in view.disk.text() and view.clean_button.isEnabled()
+        assert "39 KB of intermediate files in 1 published job older than 1 day can go" in view.disk.text()
+        assert view.clean_button.isEnabled()
         with no_work_outside_operations(world.ws.store) as found:
             view.clean_button.click()
             assert "final videos" in asked[0] and toasts.texts == ["Cleaning up 39 KB of intermediate files"]
@@ -73,7 +74,7 @@ def test_the_clean_up_asks_offers_undo_then_deletes_in_the_runner(qtbot, metrics
                 toasts.passes()  # the toast's time runs out
             assert freed.args == [1, 40_000] and told[-1] == "Cleaned up 1 file; 39 KB freed"
             # the report is read again from the change set, not by the clean-up itself
-            qtbot.waitUntil(lambda: "0 KB of intermediate files in 0 published" in view.disk.text(), timeout=10_000)
+            qtbot.waitUntil(lambda: "Nothing to clean up" in view.disk.text(), timeout=10_000)
         assert_inside_operations(found)
         assert not (folder / "narration.wav").exists() and (folder / "video.mp4").exists()
         assert not view.clean_button.isEnabled()
@@ -135,7 +136,8 @@ def test_health_and_accounts_are_usable_at_800_px_in_both_themes(qtbot, metrics_
         window.resize(800, 640)
         qtbot.waitUntil(lambda: window.width() == 800)
         health = window.show_view("Health")
-        qtbot.waitUntil(lambda: health.report is not None and "can go" in health.disk.text(), timeout=10_000)
+        qtbot.waitUntil(lambda: health.report is not None and "Nothing to clean up" in health.disk.text(), timeout=10_000)
+        assert not health.clean_button.isEnabled()  # the job is younger than the clean-up age
         assert health.width() <= 800 and window.minimumSizeHint().width() <= 800
         scroll = health.layout().itemAt(2).widget()
         assert not scroll.horizontalScrollBar().isVisible()  # nothing wider than the window
@@ -149,6 +151,9 @@ def test_health_and_accounts_are_usable_at_800_px_in_both_themes(qtbot, metrics_
         connect = next(b for b in accounts.findChildren(type(disabled)) if b.text() == "Connect account…")
         assert connect.isEnabled()
         assert _contrast(disabled) < _contrast(connect) - 40  # it looks disabled: greyed text
+        options = accounts.options_button  # in the row of buttons, after Disconnect…
+        assert options.y() == accounts.disconnect_button.y() and options.x() > accounts.disconnect_button.x()
+        assert options.geometry().right() <= accounts.width()
         screenshot(window, tmp_path, f"accounts-800-{choice}")
     finally:
         theme.apply(app, previous)

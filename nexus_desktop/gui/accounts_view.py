@@ -154,6 +154,9 @@ class AccountsView(QWidget):
         buttons.addWidget(self.cancel_connect_button)
         self._build_paste_row()
         layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Accounts", objectName="ViewTitle"))
+        layout.addWidget(QLabel("Where posts go besides the export folder. Tokens are kept in the keyring, "
+                                "never in a file.", objectName="Muted", wordWrap=True))
         layout.addWidget(self.store_status)
         layout.addLayout(buttons)
         layout.addWidget(self.paste_row)

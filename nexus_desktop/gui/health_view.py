@@ -91,6 +91,7 @@ def _table(model: RowsModel, stretch: int = 0) -> QTableView:
     view.setModel(model)
     view.verticalHeader().hide()
     view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # figures never cut
     view.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     view.setMinimumHeight(110)
     return view
@@ -232,9 +233,11 @@ class HealthView(QWidget):
                            + ("\nMost costly jobs: " + ", ".join(f"job {j} ${s:.2f}" for j, s in top) if top else "")
                            + "\nPrices from Settings (measure.prices)")
         d = report.disk
-        self.disk.setText(f"Jobs {_size(d.jobs_bytes)}, exports {_size(d.exports_bytes)}, {_size(d.free_bytes)} free.\n"
-                          f"{_size(d.reclaimable_bytes)} of intermediate files in {d.reclaimable_jobs} published job(s) "
-                          f"older than {self.ctx.ws.settings.measure.cleanup_after_days} days can go.")
+        age = formatting.count(self.ctx.ws.settings.measure.cleanup_after_days, "day")
+        self.disk.setText(f"Jobs {_size(d.jobs_bytes)}, exports {_size(d.exports_bytes)}, {_size(d.free_bytes)} free.\n" + (
+            f"{_size(d.reclaimable_bytes)} of intermediate files in {formatting.count(d.reclaimable_jobs, 'published job')} "
+            f"older than {age} can go." if d.reclaimable_bytes else
+            f"Nothing to clean up: no published job older than {age} keeps intermediate files."))
         self.clean_button.setEnabled(d.reclaimable_bytes > 0)
         counts = lambda what: ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(report.queue[what].items())) or "none"  # noqa: E731
         self.queue.setText(f"Jobs: {counts('jobs')}\nPosts: {counts('posts')}")
@@ -245,7 +248,7 @@ class HealthView(QWidget):
             return
         d = self.report.disk
         text = (f"Delete {_size(d.reclaimable_bytes)} of intermediate files (narration, images, scratch) from "
-                f"{d.reclaimable_jobs} published job(s)? The final videos, captions and thumbnails stay.")
+                f"{formatting.count(d.reclaimable_jobs, 'published job')}? The final videos, captions and thumbnails stay.")
         if not self._confirm(self, "Clean up", text, "Delete"):
             return
         self.clean_button.setEnabled(False)  # once; the report read after the clean-up enables it again

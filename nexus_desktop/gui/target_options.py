@@ -277,7 +277,7 @@ def _beside_disconnect(view: QWidget, button: QPushButton) -> None:
             continue
         for j in range(row.count()):
             widget = row.itemAt(j).widget()
-            if isinstance(widget, QPushButton) and widget.text() == "Disconnect":
+            if isinstance(widget, QPushButton) and widget is getattr(view, "disconnect_button", None):
                 row.insertWidget(j + 1, button)
                 return
     top.insertWidget(0, button)

@@ -86,7 +86,7 @@ class VaultDialog(QDialog):
 
 
 def add_vault_button(view: QWidget, ctx: AppContext, on_opened) -> QPushButton:
-    """A "Secrets vault…" button under the view's first row (the secret store's status)."""
+    """A "Secrets vault…" button under the view's secret store status (else under its first row)."""
     button = QPushButton("Secrets vault…")
     button.setToolTip("Keep keys and tokens in a passphrase-protected file when the system keyring does not work")
 
@@ -100,6 +100,8 @@ def add_vault_button(view: QWidget, ctx: AppContext, on_opened) -> QPushButton:
     row.addWidget(button)
     row.addStretch(1)
     layout = view.layout()
-    if isinstance(layout, QBoxLayout):
-        layout.insertLayout(1, row)
+    if isinstance(layout, QBoxLayout):  # under the secret store's status, when the view has one
+        status = getattr(view, "store_status", None)
+        at = layout.indexOf(status) if status is not None else -1
+        layout.insertLayout(at + 1 if at >= 0 else 1, row)
     return button
