@@ -5,6 +5,8 @@ from __future__ import annotations
 import errno
 from datetime import datetime, timezone
 
+import pytest
+
 from nexus_desktop.providers.platforms.base import PostPackage
 from nexus_desktop.providers.platforms.export_folder import ExportFolderPublisher
 from nexus_desktop.store import Store
@@ -173,3 +175,34 @@ def test_an_image_written_when_the_disk_fills_leaves_no_truncated_file(tmp_path,
     with pytest.raises(OSError):
         save_image(Image.new("RGB", (64, 64), "red"), target, "JPEG", quality=92)
     assert not target.exists() and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.postgres
+def test_a_postgresql_database_that_cannot_be_used_says_so_without_a_traceback(pg_cluster):
+    """PostgreSQL's side of 'a damaged or unreadable database': a database this role may not
+    write (the schema's CREATE refused while migrating), one it may not open, one missing.
+    Each is a sentence naming the database and the setting, never a traceback."""
+    import psycopg
+
+    from nexus_desktop.domain.errors import StoreError
+
+    url = pg_cluster.create_database("nexus_not_ours")
+    admin = f"host=127.0.0.1 port={pg_cluster.port} user=postgres dbname="
+    with psycopg.connect(admin + "postgres", autocommit=True) as conn:
+        conn.execute("CREATE ROLE visitor LOGIN")
+    with psycopg.connect(admin + "nexus_not_ours", autocommit=True) as conn:
+        conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    as_visitor = url.replace("postgres@", "visitor@")
+    cases = [
+        (as_visitor, "permission denied for schema public"),
+        (url.replace("nexus_not_ours", "nexus_never_made"), 'database "nexus_never_made" does not exist'),
+    ]
+    for address, reason in cases:
+        with pytest.raises(StoreError) as caught:
+            Store.open(address)
+        assert str(caught.value).startswith("cannot open the database: ") and reason in str(caught.value)
+        assert "store.database_url" in caught.value.hint
+    with psycopg.connect(admin + "postgres", autocommit=True) as conn:
+        conn.execute('REVOKE CONNECT ON DATABASE "nexus_not_ours" FROM PUBLIC')
+    with pytest.raises(StoreError, match='permission denied for database "nexus_not_ours"'):
+        Store.open(as_visitor)
