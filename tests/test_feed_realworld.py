@@ -27,6 +27,11 @@ def test_posts_whose_links_differ_by_fragment_are_all_kept(store):
                        for n in range(50)))
     source, _ = store.sources.add("https://notes.example.net/feed")
     assert store.items.add_new(source.id, parse_feed(body).items) == 50
+    # Without guids an item is known by its link, #fragment included.
+    bare = rss("".join(f"<item><title>Short {n}</title><link>https://notes.example.net/short#s-{n}</link>"
+                       f"<description>Short note {n}</description></item>" for n in range(10)))
+    assert store.items.add_new(source.id, parse_feed(bare).items) == 10
+    assert store.items.add_new(source.id, parse_feed(bare).items) == 0
 
 
 def test_the_same_article_through_two_feeds_is_still_one_job(store):
