@@ -265,6 +265,35 @@ def test_a_list_from_the_internet_cannot_name_this_computer():
     assert list_entry_refusal("https://news.example.net/feed", from_public_address=True) == ""
 
 
+def test_a_list_from_the_internet_cannot_name_this_computer_by_a_host_name(store, monkeypatch):
+    """A name that resolves to this computer's network counts as its address."""
+    import socket
+
+    from nexus_desktop.pipeline.feeds import add_opml_bytes
+
+    addresses = {"intranet.corp.example": "10.0.0.5", "rebind.example": "127.0.0.1", "news.example": "93.184.215.14"}
+    looked_up = []
+
+    def resolve(host, *args, **kwargs):
+        looked_up.append(host)
+        if host not in addresses:
+            raise socket.gaierror(socket.EAI_NONAME, "unknown")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (addresses[host], 0))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    opml = ('<?xml version="1.0"?><opml version="2.0"><body>'
+            + "".join(f'<outline text="f{n}" xmlUrl="{url}"/>' for n, url in enumerate([
+                "http://intranet.corp.example/feed", "http://rebind.example:8080/admin", "https://news.example/feed",
+                "https://news.example/other", "https://unknown.example/feed"]))
+            + "</body></opml>").encode()
+    added = add_opml_bytes(store, opml, from_public_address=True)
+    assert [a.url for a in added if a.created] == [
+        "https://news.example/feed", "https://news.example/other", "https://unknown.example/feed"]
+    assert [a.refused for a in added if not a.created] == [
+        "a list from the internet may not name feeds on this computer or its local network"] * 2
+    assert sorted(looked_up) == ["intranet.corp.example", "news.example", "rebind.example", "unknown.example"]  # once each
+
+
 @pytest.mark.timeout(30)
 def test_a_pipe_or_device_added_by_hand_is_refused_not_read(store, fast, tmp_path):
     pipe = tmp_path / "feed.pipe"

@@ -3,12 +3,14 @@
 A local file is a feed only when the creator names it: an OPML list (a file or
 one fetched from the network) may name http(s) feeds alone, so it cannot point
 the harvest at /dev/zero, /etc/passwd or a pipe. A list fetched from a public
-address may not name feeds on this computer or its local network either.
+address may not name feeds on this computer or its local network either, by address or by a
+name that resolves there.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -70,11 +72,22 @@ def add_feeds(store: Store, settings: Settings, address: str) -> list[Added]:
 
 def add_opml_bytes(store: Store, data: bytes, *, from_public_address: bool = False) -> list[Added]:
     """Every http(s) feed of the list; the others come back with why they were refused."""
-    added = []
-    for feed in parse_opml(data):
-        refused = list_entry_refusal(feed.url, from_public_address)
-        added.append(Added(feed.url, feed.title or feed.url, False, refused) if refused else _add(store, feed.url, feed.title))
-    return added
+    feeds = parse_opml(data)
+    refusals = [list_entry_refusal(feed.url, from_public_address) for feed in feeds]
+    if from_public_address:
+        refusals = _refuse_names_of_this_network(feeds, refusals)
+    return [Added(feed.url, feed.title or feed.url, False, refused) if refused else _add(store, feed.url, feed.title)
+            for feed, refused in zip(feeds, refusals)]
+
+
+def _refuse_names_of_this_network(feeds: list[OpmlFeed], refusals: list[str]) -> list[str]:
+    """A list from the internet naming a host that resolves to this computer or its network
+    (``intranet.example.com`` → 10.0.0.5) is refused like one naming the address itself.
+    Each server is looked up once, a few at a time."""
+    hosts = {urlsplit(f.url).hostname: f.url for f, r in zip(feeds, refusals) if not r and urlsplit(f.url).hostname}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        internal = dict(zip(hosts, pool.map(is_internal_address, hosts.values())))
+    return [r or (_FROM_THE_INTERNET if internal.get(urlsplit(f.url).hostname) else "") for f, r in zip(feeds, refusals)]
 
 
 def list_entry_refusal(url: str, from_public_address: bool) -> str:
@@ -83,8 +96,11 @@ def list_entry_refusal(url: str, from_public_address: bool) -> str:
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return "not an http(s) address; add a local file by hand if you mean it"
     if from_public_address and _names_this_network(parts.hostname):
-        return "a list from the internet may not name feeds on this computer or its local network"
+        return _FROM_THE_INTERNET
     return ""
+
+
+_FROM_THE_INTERNET = "a list from the internet may not name feeds on this computer or its local network"
 
 
 def _names_this_network(host: str) -> bool:
