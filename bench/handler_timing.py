@@ -145,4 +145,8 @@ class HandlerClock:
         ranked = sorted(self.totals.items(), key=lambda kv: -kv[1][0])[:18]
         for name, (ms, calls, longest) in ranked:
             lines.append(f"    {ms:8.1f} ms {calls:7d} x  longest {longest:6.1f} ms  {name}")
+        notes = [(name, calls) for name, (ms, calls, _) in self.totals.items() if ms == 0.0 and calls]
+        if notes:
+            lines.append("  noted (times):")
+            lines.extend(f"    {calls:5d} x  {name}" for name, calls in sorted(notes, key=lambda n: -n[1])[:8])
         return "\n".join(lines)

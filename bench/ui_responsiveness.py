@@ -61,6 +61,7 @@ TICK_MS = 5
 IDLE_SECONDS = 5
 TARGET_MS = 50
 ATTRIBUTE_MS = 40  # gaps longer than this get a "who ran meanwhile" line
+PAINT_NOTE_MS = 4  # with --handlers: a window paint longer than this lists the widgets it painted
 OWN_WORK_MS = 10  # with --handlers: turns with more of the window's own work than this list its handlers
 
 
@@ -113,8 +114,13 @@ class QtWork(QObject):
     def __init__(self, clock: HandlerClock, parent: QObject) -> None:
         super().__init__(parent)
         self.clock = clock
+        self.painted: list[tuple[int, str]] | None = None  # during a window's paint: what got painted
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and self.painted is not None:
+            area = event.rect().width() * event.rect().height()
+            self.painted.append((area, f"{type(watched).__name__} {watched.objectName()}".rstrip()))
+            return False
         name = self.TIMED.get(event.type())
         if name is None or threading.get_ident() != self.clock._main:
             return False
@@ -122,7 +128,19 @@ class QtWork(QObject):
             name = f"{name} to {type(watched).__name__}"
         else:
             name = f"{name}: {type(watched).__name__} {watched.objectName()}".rstrip()
-        self.clock.call(name, watched.event, event)
+        if event.type() != QEvent.Type.UpdateRequest:
+            self.clock.call(name, watched.event, event)
+            return True
+        self.painted = []
+        started = time.thread_time()
+        try:
+            self.clock.call(name, watched.event, event)
+        finally:
+            if (time.thread_time() - started) * 1000 > PAINT_NOTE_MS:
+                widest = sorted(self.painted, reverse=True)[:5]
+                self.clock.note(f"painted {len(self.painted)} widgets, widest: "
+                                + ", ".join(f"{what} {area // 1000}k px" for area, what in widest))
+            self.painted = None
         return True
 
 
