@@ -178,6 +178,9 @@ def main() -> int:
         qInstallMessageHandler(lambda kind, context, message: handlers.note(f"Qt says: {message[:60]}"))
         handlers.qt_work = QtWork(handlers, app)
         app.installEventFilter(handlers.qt_work)
+        # An application-wide Python filter makes PySide create ~100 enum types (~25 ms) the first time
+        # it is handed a dynamic-property event (the window never is): have that happen now, not mid-job.
+        QObject().setProperty("warm", True)
     with tempfile.TemporaryDirectory() as tmp:
         paths = AppPaths.resolve(tmp)
         settings = Settings()
