@@ -136,6 +136,10 @@ def show_command(args) -> int:
         print(f"  image not used: {skipped['source']}: {skipped['reason']}")
     for a in assets:
         print(f"  {a.kind:<12} {a.format or '':<6} {ws.paths.data / a.path}")
+    if posts:
+        from ..pipeline.schedule import local_zone  # "goes public at" in the creator's zone
+
+        zone = local_zone(ws.settings)
     for p in posts:  # where it goes, how it stands, and what it cost on a paid API (X)
-        print(f"  post {p.id} to {p.target_name}: " + " · ".join(t for t in (p.status_text, p.url, p.cost) if t))
+        print(f"  post {p.id} to {p.target_name}: " + " · ".join(t for t in (p.status_in(zone), p.url, p.cost) if t))
     return 0
