@@ -3,6 +3,7 @@ Celery worker process (quick fake stages), the store in a shared SQLite file."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from nexus_desktop.pipeline.flow import Workspace
 from nexus_desktop.runtime.runner import Runner
 from nexus_desktop.settings import Settings
 from nexus_desktop.store import Store
+from tests.fakes.accounts_env import memory_keyring  # noqa: F401 (fixture)
 from tests.fakes.farm_world import Farm, broker, empty_queues, stage_log  # noqa: F401
 from tests.fakes.sync_world import add_jobs
 
@@ -36,9 +38,26 @@ def test_without_a_broker_the_view_says_everything_runs_here(qtbot, ws):  # noqa
     runner = Runner(ws)
     panel = panel_for(ws, runner, qtbot)
     panel.show()
-    assert "No farm broker is set: every stage runs on this computer" in panel.status.text()
+    assert "Every stage runs on this computer" in panel.empty.text() and "nexus worker" in panel.empty.text()
+    assert panel.empty.isVisible() and not panel.table.isVisible()  # a sentence in the table's place
     assert not panel.refresh_button.isEnabled() and panel.table.rowCount() == 0
     runner.shutdown(timeout=5)
+
+
+def test_a_broker_that_does_not_answer_is_a_sentence_not_an_empty_table(qtbot, ws, memory_keyring):  # noqa: F811
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    ws.settings.farm.broker_url = f"amqp://guest@127.0.0.1:{port}//"
+    runner = Runner(ws)
+    panel = panel_for(ws, runner, qtbot)
+    panel.show()
+    try:
+        assert panel.table.isVisible() and not panel.empty.isVisible() and panel.refresh_button.isEnabled()
+        qtbot.waitUntil(lambda: panel.status.text().startswith("The farm cannot be asked:"), timeout=20_000)
+        assert "127.0.0.1" in panel.status.text() and panel.table.rowCount() == 0
+    finally:
+        runner.shutdown(timeout=5)
 
 
 def test_the_window_sends_stages_to_the_farm_and_the_view_shows_the_worker_running_one(qtbot, tmp_path, empty_queues):
