@@ -54,8 +54,13 @@ def test_scrolling_to_the_end_of_the_table_fetches_pages_as_needed(qtbot, many_j
     table.resize(800, 600)
     table.show()
     for _ in range(10):
-        table.scrollToBottom()
-        qtbot.wait(1)
+        before = model.rowCount()
+
+        def next_page_arrived() -> bool:
+            table.scrollToBottom()  # again once the view has laid out the rows that came
+            return model.rowCount() > before
+
+        qtbot.waitUntil(next_page_arrived, timeout=10_000)
     assert 500 < model.rowCount() <= 500 * 11  # pages arrive as needed, not all at once
 
 

@@ -32,17 +32,27 @@ def window(qtbot, ws, rendered_job, add_jobs):  # noqa: F811
     return made
 
 
+def settled_layout(qtbot, preview) -> tuple:
+    """The preview's width and player size once three looks in a row agree (the layout is still)."""
+    seen: list[tuple] = []
+
+    def still() -> bool:
+        seen.append((preview.width(), preview.player.screen.size()))
+        return len(seen) > 2 and seen[-1] == seen[-2] == seen[-3]
+
+    qtbot.waitUntil(still, timeout=5_000)
+    return seen[-1]
+
+
 def test_typing_in_the_script_does_not_move_the_layout(qtbot, window, tmp_path):
     preview = window.jobs_view.preview
-    qtbot.wait(50)
-    before = (preview.width(), preview.player.screen.size())
+    before = settled_layout(qtbot, preview)
     _, narration = preview.editor.scene_fields()[0]
     narration.setPlainText(narration.toPlainText() + " More.")
     headline, _ = preview.editor.scene_fields()[1]
     headline.setText(headline.text() + "!")
-    qtbot.wait(50)
-    assert preview.editor.apply_button.text() == "Re-voice and redraw"
-    assert (preview.width(), preview.player.screen.size()) == before
+    qtbot.waitUntil(lambda: preview.editor.apply_button.text() == "Re-voice and redraw", timeout=5_000)
+    assert settled_layout(qtbot, preview) == before
     screenshot(window, tmp_path, "review-editing")
 
 

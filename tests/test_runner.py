@@ -129,7 +129,8 @@ def test_pause_holds_the_queue_and_resume_runs_it(qtbot, runner, ws, add_jobs, f
     (job_id,) = add_jobs(1)
     runner.pause()
     runner.run([job_id])
-    qtbot.wait(300)
+    qtbot.waitUntil(lambda: runner.state().waiting == 1, timeout=5_000)
+    qtbot.wait(300)  # nothing to wait for: the point is that no stage starts while the queue is paused
     assert fake_stages.calls == [] and runner.state().paused and runner.state().waiting == 1
     with qtbot.waitSignal(runner.job_finished, timeout=10_000):
         runner.resume()
@@ -148,7 +149,7 @@ def test_renders_run_one_at_a_time(qtbot, ws, add_jobs, monkeypatch, qapp):  # n
                 with lock:
                     now[0] += 1
                     most[0] = max(most[0], now[0])
-                time.sleep(0.1)
+                time.sleep(0.1)  # the render's own work: long enough for a second one to overlap if allowed
                 with lock:
                     now[0] -= 1
             return StageOutput(results={})

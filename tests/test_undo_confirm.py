@@ -152,7 +152,7 @@ def test_publish_now_asks_first(qtbot, window, ws, rendered_job, monkeypatch):  
     monkeypatch.setattr(dialogs, "confirm", lambda *args: asked.append(args) or False)
     calendar.actions.confirm_publish_now(calendar.posts[post_id])
     assert asked and "cannot be taken back" in asked[0][2]
-    qtbot.wait(200)
+    qtbot.wait(200)  # nothing to wait for: the point is that no publish starts after the refusal
     assert ws.store.posts.get(post_id).status is PostStatus.SCHEDULED  # nothing went out
 
 
