@@ -362,11 +362,15 @@ class AccountsView(QWidget):
         self.say(f"Disconnecting {label}…")
 
         def undone() -> None:
+            if not shiboken6.isValid(self):
+                return
             self.leaving.discard(account_id)
             self._show_rows()
             self.say(f"{label} stays connected.")
 
         def done(outcome: Outcome[account_ops.Said]) -> None:
+            if not shiboken6.isValid(self):  # the view closed before the toast passed
+                return
             self.leaving.discard(account_id)
             self._said(outcome)
 
