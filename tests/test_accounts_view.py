@@ -161,3 +161,24 @@ def test_closing_the_view_while_connecting_leaves_the_sign_in_thread_no_widget_t
     sign_in.stop()  # its "cancelled" now goes to nobody, quietly (Qt deleted the SignIn with the view)
     worker.join(timeout=10)
     assert not worker.is_alive()
+
+
+def test_a_sign_in_that_ends_after_a_newer_one_began_leaves_the_newer_one_alone(qtbot, accounts_ctx, memory_keyring):
+    """The first sign-in's end may arrive after the creator started another (seen in the suite
+    under load: the old end deleted the new sign-in, which then never said it was connected)."""
+    view = AccountsView(accounts_ctx)
+    qtbot.addWidget(view)
+    opened: list[str] = []
+    view.start_connect("youtube", ClientApp(CLIENT_ID, CLIENT_SECRET), open_url=opened.append, port=0)
+    first = view.sign_in
+    qtbot.waitUntil(lambda: len(opened) == 1, timeout=5000)
+    view.start_connect("youtube", ClientApp(CLIENT_ID, CLIENT_SECRET), open_url=opened.append, port=0)
+    second = view.sign_in
+    assert second is not first
+    with qtbot.assertNotEmitted(view.account_connected), qtbot.assertNotEmitted(view.connect_failed):
+        first.done.emit(first, 41)  # the old one's end, late
+        first.refused.emit(first, "connecting was cancelled; nothing was saved")
+    assert view.sign_in is second and view.cancel_connect_button.isVisibleTo(view)
+    with qtbot.waitSignal(view.connect_failed, timeout=5000) as failed:
+        view.cancel_connect()
+    assert "cancelled" in failed.args[0] and view.sign_in is None

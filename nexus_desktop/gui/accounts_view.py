@@ -286,14 +286,13 @@ class AccountsView(QWidget):
             self._on_connect_failed(f"the {NAMES[platform]} client id is empty — paste the client id of your app first")
             return None
         if self.sign_in is not None:  # one sign-in at a time: the one before ends quietly
-            self.sign_in.failed.disconnect(self.connect_failed)
             self.sign_in.address_needed.disconnect(self.address_needed)
             self.sign_in.stop()
         self.message.setText(f"Waiting for {NAMES[platform]} in your browser…")
         self.cancel_connect_button.setVisible(True)
         sign_in = self.sign_in = account_ops.SignIn(self.ctx.runner, self)
-        sign_in.connected.connect(self.account_connected)
-        sign_in.failed.connect(self.connect_failed)
+        sign_in.done.connect(self._on_sign_in_done)
+        sign_in.refused.connect(self._on_sign_in_refused)
         sign_in.address_needed.connect(self.address_needed)
         return account_ops.connect(self.ctx, sign_in, platform, client, open_url=open_url, **options)
 
@@ -316,26 +315,31 @@ class AccountsView(QWidget):
         self.paste_row.setVisible(False)
         self.cancel_connect_button.setVisible(False)
 
+    def _on_sign_in_done(self, sign_in: account_ops.SignIn, account_id: int) -> None:
+        sign_in.deleteLater()  # it has told its last; its thread holds only the wrapper
+        if sign_in is self.sign_in:  # not one replaced by a newer sign-in meanwhile
+            self.sign_in = None
+            self.account_connected.emit(account_id)
+
+    def _on_sign_in_refused(self, sign_in: account_ops.SignIn, why: str) -> None:
+        sign_in.deleteLater()
+        if sign_in is self.sign_in:
+            self.sign_in = None
+            self.connect_failed.emit(why)
+
     def _on_account_connected(self, account_id: int) -> None:
         """The sign-in announced its change set (the list is read again from ``changed``);
         the account is named once it is on screen."""
         self.paste_row.setVisible(False)
         self.cancel_connect_button.setVisible(False)
-        self._forget_sign_in()
         self._just_connected = account_id
         self._name_connected()
 
     def _on_connect_failed(self, why: str) -> None:
         self.paste_row.setVisible(False)
         self.cancel_connect_button.setVisible(False)
-        self._forget_sign_in()
         self.say(f"Could not connect: {why}", error=True)
         self._update_store_status()
-
-    def _forget_sign_in(self) -> None:
-        if self.sign_in is not None:
-            self.sign_in.deleteLater()  # its thread has told its last; it holds only the wrapper
-            self.sign_in = None
 
     # -- refresh, disconnect -----------------------------------------------------------------
 

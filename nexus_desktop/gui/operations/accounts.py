@@ -105,26 +105,35 @@ class SignIn(QObject):
     thread deletes the widget there and crashes the app); after the view is gone, emitting
     says so with RuntimeError, which the thread ignores.
 
-    Signals:
-        connected(int): the account's id, saved.
-        failed(str): the reason a person reads; nothing was saved.
+    Signals (on the GUI thread; each names its SignIn, so a view can tell the one it is waiting
+    for from one it replaced):
+        done(SignIn, int): the account's id, saved; its change set is announced first.
+        refused(SignIn, str): the reason a person reads; nothing was saved.
         address_needed(str): the HTTPS redirect the browser lands on; answer with ``answer()``.
     """
 
-    connected = Signal(int)
-    failed = Signal(str)
+    connected = Signal(int)  # from the thread
+    failed = Signal(str)  # from the thread
     address_needed = Signal(str)
+    done = Signal(object, int)
+    refused = Signal(object, str)
 
     def __init__(self, runner: Runner, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._runner = runner
-        self.connected.connect(self._announce)  # a method of this GUI-thread object: queued from the thread
+        # methods of this GUI-thread object: queued from the thread, run on the GUI thread
+        self.connected.connect(self._on_connected)
+        self.failed.connect(self._on_failed)
         self.cancel = threading.Event()
         self.answers: queue.Queue[str | None] = queue.Queue()
         self.thread: threading.Thread | None = None
 
-    def _announce(self, _account_id: int) -> None:
+    def _on_connected(self, account_id: int) -> None:
         self._runner.announce(ACCOUNTS)
+        self.done.emit(self, account_id)
+
+    def _on_failed(self, why: str) -> None:
+        self.refused.emit(self, why)
 
     def answer(self, address: str | None) -> None:
         self.answers.put(address)
