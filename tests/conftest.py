@@ -237,12 +237,21 @@ def pytest_runtest_call(item):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
+    handler = item.stash.get(_LOGFAIL, None)
+    before = len(handler.records) if handler is not None else 0
     result = yield
     _fail_on_handler_errors("teardown")
+    _fail_on_unexpected_logs(item, since=before, when="in teardown", noise=_TEARDOWN_NOISE)  # a fixture's clean-up warned
     return result
 
 
-def _fail_on_unexpected_logs(item) -> None:
+# A window closed by qtbot at teardown on a loaded machine: the start-up warm-up (imports and the
+# Piper voice, loaded at nice 10 and not cancellable, runtime/warmup.py) can outlast the runner's
+# 5 s quit wait. The app says so and goes on; it depends on the machine's load, not on the test.
+_TEARDOWN_NOISE = ("some work did not stop within 5 s; it resumes on the next start",)
+
+
+def _fail_on_unexpected_logs(item, since: int = 0, when: str = "", noise: tuple[str, ...] = ()) -> None:
     """A test that uses caplog reads its own records; a marked one names what it expects."""
     handler = item.stash.get(_LOGFAIL, None)
     if handler is None or "caplog" in getattr(item, "fixturenames", ()):
@@ -250,14 +259,16 @@ def _fail_on_unexpected_logs(item) -> None:
     marker = item.get_closest_marker("expect_log")
     expected = marker.args if marker else None
     unexpected = [
-        r for r in handler.records
-        if expected is None or (expected and not any(text in r.getMessage() for text in expected))
+        r for r in handler.records[since:]
+        if not any(text in r.getMessage() for text in noise)
+        and (expected is None or (expected and not any(text in r.getMessage() for text in expected)))
     ]
     if marker is not None and not expected:
         unexpected = []
     if unexpected:
         lines = "\n".join(f"  {r.levelname} {r.name}: {r.getMessage()}" for r in unexpected[:10])
-        pytest.fail(f"the test logged {len(unexpected)} unexpected warning(s) or error(s):\n{lines}", pytrace=False)
+        pytest.fail(f"the test logged {len(unexpected)} unexpected warning(s) or error(s){' ' + when if when else ''}:\n{lines}",
+                    pytrace=False)
 
 
 _LOGFAIL = pytest.StashKey[_LogFailHandler]()

@@ -145,6 +145,14 @@ def test_an_error_from_a_thread():
     worker.join()
     assert True
 
+@pytest.fixture
+def noisy():
+    yield
+    logging.getLogger("nexus_desktop.cleanup").warning("teardown warned")
+
+def test_a_fixture_warns_in_teardown(noisy):
+    assert True
+
 def test_quiet():
     logging.getLogger("nexus_desktop.y").info("only information")
     assert True
@@ -172,8 +180,10 @@ def test_a_logged_warning_fails_the_test_from_any_logger_and_in_xdist_workers(tm
         "test_a_library_warns": "FAILED",
         "test_warns_as_expected": "PASSED",
         "test_an_error_from_a_thread": "FAILED",
+        "test_a_fixture_warns_in_teardown": "ERROR",
         "test_quiet": "PASSED",
     }
     for args in (("-p", "no:xdist"), ("-p", "xdist", "-n", "2")):
         outcomes = run_inner_suite(tmp_path, *args)
+        # A teardown error is listed beside the test's own PASSED line; the error wins.
         assert {name: outcomes[name] for name in expected} == expected, args
