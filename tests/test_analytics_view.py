@@ -22,7 +22,7 @@ from nexus_desktop.pipeline import title_tests
 from nexus_desktop.pipeline.measure import measure_due
 from nexus_desktop.runtime.runner import Runner
 from tests.fakes.accounts_env import memory_keyring, oauth_fake  # noqa: F401 (fixtures)
-from tests.fakes.metrics_env import PLATFORMS, metrics_world, publish  # noqa: F401 (fixtures)
+from tests.fakes.metrics_env import PLATFORMS, metrics_world, publish, published_job_with_scratch  # noqa: F401 (fixtures)
 
 SHOTS = Path("/tmp/nexus-m17")
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -143,15 +143,7 @@ def test_analytics_does_not_redraw_the_same_figures_when_a_job_changes(qtbot, me
 
 def test_health_shows_accounts_quotas_rates_and_cleans_up_after_asking(qtbot, metrics_world):
     world = metrics_world
-    world.connect("youtube")
-    world.connect("x")
-    job_id = world.job()
-    publish(world, job_id, ("youtube", "x"))
-    world.clock.advance(hours=2)
-    measure_due(world.ws, clock=world.clock)
-    folder = world.ws.paths.job_dir(job_id)
-    (folder / "narration.wav").write_bytes(b"\0" * 40_000)
-    world.ws.settings.measure.cleanup_after_days = 1
+    folder = published_job_with_scratch(world)
     asked = []
     answer = [False]
 

@@ -14,13 +14,12 @@ from nexus_desktop.gui.app_context import AppContext
 from nexus_desktop.gui.health_view import HealthView
 from nexus_desktop.gui.main import open_window
 from nexus_desktop.gui.operations import Operations
-from nexus_desktop.pipeline.measure import measure_due
 from nexus_desktop.runtime.events import Changed
 from nexus_desktop.runtime.runner import Runner
 from tests.accounts_support import toasts_of
 from tests.db_thread_support import assert_inside_operations, no_work_outside_operations
 from tests.fakes.accounts_env import memory_keyring, oauth_fake  # noqa: F401 (fixtures)
-from tests.fakes.metrics_env import metrics_world, publish  # noqa: F401 (fixtures)
+from tests.fakes.metrics_env import metrics_world, published_job_with_scratch  # noqa: F401 (fixtures)
 from tests.gui_support import screenshot
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints", "No RHI backend",
@@ -29,20 +28,6 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSi
 
 def two_days_on() -> datetime:
     return datetime.now(timezone.utc) + timedelta(days=2)  # the published job is two days old
-
-
-def published_job_with_scratch(world):
-    """A job published on YouTube and X, measured, with 40 KB of narration the clean-up may take."""
-    world.connect("youtube")
-    world.connect("x")
-    job_id = world.job()
-    publish(world, job_id, ("youtube", "x"))
-    world.clock.advance(hours=2)
-    measure_due(world.ws, clock=world.clock)
-    folder = world.ws.paths.job_dir(job_id)
-    (folder / "narration.wav").write_bytes(b"\0" * 40_000)
-    world.ws.settings.measure.cleanup_after_days = 1
-    return folder
 
 
 def test_the_clean_up_asks_offers_undo_then_deletes_in_the_runner(qtbot, metrics_world, tmp_path):

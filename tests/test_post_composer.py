@@ -32,6 +32,17 @@ def composer(qtbot, ws, rendered_job):  # noqa: F811
     return window, preview, panel
 
 
+def approved_for_x_only(qtbot, window, ws, job_id: int, panel) -> int:
+    """The job approved elsewhere with only "Export for X" picked; the tab shows its one post.
+    The X target's id."""
+    scheduling.approve_jobs(ws, [job_id])
+    x = next(t.id for t in scheduling.targets(ws).list() if t.name == "Export for X")
+    scheduling.choose_targets(ws, job_id, [x])
+    window.ctx.runner.announce(Changed(jobs=frozenset({job_id})))
+    qtbot.waitUntil(lambda: len(panel.editors) == 1, timeout=5_000)
+    return x
+
+
 def test_approving_makes_posts_only_for_the_platforms_picked(qtbot, composer, ws, rendered_job, tmp_path):  # noqa: F811
     window, preview, panel = composer
     qtbot.waitUntil(lambda: len(panel.boxes) > 2, timeout=5_000)
@@ -104,11 +115,7 @@ def test_approving_turns_the_tab_into_the_posts_to_edit_by_itself(qtbot, compose
 
 def test_a_dropped_target_and_an_edited_text_can_be_undone(qtbot, composer, ws, rendered_job, tmp_path):  # noqa: F811
     window, preview, panel = composer
-    scheduling.approve_jobs(ws, [rendered_job])
-    x = next(t.id for t in scheduling.targets(ws).list() if t.name == "Export for X")
-    scheduling.choose_targets(ws, rendered_job, [x])
-    window.ctx.runner.announce(Changed(jobs=frozenset({rendered_job})))
-    qtbot.waitUntil(lambda: len(panel.editors) == 1, timeout=5_000)
+    x = approved_for_x_only(qtbot, window, ws, rendered_job, panel)
     panel.editors[0].body.setPlainText("My own words")
     panel.save_button.click()
     post_id = panel.editors[0].post.id
@@ -184,11 +191,7 @@ def test_posting_options_open_from_the_composer_and_its_note_follows_them(qtbot,
 
 def test_a_picked_date_survives_changes_from_elsewhere_until_set_time(qtbot, composer, ws, rendered_job, tmp_path):  # noqa: F811
     window, preview, panel = composer
-    scheduling.approve_jobs(ws, [rendered_job])
-    x = next(t.id for t in scheduling.targets(ws).list() if t.name == "Export for X")
-    scheduling.choose_targets(ws, rendered_job, [x])
-    window.ctx.runner.announce(Changed(jobs=frozenset({rendered_job})))
-    qtbot.waitUntil(lambda: len(panel.editors) == 1, timeout=5_000)
+    x = approved_for_x_only(qtbot, window, ws, rendered_job, panel)
     (editor,) = panel.editors
     post_id = editor.post.id
     picked = datetime(2031, 3, 14, 9, 26, tzinfo=timezone.utc)

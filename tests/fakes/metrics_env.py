@@ -92,6 +92,23 @@ def publish(world: World, job_id: int, platforms=PLATFORMS, media_path=None) -> 
     return {p.platform: p.id for p in schedule.posts(ws).for_job(job_id)}
 
 
+def published_job_with_scratch(world: World):
+    """A job published on YouTube and X, measured, with 40 KB of narration the clean-up may
+    take (older than the clean-up age of 1 day once two days have passed). Its folder."""
+    from nexus_desktop.pipeline.measure import measure_due
+
+    world.connect("youtube")
+    world.connect("x")
+    job_id = world.job()
+    publish(world, job_id, ("youtube", "x"))
+    world.clock.advance(hours=2)
+    measure_due(world.ws, clock=world.clock)
+    folder = world.ws.paths.job_dir(job_id)
+    (folder / "narration.wav").write_bytes(b"\0" * 40_000)
+    world.ws.settings.measure.cleanup_after_days = 1
+    return folder
+
+
 @pytest.fixture
 def metrics_world(tmp_path, memory_keyring, oauth_fake):
     clock = FakeClock()
