@@ -178,30 +178,6 @@ def test_background_tasks_report_results_and_failures(qtbot, runner):
     assert blocker.args[0].description == "Checking feeds"
 
 
-def test_results_arriving_together_are_handled_one_per_event_loop_turn(qtbot, runner):
-    """A stage's end sets off several reads that finish together; each result is handled in its
-    own turn of the event loop (painting and input get a turn between), in the order they came."""
-    from PySide6.QtCore import QTimer
-
-    from nexus_desktop.runtime.lanes import READ
-
-    release, arrived, order = threading.Event(), [], []
-
-    def handled(n: int) -> None:
-        order.append(f"result {n}")
-        QTimer.singleShot(0, lambda: order.append(f"a turn after {n}"))
-
-    for n in range(3):
-        runner.submit(lambda n=n: (release.wait(5), arrived.append(n), n)[2], lane=READ, on_done=handled)
-    release.set()
-    qtbot.waitUntil(lambda: len(arrived) == 3, timeout=5_000)
-    qtbot.waitUntil(lambda: len(order) == 6, timeout=5_000)
-    results = [o for o in order if o.startswith("result")]
-    assert results == sorted(results, key=lambda o: arrived.index(int(o[-1])))  # in the order they finished
-    for before, after in zip(results, results[1:]):  # another turn ran between two results
-        assert order.index(f"a turn after {before[-1]}") < order.index(after)
-
-
 def test_a_result_for_a_window_closed_meanwhile_is_dropped(qtbot, runner):
     from PySide6.QtWidgets import QLabel, QWidget
 

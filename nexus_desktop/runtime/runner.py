@@ -31,7 +31,6 @@ from __future__ import annotations
 import logging
 import threading
 import traceback
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -136,13 +135,7 @@ class Runner(QObject):
         self._latest: dict[int, JobProgress] = {}
         self._latest_lock = threading.Lock()
         self._relay = _Relay(self)
-        self._relay.returned.connect(self._on_relayed, Qt.ConnectionType.QueuedConnection)
-        # What comes back is handled one piece per event-loop turn: Qt delivers every queued
-        # signal waiting at once, so the reads a stage's end sets off (preview, table, panels,
-        # calendar) would otherwise all land in one turn and hold the window for their sum.
-        self._returned: deque[tuple[_JobEntry | _Task, list]] = deque()
-        self._hand_over = QTimer(self, singleShot=True, interval=0)
-        self._hand_over.timeout.connect(self._on_hand_over)
+        self._relay.returned.connect(self._on_work_returned, Qt.ConnectionType.QueuedConnection)
         self._progress_timer = QTimer(self)
         self._progress_timer.setInterval(progress_interval_ms)
         self._progress_timer.timeout.connect(self._on_progress_tick)
@@ -359,18 +352,6 @@ class Runner(QObject):
     # -- results, on the main thread --------------------------------------------------------------
 
     @Slot(object, object)
-    def _on_relayed(self, work: _JobEntry | _Task, outcome: list) -> None:
-        self._returned.append((work, outcome))
-        if not self._hand_over.isActive():
-            self._hand_over.start()
-
-    @Slot()
-    def _on_hand_over(self) -> None:
-        if self._returned:
-            self._on_work_returned(*self._returned.popleft())
-        if self._returned:
-            self._hand_over.start()
-
     def _on_work_returned(self, work: _JobEntry | _Task, outcome: list) -> None:
         result, error = outcome
         outcome.clear()
