@@ -122,11 +122,10 @@ def wait_for_row(qtbot, window, job_id: int) -> None:
 
 
 def test_reviewing_a_job_never_touches_the_database_on_the_gui_thread(qtbot, ws, window, rendered_job, tmp_path):
-    """The GUI-thread guard only: the Publish tab's read (calendar_post_editor's ``load``) still
-    writes posts and export targets from the view's own function, which the stronger guard
-    (``no_work_outside_operations``) reports."""
+    """Nothing on the GUI thread, and no write outside an operation: the Publish tab's read,
+    which drafts an older store's posts, is ``operations.posts.read_job_posts``."""
     view, preview = window.jobs_view, window.jobs_view.preview
-    with no_database_on_the_gui_thread(ws.store) as touched:
+    with no_work_outside_operations(ws.store) as touched:
         window.ctx.runner.announce(Changed(added=True))
         wait_for_row(qtbot, window, rendered_job)
         with qtbot.waitSignal(preview.shown, timeout=10_000):
@@ -292,6 +291,9 @@ def test_the_calendars_actions_never_touch_the_database_on_the_gui_thread(qtbot,
     calendar = window.show_view("Calendar")
     monkeypatch.setattr(dialogs, "confirm", lambda *args: True)
     with no_work_outside_operations(ws.store) as touched:
+        with qtbot.waitSignal(calendar.refreshed, timeout=10_000):
+            calendar.set_mode("week")  # shaded with the good hours, which make missing export targets
+        assert calendar.legend.shading
         calendar.refresh()
         qtbot.waitUntil(lambda: post_id in calendar.posts, timeout=10_000)
         calendar.actions.move(post_id, when + timedelta(days=1))

@@ -10,9 +10,7 @@ exact date and time, to the minute, and the thumbnail it goes out with.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
@@ -28,37 +26,16 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.jobs import JobStatus
-from ..pipeline import schedule as scheduling
 from ..pipeline import target_choices
 from ..runtime.events import Changed
-from ..runtime.lanes import STORE
-from ..store.post_records import MOVABLE, PostView
+from ..store.post_records import MOVABLE
 from ..store.targets import TargetView
 from .app_context import AppContext
 from .operations import posts as post_ops
-from .operations.base import QueryOp, reason
+from .operations.base import reason
+from .operations import post_reads
+from .operations.post_reads import WITH_POSTS, JobPosts
 from .calendar_post_text import PostTextEditor
-
-WITH_POSTS = (JobStatus.APPROVED, JobStatus.SCHEDULED, JobStatus.PUBLISHED)
-
-
-def _thumbnails(ws, job_id: int) -> dict[str, str]:
-    """The job's thumbnails (format → file), for the chooser."""
-    found = (ws.store.jobs.results(job_id).get("visualize") or {}).get("thumbnails") or {}
-    folder = ws.paths.jobs / f"{job_id:06d}"
-    return {name: str(folder / (rel.get("path") if isinstance(rel, dict) else rel)) for name, rel in found.items()}
-
-
-@dataclass(frozen=True)
-class _Loaded:
-    job_id: int
-    status: JobStatus
-    targets: list[TargetView]
-    posts: list[PostView]
-    thumbnails: dict[str, str]
-    zone: Any
-    defaults: tuple[int, ...]  # the default targets, ticked before approval
-
 
 class JobPostsPanel(QWidget):
     """The Publish tab: where the job goes, and each post's text, time and thumbnail.
@@ -71,7 +48,7 @@ class JobPostsPanel(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.job_id: int | None = None
-        self.loaded: _Loaded | None = None
+        self.loaded: JobPosts | None = None
         self.boxes: dict[int, QCheckBox] = {}
         self.option_buttons: dict[int, QPushButton] = {}
         self.editors: list[PostTextEditor] = []
@@ -101,18 +78,7 @@ class JobPostsPanel(QWidget):
             self._populate(None)
             return
 
-        def load(ws) -> _Loaded:
-            job = ws.store.jobs.get(job_id)
-            if job is None:
-                raise LookupError(f"there is no job {job_id}")
-            if job.status in WITH_POSTS:
-                scheduling.ensure_posts(ws, job_id)  # a write (an older store's approved job): the store lane
-            defaults = [t.id for t in scheduling.default_targets(ws)] if job.status is JobStatus.AWAITING_REVIEW else []
-            return _Loaded(job_id, job.status, scheduling.targets(ws).list(), scheduling.posts(ws).for_job(job_id),
-                           _thumbnails(ws, job_id), post_ops.zone_of(ws), tuple(defaults))
-
-        QueryOp(self.ctx, load, "Reading the job's posts").success(self._populate).failure(
-            self._on_read_failed).run_in_background(lane=STORE)
+        post_reads.read_job_posts(self.ctx, job_id, self._populate, self._on_read_failed)
 
     def _on_read_failed(self, exc: BaseException) -> None:
         if not self.unsaved:  # a failed re-read never takes the creator's unsaved changes with it
@@ -120,7 +86,7 @@ class JobPostsPanel(QWidget):
         self.hint.setText(f"Could not read where this job goes: {reason(exc)}")
         self.hint.setVisible(True)
 
-    def _populate(self, loaded: _Loaded | None) -> None:
+    def _populate(self, loaded: JobPosts | None) -> None:
         """Show a read of the job. Every read comes here, also the re-reads after a change from
         elsewhere and reads begun before the creator typed: what the creator changed and has
         not saved (text, a picked time) is kept. The same posts and targets are updated in
@@ -173,14 +139,14 @@ class JobPostsPanel(QWidget):
             self.tabs.addTab(editor, post.target_name)
         self._on_edited()
 
-    def _same_layout(self, before: _Loaded | None, loaded: _Loaded | None) -> bool:
+    def _same_layout(self, before: JobPosts | None, loaded: JobPosts | None) -> bool:
         """The read shows the same job's same posts on the same targets, editable as before."""
         return (before is not None and loaded is not None and before.job_id == loaded.job_id
                 and before.status in WITH_POSTS and loaded.status in WITH_POSTS and bool(self.editors)
                 and [p.id for p in loaded.posts] == [e.post.id for e in self.editors]
                 and [t.id for t in before.targets] == [t.id for t in loaded.targets])
 
-    def _update_in_place(self, loaded: _Loaded) -> None:
+    def _update_in_place(self, loaded: JobPosts) -> None:
         newer = {p.id: p for p in loaded.posts}
         for index, editor in enumerate(self.editors):
             editor.take_newer(newer[editor.post.id])
@@ -190,7 +156,7 @@ class JobPostsPanel(QWidget):
         self.choices_note.setVisible(bool(self.choices_note.text()))
         self._on_edited()
 
-    def _set_boxes(self, loaded: _Loaded) -> None:
+    def _set_boxes(self, loaded: JobPosts) -> None:
         """Tick the targets the job's posts go to; one whose post has gone out, or the only one
         left, cannot be unticked."""
         chosen = {p.target_id: p for p in loaded.posts}

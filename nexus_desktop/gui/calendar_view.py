@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from PySide6.QtCore import QModelIndex, QPoint, QSortFilterProxyModel, Qt, QTimer, Signal, Slot
@@ -39,19 +38,19 @@ from PySide6.QtWidgets import (
 )
 
 from ..pipeline import schedule as scheduling
-from ..pipeline.good_hours import GoodHours, good_hours
 from ..runtime.events import Changed
-from ..runtime.lanes import STORE
 from ..runtime.scheduler import PostScheduler
-from ..store.post_records import PostFilter, PostView
+from ..store.post_records import PostView
 from .app_context import AppContext
 from .calendar_actions import PostActions
 from .calendar_chips import PostChip
 from .calendar_good_hours import GoodHoursLegend
 from .calendar_grid import MonthGrid, WeekGrid, monday_of
 from .calendar_models import POST_ROLE, SORT_ROLE, UpcomingModel, UnscheduledModel
+from .operations import post_reads
 from .operations import posts as post_ops
-from .operations.base import QueryOp, reason
+from .operations.post_reads import CalendarRead
+from .operations.base import reason
 
 log = logging.getLogger(__name__)
 
@@ -59,16 +58,6 @@ MONTH, WEEK, LIST = "month", "week", "list"
 REFRESH_DELAY_MS = 150  # bursts of changes (a batch of publishes) become one re-read
 SIDE_PAGE = 100  # approved posts the side list reads at a time; "Show more" reads the next page
 STOP_SECONDS = 5.0  # at exit, how long an upload under way may take to finish
-
-
-@dataclass(frozen=True)
-class _Loaded:
-    generation: int
-    shown: list[PostView]
-    unscheduled: list[PostView]  # the first ``side_limit`` of them
-    unscheduled_total: int
-    upcoming: list[PostView]
-    good: tuple[GoodHours, ...] | None  # the good hours per platform; None when not shaded (month, list, switched off)
 
 
 class CalendarView(QWidget):
@@ -289,20 +278,11 @@ class CalendarView(QWidget):
         start, end = grid.utc_range(self.zone)
         shade = self.mode == WEEK and self.legend.shading
 
-        zone, side_limit = self.zone, self.side_limit
+        post_reads.read_calendar(self.ctx, generation, start=start, end=end, side_limit=self.side_limit, now=now,
+                                 good_hours_in=self.zone if shade else None, success=self._on_loaded,
+                                 failure=self._on_load_failed)
 
-        def load(ws) -> _Loaded:
-            # Bounded: the shown range, a page of the side list and its count, the next 200
-            # (indexes from migration 0013). The store lane: good hours make missing targets.
-            repo = scheduling.posts(ws)
-            good = good_hours(ws, zone) if shade else None
-            return _Loaded(generation, repo.list(PostFilter(start=start, end=end)), repo.unscheduled(side_limit),
-                           repo.count_unscheduled(), repo.upcoming(now), good)
-
-        QueryOp(self.ctx, load, "Reading the calendar").success(self._on_loaded).failure(
-            self._on_load_failed).run_in_background(lane=STORE)
-
-    def _on_loaded(self, loaded: _Loaded) -> None:
+    def _on_loaded(self, loaded: CalendarRead) -> None:
         if loaded.generation != self._generation:
             return  # a newer read is on its way
         self.posts = {p.id: p for p in (*loaded.shown, *loaded.unscheduled, *loaded.upcoming)}
@@ -357,8 +337,7 @@ class CalendarView(QWidget):
             self._show_side_count()
             self.zone_label.setText(f"Could not draft the posts of approved jobs: {reason(exc)}")
 
-        QueryOp(self.ctx, lambda ws: scheduling.draft_missing(ws, after=after), "Drafting posts for approved jobs").success(
-            done).failure(failed).run_in_background(lane=STORE)
+        post_reads.draft_older_posts(self.ctx, after, done, failed)
 
     def _on_load_failed(self, exc: BaseException) -> None:
         self.zone_label.setText(f"Could not read the calendar: {reason(exc)}")
