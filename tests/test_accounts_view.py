@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from nexus_desktop.gui.accounts_view import AccountsView, ConnectDialog
 from nexus_desktop.providers.platforms.oauth import ClientApp
 from tests.accounts_support import accounts_ctx, toasts_of  # noqa: F401 (fixture)
@@ -13,6 +15,7 @@ from tests.fakes.oauth_server import browser_landing_address, play_browser
 from tests.fakes.x_server import FakeX
 
 
+@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")  # the view is shown
 def test_connect_two_accounts_refresh_and_disconnect(qtbot, accounts_ctx, oauth_fake, memory_keyring):
     accounts = accounts_ctx.ws.store.accounts
     toasts = toasts_of(accounts_ctx)
@@ -21,6 +24,9 @@ def test_connect_two_accounts_refresh_and_disconnect(qtbot, accounts_ctx, oauth_
         accounts_ctx.ws.settings.publish.linkedin_base_url = linkedin.url
         view = AccountsView(accounts_ctx)
         qtbot.addWidget(view)
+        view.show()
+        qtbot.waitUntil(lambda: view.empty.isVisible(), timeout=10_000)  # none yet: a sentence, not an empty table
+        assert not view.table.isVisible() and "export folder" in view.empty.text()
         oauth_fake.require_pkce = True
         with qtbot.waitSignal(view.account_connected, timeout=10_000):
             view.start_connect("x", ClientApp(CLIENT_ID, CLIENT_SECRET), open_url=play_browser,

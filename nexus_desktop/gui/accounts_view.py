@@ -160,7 +160,13 @@ class AccountsView(QWidget):
         layout.addWidget(self.store_status)
         layout.addLayout(buttons)
         layout.addWidget(self.paste_row)
-        layout.addWidget(self.table)
+        layout.addWidget(self.table, 1)
+        # In the table's place while no account is connected (until the first read, the table).
+        self.empty = QLabel("No account connected yet.\n\nFinished videos go to the export folder, ready to upload "
+                            "by hand. Connect an account to publish from the app.", objectName="EmptyState",
+                            wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
+        self.empty.hide()
+        layout.addWidget(self.empty, 1)
         layout.addWidget(self.message)
         self.account_connected.connect(self._on_account_connected)
         self.connect_failed.connect(self._on_connect_failed)
@@ -251,6 +257,8 @@ class AccountsView(QWidget):
         """The rows read last, minus those leaving; the chosen account stays chosen."""
         chosen = self.selected_account_id()
         self.model.set_rows([r for r in self._rows if r.id not in self.leaving])
+        self.table.setVisible(self.model.rowCount() > 0)
+        self.empty.setVisible(self.model.rowCount() == 0)
         proxy = self.table.model()
         for row in range(proxy.rowCount()):
             if chosen is not None and proxy.index(row, 0).data(Qt.ItemDataRole.UserRole) == chosen:
