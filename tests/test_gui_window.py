@@ -19,7 +19,8 @@ from nexus_desktop.gui import dialogs
 from nexus_desktop.gui.jobs_model import STATUS
 from nexus_desktop.gui.main import open_window
 from nexus_desktop.gui.operations import jobs as job_ops
-from nexus_desktop.runtime.events import Changed
+from nexus_desktop.gui.status_bar import activity_text
+from nexus_desktop.runtime.events import Changed, QueueState, Running
 from tests.conftest import SAMPLES
 from tests.gui_support import screenshot, select_job, wait_for_reads
 
@@ -294,3 +295,14 @@ def test_an_uncaught_error_shows_a_dialog_with_the_log_path(qtbot, ws, monkeypat
     assert "ValueError: the render settings name a font that is not there" in labels
     assert str(ws.paths.log_file) in labels
     assert "Traceback" in dialog.details.toPlainText()
+
+
+def test_the_status_line_says_what_runs_waits_and_whether_the_queue_is_paused():
+    rendering = Running(7, "Crème brûlée without a torch", Stage.RENDER)
+    assert activity_text(QueueState((), 0, False), {}) == "Ready"
+    assert activity_text(QueueState((rendering,), 8, False), {7: 23}) == (
+        "Rendering «Crème brûlée without a torch» 23% · 8 waiting")
+    # Paused mid-render: the stage under way still finishes, which the line now says.
+    assert activity_text(QueueState((rendering,), 8, True), {7: 23}) == (
+        "Queue paused, finishing the running stage · Rendering «Crème brûlée without a torch» 23% · 8 waiting")
+    assert activity_text(QueueState((), 8, True), {}) == "Queue paused · 8 waiting"

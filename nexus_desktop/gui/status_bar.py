@@ -104,6 +104,6 @@ def activity_text(state: QueueState, percent: dict[int, int]) -> str:
     if state.waiting:
         parts.append(f"{state.waiting:,} waiting")
     parts.extend(state.tasks)
-    if state.paused:
-        parts.insert(0, "Queue paused")
+    if state.paused:  # what runs already finishes its stage; nothing new starts
+        parts.insert(0, "Queue paused, finishing the running stage" if state.running else "Queue paused")
     return " · ".join(parts) if parts else "Ready"
