@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -251,6 +252,8 @@ def add_options_button(view: Any, ctx: AppContext) -> QPushButton:
         if account_id is None:
             return
         def show(target: TargetView | None) -> None:
+            if not shiboken6.isValid(view):  # the Accounts view was closed while its target was read
+                return
             if target is None:
                 ctx.ops.told.emit("This account has no target to post to; connect it again")
                 return
