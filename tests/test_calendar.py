@@ -169,6 +169,8 @@ def test_the_list_shows_upcoming_posts_in_local_time_and_names_the_zone(calendar
     assert [model.index(r, 0).data() for r in range(2)] == ["Mon 23 Nov 2026 17:00", "Tue 24 Nov 2026 17:00"]
     assert model.index(0, 3).data() == "Scheduled"
     assert calendar.view.zone_label.text() == "Times in Europe/Berlin (UTC+01:00)"
+    table, where = calendar.view.list, model.index(0, 1).data()
+    assert table.columnWidth(1) >= table.fontMetrics().horizontalAdvance(where)  # the target's whole name, not "Export …"
 
 
 def test_navigating_months_and_weeks(calendar):

@@ -248,7 +248,7 @@ class JobsView(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        for column, width in ((SOURCE, 112), (STAGE, 72), (STATUS, 124), (PROGRESS, 92), (CREATED, 84), (SCHEDULED, 84)):
+        for column, width in ((SOURCE, 104), (STAGE, 82), (STATUS, 124), (PROGRESS, 92), (CREATED, 84), (SCHEDULED, 84)):
             header.resizeSection(column, width)
         table.setItemDelegateForColumn(PROGRESS, ProgressDelegate(table))
         for action in (*self.job_actions, self._keypad_enter):
