@@ -276,6 +276,7 @@ _LOGFAIL = pytest.StashKey[_LogFailHandler]()
 
 # -- fixtures shared across modules (their helpers live in the *_support modules) ------------
 
-from tests.gui_support import add_jobs, bulk_jobs, fake_stages, media_template, rendered_job, ws  # noqa: E402,F401
+from tests.gui_support import (add_jobs, bulk_jobs, fake_stages, media_template, rendered_job,  # noqa: E402,F401
+                               reviewing, ws)
 from tests.publish_support import media, sqlite_store  # noqa: E402,F401
 from tests.render_support import one_small, small_formats  # noqa: E402,F401

@@ -264,3 +264,17 @@ def select_job(qtbot, window, job_id: int) -> None:
     qtbot.waitUntil(lambda: view.model.row_of(job_id) is not None, timeout=10_000)
     assert view.select_job(job_id)
     qtbot.waitUntil(lambda: view.preview.job_id == job_id and view.preview.up_to_date, timeout=10_000)
+
+
+@pytest.fixture
+def reviewing(qtbot, ws: Workspace, rendered_job: int):
+    """The window open with the rendered job read and shown in the preview (qtbot closes it)."""
+    from nexus_desktop.gui.main import open_window
+    from nexus_desktop.runtime.events import Changed
+
+    window = open_window(ws)
+    qtbot.addWidget(window)
+    window.show()
+    window.ctx.runner.announce(Changed(added=True))
+    select_job(qtbot, window, rendered_job)
+    return window

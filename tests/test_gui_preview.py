@@ -28,13 +28,8 @@ PLAYING_OFFSCREEN = pytest.mark.qt_log_ignore(RESIZING_OFFSCREEN, "No RHI backen
 
 
 @pytest.fixture
-def preview(qtbot, ws, rendered_job):  # noqa: F811
-    window = open_window(ws)
-    qtbot.addWidget(window)
-    window.show()
-    window.ctx.runner.announce(Changed(added=True))
-    select_job(qtbot, window, rendered_job)
-    return window.jobs_view.preview  # qtbot closes the window
+def preview(reviewing):
+    return reviewing.jobs_view.preview  # qtbot closes the window
 
 
 def play_until_frames(qtbot, player, count: int = 3) -> list[QSize]:

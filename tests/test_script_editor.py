@@ -10,10 +10,9 @@ import pytest
 
 from nexus_desktop.domain.stages import Stage
 from nexus_desktop.gui import script_editor
-from nexus_desktop.gui.main import open_window
 from nexus_desktop.gui.script_editor import ScriptEditor
 from nexus_desktop.runtime.events import Changed
-from tests.gui_support import sample_script, select_job
+from tests.gui_support import sample_script
 
 RESIZING_OFFSCREEN = "This plugin does not support propagateSizeHints"
 pytestmark = pytest.mark.qt_log_ignore(RESIZING_OFFSCREEN)
@@ -107,13 +106,8 @@ def test_an_edit_made_while_cards_are_coming_is_saved_with_the_rest(qtbot, edito
 
 
 @pytest.fixture
-def window(qtbot, ws, rendered_job):  # noqa: F811
-    made = open_window(ws)
-    qtbot.addWidget(made)
-    made.show()
-    made.ctx.runner.announce(Changed(added=True))
-    select_job(qtbot, made, rendered_job)
-    return made
+def window(reviewing):
+    return reviewing
 
 
 def _store_script(ws, job_id: int, change) -> None:
